@@ -1,0 +1,60 @@
+// api/app.ts: createApp(deps) builds the Koa app (SCIM, health, admin); it never listens by itself.
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Client } from '@temporalio/client';
+import type { Stores } from '../store';
+import type { ApiLimits } from './config';
+import { checkHealth } from './health';
+import { directoryAuth } from './middleware/directory-auth';
+import { scimErrors } from './middleware/scim-errors';
+import { ResourceService } from './resource-service';
+import type { Poke } from './resource-service';
+import { mountAdminRoutes } from './routes/admin';
+import { mountBulkRoute } from './routes/bulk';
+import { mountDiscoveryRoutes } from './routes/discovery';
+import { mountResourceRoutes } from './routes/resources';
+import type { Poker } from './poke';
+
+export interface AppDeps {
+  stores: Stores;
+  poke: Poke;
+  limits: ApiLimits;
+  publicUrl?: string;
+  adminToken?: string;
+  temporal?: { client: Client; namespace: string; poker?: Poker };
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  const service = new ResourceService(deps.stores, deps.poke);
+
+  const scim = new Router();
+  mountDiscoveryRoutes(scim, deps.limits);
+  mountBulkRoute(scim, service, deps.limits);
+  mountResourceRoutes(scim, 'Users', { stores: deps.stores, service, limits: deps.limits });
+  mountResourceRoutes(scim, 'Groups', { stores: deps.stores, service, limits: deps.limits });
+
+  const root = new Router();
+  root.get('/healthz', async (ctx) => {
+    if (!deps.temporal) {
+      ctx.status = 503;
+      ctx.body = { ok: false, detail: 'no Temporal client configured' };
+      return;
+    }
+    const report = await checkHealth(deps.stores, deps.temporal.client, deps.temporal.namespace);
+    ctx.status = report.ok ? 200 : 503;
+    ctx.body = report;
+  });
+  mountAdminRoutes(root, deps);
+  root.use('/scim/v2/:directoryId', directoryAuth(deps.stores, deps.publicUrl), scim.routes(), scim.allowedMethods({ throw: true }));
+
+  app.use(scimErrors());
+  app.use(async (ctx, next) => {
+    await next();
+    // RFC 7644 §8.1: SCIM responses are application/scim+json (Entra rejects anything else).
+    if (ctx.body !== undefined && ctx.body !== null && ctx.path.startsWith('/scim/')) ctx.type = 'application/scim+json';
+  });
+  app.use(root.routes());
+  app.use(root.allowedMethods());
+  return app;
+}

@@ -1,0 +1,28 @@
+// api/body.ts: reads a JSON request body with a size limit and content-type check (RFC 7644 §3.8).
+import type { Context } from 'koa';
+import getRawBody from 'raw-body';
+import { ScimError } from '../domain/scim/errors';
+
+const JSON_TYPES = ['application/scim+json', 'application/json', 'text/json'];
+
+export async function readJsonBody(ctx: Context, maxBytes: number): Promise<unknown> {
+  const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > maxBytes) throw new ScimError(413, undefined, `Request body exceeds ${maxBytes} bytes`);
+  if (type !== '' && !JSON_TYPES.includes(type) && !type.endsWith('+json'))
+    throw new ScimError(415, undefined, `Unsupported Content-Type '${type}': send application/scim+json`);
+  let raw: string;
+  try {
+    raw = await getRawBody(ctx.req, { limit: maxBytes, encoding: 'utf8' });
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status === 413) throw new ScimError(413, undefined, `Request body exceeds ${maxBytes} bytes`);
+    throw new ScimError(400, 'invalidSyntax', 'Could not read the request body');
+  }
+  if (raw.trim() === '') throw new ScimError(400, 'invalidSyntax', 'Request body is empty');
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (err) {
+    throw new ScimError(400, 'invalidSyntax', `Request body is not valid JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,26 @@
+// api/config.ts: everything the API process reads from its environment.
+import { z } from 'zod';
+import { DatabaseEnv, parseEnv, toDatabaseConfig } from '../store/env';
+
+const ApiEnv = DatabaseEnv.extend({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.string().url().optional(),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  BULK_MAX_OPERATIONS: z.coerce.number().int().positive().default(1000),
+  MAX_PAGE_SIZE: z.coerce.number().int().positive().default(1000),
+  ADMIN_TOKEN: z.string().min(16).optional(),
+});
+
+export function loadApiConfig(env: Record<string, string | undefined> = process.env) {
+  const e = parseEnv(ApiEnv, env, 'API');
+  return Object.freeze({
+    http: { port: e.PORT, host: e.HOST, publicUrl: e.PUBLIC_URL },
+    limits: { maxBodyBytes: e.MAX_BODY_BYTES, bulkMaxOperations: e.BULK_MAX_OPERATIONS, maxPageSize: e.MAX_PAGE_SIZE },
+    adminToken: e.ADMIN_TOKEN,
+    database: toDatabaseConfig(e),
+  });
+}
+
+export type ApiConfig = ReturnType<typeof loadApiConfig>;
+export type ApiLimits = ApiConfig['limits'];

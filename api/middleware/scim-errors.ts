@@ -1,0 +1,37 @@
+// api/middleware/scim-errors.ts: first in the chain; every failure leaves as an RFC 7644 §3.12 error body.
+import type { Middleware } from 'koa';
+import { ZodError } from 'zod';
+import { ScimError, scimErrorBody } from '../../domain/scim/errors';
+import { UniqueViolationError } from '../../store/errors';
+
+export function toScimError(err: unknown): ScimError {
+  if (err instanceof ScimError) return err;
+  if (err instanceof ZodError) {
+    const first = err.issues[0];
+    return new ScimError(400, 'invalidValue', `${first?.path.join('.') || 'body'}: ${first?.message ?? 'invalid'}`);
+  }
+  if (err instanceof UniqueViolationError) return new ScimError(409, 'uniqueness', err.message);
+  if (!(err instanceof Error)) return new ScimError(500, undefined, 'Internal server error');
+  const { status, expose } = err as Error & { status?: number; expose?: boolean };
+  if (typeof status === 'number' && ((status >= 400 && status < 500) || status === 501)) {
+    const scimType = status === 400 ? 'invalidSyntax' : undefined;
+    return new ScimError(status, scimType, expose === false ? 'Bad request' : err.message);
+  }
+  return new ScimError(500, undefined, 'Internal server error');
+}
+
+export function scimErrors(): Middleware {
+  return async function scimErrorsMiddleware(ctx, next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new ScimError(404, undefined, `No such endpoint: ${ctx.method} ${ctx.path}`);
+    } catch (err) {
+      const error = toScimError(err);
+      ctx.status = error.status;
+      ctx.body = scimErrorBody(error);
+      ctx.type = 'application/scim+json'; // after the body: Koa's body setter would otherwise pick application/json
+      if (error.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="scimflow"');
+      if (error.status === 500) ctx.app.emit('error', err, ctx); // a bug in our code: never leak internals to the client
+    }
+  };
+}

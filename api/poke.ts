@@ -1,0 +1,124 @@
+// api/poke.ts: after commit, signal-with-start each touched identity's workflow; the relay re-delivers what failed.
+import type { Client } from '@temporalio/client';
+import type { Stores } from '../store';
+import type { EventRow } from '../store/event-log';
+import type { IdentityWorkflowInput } from '../workflows/contracts';
+import { identityChangedSignal, identityWorkflowId, SEARCH_ATTRIBUTES, TASK_QUEUE } from '../workflows/contracts';
+
+export interface PokerOptions {
+  /** Signals in flight at once; the IdP's write never waits for them. */
+  concurrency?: number;
+  /** Events older than this and still undelivered are re-poked by the relay. */
+  relayAfterMs?: number;
+  relayIntervalMs?: number;
+  workflowInput?: Pick<IdentityWorkflowInput, 'retry'>;
+  log?: (msg: string) => void;
+}
+
+interface Pending {
+  directoryId: string;
+  identityId: string;
+  seq: number;
+  force: boolean;
+}
+
+export class Poker {
+  private readonly pending = new Map<string, Pending>();
+  private readonly inFlight = new Set<string>();
+  private readonly delivered: Pending[] = [];
+  private relayTimer?: NodeJS.Timeout;
+  private flushTimer?: NodeJS.Timeout;
+  private failures = 0;
+
+  constructor(
+    private readonly client: Client,
+    private readonly stores: Stores,
+    private readonly options: PokerOptions = {},
+  ) {}
+
+  /** Queues the identities touched by committed events (user identities only; groups are not identities). */
+  poke = (events: EventRow[]): void => {
+    for (const e of events) if (e.resourceType === 'User') this.enqueue({ directoryId: e.directoryId, identityId: e.identityId, seq: e.seq, force: false });
+  };
+
+  /** Re-drives one identity even if its workflow has seen the sequence already (replay, resync). */
+  force(directoryId: string, identityId: string, seq: number): void {
+    this.enqueue({ directoryId, identityId, seq, force: true });
+  }
+
+  get stats() {
+    return { pending: this.pending.size, inFlight: this.inFlight.size, failures: this.failures };
+  }
+
+  private enqueue(p: Pending): void {
+    const key = `${p.directoryId}/${p.identityId}`;
+    const before = this.pending.get(key);
+    this.pending.set(key, before ? { ...p, seq: Math.max(before.seq, p.seq), force: before.force || p.force } : p);
+    this.pump();
+  }
+
+  private pump(): void {
+    const limit = this.options.concurrency ?? 32;
+    for (const [key, p] of this.pending) {
+      if (this.inFlight.size >= limit) return;
+      if (this.inFlight.has(key)) continue; // one signal per identity at a time; the newest seq goes next
+      this.pending.delete(key);
+      this.inFlight.add(key);
+      void this.send(p).finally(() => {
+        this.inFlight.delete(key);
+        this.pump();
+      });
+    }
+  }
+
+  private async send(p: Pending): Promise<void> {
+    try {
+      await this.client.workflow.signalWithStart('identityWorkflow', {
+        taskQueue: TASK_QUEUE,
+        workflowId: identityWorkflowId(p.directoryId, p.identityId),
+        args: [{ directoryId: p.directoryId, identityId: p.identityId, lastSeq: 0, ...this.options.workflowInput }],
+        signal: identityChangedSignal,
+        signalArgs: [{ seq: p.seq, force: p.force }],
+        typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.directory, value: p.directoryId }],
+      });
+      this.delivered.push(p);
+      this.flushTimer ??= setTimeout(() => this.flushDelivered(), 50);
+    } catch (err) {
+      // The event stays undelivered in the log; the relay retries it, so the IdP's write is never lost.
+      this.failures += 1;
+      this.options.log?.(`poke failed for ${p.identityId} (seq ${p.seq}): ${(err as Error).message}`);
+    }
+  }
+
+  /** Marks delivered in batches: one write transaction for many signals. */
+  private flushDelivered(): void {
+    this.flushTimer = undefined;
+    const batch = this.delivered.splice(0);
+    const at = new Date().toISOString();
+    this.stores.db.transaction(() => {
+      for (const p of batch) this.stores.events.markDelivered(p.directoryId, p.identityId, p.seq, at);
+    })();
+  }
+
+  /** Starts the relay: undelivered events (Temporal was down, the process died before poking) are re-poked. */
+  startRelay(): void {
+    const every = this.options.relayIntervalMs ?? 5_000;
+    const after = this.options.relayAfterMs ?? 10_000;
+    const tick = () => {
+      const before = new Date(Date.now() - after).toISOString();
+      for (const e of this.stores.events.undelivered(before, 1000))
+        if (e.resourceType === 'User') this.enqueue({ directoryId: e.directoryId, identityId: e.identityId, seq: e.seq, force: false });
+    };
+    this.relayTimer = setInterval(tick, every);
+    this.relayTimer.unref();
+  }
+
+  /** Stops the relay and waits (bounded) for in-flight signals, then records what was delivered. */
+  async stop(timeoutMs = 5_000): Promise<void> {
+    if (this.relayTimer) clearInterval(this.relayTimer);
+    const deadline = Date.now() + timeoutMs;
+    while ((this.inFlight.size > 0 || this.pending.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushDelivered();
+  }
+}

@@ -1,0 +1,176 @@
+// api/resource-service.ts: SCIM writes on users and groups: normalise, apply, record (one transaction), then poke.
+import { ScimError } from '../domain/scim/errors';
+import type { JsonObject } from '../domain/scim/json';
+import { normalizeGroupBody, normalizeResource } from '../domain/scim/normalize';
+import { applyPatch } from '../domain/scim/patch/apply';
+import type { MemberDelta } from '../domain/scim/patch/apply';
+import { matchesFilter } from '../domain/scim/filter/evaluate';
+import type { Stores } from '../store';
+import type { EventRow, NewEvent } from '../store/event-log';
+import type { ResourceType, StoredResource } from '../store/resources';
+import type { DirectoryContext } from './directory-context';
+import { checkIfMatch } from './preconditions';
+
+export interface Poke {
+  (events: EventRow[]): void;
+}
+
+export interface WriteOutcome {
+  resource: StoredResource;
+  events: EventRow[];
+}
+
+type MemberRef = { value: string; display?: string };
+
+export class ResourceService {
+  constructor(
+    private readonly stores: Stores,
+    private readonly poke: Poke,
+  ) {}
+
+  get(dctx: DirectoryContext, type: ResourceType, id: string): StoredResource {
+    const found = this.stores.resources.get(dctx.directory.id, type, id);
+    if (!found) throw new ScimError(404, undefined, `${type} ${id} not found`);
+    return found;
+  }
+
+  create(dctx: DirectoryContext, type: ResourceType, body: unknown): WriteOutcome {
+    const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
+    if (type === 'User') {
+      const doc = withoutSecrets(normalizeResource(body, ctx));
+      this.assertUniqueUserName(dctx, doc);
+      return this.done(this.stores.resources.insert(dctx.directory.id, 'User', doc));
+    }
+    const { group, members } = normalizeGroupBody(body, ctx);
+    this.assertMembersExist(dctx, members.map((m) => m.value));
+    const dir = dctx.directory.id;
+    let added: string[] = [];
+    const result = this.stores.resources.insert(dir, 'Group', group, (groupId) => {
+      added = this.stores.members.add(dir, groupId, members);
+      return this.membershipEvents(dctx, groupId, added, []);
+    });
+    return this.done(result);
+  }
+
+  replace(dctx: DirectoryContext, type: ResourceType, id: string, body: unknown, ifMatch?: string): WriteOutcome {
+    const current = this.get(dctx, type, id);
+    checkIfMatch(ifMatch, current);
+    const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
+    if (type === 'User') {
+      const doc = withoutSecrets(normalizeResource(body, ctx));
+      this.assertUniqueUserName(dctx, doc, id);
+      return this.done(this.stores.resources.replace(current, doc, { changed: !sameDoc(current.doc, doc) }));
+    }
+    const { group, members } = normalizeGroupBody(body, ctx);
+    return this.writeGroup(dctx, current, group, { add: members, remove: [], replaceAll: members });
+  }
+
+  patch(dctx: DirectoryContext, type: ResourceType, id: string, body: unknown, ifMatch?: string): WriteOutcome {
+    const current = this.get(dctx, type, id);
+    checkIfMatch(ifMatch, current);
+    const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
+    const patched = applyPatch(current.doc as JsonObject, body, ctx);
+    const result = { ...patched, resource: withoutSecrets(patched.resource) };
+    if (type === 'User') {
+      this.assertUniqueUserName(dctx, result.resource, id);
+      const changed = result.changed && !sameDoc(current.doc, result.resource);
+      return this.done(this.stores.resources.replace(current, result.resource, { changed }));
+    }
+    const delta = result.members ?? { add: [], remove: [] };
+    return this.writeGroup(dctx, current, result.resource, delta, result.changed && !sameDoc(current.doc, result.resource));
+  }
+
+  remove(dctx: DirectoryContext, type: ResourceType, id: string, ifMatch?: string): EventRow[] {
+    const current = this.get(dctx, type, id);
+    checkIfMatch(ifMatch, current);
+    const dir = dctx.directory.id;
+    let events: EventRow[];
+    if (type === 'User') {
+      events = this.stores.resources.remove(current, [], () => this.stores.members.removeEverywhere(dir, id));
+    } else {
+      const memberIds = this.stores.members.memberIds(dir, id);
+      events = this.stores.resources.remove(current, this.membershipEvents(dctx, id, [], memberIds), () =>
+        this.stores.members.removeGroup(dir, id),
+      );
+    }
+    this.poke(events);
+    return events;
+  }
+
+  private writeGroup(dctx: DirectoryContext, current: StoredResource, doc: JsonObject, delta: MemberDelta, docChanged = true): WriteOutcome {
+    const dir = dctx.directory.id;
+    const groupId = current.id;
+    const toAdd: MemberRef[] = delta.replaceAll ?? delta.add;
+    this.assertMembersExist(dctx, toAdd.map((m) => m.value));
+    const changedMembers = { added: [] as string[], removed: [] as string[] };
+    // Member deltas are computed and applied inside the write transaction so concurrent PATCHes cannot interleave.
+    const result = this.stores.resources.transaction(() => {
+      const removeIds = this.removalIds(dctx, groupId, delta, toAdd);
+      changedMembers.removed = this.stores.members.remove(dir, groupId, removeIds);
+      changedMembers.added = this.stores.members.add(dir, groupId, toAdd);
+      const extraEvents = this.membershipEvents(dctx, groupId, changedMembers.added, changedMembers.removed);
+      const memberChange = changedMembers.added.length + changedMembers.removed.length > 0;
+      return this.stores.resources.replace(current, doc, { changed: (docChanged && !sameDoc(current.doc, doc)) || memberChange, extraEvents });
+    });
+    return this.done(result);
+  }
+
+  private removalIds(dctx: DirectoryContext, groupId: string, delta: MemberDelta, toAdd: MemberRef[]): string[] {
+    const dir = dctx.directory.id;
+    if (delta.replaceAll) {
+      const keep = new Set(toAdd.map((m) => m.value));
+      return this.stores.members.memberIds(dir, groupId).filter((id) => !keep.has(id));
+    }
+    if (delta.removeAll) return this.stores.members.memberIds(dir, groupId);
+    const ids = new Set(delta.remove);
+    if (delta.removeWhere && delta.removeWhere.length > 0) {
+      const ctx = { registry: dctx.registry, resourceType: 'Group' as const };
+      for (const member of this.stores.members.list(dir, groupId)) {
+        const doc = { members: [member] } as unknown as JsonObject;
+        if (delta.removeWhere.some((f) => matchesFilter(doc, { kind: 'valuePath', path: { attr: 'members' }, filter: f }, ctx)))
+          ids.add(member.value);
+      }
+    }
+    return [...ids];
+  }
+
+  private membershipEvents(dctx: DirectoryContext, groupId: string, added: string[], removed: string[]): NewEvent[] {
+    const dir = dctx.directory.id;
+    const isUser = (id: string) => this.stores.resources.get(dir, 'User', id) !== undefined;
+    return [...added.map((id) => ({ id, change: 'added' })), ...removed.map((id) => ({ id, change: 'removed' }))]
+      .filter(({ id }) => isUser(id))
+      .map(({ id, change }) => ({ identityId: id, resourceType: 'User', kind: 'membership', detail: { groupId, change } }));
+  }
+
+  private assertUniqueUserName(dctx: DirectoryContext, doc: JsonObject, selfId?: string): void {
+    const userName = typeof doc.userName === 'string' ? doc.userName : '';
+    const clash = this.stores.resources.findBy(dctx.directory.id, 'User', 'userName', userName).find((r) => r.id !== selfId);
+    if (clash) throw new ScimError(409, 'uniqueness', `userName '${userName}' is already taken in this directory`);
+  }
+
+  private assertMembersExist(dctx: DirectoryContext, ids: string[]): void {
+    const dir = dctx.directory.id;
+    const unknown = ids.filter((id) => !this.stores.resources.get(dir, 'User', id) && !this.stores.resources.get(dir, 'Group', id));
+    if (unknown.length > 0)
+      throw new ScimError(400, 'invalidValue', `members reference unknown resources: ${unknown.slice(0, 10).join(', ')}`);
+  }
+
+  private done(result: WriteOutcome): WriteOutcome {
+    this.poke(result.events);
+    return result;
+  }
+}
+
+/**
+ * scimflow never provisions passwords downstream (apps use SSO), so a password an IdP sends is accepted and discarded:
+ * it is never stored and never returned.
+ */
+function withoutSecrets<T extends JsonObject>(doc: T): T {
+  if (!('password' in doc)) return doc;
+  const { password: _password, ...rest } = doc;
+  return rest as T;
+}
+
+function sameDoc(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,66 @@
+// api/routes/admin.ts: operator API (ADMIN_TOKEN): lag, exceptions, revocations, audit, policy, identity view and retry.
+import type Router from '@koa/router';
+import crypto from 'node:crypto';
+import type { Context, Next } from 'koa';
+import { ScimError } from '../../domain/scim/errors';
+import { parsePolicy } from '../../domain/policy/policy';
+import { identityQuery, identityWorkflowId, retryExceptionUpdate } from '../../workflows/contracts';
+import { readJsonBody } from '../body';
+import type { AppDeps } from '../app';
+
+function adminAuth(token: string | undefined) {
+  return async function adminAuthMiddleware(ctx: Context, next: Next) {
+    if (!token) throw new ScimError(403, undefined, 'The admin API is disabled: set ADMIN_TOKEN to enable it');
+    const presented = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1] ?? '';
+    const a = crypto.createHash('sha256').update(presented).digest();
+    const b = crypto.createHash('sha256').update(token).digest();
+    if (!crypto.timingSafeEqual(a, b)) throw new ScimError(401, undefined, 'Invalid admin token');
+    await next();
+  };
+}
+
+export function mountAdminRoutes(router: Router, deps: AppDeps): void {
+  const { stores } = deps;
+  const auth = adminAuth(deps.adminToken);
+  const directory = (ctx: Context) => {
+    const found = stores.directories.get(ctx.params.id!);
+    if (!found) throw new ScimError(404, undefined, `Directory ${ctx.params.id} not found`);
+    return found;
+  };
+  const temporal = () => {
+    if (!deps.temporal) throw new ScimError(503, undefined, 'Temporal is not configured');
+    return deps.temporal;
+  };
+
+  router.get('/admin/directories/:id/lag', auth, (ctx) => {
+    ctx.body = stores.applied.lag(directory(ctx).id);
+  });
+  router.get('/admin/directories/:id/exceptions', auth, (ctx) => {
+    ctx.body = { exceptions: stores.applied.exceptions(directory(ctx).id) };
+  });
+  router.get('/admin/directories/:id/revocations', auth, (ctx) => {
+    ctx.body = { revocations: stores.applied.revocations(directory(ctx).id) };
+  });
+  router.get('/admin/directories/:id/audit', auth, (ctx) => {
+    const identity = typeof ctx.query.identity === 'string' ? ctx.query.identity : undefined;
+    ctx.body = { audit: stores.applied.auditTrail(directory(ctx).id, identity) };
+  });
+  router.get('/admin/directories/:id/policy', auth, (ctx) => {
+    ctx.body = stores.policies.latest(directory(ctx).id) ?? { version: 0, policy: null };
+  });
+  router.put('/admin/directories/:id/policy', auth, async (ctx) => {
+    const dir = directory(ctx);
+    const policy = parsePolicy(await readJsonBody(ctx, 1_048_576));
+    ctx.body = { version: stores.policies.put(dir.id, policy) };
+  });
+  router.get('/admin/directories/:id/identities/:identityId', auth, async (ctx) => {
+    const dir = directory(ctx);
+    const handle = temporal().client.workflow.getHandle(identityWorkflowId(dir.id, ctx.params.identityId!));
+    ctx.body = await handle.query(identityQuery);
+  });
+  router.post('/admin/directories/:id/identities/:identityId/retry', auth, async (ctx) => {
+    const dir = directory(ctx);
+    const handle = temporal().client.workflow.getHandle(identityWorkflowId(dir.id, ctx.params.identityId!));
+    ctx.body = await handle.executeUpdate(retryExceptionUpdate);
+  });
+}

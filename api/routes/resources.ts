@@ -1,0 +1,81 @@
+// api/routes/resources.ts: /Users and /Groups (RFC 7644 §3.3–3.6): create, read, list, search, replace, patch, delete.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Stores } from '../../store';
+import type { ResourceType } from '../../store/resources';
+import { readJsonBody } from '../body';
+import type { DirectoryContext } from '../directory-context';
+import type { ApiLimits } from '../config';
+import { listResources } from '../list-service';
+import { notModified } from '../preconditions';
+import { listQueryFromQuery, listQueryFromSearchBody, projectionFromQuery } from '../query';
+import { etagOf, renderResource } from '../render';
+import type { ResourceService } from '../resource-service';
+
+export interface ResourceRouteDeps {
+  stores: Stores;
+  service: ResourceService;
+  limits: ApiLimits;
+}
+
+const dctxOf = (ctx: Context): DirectoryContext => ctx.state.dctx as DirectoryContext;
+
+export function mountResourceRoutes(router: Router, endpoint: 'Users' | 'Groups', deps: ResourceRouteDeps): void {
+  const type: ResourceType = endpoint === 'Users' ? 'User' : 'Group';
+  const { stores, service, limits } = deps;
+
+  const send = (ctx: Context, status: number, resource: Parameters<typeof renderResource>[3]) => {
+    const dctx = dctxOf(ctx);
+    ctx.status = status;
+    ctx.set('ETag', etagOf(resource));
+    ctx.body = renderResource(stores, dctx.registry, dctx.baseUrl, resource, projectionFromQuery(ctx.query));
+  };
+
+  router.get(`/${endpoint}`, (ctx) => {
+    ctx.body = listResources(stores, dctxOf(ctx), type, listQueryFromQuery(ctx.query), limits.maxPageSize);
+  });
+
+  router.post(`/${endpoint}/.search`, async (ctx) => {
+    const query = listQueryFromSearchBody(await readJsonBody(ctx, limits.maxBodyBytes));
+    ctx.body = listResources(stores, dctxOf(ctx), type, query, limits.maxPageSize);
+  });
+
+  router.post(`/${endpoint}`, async (ctx) => {
+    const { resource } = service.create(dctxOf(ctx), type, await readJsonBody(ctx, limits.maxBodyBytes));
+    ctx.set('Location', `${dctxOf(ctx).baseUrl}/${endpoint}/${resource.id}`);
+    send(ctx, 201, resource);
+  });
+
+  router.get(`/${endpoint}/:id`, (ctx) => {
+    const resource = service.get(dctxOf(ctx), type, ctx.params.id!);
+    if (notModified(ctx.get('if-none-match') || undefined, resource)) {
+      ctx.status = 304;
+      ctx.set('ETag', etagOf(resource));
+      return;
+    }
+    send(ctx, 200, resource);
+  });
+
+  router.put(`/${endpoint}/:id`, async (ctx) => {
+    const body = await readJsonBody(ctx, limits.maxBodyBytes);
+    const { resource } = service.replace(dctxOf(ctx), type, ctx.params.id!, body, ctx.get('if-match') || undefined);
+    send(ctx, 200, resource);
+  });
+
+  router.patch(`/${endpoint}/:id`, async (ctx) => {
+    const body = await readJsonBody(ctx, limits.maxBodyBytes);
+    const { resource } = service.patch(dctxOf(ctx), type, ctx.params.id!, body, ctx.get('if-match') || undefined);
+    // Groups answer 204 (Entra requires it, and a 100,000-member body is never rendered); ask with ?attributes= for a body.
+    if (type === 'Group' && !ctx.query.attributes) {
+      ctx.status = 204;
+      ctx.set('ETag', etagOf(resource));
+      return;
+    }
+    send(ctx, 200, resource);
+  });
+
+  router.delete(`/${endpoint}/:id`, (ctx) => {
+    service.remove(dctxOf(ctx), type, ctx.params.id!, ctx.get('if-match') || undefined);
+    ctx.status = 204;
+  });
+}

@@ -1,0 +1,44 @@
+// cli/api-server.ts: starts the Koa API with its poker and relay on an opened store and a Temporal client.
+import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
+import { createApp } from '../api/app';
+import type { ApiConfig } from '../api/config';
+import { Poker } from '../api/poke';
+import type { Stores } from '../store';
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(deps: {
+  stores: Stores;
+  client: Client;
+  namespace: string;
+  config: ApiConfig;
+  log: (line: string) => void;
+}): Promise<RunningApi> {
+  const { config, log } = deps;
+  const poker = new Poker(deps.client, deps.stores, { log });
+  poker.startRelay();
+  const app = createApp({
+    stores: deps.stores,
+    poke: poker.poke,
+    limits: config.limits,
+    publicUrl: config.http.publicUrl,
+    adminToken: config.adminToken,
+    temporal: { client: deps.client, namespace: deps.namespace, poker },
+  });
+  app.on('error', (err: Error) => log(`internal error: ${err.stack ?? err.message}`));
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  return {
+    url: config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await poker.stop();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// cli/context.ts: what CLI commands share: the opened store, a Temporal client on demand, JSON output.
+import { Client, Connection } from '@temporalio/client';
+import { openDatabase } from '../store/db';
+import { loadDatabaseConfig } from '../store/env';
+import { createStores } from '../store';
+import type { Stores } from '../store';
+import { loadTemporalConfig } from '../worker/config';
+
+export async function withStores<T>(fn: (stores: Stores) => Promise<T> | T): Promise<T> {
+  const db = await openDatabase(loadDatabaseConfig());
+  try {
+    return await fn(createStores(db));
+  } finally {
+    db.close();
+  }
+}
+
+export async function withTemporal<T>(fn: (client: Client, namespace: string) => Promise<T>): Promise<T> {
+  const config = loadTemporalConfig();
+  const address = config.address ?? `127.0.0.1:${config.port}`;
+  const connection = await Connection.connect({ address, connectTimeout: '5s' });
+  try {
+    return await fn(new Client({ connection, namespace: config.namespace }), config.namespace);
+  } finally {
+    await connection.close();
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export class CliError extends Error {}

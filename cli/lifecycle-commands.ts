@@ -1,0 +1,163 @@
+// cli/lifecycle-commands.ts: policy, plan (dry run), events list/replay, resync, retry, lag, revocations, audit.
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import YAML from 'yaml';
+import { loadDesiredState } from '../activities/desired-state';
+import { classifyChange, planSteps } from '../domain/planner/plan';
+import { parsePolicy } from '../domain/policy/policy';
+import type { Stores } from '../store';
+import { identityChangedSignal, identityWorkflowId, retryExceptionUpdate, TASK_QUEUE } from '../workflows/contracts';
+import { CliError, printJson, withStores, withTemporal } from './context';
+
+function userByName(stores: Stores, directoryId: string, userName: string) {
+  const [user] = stores.resources.findBy(directoryId, 'User', 'userName', userName);
+  if (!user) throw new CliError(`no user ${userName} in directory ${directoryId}`);
+  return user;
+}
+
+/** Signals identities with bounded concurrency (`force` re-converges even already-seen sequences). */
+async function redrive(targets: { directoryId: string; identityId: string; seq: number }[], concurrency: number): Promise<number> {
+  return withTemporal(async (client) => {
+    let next = 0;
+    const workerLoop = async () => {
+      while (next < targets.length) {
+        const t = targets[next++]!;
+        await client.workflow.signalWithStart('identityWorkflow', {
+          taskQueue: TASK_QUEUE,
+          workflowId: identityWorkflowId(t.directoryId, t.identityId),
+          args: [{ directoryId: t.directoryId, identityId: t.identityId, lastSeq: 0 }],
+          signal: identityChangedSignal,
+          signalArgs: [{ seq: t.seq, force: true }],
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, workerLoop));
+    return targets.length;
+  });
+}
+
+export function registerLifecycleCommands(program: Command): void {
+  const policy = program.command('policy').description('entitlement policy of a directory (versioned)');
+  policy
+    .command('set')
+    .requiredOption('--directory <id>')
+    .requiredOption('--file <path>', 'YAML or JSON policy file')
+    .action(async (opts: { directory: string; file: string }) => {
+      const parsed = parsePolicy(YAML.parse(fs.readFileSync(opts.file, 'utf8')));
+      await withStores((stores) => {
+        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
+        printJson({ version: stores.policies.put(opts.directory, parsed) });
+      });
+    });
+  policy
+    .command('show')
+    .requiredOption('--directory <id>')
+    .action(async (opts: { directory: string }) => {
+      await withStores((stores) => printJson(stores.policies.latest(opts.directory) ?? { version: 0, policy: null }));
+    });
+
+  program
+    .command('plan')
+    .description('dry run: what converging this identity would change now (changes nothing)')
+    .requiredOption('--directory <id>')
+    .requiredOption('--user <userName>')
+    .action(async (opts: { directory: string; user: string }) => {
+      await withStores((stores) => {
+        const user = userByName(stores, opts.directory, opts.user);
+        const desired = loadDesiredState(stores, opts.directory, user.id);
+        const applied = stores.applied.list(opts.directory, user.id);
+        const steps = planSteps(desired, applied);
+        printJson({ identityId: user.id, userName: desired.userName, status: desired.status, label: classifyChange(desired, steps), steps, desired: desired.apps, applied });
+      });
+    });
+
+  const events = program.command('events').description('the ordered event log');
+  events
+    .command('list')
+    .requiredOption('--directory <id>')
+    .option('--from-seq <n>', 'first sequence', (v) => Number(v), 0)
+    .option('--user <userName>')
+    .option('--limit <n>', 'rows', (v) => Number(v), 100)
+    .action(async (opts: { directory: string; fromSeq: number; user?: string; limit: number }) => {
+      await withStores((stores) => {
+        const identityId = opts.user ? userByName(stores, opts.directory, opts.user).id : undefined;
+        printJson(stores.events.list(opts.directory, { fromSeq: opts.fromSeq, identityId, limit: opts.limit }));
+      });
+    });
+  events
+    .command('replay')
+    .description('re-drive the identities touched by events from a sequence on (they converge on current state)')
+    .requiredOption('--directory <id>')
+    .option('--from-seq <n>', 'first sequence', (v) => Number(v), 0)
+    .option('--user <userName>')
+    .option('--concurrency <n>', 'signals in flight', (v) => Number(v), 20)
+    .action(async (opts: { directory: string; fromSeq: number; user?: string; concurrency: number }) => {
+      const targets = await withStores((stores) => {
+        const identityId = opts.user ? userByName(stores, opts.directory, opts.user).id : undefined;
+        const latest = new Map<string, number>();
+        for (let from = opts.fromSeq; ; ) {
+          const page = stores.events.list(opts.directory, { fromSeq: from, identityId, limit: 5000 });
+          for (const e of page) if (e.resourceType === 'User') latest.set(e.identityId, e.seq);
+          if (page.length < 5000) break;
+          from = page[page.length - 1]!.seq + 1;
+        }
+        return [...latest].map(([id, seq]) => ({ directoryId: opts.directory, identityId: id, seq }));
+      });
+      printJson({ replayed: await redrive(targets, opts.concurrency) });
+    });
+
+  program
+    .command('resync')
+    .description("re-converge every identity of a directory (the IdP's 'restart provisioning')")
+    .requiredOption('--directory <id>')
+    .option('--concurrency <n>', 'signals in flight', (v) => Number(v), 20)
+    .action(async (opts: { directory: string; concurrency: number }) => {
+      const targets = await withStores((stores) => {
+        const ids = stores.db
+          .prepare<[string], { id: string }>("SELECT id FROM resources WHERE directory_id = ? AND type = 'User' ORDER BY created_at")
+          .all(opts.directory);
+        return ids.map((r) => ({ directoryId: opts.directory, identityId: r.id, seq: stores.events.latestSeqFor(opts.directory, r.id) }));
+      });
+      printJson({ resynced: await redrive(targets, opts.concurrency) });
+    });
+
+  program
+    .command('retry')
+    .description('retry an identity held in exception')
+    .requiredOption('--directory <id>')
+    .requiredOption('--user <userName>')
+    .action(async (opts: { directory: string; user: string }) => {
+      const id = await withStores((stores) => userByName(stores, opts.directory, opts.user).id);
+      printJson(await withTemporal((client) => client.workflow.getHandle(identityWorkflowId(opts.directory, id)).executeUpdate(retryExceptionUpdate)));
+    });
+
+  const report = program.command('report').description('operator views');
+  report
+    .command('lag')
+    .requiredOption('--directory <id>')
+    .action(async (opts: { directory: string }) => {
+      await withStores((stores) => printJson(stores.applied.lag(opts.directory)));
+    });
+  report
+    .command('exceptions')
+    .requiredOption('--directory <id>')
+    .action(async (opts: { directory: string }) => {
+      await withStores((stores) => printJson(stores.applied.exceptions(opts.directory)));
+    });
+  report
+    .command('revocations')
+    .requiredOption('--directory <id>')
+    .action(async (opts: { directory: string }) => {
+      await withStores((stores) => printJson(stores.applied.revocations(opts.directory)));
+    });
+  report
+    .command('audit')
+    .requiredOption('--directory <id>')
+    .option('--user <userName>')
+    .action(async (opts: { directory: string; user?: string }) => {
+      await withStores((stores) => {
+        const id = opts.user ? userByName(stores, opts.directory, opts.user).id : undefined;
+        printJson(stores.applied.auditTrail(opts.directory, id));
+      });
+    });
+}

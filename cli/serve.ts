@@ -1,0 +1,91 @@
+// cli/serve.ts: `scimflow serve` (npm start): embedded Temporal dev server (unless TEMPORAL_ADDRESS), worker and API in one process.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadApiConfig } from '../api/config';
+import { startApiServer } from './api-server';
+import { ensureTemporalCli } from '../runtime/temporal-cli';
+import { startDevServer } from '../runtime/dev-server';
+import { assertPortFree } from '../runtime/ports';
+import { openDatabase } from '../store/db';
+import { createStores } from '../store';
+import { loadTemporalConfig } from '../worker/config';
+import { createWorker } from '../worker/create-worker';
+import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contracts';
+
+const log = (line: string) => process.stderr.write(`[scimflow] ${line}\n`);
+
+export async function serve(): Promise<void> {
+  const api = loadApiConfig();
+  const temporal = loadTemporalConfig();
+  const cleanups: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log('shutting down…');
+    for (const fn of cleanups.reverse()) await fn().catch((err: Error) => log(`shutdown step failed: ${err.message}`));
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+
+  try {
+    await assertPortFree(api.http.port, api.http.host, 'PORT');
+    fs.mkdirSync(api.database.dataDir, { recursive: true });
+    let address = temporal.address;
+    let uiUrl: string | undefined;
+    if (!address) {
+      const cliPath = await ensureTemporalCli({ log });
+      const server = await startDevServer({
+        cliPath,
+        dbFile: path.join(api.database.dataDir, 'temporal.sqlite'),
+        port: temporal.port,
+        uiPort: temporal.uiPort,
+        namespace: temporal.namespace,
+        searchAttributes: SEARCH_ATTRIBUTE_TYPES,
+        log,
+      });
+      cleanups.push(() => server.stop());
+      address = server.address;
+      uiUrl = server.uiUrl;
+    }
+
+    const db = await openDatabase(api.database);
+    cleanups.push(async () => {
+      db.close();
+    });
+    const stores = createStores(db);
+
+    const nativeConnection = await NativeConnection.connect({ address });
+    cleanups.push(() => nativeConnection.close());
+    const worker = await createWorker({ stores, connection: nativeConnection, namespace: temporal.namespace, ...temporal.worker });
+    const workerRun = worker.run();
+    cleanups.push(async () => {
+      worker.shutdown();
+      await workerRun;
+    });
+    workerRun.catch((err: Error) => {
+      log(`worker stopped: ${err.message}`);
+      void shutdown(1);
+    });
+
+    const connection = await Connection.connect({ address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const running = await startApiServer({ stores, client, namespace: temporal.namespace, config: api, log });
+    cleanups.push(() => running.close());
+
+    const apiUrl = running.url;
+    log(`ready`);
+    process.stdout.write(`scimflow API:     ${apiUrl}\n`);
+    process.stdout.write(`Temporal:         ${address}\n`);
+    if (uiUrl) process.stdout.write(`Temporal UI:      ${uiUrl}\n`);
+    process.stdout.write(`Data directory:   ${api.database.dataDir}\n`);
+    process.stdout.write(`Next: npx scimflow directory create --name acme --idp entra\n`);
+  } catch (err) {
+    log(`failed to start: ${(err as Error).message}`);
+    await shutdown(1);
+  }
+}

@@ -1,0 +1,37 @@
+// connectors/chaos.ts: opt-in fault injection around any connector (app config `chaos`), for resilience drills and tests.
+import { z } from 'zod';
+import type { Connector } from './connector';
+import { DownstreamUnavailableError } from './connector';
+
+export const ChaosConfigSchema = z
+  .object({
+    /** Probability (0..1) that a call fails with a transient error before reaching the app. */
+    transientFailureRate: z.number().min(0).max(1).default(0),
+    /** Extra latency added to every call, in milliseconds. */
+    delayMs: z.number().int().min(0).default(0),
+    /** Latency added after the app has answered (the window in which a crash leaves a done-but-unrecorded call). */
+    delayAfterMs: z.number().int().min(0).default(0),
+  })
+  .strict();
+export type ChaosConfig = z.infer<typeof ChaosConfigSchema>;
+
+export function withChaos(inner: Connector, config: ChaosConfig, random: () => number = Math.random): Connector {
+  const wrap =
+    <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (config.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.delayMs));
+      if (random() < config.transientFailureRate) throw new DownstreamUnavailableError(`chaos: injected transient failure in ${name}`, 503);
+      const result = await fn(...args);
+      if (config.delayAfterMs > 0) await new Promise((resolve) => setTimeout(resolve, config.delayAfterMs));
+      return result;
+    };
+  return {
+    findAccount: wrap('findAccount', (q) => inner.findAccount(q)),
+    getAccount: wrap('getAccount', (id) => inner.getAccount(id)),
+    createAccount: wrap('createAccount', (spec, o) => inner.createAccount(spec, o)),
+    updateAccount: wrap('updateAccount', (id, spec, o) => inner.updateAccount(id, spec, o)),
+    deleteAccount: wrap('deleteAccount', (id, o) => inner.deleteAccount(id, o)),
+    grantEntitlement: wrap('grantEntitlement', (id, e, o) => inner.grantEntitlement(id, e, o)),
+    revokeEntitlement: wrap('revokeEntitlement', (id, e, o) => inner.revokeEntitlement(id, e, o)),
+  };
+}

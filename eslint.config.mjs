@@ -1,0 +1,61 @@
+// eslint.config.mjs: lint rules, including the folder import boundaries from docs/architecture.md.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const noEnv = {
+  'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through a loadXConfig(env) function.' }],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'bin/**', 'eslint.config.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/restrict-template-expressions': 'off',
+      '@typescript-eslint/only-throw-error': 'off',
+    },
+  },
+  {
+    files: ['domain/**/*.ts'],
+    rules: {
+      ...noEnv,
+      'no-restricted-imports': ['error', { patterns: ['node:*', 'knex', 'koa', '@temporalio/*', '../../store/*', '../../api/*'] }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      ...noEnv,
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['node:*', '../store/*', '../connectors/*', '../api/*'], message: 'Workflows stay deterministic.' }] },
+      ],
+    },
+  },
+  {
+    files: ['store/**/*.ts', 'connectors/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['../api/*', '../workflows/*', '../activities/*'] }] },
+  },
+  {
+    files: ['api/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['../activities/*', '../connectors/*', '../worker/*'] }] },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-expressions': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

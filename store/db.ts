@@ -1,0 +1,24 @@
+// store/db.ts: opens the SQLite file (migrated) as one better-sqlite3 handle with the pragmas we rely on.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { DatabaseConfig } from './env';
+import { migrateLatest } from './migrate';
+
+export type Db = Database.Database;
+
+export async function openDatabase(config: Pick<DatabaseConfig, 'file' | 'synchronous'>): Promise<Db> {
+  fs.mkdirSync(path.dirname(config.file), { recursive: true });
+  await migrateLatest(config.file);
+  const db = new Database(config.file);
+  // WAL lets the API, the worker and the CLI (separate processes) read while one writes.
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${config.synchronous}`);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,148 @@
+// store/directories.ts: directories (one IdP connection each), their hashed bearer tokens, and their apps.
+import crypto from 'node:crypto';
+import type { Db } from './db';
+import { nowIso } from './db';
+
+export interface DirectoryRow {
+  id: string;
+  name: string;
+  dialect: string;
+  config: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface AppRow {
+  id: string;
+  directoryId: string;
+  name: string;
+  type: string;
+  config: Record<string, unknown>;
+  createdAt: string;
+}
+
+interface RawDirectory {
+  id: string;
+  name: string;
+  dialect: string;
+  config_json: string;
+  created_at: string;
+}
+interface RawApp {
+  id: string;
+  directory_id: string;
+  name: string;
+  type: string;
+  config_json: string;
+  created_at: string;
+}
+
+const toDirectory = (r: RawDirectory): DirectoryRow => ({
+  id: r.id,
+  name: r.name,
+  dialect: r.dialect,
+  config: JSON.parse(r.config_json) as Record<string, unknown>,
+  createdAt: r.created_at,
+});
+const toApp = (r: RawApp): AppRow => ({
+  id: r.id,
+  directoryId: r.directory_id,
+  name: r.name,
+  type: r.type,
+  config: JSON.parse(r.config_json) as Record<string, unknown>,
+  createdAt: r.created_at,
+});
+
+export function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+function newToken(): string {
+  return `sfdt_${crypto.randomBytes(32).toString('base64url')}`;
+}
+
+export class DirectoryStore {
+  private readonly byTokenHash;
+  private readonly byId;
+
+  constructor(private readonly db: Db) {
+    this.byTokenHash = db.prepare<[string], { directory_id: string; token_hash: string }>(
+      'SELECT directory_id, token_hash FROM directory_tokens WHERE token_hash = ? AND revoked_at IS NULL',
+    );
+    this.byId = db.prepare<[string], RawDirectory>('SELECT * FROM directories WHERE id = ?');
+  }
+
+  create(input: { name: string; dialect: string; config?: Record<string, unknown> }): { directory: DirectoryRow; token: string } {
+    const id = crypto.randomUUID();
+    const token = newToken();
+    const at = nowIso();
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO directories (id, name, dialect, config_json, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(id, input.name, input.dialect, JSON.stringify(input.config ?? {}), at);
+      this.db.prepare('INSERT INTO directory_tokens (token_hash, directory_id, created_at) VALUES (?, ?, ?)').run(hashToken(token), id, at);
+    })();
+    return { directory: this.get(id)!, token };
+  }
+
+  get(id: string): DirectoryRow | undefined {
+    const row = this.byId.get(id);
+    return row ? toDirectory(row) : undefined;
+  }
+
+  list(): DirectoryRow[] {
+    return this.db.prepare<[], RawDirectory>('SELECT * FROM directories ORDER BY created_at').all().map(toDirectory);
+  }
+
+  updateConfig(id: string, config: Record<string, unknown>): void {
+    this.db.prepare('UPDATE directories SET config_json = ? WHERE id = ?').run(JSON.stringify(config), id);
+  }
+
+  setDialect(id: string, dialect: string): void {
+    this.db.prepare('UPDATE directories SET dialect = ? WHERE id = ?').run(dialect, id);
+  }
+
+  /** Resolves a presented bearer token to its directory id; the hash lookup plus a constant-time compare. */
+  directoryForToken(token: string): string | undefined {
+    const presented = hashToken(token);
+    const row = this.byTokenHash.get(presented);
+    if (!row) return undefined;
+    const same = crypto.timingSafeEqual(Buffer.from(row.token_hash, 'hex'), Buffer.from(presented, 'hex'));
+    return same ? row.directory_id : undefined;
+  }
+
+  /** Adds a new token; old tokens stay valid until revoked, so rotation needs no downtime. */
+  rotateToken(directoryId: string): string {
+    const token = newToken();
+    this.db
+      .prepare('INSERT INTO directory_tokens (token_hash, directory_id, created_at) VALUES (?, ?, ?)')
+      .run(hashToken(token), directoryId, nowIso());
+    return token;
+  }
+
+  /** Revokes every token of the directory except `keep`. */
+  revokeOtherTokens(directoryId: string, keep: string): number {
+    return this.db
+      .prepare('UPDATE directory_tokens SET revoked_at = ? WHERE directory_id = ? AND token_hash <> ? AND revoked_at IS NULL')
+      .run(nowIso(), directoryId, hashToken(keep)).changes;
+  }
+
+  addApp(input: { directoryId: string; name: string; type: string; config: Record<string, unknown> }): AppRow {
+    const id = crypto.randomUUID();
+    this.db
+      .prepare('INSERT INTO apps (id, directory_id, name, type, config_json, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, input.directoryId, input.name, input.type, JSON.stringify(input.config), nowIso());
+    return this.getApp(id)!;
+  }
+
+  getApp(id: string): AppRow | undefined {
+    const row = this.db.prepare<[string], RawApp>('SELECT * FROM apps WHERE id = ?').get(id);
+    return row ? toApp(row) : undefined;
+  }
+
+  listApps(directoryId: string): AppRow[] {
+    return this.db
+      .prepare<[string], RawApp>('SELECT * FROM apps WHERE directory_id = ? ORDER BY created_at, id')
+      .all(directoryId)
+      .map(toApp);
+  }
+}

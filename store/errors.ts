@@ -1,0 +1,12 @@
+// store/errors.ts: store-level failures the API maps to SCIM errors.
+
+export class UniqueViolationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UniqueViolationError';
+  }
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Error && (err as Error & { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -1,0 +1,143 @@
+// store/event-log.ts: the per-directory gapless event log (append inside the write transaction, read, mark delivered).
+import type { Db } from './db';
+
+export type EventKind =
+  | 'created'
+  | 'updated'
+  | 'deactivated'
+  | 'reactivated'
+  | 'deleted'
+  | 'membership'
+  | 'group.created'
+  | 'group.updated'
+  | 'group.deleted'
+  | 'resync';
+
+export interface EventRow {
+  directoryId: string;
+  seq: number;
+  identityId: string;
+  resourceType: 'User' | 'Group';
+  kind: EventKind;
+  detail: Record<string, unknown>;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export interface NewEvent {
+  identityId: string;
+  resourceType: 'User' | 'Group';
+  kind: EventKind;
+  detail?: Record<string, unknown>;
+}
+
+interface RawEvent {
+  directory_id: string;
+  seq: number;
+  identity_id: string;
+  resource_type: 'User' | 'Group';
+  kind: EventKind;
+  detail_json: string;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+const toEvent = (r: RawEvent): EventRow => ({
+  directoryId: r.directory_id,
+  seq: r.seq,
+  identityId: r.identity_id,
+  resourceType: r.resource_type,
+  kind: r.kind,
+  detail: JSON.parse(r.detail_json) as Record<string, unknown>,
+  createdAt: r.created_at,
+  deliveredAt: r.delivered_at,
+});
+
+export class EventLog {
+  private readonly bumpSeq;
+  private readonly insert;
+  private readonly markOne;
+
+  constructor(private readonly db: Db) {
+    this.bumpSeq = db.prepare<[number, string], { next_seq: number }>(
+      'UPDATE directories SET next_seq = next_seq + ? WHERE id = ? RETURNING next_seq',
+    );
+    this.insert = db.prepare(
+      `INSERT INTO events (directory_id, seq, identity_id, resource_type, kind, detail_json, created_at, delivered_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.markOne = db.prepare(
+      'UPDATE events SET delivered_at = ? WHERE directory_id = ? AND identity_id = ? AND seq <= ? AND delivered_at IS NULL',
+    );
+  }
+
+  /**
+   * Appends events with consecutive sequence numbers. Must run inside the caller's write transaction:
+   * the sequence bump and the rows commit (or roll back) together, so the log has no gaps.
+   */
+  append(directoryId: string, events: NewEvent[], at: string): EventRow[] {
+    if (events.length === 0) return [];
+    const bumped = this.bumpSeq.get(events.length, directoryId);
+    if (!bumped) throw new Error(`directory ${directoryId} does not exist`);
+    const first = bumped.next_seq - events.length + 1;
+    return events.map((e, i) => {
+      const seq = first + i;
+      const detail = e.detail ?? {};
+      // Group events have no workflow of their own (members get 'membership' events), so nothing is left to deliver.
+      const deliveredAt = e.resourceType === 'Group' ? at : null;
+      this.insert.run(directoryId, seq, e.identityId, e.resourceType, e.kind, JSON.stringify(detail), at, deliveredAt);
+      return { directoryId, seq, identityId: e.identityId, resourceType: e.resourceType, kind: e.kind, detail, createdAt: at, deliveredAt };
+    });
+  }
+
+  /** Marks every event of an identity up to `seq` as delivered to its workflow. */
+  markDelivered(directoryId: string, identityId: string, seq: number, at: string): void {
+    this.markOne.run(at, directoryId, identityId, seq);
+  }
+
+  list(directoryId: string, opts: { fromSeq?: number; identityId?: string; limit?: number } = {}): EventRow[] {
+    const where = ['directory_id = ?', 'seq >= ?'];
+    const args: unknown[] = [directoryId, opts.fromSeq ?? 0];
+    if (opts.identityId) {
+      where.push('identity_id = ?');
+      args.push(opts.identityId);
+    }
+    args.push(opts.limit ?? 1000);
+    return this.db
+      .prepare<unknown[], RawEvent>(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`)
+      .all(...args)
+      .map(toEvent);
+  }
+
+  /** The newest undelivered event per identity older than `before` (the relay re-pokes these). */
+  undelivered(before: string, limit: number): EventRow[] {
+    return this.db
+      .prepare<[string, number], RawEvent>(
+        `SELECT directory_id, identity_id, MAX(seq) AS seq, resource_type, kind, '{}' AS detail_json, MIN(created_at) AS created_at, NULL AS delivered_at
+         FROM events WHERE delivered_at IS NULL AND created_at < ?
+         GROUP BY directory_id, identity_id ORDER BY MIN(created_at) LIMIT ?`,
+      )
+      .all(before, limit)
+      .map(toEvent);
+  }
+
+  /** The newest event of one identity (0 when it has none). */
+  latestSeqFor(directoryId: string, identityId: string): number {
+    const row = this.db
+      .prepare<[string, string], { seq: number | null }>(
+        'SELECT MAX(seq) AS seq FROM events WHERE directory_id = ? AND identity_id = ?',
+      )
+      .get(directoryId, identityId);
+    return row?.seq ?? 0;
+  }
+
+  latestSeq(directoryId: string): number {
+    const row = this.db.prepare<[string], { next_seq: number }>('SELECT next_seq FROM directories WHERE id = ?').get(directoryId);
+    return row?.next_seq ?? 0;
+  }
+
+  /** Deletes delivered events older than `before` (retention; default configuration keeps everything). */
+  prune(before: string): number {
+    return this.db.prepare('DELETE FROM events WHERE delivered_at IS NOT NULL AND created_at < ?').run(before).changes;
+  }
+}

@@ -1,0 +1,101 @@
+// store/group-members.ts: group membership rows; changed as deltas so a 100,000-member group costs the same as a small one.
+import type { Db } from './db';
+
+export interface MemberRef {
+  value: string;
+  display?: string;
+}
+
+export class GroupMemberStore {
+  private readonly insertOne;
+  private readonly deleteOne;
+  private readonly userExists;
+
+  constructor(private readonly db: Db) {
+    this.insertOne = db.prepare(
+      'INSERT OR IGNORE INTO group_members (directory_id, group_id, member_id, display) VALUES (?, ?, ?, ?)',
+    );
+    this.deleteOne = db.prepare('DELETE FROM group_members WHERE directory_id = ? AND group_id = ? AND member_id = ?');
+    this.userExists = db.prepare<[string, string], { id: string }>(
+      "SELECT id FROM resources WHERE directory_id = ? AND id = ? AND type = 'User' AND deleted_at IS NULL",
+    );
+  }
+
+  /** Member ids (among `ids`) that are not live users of the directory. */
+  unknownUsers(directoryId: string, ids: string[]): string[] {
+    return ids.filter((id) => !this.userExists.get(directoryId, id));
+  }
+
+  /** Adds members; returns the ids that were really added (already-present members are skipped). */
+  add(directoryId: string, groupId: string, refs: MemberRef[]): string[] {
+    const added: string[] = [];
+    for (const ref of refs) {
+      if (this.insertOne.run(directoryId, groupId, ref.value, ref.display ?? null).changes > 0) added.push(ref.value);
+    }
+    return added;
+  }
+
+  /** Removes members; returns the ids that were really removed (absent members are an idempotent no-op). */
+  remove(directoryId: string, groupId: string, ids: string[]): string[] {
+    return ids.filter((id) => this.deleteOne.run(directoryId, groupId, id).changes > 0);
+  }
+
+  memberIds(directoryId: string, groupId: string): string[] {
+    return this.db
+      .prepare<[string, string], { member_id: string }>(
+        'SELECT member_id FROM group_members WHERE directory_id = ? AND group_id = ? ORDER BY member_id',
+      )
+      .all(directoryId, groupId)
+      .map((r) => r.member_id);
+  }
+
+  list(directoryId: string, groupId: string): MemberRef[] {
+    return this.db
+      .prepare<[string, string], { member_id: string; display: string | null }>(
+        'SELECT member_id, display FROM group_members WHERE directory_id = ? AND group_id = ? ORDER BY member_id',
+      )
+      .all(directoryId, groupId)
+      .map((r) => (r.display ? { value: r.member_id, display: r.display } : { value: r.member_id }));
+  }
+
+  count(directoryId: string, groupId: string): number {
+    return this.db
+      .prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM group_members WHERE directory_id = ? AND group_id = ?')
+      .get(directoryId, groupId)!.n;
+  }
+
+  /** The live groups a user belongs to, for the read-only `groups` attribute and for policy evaluation. */
+  groupsOf(directoryId: string, userId: string): { value: string; display: string; externalId: string | null }[] {
+    return this.db
+      .prepare<[string, string], { id: string; doc: string; external_id: string | null }>(
+        `SELECT r.id, r.doc, r.external_id FROM group_members m
+         JOIN resources r ON r.directory_id = m.directory_id AND r.id = m.group_id AND r.deleted_at IS NULL
+         WHERE m.directory_id = ? AND m.member_id = ? ORDER BY r.id`,
+      )
+      .all(directoryId, userId)
+      .map((r) => ({
+        value: r.id,
+        display: String((JSON.parse(r.doc) as { displayName?: unknown }).displayName ?? ''),
+        externalId: r.external_id,
+      }));
+  }
+
+  /** Removes a user from every group (user deletion); returns the group ids affected. */
+  removeEverywhere(directoryId: string, memberId: string): string[] {
+    return this.db
+      .prepare<[string, string], { group_id: string }>(
+        'DELETE FROM group_members WHERE directory_id = ? AND member_id = ? RETURNING group_id',
+      )
+      .all(directoryId, memberId)
+      .map((r) => r.group_id);
+  }
+
+  removeGroup(directoryId: string, groupId: string): string[] {
+    return this.db
+      .prepare<[string, string], { member_id: string }>(
+        'DELETE FROM group_members WHERE directory_id = ? AND group_id = ? RETURNING member_id',
+      )
+      .all(directoryId, groupId)
+      .map((r) => r.member_id);
+  }
+}

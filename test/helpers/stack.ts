@@ -1,0 +1,125 @@
+// test/helpers/stack.ts: a full scimflow stack for integration tests: SQLite file, worker, API on a real port, poker.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import { createApp } from '../../api/app';
+import { Poker } from '../../api/poke';
+import { openDatabase } from '../../store/db';
+import { createStores } from '../../store';
+import type { Stores } from '../../store';
+import { createWorker, workflowsPath } from '../../worker/create-worker';
+import type { RetryTiming } from '../../workflows/contracts';
+import { getTestTemporal } from './temporal';
+
+let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
+/** Workflows are bundled once per test run. */
+export function workflowBundle() {
+  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } });
+  return bundle;
+}
+
+export const FAST_RETRY: Partial<RetryTiming> = { initialIntervalMs: 100, maximumIntervalMs: 1_000, grantMaximumAttempts: 4, revocationAlertAfterAttempts: 3, activityTimeoutMs: 5_000 };
+
+export interface Stack {
+  stores: Stores;
+  dataDir: string;
+  baseUrl: string;
+  client: Client;
+  taskQueue: string;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: { worker?: boolean; taskQueue?: string } = {}): Promise<Stack> {
+  const temporal = getTestTemporal();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-test-'));
+  const db = await openDatabase({ file: path.join(dataDir, 'scimflow.sqlite'), synchronous: 'NORMAL' });
+  const stores = createStores(db);
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const poker = new Poker(client, stores, { workflowInput: { retry: FAST_RETRY }, relayAfterMs: 500, relayIntervalMs: 250 });
+  poker.startRelay();
+  const app = createApp({
+    stores,
+    poke: poker.poke,
+    limits: { maxBodyBytes: 1_048_576, bulkMaxOperations: 1000, maxPageSize: 1000 },
+    temporal: { client, namespace: temporal.namespace, poker },
+    adminToken: 'test-admin-token-0123456789',
+  });
+  app.on('error', (err: Error) => process.stderr.write(`stack internal error: ${err.stack}\n`));
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let nativeConnection: NativeConnection | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  const stack: Stack = {
+    stores,
+    dataDir,
+    baseUrl: `http://127.0.0.1:${port}`,
+    client,
+    taskQueue: opts.taskQueue ?? 'scimflow-identities',
+    async startWorker() {
+      nativeConnection ??= await NativeConnection.connect({ address: temporal.address });
+      worker = await createWorker({ stores, connection: nativeConnection, namespace: temporal.namespace, workflowBundle: await workflowBundle() });
+      running = worker.run();
+    },
+    async stopWorker() {
+      worker?.shutdown();
+      await running;
+      worker = undefined;
+    },
+    async stop() {
+      await stack.stopWorker();
+      await poker.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await nativeConnection?.close();
+      await connection.close();
+      db.close();
+    },
+  };
+  if (opts.worker !== false) await stack.startWorker();
+  return stack;
+}
+
+/** Polls until `check` returns a truthy value (or throws the last failure after `timeoutMs`). */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 30_000, everyMs = 100): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+      last = new Error('condition not met');
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw last instanceof Error ? last : new Error(String(last));
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** SCIM call against the stack with a directory token. */
+export async function scim(baseUrl: string, token: string, method: string, pathname: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${baseUrl}${pathname}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json, headers: res.headers };
+}

@@ -1,0 +1,74 @@
+// test/integration/worker-crash.test.ts: a worker killed in the middle of provisioning finishes after restart, one account per app.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { expect } from 'chai';
+import { listLocalAccounts } from '../../connectors/local-app';
+import type { Stack } from '../helpers/stack';
+import { eventually, scim, startStack } from '../helpers/stack';
+import { startScim2Server } from '../helpers/scim2-server';
+import { getTestTemporal } from '../helpers/temporal';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function spawnWorker(stack: Stack): ChildProcess {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/scimflow.js'), 'worker'], {
+    env: {
+      ...process.env,
+      SQLITE_FILE: path.join(stack.dataDir, 'scimflow.sqlite'),
+      TEMPORAL_ADDRESS: getTestTemporal().address,
+      TEMPORAL_NAMESPACE: getTestTemporal().namespace,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr?.on('data', () => undefined);
+  return child;
+}
+
+describe('a worker killed mid-provisioning', function () {
+  let stack: Stack;
+  let downstream: Awaited<ReturnType<typeof startScim2Server>>;
+  let child: ChildProcess | undefined;
+
+  before(async function () {
+    downstream = await startScim2Server();
+    stack = await startStack({ worker: false });
+  });
+
+  after(async function () {
+    child?.kill('SIGKILL');
+    await stack?.stop();
+    await downstream?.stop();
+  });
+
+  it('finishes after a restart with exactly one account in each app', async function () {
+    const { directory, token } = stack.stores.directories.create({ name: 'crashy', dialect: 'generic' });
+    // Every app call lingers 3 s after the app answered: the kill lands after the write, before the activity completes.
+    const chaos = { delayAfterMs: 3000 };
+    const local = stack.stores.directories.addApp({ directoryId: directory.id, name: 'demo', type: 'local', config: { chaos } });
+    stack.stores.directories.addApp({
+      directoryId: directory.id,
+      name: 'crm',
+      type: 'scim',
+      config: { url: downstream.baseUrl, token: downstream.token, chaos },
+    });
+    child = spawnWorker(stack);
+    const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'crash.test@acme.test',
+    });
+    expect(res.status).to.equal(201);
+    await eventually(() => listLocalAccounts(stack.stores.db, local.id).length === 1, 60_000, 20);
+    child.kill('SIGKILL');
+    await new Promise((r) => child!.once('exit', r));
+    expect(stack.stores.applied.progress(directory.id, res.body.id)).to.equal(undefined);
+
+    child = spawnWorker(stack);
+    await eventually(() => stack.stores.applied.progress(directory.id, res.body.id)?.lifecycle === 'active', 90_000, 200);
+    expect(listLocalAccounts(stack.stores.db, local.id)).to.have.length(1);
+    const remote = await fetch(`${downstream.baseUrl}/Users?filter=${encodeURIComponent('userName eq "crash.test@acme.test"')}`, {
+      headers: { authorization: `Bearer ${downstream.token}` },
+    }).then((r) => r.json() as Promise<{ totalResults: number }>);
+    expect(remote.totalResults).to.equal(1);
+  });
+});

@@ -1,0 +1,56 @@
+// test/unit/deploy/docker-compose.test.ts: the production compose file parses and wires what scimflow needs.
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import YAML from 'yaml';
+import { buildProgram } from '../../../cli/main';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../../workflows/contracts';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+interface Service {
+  image?: string;
+  build?: string;
+  command?: string[] | string;
+  environment?: Record<string, string>;
+  ports?: string[];
+  depends_on?: Record<string, unknown>;
+  volumes?: string[];
+}
+
+describe('docker-compose.yml', function () {
+  const compose = YAML.parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+
+  it('runs Temporal on PostgreSQL with its Web UI', function () {
+    const { temporal, postgresql } = compose.services;
+    expect(postgresql?.image).to.match(/^postgres:/);
+    expect(temporal?.image).to.match(/^temporalio\/auto-setup:/);
+    expect(temporal?.environment?.DB).to.equal('postgres12');
+    expect(temporal?.environment?.POSTGRES_SEEDS).to.equal('postgresql');
+    expect(compose.services['temporal-ui']?.environment?.TEMPORAL_ADDRESS).to.equal('temporal:7233');
+  });
+
+  it('registers every search attribute the identity workflow sets', function () {
+    const command = JSON.stringify(compose.services['temporal-search-attributes']?.command);
+    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) expect(command).to.include(`--name ${name} --type ${type}`);
+  });
+
+  it('runs the api and the worker from this image with commands the CLI really has', function () {
+    const commands = buildProgram().commands.map((c) => c.name());
+    for (const name of ['api', 'worker']) {
+      const service = compose.services[name]!;
+      expect(service.build).to.equal('.');
+      const argv = service.command as string[];
+      expect(argv.slice(0, 2)).to.deep.equal(['node', 'bin/scimflow.js']);
+      expect(commands).to.include(argv[2]);
+      expect(service.environment?.TEMPORAL_ADDRESS).to.equal('temporal:7233');
+      expect(service.volumes).to.include('scimflow-data:/data');
+    }
+    expect(fs.existsSync(path.join(ROOT, 'Dockerfile'))).to.equal(true);
+  });
+
+  it('declares every named volume it mounts', function () {
+    const mounted = Object.values(compose.services).flatMap((s) => (s.volumes ?? []).map((v) => v.split(':')[0]!));
+    for (const name of mounted) expect(compose.volumes).to.have.property(name);
+  });
+});

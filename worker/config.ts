@@ -1,0 +1,28 @@
+// worker/config.ts: the Temporal connection keys shared by the worker, the API's client and the CLI.
+import { z } from 'zod';
+import { parseEnv } from '../store/env';
+
+const TemporalEnv = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TEMPORAL_CLI: z.string().min(1).optional(),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(100),
+});
+
+export function loadTemporalConfig(env: Record<string, string | undefined> = process.env) {
+  const e = parseEnv(TemporalEnv, env, 'Temporal');
+  return Object.freeze({
+    /** Set: use that server. Unset: `scimflow serve` starts the embedded dev server on `port`/`uiPort`. */
+    address: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    port: e.TEMPORAL_PORT,
+    uiPort: e.TEMPORAL_UI_PORT,
+    cliPath: e.TEMPORAL_CLI,
+    worker: { maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES, maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS },
+  });
+}
+
+export type TemporalConfig = ReturnType<typeof loadTemporalConfig>;

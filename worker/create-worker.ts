@@ -1,0 +1,36 @@
+// worker/create-worker.ts: config → store → connectors → createActivities → Worker.create.
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createConnectorResolver } from '../activities/connectors';
+import type { Stores } from '../store';
+import { TASK_QUEUE } from '../workflows/contracts';
+
+export interface WorkerDeps {
+  stores: Stores;
+  connection: NativeConnection;
+  namespace: string;
+  /** Prebuilt bundle (tests bundle once per run); otherwise the workflows are bundled from source. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  maxConcurrentActivities?: number;
+  maxConcurrentWorkflowTasks?: number;
+  taskQueue?: string;
+}
+
+export function workflowsPath(): string {
+  return require.resolve('../workflows');
+}
+
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const activities = createActivities({ stores: deps.stores, connectors: createConnectorResolver(deps.stores) });
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue ?? TASK_QUEUE,
+    activities,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: workflowsPath() }),
+    maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities ?? 100,
+    maxConcurrentWorkflowTaskExecutions: deps.maxConcurrentWorkflowTasks ?? 100,
+    maxCachedWorkflows: 2000,
+  });
+}

@@ -1,0 +1,2 @@
+// workflows/index.ts: the workflow bundle's entry point.
+export { identityWorkflow } from './identity';
