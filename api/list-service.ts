@@ -11,7 +11,7 @@ import type { Stores } from '../store';
 import type { ResourceType, StoredResource } from '../store/resources';
 import type { DirectoryContext } from './directory-context';
 import type { Projection } from './render';
-import { renderResource } from './render';
+import { etagOf, renderResource } from './render';
 
 export interface ListQuery extends Projection {
   filter?: string;
@@ -53,7 +53,11 @@ export function listResources(stores: Stores, dctx: DirectoryContext, type: Reso
   const { startIndex, count } = pageBounds(query, maxPageSize);
   const ctx = { registry: dctx.registry, resourceType: type };
   const withComputed = (r: StoredResource): JsonObject => {
-    if (!filter || !needsMembers(filter)) return { ...(r.doc as JsonObject), id: r.id, meta: { created: r.createdAt, lastModified: r.updatedAt } };
+    if (!filter || !needsMembers(filter)) {
+      // The same meta the client sees (renderResource), so meta.resourceType and meta.version filter and sort too.
+      const meta = { resourceType: r.type, created: r.createdAt, lastModified: r.updatedAt, version: etagOf(r) };
+      return { ...(r.doc as JsonObject), id: r.id, meta };
+    }
     return renderResource(stores, dctx.registry, dctx.baseUrl, r);
   };
 

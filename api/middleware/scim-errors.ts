@@ -24,7 +24,11 @@ export function scimErrors(): Middleware {
   return async function scimErrorsMiddleware(ctx, next) {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new ScimError(404, undefined, `No such endpoint: ${ctx.method} ${ctx.path}`);
+      if (ctx.status === 404 && ctx.body === undefined)
+        throw new ScimError(404, undefined, `No such endpoint: ${ctx.method} ${ctx.path}`);
+      // The routers' allowedMethods set 405/501 without a body; every error still leaves as a SCIM error body.
+      if (ctx.status >= 400 && (ctx.body === undefined || ctx.body === null))
+        throw new ScimError(ctx.status, undefined, `${ctx.method} ${ctx.path}: ${ctx.message}`);
     } catch (err) {
       const error = toScimError(err);
       ctx.status = error.status;

@@ -53,7 +53,9 @@ describe('IdP request corpus (recorded scenarios over real HTTP)', function () {
             errorsSoFar = server.serverErrors.length;
             for (const err of errors) problems.push(`the server raised an internal error: ${err.stack ?? String(err)}`);
             if (response.status >= 300 && fresh.length > 0)
-              problems.push(`a ${response.status} answer still recorded ${fresh.length} event(s): ${describeEvents(fresh)}`);
+              problems.push(
+                `a ${response.status} answer still recorded ${fresh.length} event(s): ${describeEvents(fresh)}`,
+              );
             const foreign = fresh.filter((e) => e.directoryId !== dir.id);
             if (foreign.length > 0) problems.push(`events of another directory were poked: ${describeEvents(foreign)}`);
             return problems;
@@ -63,8 +65,14 @@ describe('IdP request corpus (recorded scenarios over real HTTP)', function () {
           // Record-then-poke: every committed event is poked exactly once, in the gapless order of the log.
           const logged = server.stores.events.list(dir.id, { limit: 100_000 });
           const poked = server.pokedEvents(dir.id);
-          expect(poked.map((e) => e.seq), 'poked sequence numbers').to.deep.equal(logged.map((e) => e.seq));
-          expect(logged.map((e) => e.seq), 'event log sequence').to.deep.equal(logged.map((_, i) => i + 1));
+          expect(
+            poked.map((e) => e.seq),
+            'poked sequence numbers',
+          ).to.deep.equal(logged.map((e) => e.seq));
+          expect(
+            logged.map((e) => e.seq),
+            'event log sequence',
+          ).to.deep.equal(logged.map((_, i) => i + 1));
         });
       }
     });
@@ -92,7 +100,7 @@ describe('IdP corpus harness (negative controls)', function () {
 
   it('fails on an unexpected status and names the step, the request and both statuses', async function () {
     await expect(runDoctored((s) => (s.steps[6]!.expect.status = 404))).to.be.rejectedWith(
-      /okta-12-group-replace-members\.json step 7\/7 \(GET \/Groups\/\{\{step4\.id\}\}\) failed[\s\S]*request: {2}GET \/scim\/v2\/[\s\S]*status 200 is not 404/,
+      /okta-12-group-replace-members\.json step 7\/7 \(GET \/Groups\/\{\{step4\.id\}\}\) \[confidence: documented\] failed[\s\S]*request: {2}GET \/scim\/v2\/[\s\S]*status 200 is not 404/,
     );
   });
 
@@ -106,9 +114,9 @@ describe('IdP corpus harness (negative controls)', function () {
   });
 
   it('fails when bodyNot forbids an element the answer holds', async function () {
-    await expect(runDoctored((s) => (s.steps[6]!.expect.bodyNot = { members: [{ value: '{{step3.id}}' }] }))).to.be.rejectedWith(
-      /\$\.members\[\d\] is .* which matches the forbidden/,
-    );
+    await expect(
+      runDoctored((s) => (s.steps[6]!.expect.bodyNot = { members: [{ value: '{{step3.id}}' }] })),
+    ).to.be.rejectedWith(/\$\.members\[\d\] is .* which matches the forbidden/);
   });
 
   it('fails when an expected header value is not contained in the answer', async function () {

@@ -1,6 +1,13 @@
 // test/conformance/rfc7644-3.14-etags.test.ts: RFC 7644 §3.14 versioning: ETag = meta.version, If-Match → 412, If-None-Match → 304.
 import { expect } from 'chai';
-import { call, createGroup, createUser, patchBody, startConformanceServer, userBody } from '../helpers/conformance-server';
+import {
+  call,
+  createGroup,
+  createUser,
+  patchBody,
+  startConformanceServer,
+  userBody,
+} from '../helpers/conformance-server';
 import type { ConformanceServer, TestDirectory } from '../helpers/conformance-server';
 
 describe('RFC 7644 §3.14 versioning with ETags', function () {
@@ -18,7 +25,10 @@ describe('RFC 7644 §3.14 versioning with ETags', function () {
     id = await createUser(dir, 'etag@example.test', { title: 'Original' });
   });
   afterEach(function () {
-    expect(server.serverErrors.splice(0).map((e) => e.stack), 'internal errors').to.deep.equal([]);
+    expect(
+      server.serverErrors.splice(0).map((e) => e.stack),
+      'internal errors',
+    ).to.deep.equal([]);
   });
   after(async function () {
     await server.close();
@@ -38,8 +48,14 @@ describe('RFC 7644 §3.14 versioning with ETags', function () {
     const before = await read();
     const stale = 'W/"stale-0000"';
     const attempts = [
-      await call(dir, 'PUT', `/Users/${id}`, { body: userBody('etag@example.test', { title: 'PUT' }), headers: { 'if-match': stale } }),
-      await call(dir, 'PATCH', `/Users/${id}`, { body: patchBody({ op: 'replace', path: 'title', value: 'PATCH' }), headers: { 'if-match': stale } }),
+      await call(dir, 'PUT', `/Users/${id}`, {
+        body: userBody('etag@example.test', { title: 'PUT' }),
+        headers: { 'if-match': stale },
+      }),
+      await call(dir, 'PATCH', `/Users/${id}`, {
+        body: patchBody({ op: 'replace', path: 'title', value: 'PATCH' }),
+        headers: { 'if-match': stale },
+      }),
       await call(dir, 'DELETE', `/Users/${id}`, { headers: { 'if-match': stale } }),
     ];
     for (const res of attempts) {
@@ -54,18 +70,30 @@ describe('RFC 7644 §3.14 versioning with ETags', function () {
 
   it('applies a write whose If-Match names the current version, or *', async function () {
     const current = (await read()).headers.get('etag')!;
-    const put = await call(dir, 'PUT', `/Users/${id}`, { body: userBody('etag@example.test', { title: 'Matched' }), headers: { 'if-match': current } });
+    const put = await call(dir, 'PUT', `/Users/${id}`, {
+      body: userBody('etag@example.test', { title: 'Matched' }),
+      headers: { 'if-match': current },
+    });
     expect(put.status).to.equal(200);
     expect(put.body.title).to.equal('Matched');
-    const patch = await call(dir, 'PATCH', `/Users/${id}`, { body: patchBody({ op: 'replace', path: 'title', value: 'Star' }), headers: { 'if-match': '*' } });
+    const patch = await call(dir, 'PATCH', `/Users/${id}`, {
+      body: patchBody({ op: 'replace', path: 'title', value: 'Star' }),
+      headers: { 'if-match': '*' },
+    });
     expect(patch.status).to.equal(200);
     expect(patch.body.title).to.equal('Star');
   });
 
   it('rejects the second of two writes based on the same version (lost-update protection)', async function () {
     const version = (await read()).headers.get('etag')!;
-    const first = await call(dir, 'PATCH', `/Users/${id}`, { body: patchBody({ op: 'replace', path: 'title', value: 'First' }), headers: { 'if-match': version } });
-    const second = await call(dir, 'PATCH', `/Users/${id}`, { body: patchBody({ op: 'replace', path: 'title', value: 'Second' }), headers: { 'if-match': version } });
+    const first = await call(dir, 'PATCH', `/Users/${id}`, {
+      body: patchBody({ op: 'replace', path: 'title', value: 'First' }),
+      headers: { 'if-match': version },
+    });
+    const second = await call(dir, 'PATCH', `/Users/${id}`, {
+      body: patchBody({ op: 'replace', path: 'title', value: 'Second' }),
+      headers: { 'if-match': version },
+    });
     expect([first.status, second.status]).to.deep.equal([200, 412]);
     expect((await read()).body.title).to.equal('First');
   });

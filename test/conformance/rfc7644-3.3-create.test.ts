@@ -1,6 +1,14 @@
 // test/conformance/rfc7644-3.3-create.test.ts: RFC 7644 §3.3 resource creation over HTTP (201, Location, readOnly, uniqueness).
 import { expect } from 'chai';
-import { call, createUser, ERROR_SCHEMA, GROUP_SCHEMA, startConformanceServer, userBody, USER_SCHEMA } from '../helpers/conformance-server';
+import {
+  call,
+  createUser,
+  ERROR_SCHEMA,
+  GROUP_SCHEMA,
+  startConformanceServer,
+  userBody,
+  USER_SCHEMA,
+} from '../helpers/conformance-server';
 import type { ConformanceServer, TestDirectory } from '../helpers/conformance-server';
 
 describe('RFC 7644 §3.3 creating resources', function () {
@@ -14,14 +22,19 @@ describe('RFC 7644 §3.3 creating resources', function () {
     dir = server.newDirectory();
   });
   afterEach(function () {
-    expect(server.serverErrors.splice(0).map((e) => e.stack), 'internal errors').to.deep.equal([]);
+    expect(
+      server.serverErrors.splice(0).map((e) => e.stack),
+      'internal errors',
+    ).to.deep.equal([]);
   });
   after(async function () {
     await server.close();
   });
 
   it('answers 201 with the stored resource, a Location equal to meta.location and an ETag equal to meta.version', async function () {
-    const res = await call(dir, 'POST', '/Users', { body: userBody('ada@example.test', { name: { givenName: 'Ada', familyName: 'Lovelace' } }) });
+    const res = await call(dir, 'POST', '/Users', {
+      body: userBody('ada@example.test', { name: { givenName: 'Ada', familyName: 'Lovelace' } }),
+    });
     expect(res.status).to.equal(201);
     expect(res.headers.get('content-type')).to.contain('application/scim+json');
     expect(res.body.id).to.be.a('string').and.not.equal('');
@@ -47,7 +60,10 @@ describe('RFC 7644 §3.3 creating resources', function () {
 
   it('ignores a client-supplied id and meta because they are readOnly', async function () {
     const res = await call(dir, 'POST', '/Users', {
-      body: userBody('readonly@example.test', { id: 'client-chosen-id', meta: { created: '1999-01-01T00:00:00Z', resourceType: 'Group' } }),
+      body: userBody('readonly@example.test', {
+        id: 'client-chosen-id',
+        meta: { created: '1999-01-01T00:00:00Z', resourceType: 'Group' },
+      }),
     });
     expect(res.status).to.equal(201);
     expect(res.body.id).to.not.equal('client-chosen-id');
@@ -57,7 +73,10 @@ describe('RFC 7644 §3.3 creating resources', function () {
   });
 
   it('accepts application/json as well as application/scim+json', async function () {
-    const res = await call(dir, 'POST', '/Users', { body: userBody('json@example.test'), headers: { 'content-type': 'application/json' } });
+    const res = await call(dir, 'POST', '/Users', {
+      body: userBody('json@example.test'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).to.equal(201);
   });
 
@@ -83,7 +102,9 @@ describe('RFC 7644 §3.3 creating resources', function () {
   it('answers exactly one 201 and 409 for every other concurrent POST of the same userName, never a 500', async function () {
     const attempts = 12;
     const results = await Promise.all(
-      Array.from({ length: attempts }, (_, i) => call(dir, 'POST', '/Users', { body: userBody('race@example.test', { externalId: `race-${i}` }) })),
+      Array.from({ length: attempts }, (_, i) =>
+        call(dir, 'POST', '/Users', { body: userBody('race@example.test', { externalId: `race-${i}` }) }),
+      ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).to.deep.equal([201, ...Array<number>(attempts - 1).fill(409)]);
@@ -109,7 +130,9 @@ describe('RFC 7644 §3.3 creating resources', function () {
   it('creates a group with members and renders each member with its $ref', async function () {
     const a = await createUser(dir, 'member.a@example.test');
     const b = await createUser(dir, 'member.b@example.test');
-    const res = await call(dir, 'POST', '/Groups', { body: { schemas: [GROUP_SCHEMA], displayName: 'Pilots', members: [{ value: a }, { value: b }] } });
+    const res = await call(dir, 'POST', '/Groups', {
+      body: { schemas: [GROUP_SCHEMA], displayName: 'Pilots', members: [{ value: a }, { value: b }] },
+    });
     expect(res.status).to.equal(201);
     expect(res.headers.get('location')).to.equal(`${dir.baseUrl}/Groups/${res.body.id}`);
     expect(res.body.displayName).to.equal('Pilots');
@@ -120,7 +143,9 @@ describe('RFC 7644 §3.3 creating resources', function () {
   });
 
   it('rejects a group whose members reference unknown resources with 400 and creates no group', async function () {
-    const res = await call(dir, 'POST', '/Groups', { body: { schemas: [GROUP_SCHEMA], displayName: 'Ghosts', members: [{ value: 'no-such-user' }] } });
+    const res = await call(dir, 'POST', '/Groups', {
+      body: { schemas: [GROUP_SCHEMA], displayName: 'Ghosts', members: [{ value: 'no-such-user' }] },
+    });
     expect(res.status).to.equal(400);
     expect(res.body.schemas).to.deep.equal([ERROR_SCHEMA]);
     expect((await call(dir, 'GET', '/Groups')).body.totalResults).to.equal(0);

@@ -1,6 +1,15 @@
 // test/conformance/rfc7644-3.4-query-filter.test.ts: RFC 7644 §3.4.2.2 filtering over HTTP (operators, complex, URN, dateTime, case).
 import { expect } from 'chai';
-import { call, createGroup, createUser, ENTERPRISE_SCHEMA, ERROR_SCHEMA, LIST_SCHEMA, startConformanceServer, USER_SCHEMA } from '../helpers/conformance-server';
+import {
+  call,
+  createGroup,
+  createUser,
+  ENTERPRISE_SCHEMA,
+  ERROR_SCHEMA,
+  LIST_SCHEMA,
+  startConformanceServer,
+  USER_SCHEMA,
+} from '../helpers/conformance-server';
 import type { ConformanceServer, TestDirectory } from '../helpers/conformance-server';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,7 +34,10 @@ describe('RFC 7644 §3.4.2.2 filtering', function () {
   before(async function () {
     server = await startConformanceServer();
     dir = server.newDirectory();
-    const enterprise = (extra: Record<string, unknown>) => ({ schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA], [ENTERPRISE_SCHEMA]: extra });
+    const enterprise = (extra: Record<string, unknown>) => ({
+      schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA],
+      [ENTERPRISE_SCHEMA]: extra,
+    });
     ids.alice = await createUser(dir, 'alice@example.test', {
       ...enterprise({ department: 'Sales', employeeNumber: '100' }),
       externalId: 'EXT-A',
@@ -59,7 +71,10 @@ describe('RFC 7644 §3.4.2.2 filtering', function () {
     groupId = await createGroup(dir, 'Admins', [ids.alice, ids.bob]);
   });
   afterEach(function () {
-    expect(server.serverErrors.splice(0).map((e) => e.stack), 'internal errors').to.deep.equal([]);
+    expect(
+      server.serverErrors.splice(0).map((e) => e.stack),
+      'internal errors',
+    ).to.deep.equal([]);
   });
   after(async function () {
     await server.close();
@@ -80,7 +95,9 @@ describe('RFC 7644 §3.4.2.2 filtering', function () {
     expect(await who('userName sw "c"')).to.deep.equal(['carol']);
     expect(await who('userName ew "@EXAMPLE.test"')).to.have.members(['alice', 'bob', 'carol', 'dave', 'erin']);
     expect(await who('title pr')).to.have.members(['alice', 'bob', 'dave']);
-    expect(await who('title ne "manager"')).to.include.members(['alice', 'dave']).and.not.include('bob');
+    expect(await who('title ne "manager"'))
+      .to.include.members(['alice', 'dave'])
+      .and.not.include('bob');
   });
 
   it('orders string comparisons gt/lt case-insensitively', async function () {
@@ -112,6 +129,10 @@ describe('RFC 7644 §3.4.2.2 filtering', function () {
     expect(await who(`${USER_SCHEMA}:userName eq "dave@example.test"`)).to.deep.equal(['dave']);
   });
 
+  it('filters on meta.resourceType like on any other attribute', async function () {
+    expect(await who('meta.resourceType eq "User"')).to.have.members(['alice', 'bob', 'carol', 'dave', 'erin']);
+  });
+
   it('compares meta dateTimes chronologically', async function () {
     expect(await who(`meta.created gt "${between}"`)).to.have.members(['carol', 'dave', 'erin']);
     expect(await who(`meta.lastModified lt "${between}"`)).to.have.members(['alice', 'bob']);
@@ -122,7 +143,11 @@ describe('RFC 7644 §3.4.2.2 filtering', function () {
     const groups = await call(dir, 'GET', `/Groups?filter=${encodeURIComponent(`members.value eq "${ids.alice}"`)}`);
     expect(groups.body.totalResults).to.equal(1);
     expect(groups.body.Resources[0].id).to.equal(groupId);
-    const byName = await call(dir, 'GET', `/Groups?filter=${encodeURIComponent('displayName eq "admins"')}&excludedAttributes=members`);
+    const byName = await call(
+      dir,
+      'GET',
+      `/Groups?filter=${encodeURIComponent('displayName eq "admins"')}&excludedAttributes=members`,
+    );
     expect(byName.body.Resources.map((g: { id: string }) => g.id)).to.deep.equal([groupId]);
     expect(byName.body.Resources[0]).to.not.have.property('members');
   });
@@ -133,7 +158,14 @@ describe('RFC 7644 §3.4.2.2 filtering', function () {
     expect(res.body.totalResults).to.equal(0);
   });
 
-  for (const bad of ['userName eq', 'userName zz "x"', 'emails[type eq "work"', '(userName eq "a"', 'userName eq "unterminated', 'and userName eq "a"']) {
+  for (const bad of [
+    'userName eq',
+    'userName zz "x"',
+    'emails[type eq "work"',
+    '(userName eq "a"',
+    'userName eq "unterminated',
+    'and userName eq "a"',
+  ]) {
     it(`rejects the malformed filter '${bad}' with 400 invalidFilter naming the position`, async function () {
       const res = await call(dir, 'GET', `/Users?filter=${encodeURIComponent(bad)}`);
       expect(res.status).to.equal(400);

@@ -1,6 +1,14 @@
 // test/conformance/rfc7644-3.5.1-put.test.ts: RFC 7644 §3.5.1 replacing resources with PUT (readOnly ignored, full replacement).
 import { expect } from 'chai';
-import { call, createGroup, createUser, ERROR_SCHEMA, GROUP_SCHEMA, startConformanceServer, userBody } from '../helpers/conformance-server';
+import {
+  call,
+  createGroup,
+  createUser,
+  ERROR_SCHEMA,
+  GROUP_SCHEMA,
+  startConformanceServer,
+  userBody,
+} from '../helpers/conformance-server';
 import type { ConformanceServer, TestDirectory } from '../helpers/conformance-server';
 
 describe('RFC 7644 §3.5.1 replacing with PUT', function () {
@@ -14,15 +22,24 @@ describe('RFC 7644 §3.5.1 replacing with PUT', function () {
     dir = server.newDirectory();
   });
   afterEach(function () {
-    expect(server.serverErrors.splice(0).map((e) => e.stack), 'internal errors').to.deep.equal([]);
+    expect(
+      server.serverErrors.splice(0).map((e) => e.stack),
+      'internal errors',
+    ).to.deep.equal([]);
   });
   after(async function () {
     await server.close();
   });
 
   it('replaces the whole resource: attributes left out of the PUT are cleared', async function () {
-    const id = await createUser(dir, 'put@example.test', { title: 'Engineer', name: { givenName: 'Put', familyName: 'Probe' }, nickName: 'pp' });
-    const res = await call(dir, 'PUT', `/Users/${id}`, { body: userBody('put@example.test', { name: { givenName: 'Put', familyName: 'Replaced' } }) });
+    const id = await createUser(dir, 'put@example.test', {
+      title: 'Engineer',
+      name: { givenName: 'Put', familyName: 'Probe' },
+      nickName: 'pp',
+    });
+    const res = await call(dir, 'PUT', `/Users/${id}`, {
+      body: userBody('put@example.test', { name: { givenName: 'Put', familyName: 'Replaced' } }),
+    });
     expect(res.status).to.equal(200);
     expect(res.body.name).to.deep.include({ familyName: 'Replaced' });
     expect(res.body).to.not.have.any.keys('title', 'nickName');
@@ -105,7 +122,9 @@ describe('RFC 7644 §3.5.1 replacing with PUT', function () {
     const b = await createUser(dir, 'b@example.test');
     const c = await createUser(dir, 'c@example.test');
     const groupId = await createGroup(dir, 'Crew', [a, b]);
-    const res = await call(dir, 'PUT', `/Groups/${groupId}`, { body: { schemas: [GROUP_SCHEMA], displayName: 'Crew 2', members: [{ value: b }, { value: c }] } });
+    const res = await call(dir, 'PUT', `/Groups/${groupId}`, {
+      body: { schemas: [GROUP_SCHEMA], displayName: 'Crew 2', members: [{ value: b }, { value: c }] },
+    });
     expect(res.status).to.equal(200);
     expect(res.body.displayName).to.equal('Crew 2');
     expect(res.body.members.map((m: { value: string }) => m.value)).to.have.members([b, c]);

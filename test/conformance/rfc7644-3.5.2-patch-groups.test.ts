@@ -1,6 +1,13 @@
 // test/conformance/rfc7644-3.5.2-patch-groups.test.ts: RFC 7644 §3.5.2 PATCH on group membership, up to a 2,000-member group.
 import { expect } from 'chai';
-import { call, createGroup, createUser, patchBody, startConformanceServer, USER_SCHEMA } from '../helpers/conformance-server';
+import {
+  call,
+  createGroup,
+  createUser,
+  patchBody,
+  startConformanceServer,
+  USER_SCHEMA,
+} from '../helpers/conformance-server';
 import type { ConformanceServer, TestDirectory } from '../helpers/conformance-server';
 
 describe('RFC 7644 §3.5.2 modifying group membership with PATCH', function () {
@@ -25,18 +32,28 @@ describe('RFC 7644 §3.5.2 modifying group membership with PATCH', function () {
     dir = server.newDirectory();
   });
   afterEach(function () {
-    expect(server.serverErrors.splice(0).map((e) => e.stack), 'internal errors').to.deep.equal([]);
+    expect(
+      server.serverErrors.splice(0).map((e) => e.stack),
+      'internal errors',
+    ).to.deep.equal([]);
   });
   after(async function () {
     await server.close();
   });
 
   it('adds, removes by value filter and replaces members, recording one membership event per real change', async function () {
-    const [a, b, c] = [await createUser(dir, 'a@example.test'), await createUser(dir, 'b@example.test'), await createUser(dir, 'c@example.test')];
+    const [a, b, c] = [
+      await createUser(dir, 'a@example.test'),
+      await createUser(dir, 'b@example.test'),
+      await createUser(dir, 'c@example.test'),
+    ];
     const groupId = await createGroup(dir, 'Ops');
-    const patch = (...ops: Record<string, unknown>[]) => call(dir, 'PATCH', `/Groups/${groupId}`, { body: patchBody(...ops) });
+    const patch = (...ops: Record<string, unknown>[]) =>
+      call(dir, 'PATCH', `/Groups/${groupId}`, { body: patchBody(...ops) });
 
-    expect((await patch({ op: 'add', path: 'members', value: [{ value: a }, { value: b }] })).status).to.be.oneOf([200, 204]);
+    expect((await patch({ op: 'add', path: 'members', value: [{ value: a }, { value: b }] })).status).to.be.oneOf([
+      200, 204,
+    ]);
     expect(await memberIds(groupId)).to.have.members([a, b]);
     expect((await patch({ op: 'remove', path: `members[value eq "${a}"]` })).status).to.be.oneOf([200, 204]);
     expect(await memberIds(groupId)).to.deep.equal([b]);
@@ -53,8 +70,12 @@ describe('RFC 7644 §3.5.2 modifying group membership with PATCH', function () {
     const groupId = await createGroup(dir, 'Steady', [a]);
     const before = (await call(dir, 'GET', `/Groups/${groupId}`)).body.meta.version;
     const pokedBefore = server.pokedEvents(dir.id).length;
-    await call(dir, 'PATCH', `/Groups/${groupId}`, { body: patchBody({ op: 'add', path: 'members', value: [{ value: a }] }) });
-    await call(dir, 'PATCH', `/Groups/${groupId}`, { body: patchBody({ op: 'remove', path: 'members', value: [{ value: b }] }) });
+    await call(dir, 'PATCH', `/Groups/${groupId}`, {
+      body: patchBody({ op: 'add', path: 'members', value: [{ value: a }] }),
+    });
+    await call(dir, 'PATCH', `/Groups/${groupId}`, {
+      body: patchBody({ op: 'remove', path: 'members', value: [{ value: b }] }),
+    });
     expect(server.pokedEvents(dir.id)).to.have.length(pokedBefore);
     expect((await call(dir, 'GET', `/Groups/${groupId}`)).body.meta.version).to.equal(before);
   });
@@ -63,7 +84,10 @@ describe('RFC 7644 §3.5.2 modifying group membership with PATCH', function () {
     const a = await createUser(dir, 'a@example.test');
     const groupId = await createGroup(dir, 'Strict', [a]);
     const res = await call(dir, 'PATCH', `/Groups/${groupId}`, {
-      body: patchBody({ op: 'remove', path: 'members', value: [{ value: a }] }, { op: 'add', path: 'members', value: [{ value: 'ghost' }] }),
+      body: patchBody(
+        { op: 'remove', path: 'members', value: [{ value: a }] },
+        { op: 'add', path: 'members', value: [{ value: 'ghost' }] },
+      ),
     });
     expect(res.status).to.equal(400);
     expect(await memberIds(groupId)).to.deep.equal([a]);
@@ -72,20 +96,29 @@ describe('RFC 7644 §3.5.2 modifying group membership with PATCH', function () {
   it('answers the group with members only when asked, after a PATCH that names ?attributes', async function () {
     const a = await createUser(dir, 'a@example.test');
     const groupId = await createGroup(dir, 'Visible');
-    const res = await call(dir, 'PATCH', `/Groups/${groupId}?attributes=members`, { body: patchBody({ op: 'add', path: 'members', value: [{ value: a }] }) });
+    const res = await call(dir, 'PATCH', `/Groups/${groupId}?attributes=members`, {
+      body: patchBody({ op: 'add', path: 'members', value: [{ value: a }] }),
+    });
     expect(res.status).to.equal(200);
     expect(res.body.members.map((m: { value: string }) => m.value)).to.deep.equal([a]);
   });
 
   it('takes a one-member PATCH on a 2,000-member group and answers excludedAttributes=members without members', async function () {
     const ids = server.stores.db.transaction(() =>
-      Array.from({ length: 2000 }, (_, i) => server.stores.resources.insert(dir.id, 'User', { schemas: [USER_SCHEMA], userName: `bulk${i}@example.test` }).resource.id),
+      Array.from(
+        { length: 2000 },
+        (_, i) =>
+          server.stores.resources.insert(dir.id, 'User', { schemas: [USER_SCHEMA], userName: `bulk${i}@example.test` })
+            .resource.id,
+      ),
     )();
     const groupId = await createGroup(dir, 'Everyone', ids);
     const newcomer = await createUser(dir, 'newcomer@example.test');
     const pokedBefore = server.pokedEvents(dir.id).length;
 
-    const res = await call(dir, 'PATCH', `/Groups/${groupId}`, { body: patchBody({ op: 'add', path: 'members', value: [{ value: newcomer }] }) });
+    const res = await call(dir, 'PATCH', `/Groups/${groupId}`, {
+      body: patchBody({ op: 'add', path: 'members', value: [{ value: newcomer }] }),
+    });
     expect(res.status).to.be.oneOf([200, 204]);
     const events = server.pokedEvents(dir.id).slice(pokedBefore);
     expect(events.filter((e) => e.kind === 'membership').map((e) => e.identityId)).to.deep.equal([newcomer]);

@@ -1,6 +1,13 @@
 // test/conformance/rfc7644-3.6-delete.test.ts: RFC 7644 §3.6 deleting resources (204, then 404 everywhere; membership cleaned up).
 import { expect } from 'chai';
-import { call, createGroup, createUser, patchBody, startConformanceServer, userBody } from '../helpers/conformance-server';
+import {
+  call,
+  createGroup,
+  createUser,
+  patchBody,
+  startConformanceServer,
+  userBody,
+} from '../helpers/conformance-server';
 import type { ConformanceServer, TestDirectory } from '../helpers/conformance-server';
 
 describe('RFC 7644 §3.6 deleting resources', function () {
@@ -14,7 +21,10 @@ describe('RFC 7644 §3.6 deleting resources', function () {
     dir = server.newDirectory();
   });
   afterEach(function () {
-    expect(server.serverErrors.splice(0).map((e) => e.stack), 'internal errors').to.deep.equal([]);
+    expect(
+      server.serverErrors.splice(0).map((e) => e.stack),
+      'internal errors',
+    ).to.deep.equal([]);
   });
   after(async function () {
     await server.close();
@@ -27,7 +37,10 @@ describe('RFC 7644 §3.6 deleting resources', function () {
     expect(res.text).to.equal('');
     expect((await call(dir, 'GET', `/Users/${id}`)).status).to.equal(404);
     expect((await call(dir, 'PUT', `/Users/${id}`, { body: userBody('gone@example.test') })).status).to.equal(404);
-    expect((await call(dir, 'PATCH', `/Users/${id}`, { body: patchBody({ op: 'replace', path: 'title', value: 'x' }) })).status).to.equal(404);
+    expect(
+      (await call(dir, 'PATCH', `/Users/${id}`, { body: patchBody({ op: 'replace', path: 'title', value: 'x' }) }))
+        .status,
+    ).to.equal(404);
     expect((await call(dir, 'DELETE', `/Users/${id}`)).status).to.equal(404);
   });
 
@@ -38,7 +51,9 @@ describe('RFC 7644 §3.6 deleting resources', function () {
     const all = await call(dir, 'GET', '/Users');
     expect(all.body.totalResults).to.equal(1);
     expect(all.body.Resources[0].userName).to.equal('stays@example.test');
-    expect((await call(dir, 'GET', '/Users?filter=userName%20eq%20%22gone%40example.test%22')).body.totalResults).to.equal(0);
+    expect(
+      (await call(dir, 'GET', '/Users?filter=userName%20eq%20%22gone%40example.test%22')).body.totalResults,
+    ).to.equal(0);
     expect((await call(dir, 'GET', '/Users?sortBy=userName')).body.totalResults).to.equal(1);
   });
 

@@ -1,6 +1,14 @@
 // test/conformance/rfc7644-3.7-bulk.test.ts: RFC 7644 §3.7 Bulk (bulkId references, failOnErrors, limits, event order).
 import { expect } from 'chai';
-import { BULK_REQUEST_SCHEMA, call, createUser, GROUP_SCHEMA, patchBody, startConformanceServer, userBody } from '../helpers/conformance-server';
+import {
+  BULK_REQUEST_SCHEMA,
+  call,
+  createUser,
+  GROUP_SCHEMA,
+  patchBody,
+  startConformanceServer,
+  userBody,
+} from '../helpers/conformance-server';
 import type { ConformanceServer, TestDirectory } from '../helpers/conformance-server';
 
 const BULK_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
@@ -30,7 +38,10 @@ describe('RFC 7644 §3.7 Bulk', function () {
     dir = server.newDirectory();
   });
   afterEach(function () {
-    expect(server.serverErrors.splice(0).map((e) => e.stack), 'internal errors').to.deep.equal([]);
+    expect(
+      server.serverErrors.splice(0).map((e) => e.stack),
+      'internal errors',
+    ).to.deep.equal([]);
   });
   after(async function () {
     await server.close();
@@ -39,8 +50,17 @@ describe('RFC 7644 §3.7 Bulk', function () {
   it('creates resources and resolves bulkId references in data and in paths', async function () {
     const res = await bulk([
       { method: 'POST', path: '/Users', bulkId: 'u1', data: userBody('bulk.one@example.test') },
-      { method: 'POST', path: '/Groups', bulkId: 'g1', data: { schemas: [GROUP_SCHEMA], displayName: 'Bulkers', members: [{ value: 'bulkId:u1' }] } },
-      { method: 'PATCH', path: '/Users/bulkId:u1', data: patchBody({ op: 'replace', path: 'title', value: 'Patched' }) },
+      {
+        method: 'POST',
+        path: '/Groups',
+        bulkId: 'g1',
+        data: { schemas: [GROUP_SCHEMA], displayName: 'Bulkers', members: [{ value: 'bulkId:u1' }] },
+      },
+      {
+        method: 'PATCH',
+        path: '/Users/bulkId:u1',
+        data: patchBody({ op: 'replace', path: 'title', value: 'Patched' }),
+      },
     ]);
     expect(res.status).to.equal(200);
     expect(res.body.schemas).to.deep.equal([BULK_RESPONSE_SCHEMA]);
@@ -83,11 +103,20 @@ describe('RFC 7644 §3.7 Bulk', function () {
     );
     expect(res.status).to.equal(200);
     expect(results(res.body).map((r) => r.status)).to.deep.equal(['409']);
-    expect((await call(dir, 'GET', '/Users?filter=userName%20eq%20%22never%40example.test%22')).body.totalResults).to.equal(0);
+    expect(
+      (await call(dir, 'GET', '/Users?filter=userName%20eq%20%22never%40example.test%22')).body.totalResults,
+    ).to.equal(0);
   });
 
   it('fails an operation whose bulkId reference cannot be resolved with a 4xx, not a 500', async function () {
-    const res = await bulk([{ method: 'POST', path: '/Groups', bulkId: 'g', data: { schemas: [GROUP_SCHEMA], displayName: 'X', members: [{ value: 'bulkId:nope' }] } }]);
+    const res = await bulk([
+      {
+        method: 'POST',
+        path: '/Groups',
+        bulkId: 'g',
+        data: { schemas: [GROUP_SCHEMA], displayName: 'X', members: [{ value: 'bulkId:nope' }] },
+      },
+    ]);
     expect(res.status).to.equal(200);
     const [only] = results(res.body);
     expect(Number(only!.status)).to.be.within(400, 499);
@@ -109,7 +138,9 @@ describe('RFC 7644 §3.7 Bulk', function () {
 
   it('answers 413 for a payload larger than maxPayloadSize', async function () {
     const big = 'x'.repeat(server.limits.maxBodyBytes);
-    const res = await bulk([{ method: 'POST', path: '/Users', bulkId: 'big', data: userBody('big@example.test', { nickName: big }) }]);
+    const res = await bulk([
+      { method: 'POST', path: '/Users', bulkId: 'big', data: userBody('big@example.test', { nickName: big }) },
+    ]);
     expect(res.status).to.equal(413);
     expect((await call(dir, 'GET', '/Users?count=0')).body.totalResults).to.equal(0);
   });
@@ -121,7 +152,12 @@ describe('RFC 7644 §3.7 Bulk', function () {
 
   it('records 1,000 operations as 1,000 events with consecutive sequence numbers in operation order', async function () {
     const count = 1000;
-    const ops = Array.from({ length: count }, (_, i) => ({ method: 'POST', path: '/Users', bulkId: `u${i}`, data: userBody(`user${i}@example.test`) }));
+    const ops = Array.from({ length: count }, (_, i) => ({
+      method: 'POST',
+      path: '/Users',
+      bulkId: `u${i}`,
+      data: userBody(`user${i}@example.test`),
+    }));
     const res = await bulk(ops);
     expect(res.status).to.equal(200);
     const created = results(res.body);
@@ -134,6 +170,8 @@ describe('RFC 7644 §3.7 Bulk', function () {
     const first = events[0]!.seq;
     expect(events.map((e) => e.seq)).to.deep.equal(Array.from({ length: count }, (_, i) => first + i));
     expect(events.map((e) => e.identityId)).to.deep.equal(created.map((r) => idOf(r.location)));
-    expect(server.stores.events.list(dir.id, { limit: 5000 }).map((e) => e.seq)).to.deep.equal(events.map((e) => e.seq));
+    expect(server.stores.events.list(dir.id, { limit: 5000 }).map((e) => e.seq)).to.deep.equal(
+      events.map((e) => e.seq),
+    );
   });
 });

@@ -1,6 +1,14 @@
 // test/conformance/rfc7644-4-discovery.test.ts: RFC 7644 §4 discovery: ServiceProviderConfig, ResourceTypes, Schemas; /Me is 501.
 import { expect } from 'chai';
-import { call, ENTERPRISE_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, startConformanceServer, USER_SCHEMA } from '../helpers/conformance-server';
+import {
+  call,
+  ENTERPRISE_SCHEMA,
+  ERROR_SCHEMA,
+  GROUP_SCHEMA,
+  LIST_SCHEMA,
+  startConformanceServer,
+  USER_SCHEMA,
+} from '../helpers/conformance-server';
 import type { ConformanceServer, TestDirectory } from '../helpers/conformance-server';
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0';
@@ -14,7 +22,10 @@ describe('RFC 7644 §4 service provider discovery', function () {
     dir = server.newDirectory();
   });
   afterEach(function () {
-    expect(server.serverErrors.splice(0).map((e) => e.stack), 'internal errors').to.deep.equal([]);
+    expect(
+      server.serverErrors.splice(0).map((e) => e.stack),
+      'internal errors',
+    ).to.deep.equal([]);
   });
   after(async function () {
     await server.close();
@@ -26,9 +37,18 @@ describe('RFC 7644 §4 service provider discovery', function () {
     expect(res.headers.get('content-type')).to.contain('application/scim+json');
     const config = res.body;
     expect(config.schemas).to.deep.equal([`${CORE}:ServiceProviderConfig`]);
-    for (const feature of ['patch', 'bulk', 'filter', 'changePassword', 'sort', 'etag']) expect(config[feature].supported, feature).to.be.a('boolean');
-    expect(config).to.deep.include({ patch: { supported: true }, etag: { supported: true }, sort: { supported: true } });
-    expect(config.bulk).to.include({ supported: true, maxOperations: server.limits.bulkMaxOperations, maxPayloadSize: server.limits.maxBodyBytes });
+    for (const feature of ['patch', 'bulk', 'filter', 'changePassword', 'sort', 'etag'])
+      expect(config[feature].supported, feature).to.be.a('boolean');
+    expect(config).to.deep.include({
+      patch: { supported: true },
+      etag: { supported: true },
+      sort: { supported: true },
+    });
+    expect(config.bulk).to.include({
+      supported: true,
+      maxOperations: server.limits.bulkMaxOperations,
+      maxPayloadSize: server.limits.maxBodyBytes,
+    });
     expect(config.filter).to.include({ supported: true, maxResults: server.limits.maxPageSize });
     expect(config.authenticationSchemes).to.be.an('array').that.is.not.empty;
     expect(config.authenticationSchemes[0]).to.include({ type: 'oauthbearertoken' });
@@ -40,7 +60,14 @@ describe('RFC 7644 §4 service provider discovery', function () {
     expect(res.status).to.equal(200);
     expect(res.body.schemas).to.deep.equal([LIST_SCHEMA]);
     expect(res.body.totalResults).to.equal(res.body.Resources.length);
-    const byName = new Map<string, Record<string, any>>(res.body.Resources.map((rt: { name: string }) => [rt.name, rt])); // eslint-disable-line @typescript-eslint/no-explicit-any
+    type ResourceTypeView = {
+      name: string;
+      endpoint: string;
+      schema: string;
+      schemas: string[];
+      schemaExtensions: unknown[];
+    };
+    const byName = new Map<string, ResourceTypeView>(res.body.Resources.map((rt: ResourceTypeView) => [rt.name, rt]));
     expect(byName.get('User')).to.include({ endpoint: '/Users', schema: USER_SCHEMA });
     expect(byName.get('Group')).to.include({ endpoint: '/Groups', schema: GROUP_SCHEMA });
     expect(byName.get('User')!.schemaExtensions).to.deep.include({ schema: ENTERPRISE_SCHEMA, required: false });
@@ -76,7 +103,11 @@ describe('RFC 7644 §4 service provider discovery', function () {
     expect(attr('userName')).to.include({ type: 'string', required: true, caseExact: false, uniqueness: 'server' });
     expect(attr('password')).to.include({ mutability: 'writeOnly', returned: 'never' });
     expect(attr('groups')).to.include({ mutability: 'readOnly', multiValued: true });
-    expect(attr('emails').subAttributes.map((s: { name: string }) => s.name)).to.include.members(['value', 'type', 'primary']);
+    expect(attr('emails').subAttributes.map((s: { name: string }) => s.name)).to.include.members([
+      'value',
+      'type',
+      'primary',
+    ]);
     expect(res.body.meta.location).to.equal(`${dir.baseUrl}/Schemas/${USER_SCHEMA}`);
   });
 

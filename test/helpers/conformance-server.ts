@@ -88,7 +88,12 @@ export interface CallOptions {
 }
 
 /** One SCIM call with fetch: JSON bodies as application/scim+json, string bodies raw. */
-export async function call(dir: TestDirectory, method: string, pathname: string, opts: CallOptions = {}): Promise<ScimResponse> {
+export async function call(
+  dir: TestDirectory,
+  method: string,
+  pathname: string,
+  opts: CallOptions = {},
+): Promise<ScimResponse> {
   const token = opts.token === undefined ? dir.token : opts.token;
   const headers: Record<string, string> = {
     ...(token !== null ? { authorization: `Bearer ${token}` } : {}),
@@ -128,7 +133,11 @@ export function patchBody(...operations: Record<string, unknown>[]): Record<stri
 }
 
 /** Creates a user over HTTP and returns its id (fails loudly when the server refuses). */
-export async function createUser(dir: TestDirectory, userName: string, extra: Record<string, unknown> = {}): Promise<string> {
+export async function createUser(
+  dir: TestDirectory,
+  userName: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const res = await call(dir, 'POST', '/Users', { body: userBody(userName, extra) });
   if (res.status !== 201) throw new Error(`creating ${userName}: ${res.status} ${res.text}`);
   return res.body.id as string;

@@ -12,8 +12,13 @@ export function describeBody(response: Pick<RawResponse, 'isJson' | 'json' | 'te
 }
 
 /** README rule 7 on a whole response: `{}` only asks for JSON; the top-level error `status` is never compared. */
-export function matchPartial(expected: unknown, response: Pick<RawResponse, 'isJson' | 'json' | 'text'>, topLevel = true): string[] {
+export function matchPartial(
+  expected: unknown,
+  response: Pick<RawResponse, 'isJson' | 'json' | 'text'>,
+  topLevel = true,
+): string[] {
   if (!response.isJson) return [`expected a JSON body, got ${describeBody(response)}`];
+  if (isObject(expected) && Object.keys(expected).length === 0) return [];
   return matchValue(expected, response.json, '$', topLevel);
 }
 
@@ -37,10 +42,14 @@ export function matchValue(expected: unknown, actual: unknown, at: string, topLe
 }
 
 function matchArray(expected: unknown[], actual: unknown[], at: string): string[] {
-  const fits = expected.map((e, i) => actual.flatMap((a, j) => (matchValue(e, a, `${at}[${i}]`).length === 0 ? [j] : [])));
+  const fits = expected.map((e, i) =>
+    actual.flatMap((a, j) => (matchValue(e, a, `${at}[${i}]`).length === 0 ? [j] : [])),
+  );
   const unmatched = fits.flatMap((candidates, i) => (candidates.length === 0 ? [i] : []));
   if (unmatched.length > 0)
-    return unmatched.map((i) => `${at}: no element matches expected ${show(expected[i])} (actual has ${actual.length} element(s))`);
+    return unmatched.map(
+      (i) => `${at}: no element matches expected ${show(expected[i])} (actual has ${actual.length} element(s))`,
+    );
   // Kuhn's augmenting paths: each expected element needs its own actual element.
   const owner = new Map<number, number>();
   const assign = (i: number, seen: Set<number>): boolean => {
@@ -56,7 +65,8 @@ function matchArray(expected: unknown[], actual: unknown[], at: string): string[
     return false;
   };
   for (let i = 0; i < expected.length; i += 1)
-    if (!assign(i, new Set())) return [`${at}: the ${expected.length} expected elements cannot each match a distinct actual element`];
+    if (!assign(i, new Set()))
+      return [`${at}: the ${expected.length} expected elements cannot each match a distinct actual element`];
   return [];
 }
 
@@ -74,7 +84,8 @@ export function matchBodyNot(forbidden: unknown, actual: unknown, at: string): s
       if (!Array.isArray(list)) continue;
       for (const bad of value)
         list.forEach((element, j) => {
-          if (matchValue(bad, element, here).length === 0) problems.push(`${here}[${j}] is ${show(element)}, which matches the forbidden ${show(bad)}`);
+          if (matchValue(bad, element, here).length === 0)
+            problems.push(`${here}[${j}] is ${show(element)}, which matches the forbidden ${show(bad)}`);
         });
     } else if (isObject(value)) {
       problems.push(...matchBodyNot(value, actual[key], here));

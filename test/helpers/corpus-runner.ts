@@ -37,7 +37,8 @@ export type CorpusScenario = z.infer<typeof CorpusScenarioSchema>;
 
 export function loadScenario(file: string): CorpusScenario {
   const parsed = CorpusScenarioSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${path.basename(file)} is not a valid corpus scenario: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`${path.basename(file)} is not a valid corpus scenario: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 
@@ -59,12 +60,15 @@ export function substitute(value: unknown, responses: ReadonlyArray<RawResponse 
       let cursor: unknown = response.json;
       for (const segment of dotted.split('.')) {
         if (Array.isArray(cursor) && /^\d+$/.test(segment)) cursor = cursor[Number(segment)];
-        else if (cursor !== null && typeof cursor === 'object' && !Array.isArray(cursor)) cursor = (cursor as Record<string, unknown>)[segment];
+        else if (cursor !== null && typeof cursor === 'object' && !Array.isArray(cursor))
+          cursor = (cursor as Record<string, unknown>)[segment];
         else cursor = undefined;
       }
-      if (cursor === undefined || cursor === null || typeof cursor === 'object')
-        throw new Error(`placeholder ${whole}: step ${n} (status ${response.status}) has no scalar at '${dotted}'; body: ${describeBody(response)}`);
-      return String(cursor as string | number | boolean);
+      if (typeof cursor !== 'string' && typeof cursor !== 'number' && typeof cursor !== 'boolean')
+        throw new Error(
+          `placeholder ${whole}: step ${n} (status ${response.status}) has no scalar at '${dotted}'; body: ${describeBody(response)}`,
+        );
+      return String(cursor);
     });
   }
   if (Array.isArray(value)) return value.map((v) => substitute(v, responses));
@@ -81,7 +85,12 @@ export interface PreparedRequest {
 }
 
 /** README rules 2–4: verbatim path, default Authorization and Content-Type, null headers withheld, string bodies raw. */
-export function prepareRequest(step: CorpusStep, basePath: string, token: string, responses: ReadonlyArray<RawResponse | undefined>): PreparedRequest {
+export function prepareRequest(
+  step: CorpusStep,
+  basePath: string,
+  token: string,
+  responses: ReadonlyArray<RawResponse | undefined>,
+): PreparedRequest {
   const given = (substitute(step.request.headers ?? {}, responses) ?? {}) as Record<string, string | null>;
   const named = new Set(Object.keys(given).map((k) => k.toLowerCase()));
   const headers: Record<string, string> = {};
@@ -133,7 +142,10 @@ export async function runScenario(opts: RunOptions): Promise<RawResponse[]> {
     if (!allowed.includes(response.status)) problems.push(`status ${response.status} is not ${allowed.join(' or ')}`);
     let expected: { body?: unknown; bodyNot?: unknown; headers?: Record<string, string> } = {};
     try {
-      expected = substitute({ body: step.expect.body, bodyNot: step.expect.bodyNot, headers: step.expect.headers }, responses) as typeof expected;
+      expected = substitute(
+        { body: step.expect.body, bodyNot: step.expect.bodyNot, headers: step.expect.headers },
+        responses,
+      ) as typeof expected;
     } catch (err) {
       problems.push(`could not resolve the expectation: ${(err as Error).message}`);
     }
@@ -141,7 +153,11 @@ export async function runScenario(opts: RunOptions): Promise<RawResponse[]> {
     if (expected.bodyNot !== undefined) problems.push(...matchBodyNot(expected.bodyNot, response.json, '$'));
     if (expected.headers) problems.push(...matchHeaders(expected.headers, response.headers));
     problems.push(...(opts.afterStep?.({ index, request, response }) ?? []));
-    if (problems.length > 0) throw new Error(failureMessage(where, step, request, response, expected, problems));
+    if (problems.length > 0) {
+      // README rule 10: an UNCERTAIN recording is triaged, not treated as a hard bug; say so in the failure.
+      const confidence = opts.scenario.confidence ? ` [confidence: ${opts.scenario.confidence}]` : '';
+      throw new Error(failureMessage(`${where}${confidence}`, step, request, response, expected, problems));
+    }
   }
   return responses;
 }
@@ -155,7 +171,10 @@ function failureMessage(
   problems: string[],
 ): string {
   const shownHeaders = Object.fromEntries(
-    Object.entries(request.headers).map(([k, v]) => [k, k.toLowerCase() === 'authorization' && v.startsWith('Bearer sfdt_') ? 'Bearer <valid token>' : v]),
+    Object.entries(request.headers).map(([k, v]) => [
+      k,
+      k.toLowerCase() === 'authorization' && v.startsWith('Bearer sfdt_') ? 'Bearer <valid token>' : v,
+    ]),
   );
   const lines = [
     `${where} failed`,

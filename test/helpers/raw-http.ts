@@ -62,7 +62,7 @@ export function sendRaw(origin: URL, request: RawRequest): Promise<RawResponse> 
             }
             resolve({ status: res.statusCode ?? 0, headers: flat, text, json, isJson });
           } catch (err) {
-            reject(err as Error);
+            reject(err instanceof Error ? err : new Error(String(err)));
           }
         });
       },

@@ -1,6 +1,10 @@
 // test/helpers/root-hooks.ts: mocha root hooks of the integration run; add shared setup and teardown steps here.
 import type { Context } from 'mocha';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startTestTemporal, stopTestTemporal } from './temporal';
+
+// Workers log at WARN in tests so mocha's output stays readable.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export const mochaHooks = {
   async beforeAll(this: Context) {

@@ -88,6 +88,7 @@ describe('identity lifecycle on a real Temporal server', function () {
 
   it('ends in the right state when the IdP repeats and reorders its pushes', async function () {
     const user = await createUser('alan@acme.test');
+    await eventually(() => crm().findAccount({ userName: 'alan@acme.test' }));
     const deactivate = { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: false }] };
     const rename = { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: 'Alan T.' }] };
     // The IdP retries the deactivation (duplicate) and a stale rename arrives after it (reordered).
@@ -96,12 +97,23 @@ describe('identity lifecycle on a real Temporal server', function () {
       expect(res.status).to.equal(200);
     }
     await eventually(async () => (await crm().findAccount({ userName: 'alan@acme.test' }))?.active === false && localAccount('alan@acme.test')?.active === false);
-    // Duplicates are recorded but converge to the same end: one account per app, disabled.
+    await eventually(() => stack.stores.applied.progress(directoryId, user.id)?.lifecycle === 'suspended');
+    // Duplicates are recorded, but converge to the same end: one account per app, disabled, nothing re-provisioned.
     const all = await fetch(`${downstream.baseUrl}/Users?filter=${encodeURIComponent('userName eq "alan@acme.test"')}`, {
       headers: { authorization: `Bearer ${downstream.token}` },
     }).then((r) => r.json() as Promise<{ totalResults: number }>);
     expect(all.totalResults).to.equal(1);
+    expect(stack.stores.events.list(directoryId, { identityId: user.id }).map((e) => e.kind)).to.deep.equal(['created', 'deactivated', 'updated']);
+    const created = stack.stores.applied.auditTrail(directoryId, user.id).filter((a) => a.action === 'account.created');
+    expect(created).to.have.length(2);
+  });
+
+  it('never provisions a user the IdP deactivated before the first convergence', async function () {
+    const user = await createUser('ghost@acme.test');
+    await scim(stack.baseUrl, token, 'PATCH', `${base()}/Users/${user.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: false }] });
     await eventually(() => stack.stores.applied.progress(directoryId, user.id)?.lifecycle === 'suspended');
+    expect(localAccount('ghost@acme.test')).to.equal(undefined);
+    expect(await crm().findAccount({ userName: 'ghost@acme.test' })).to.equal(undefined);
   });
 
   it('re-enables a reactivated user in every app', async function () {

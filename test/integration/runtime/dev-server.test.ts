@@ -62,7 +62,12 @@ describe('runtime/dev-server (real Temporal CLI)', function () {
 
   it('gives the shared test server the scimflow search attributes', async () => {
     const attributes = await customAttributes(getTestTemporal().address, getTestTemporal().namespace);
-    expect(attributes).to.include({ ScimflowDirectory: 2, ScimflowUserName: 2, ScimflowLifecycle: 2, ScimflowException: 5 });
+    expect(attributes).to.include({
+      ScimflowDirectory: 2,
+      ScimflowUserName: 2,
+      ScimflowLifecycle: 2,
+      ScimflowException: 5,
+    });
   });
 
   it('fails within a second, naming TEMPORAL_PORT, when the gRPC port is taken', async () => {
@@ -159,7 +164,10 @@ describe('runtime/dev-server (real Temporal CLI)', function () {
       const { startDevServer } = require(${JSON.stringify(path.join(REPO, 'runtime/dev-server.ts'))});
       startDevServer({ cliPath: ${JSON.stringify(cliPath)}, port: ${port}, uiPort: ${uiPort}, searchAttributes: {} })
         .then((server) => console.log('READY ' + server.address), (err) => { console.error(err); process.exit(1); });`;
-    const parent = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       parent.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('READY') && resolve());
       parent.once('exit', (code) => reject(new Error(`parent exited early with ${code}`)));
