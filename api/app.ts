@@ -12,7 +12,7 @@ import type { Poke } from './resource-service';
 import { mountAdminRoutes } from './routes/admin';
 import { mountBulkRoute } from './routes/bulk';
 import { mountDiscoveryRoutes } from './routes/discovery';
-import { mountResourceRoutes } from './routes/resources';
+import { mountResourceRoutes, mountRootSearch } from './routes/resources';
 import type { Poker } from './poke';
 
 export interface AppDeps {
@@ -33,6 +33,7 @@ export function createApp(deps: AppDeps): Koa {
   mountBulkRoute(scim, service, deps.limits);
   mountResourceRoutes(scim, 'Users', { stores: deps.stores, service, limits: deps.limits });
   mountResourceRoutes(scim, 'Groups', { stores: deps.stores, service, limits: deps.limits });
+  mountRootSearch(scim, { stores: deps.stores, service, limits: deps.limits });
 
   const root = new Router();
   root.get('/healthz', async (ctx) => {

@@ -48,9 +48,12 @@ function needsMembers(filter: FilterNode): boolean {
   }
 }
 
-export function listResources(stores: Stores, dctx: DirectoryContext, type: ResourceType, query: ListQuery, maxPageSize: number): JsonObject {
+const byCreation = (a: StoredResource, b: StoredResource) =>
+  a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id.localeCompare(b.id);
+
+/** Every resource of a type matching the query's filter, in the query's sort order (creation order by default). */
+function matchResources(stores: Stores, dctx: DirectoryContext, type: ResourceType, query: ListQuery): StoredResource[] {
   const filter = query.filter !== undefined && query.filter.trim() !== '' ? parseFilter(query.filter) : undefined;
-  const { startIndex, count } = pageBounds(query, maxPageSize);
   const ctx = { registry: dctx.registry, resourceType: type };
   const withComputed = (r: StoredResource): JsonObject => {
     if (!filter || !needsMembers(filter)) {
@@ -60,27 +63,38 @@ export function listResources(stores: Stores, dctx: DirectoryContext, type: Reso
     }
     return renderResource(stores, dctx.registry, dctx.baseUrl, r);
   };
-
-  // Unfiltered, unsorted listing pages in SQL; everything else filters in memory over indexed candidates or a scan.
-  if (!filter && !query.sortBy) {
-    const total = stores.resources.count(dctx.directory.id, type);
-    const page = count === 0 ? [] : stores.resources.page(dctx.directory.id, type, startIndex - 1, count);
-    return listResponse(page.map((r) => renderResource(stores, dctx.registry, dctx.baseUrl, r, query)), total, startIndex);
-  }
   const matched: { stored: StoredResource; view: JsonObject }[] = [];
   for (const stored of candidates(stores, dctx, type, filter)) {
     const view = withComputed(stored);
     if (!filter || matchesFilter(view, filter, ctx)) matched.push({ stored, view });
   }
   if (query.sortBy) {
-    if (query.sortOrder && !['ascending', 'descending'].includes(query.sortOrder))
-      throw new ScimError(400, 'invalidValue', `sortOrder must be ascending or descending`);
     const compare = compareResources(ctx, query.sortBy, query.sortOrder ?? 'ascending');
-    matched.sort((a, b) => compare(a.view, b.view) || (a.stored.createdAt < b.stored.createdAt ? -1 : a.stored.createdAt > b.stored.createdAt ? 1 : a.stored.id.localeCompare(b.stored.id)));
+    matched.sort((a, b) => compare(a.view, b.view) || byCreation(a.stored, b.stored));
   }
+  return matched.map((m) => m.stored);
+}
+
+export function listResources(stores: Stores, dctx: DirectoryContext, type: ResourceType, query: ListQuery, maxPageSize: number): JsonObject {
+  const { startIndex, count } = pageBounds(query, maxPageSize);
+  const render = (r: StoredResource) => renderResource(stores, dctx.registry, dctx.baseUrl, r, query);
+  // Unfiltered, unsorted listing pages in SQL; everything else filters in memory over indexed candidates or a scan.
+  if ((query.filter === undefined || query.filter.trim() === '') && !query.sortBy) {
+    const total = stores.resources.count(dctx.directory.id, type);
+    const page = count === 0 ? [] : stores.resources.page(dctx.directory.id, type, startIndex - 1, count);
+    return listResponse(page.map(render), total, startIndex);
+  }
+  const matched = matchResources(stores, dctx, type, query);
+  return listResponse(matched.slice(startIndex - 1, startIndex - 1 + count).map(render), matched.length, startIndex);
+}
+
+/** POST {base}/.search (RFC 7644 §3.4.3): users then groups, one page over both. Filters apply per resource type. */
+export function searchAllResources(stores: Stores, dctx: DirectoryContext, query: ListQuery, maxPageSize: number): JsonObject {
+  const { startIndex, count } = pageBounds(query, maxPageSize);
+  const matched = [...matchResources(stores, dctx, 'User', query), ...matchResources(stores, dctx, 'Group', query)];
   const page = matched.slice(startIndex - 1, startIndex - 1 + count);
   return listResponse(
-    page.map((m) => renderResource(stores, dctx.registry, dctx.baseUrl, m.stored, query)),
+    page.map((r) => renderResource(stores, dctx.registry, dctx.baseUrl, r, query)),
     matched.length,
     startIndex,
   );

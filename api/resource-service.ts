@@ -37,7 +37,7 @@ export class ResourceService {
   create(dctx: DirectoryContext, type: ResourceType, body: unknown): WriteOutcome {
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     if (type === 'User') {
-      const doc = withoutSecrets(normalizeResource(body, ctx));
+      const doc = withUserDefaults(normalizeResource(body, ctx));
       this.assertUniqueUserName(dctx, doc);
       return this.done(this.stores.resources.insert(dctx.directory.id, 'User', doc));
     }
@@ -57,7 +57,7 @@ export class ResourceService {
     checkIfMatch(ifMatch, current);
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     if (type === 'User') {
-      const doc = withoutSecrets(normalizeResource(body, ctx));
+      const doc = withUserDefaults(normalizeResource(body, ctx));
       this.assertUniqueUserName(dctx, doc, id);
       return this.done(this.stores.resources.replace(current, doc, { changed: !sameDoc(current.doc, doc) }));
     }
@@ -70,7 +70,7 @@ export class ResourceService {
     checkIfMatch(ifMatch, current);
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     const patched = applyPatch(current.doc as JsonObject, body, ctx);
-    const result = { ...patched, resource: withoutSecrets(patched.resource) };
+    const result = type === 'User' ? { ...patched, resource: withUserDefaults(patched.resource) } : patched;
     if (type === 'User') {
       this.assertUniqueUserName(dctx, result.resource, id);
       const changed = result.changed && !sameDoc(current.doc, result.resource);
@@ -165,10 +165,11 @@ export class ResourceService {
  * scimflow never provisions passwords downstream (apps use SSO), so a password an IdP sends is accepted and discarded:
  * it is never stored and never returned.
  */
-function withoutSecrets<T extends JsonObject>(doc: T): T {
-  if (!('password' in doc)) return doc;
+function withUserDefaults<T extends JsonObject>(doc: T): T {
   const { password: _password, ...rest } = doc;
-  return rest as T;
+  // A user without `active` is active (RFC 7643 §4.1.1 leaves the default to the server); say so in the document too,
+  // so that `filter=active eq true` and the lifecycle agree.
+  return ('active' in rest ? rest : { ...rest, active: true }) as T;
 }
 
 function sameDoc(a: unknown, b: unknown): boolean {

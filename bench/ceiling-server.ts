@@ -11,7 +11,8 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '0' },
     },
   });
-  if (!values.db || !values.directory) throw new Error('usage: ceiling-server.ts --db <file> --directory <id> [--port N]');
+  if (!values.db || !values.directory)
+    throw new Error('usage: ceiling-server.ts --db <file> --directory <id> [--port N]');
   const directoryId = values.directory;
   const db = await openDatabase({ file: values.db, synchronous: 'NORMAL' });
   // Same partial unique index the API's userName lookup should use; the literal type lets SQLite pick it.

@@ -44,7 +44,10 @@ export const SCENARIOS: Scenario[] = [
     server: 'ceiling',
     writes: false,
     requests: (seed) =>
-      counter(() => ({ method: 'GET', path: `/?userName=${encodeURIComponent(userName('user', randomIndex(seed.users)))}` })),
+      counter(() => ({
+        method: 'GET',
+        path: `/?userName=${encodeURIComponent(userName('user', randomIndex(seed.users)))}`,
+      })),
     expect: { status: 200, body: (j) => j.totalResults === 1 },
   },
   {
@@ -108,7 +111,9 @@ export const SCENARIOS: Scenario[] = [
       counter((n) => ({
         method: 'PATCH',
         path: `${base(seed)}/Groups/${seed.groupId}`,
-        body: patchOp([{ op: 'remove', path: 'members', value: [{ value: seed.memberIds[n % seed.memberIds.length] }] }]),
+        body: patchOp([
+          { op: 'remove', path: 'members', value: [{ value: seed.memberIds[n % seed.memberIds.length] }] },
+        ]),
       })),
     expect: { status: 204 },
   },

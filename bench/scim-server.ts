@@ -43,7 +43,9 @@ async function main(): Promise<void> {
 
   // process.exit (not a hard kill) so that --cpu-prof can write its profile.
   const stop = () => {
-    process.stdout.write(`stats ${JSON.stringify({ pokeCalls: pokes.calls, pokedEvents: pokes.events, serverErrors })}\n`);
+    process.stdout.write(
+      `stats ${JSON.stringify({ pokeCalls: pokes.calls, pokedEvents: pokes.events, serverErrors })}\n`,
+    );
     stores.db.close();
     process.exit(0);
   };

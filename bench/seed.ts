@@ -13,8 +13,33 @@ import { createStores } from '../store';
 /** Bump when the generated documents change shape; the store schema is keyed separately (migrations hash). */
 const SEED_FORMAT = 1;
 
-const FIRST = ['ada', 'grace', 'alan', 'edsger', 'barbara', 'donald', 'frances', 'ken', 'radia', 'tim', 'margaret', 'john'];
-const LAST = ['lovelace', 'hopper', 'turing', 'dijkstra', 'liskov', 'knuth', 'allen', 'thompson', 'perlman', 'lee', 'hamilton'];
+const FIRST = [
+  'ada',
+  'grace',
+  'alan',
+  'edsger',
+  'barbara',
+  'donald',
+  'frances',
+  'ken',
+  'radia',
+  'tim',
+  'margaret',
+  'john',
+];
+const LAST = [
+  'lovelace',
+  'hopper',
+  'turing',
+  'dijkstra',
+  'liskov',
+  'knuth',
+  'allen',
+  'thompson',
+  'perlman',
+  'lee',
+  'hamilton',
+];
 const DEPARTMENTS = ['Research', 'Finance', 'Engineering', 'Sales', 'Support', 'Legal', 'People', 'Operations'];
 const TITLES = ['Analyst', 'Engineer', 'Manager', 'Director', 'Associate', 'Specialist'];
 
@@ -71,13 +96,21 @@ function schemaStamp(): string {
 function readIds(file: string, meta: Omit<SeedMeta, 'memberIds' | 'poolIds'>): SeedMeta {
   const db = new Database(file, { readonly: true });
   try {
-    const ids = (sql: string) => db.prepare<[string], { id: string }>(sql).all(meta.directoryId).map((r) => r.id);
+    const ids = (sql: string) =>
+      db
+        .prepare<[string], { id: string }>(sql)
+        .all(meta.directoryId)
+        .map((r) => r.id);
     // userNames carry the index, so ordering by externalId's number keeps member i at position i.
     const order = "ORDER BY CAST(substr(external_id, instr(external_id, '-') + 1) AS INTEGER)";
     return {
       ...meta,
-      memberIds: ids(`SELECT id FROM resources WHERE directory_id = ? AND type = 'User' AND external_id LIKE 'user-%' ${order}`),
-      poolIds: ids(`SELECT id FROM resources WHERE directory_id = ? AND type = 'User' AND external_id LIKE 'pool-%' ${order}`),
+      memberIds: ids(
+        `SELECT id FROM resources WHERE directory_id = ? AND type = 'User' AND external_id LIKE 'user-%' ${order}`,
+      ),
+      poolIds: ids(
+        `SELECT id FROM resources WHERE directory_id = ? AND type = 'User' AND external_id LIKE 'pool-%' ${order}`,
+      ),
     };
   } finally {
     db.close();

@@ -7,6 +7,7 @@ import { serve } from './serve';
 import { runWorker } from './worker-command';
 import { runApi } from './api-command';
 import { ensureTemporalCli } from '../runtime/temporal-cli';
+import { ConfigError } from '../store/env';
 
 export function buildProgram(): Command {
   const program = new Command('scimflow').description('SCIM 2.0 provisioning on Temporal').showHelpAfterError();
@@ -40,7 +41,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    const message = err instanceof CliError ? err.message : ((err as Error).stack ?? String(err));
+    const message = err instanceof CliError || err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
     process.stderr.write(`scimflow: ${message}\n`);
     process.exitCode = 1;
   }

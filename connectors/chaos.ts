@@ -1,7 +1,7 @@
 // connectors/chaos.ts: opt-in fault injection around any connector (app config `chaos`), for resilience drills and tests.
 import { z } from 'zod';
 import type { Connector } from './connector';
-import { DownstreamUnavailableError } from './connector';
+import { DownstreamRejectedError, DownstreamUnavailableError } from './connector';
 
 export const ChaosConfigSchema = z
   .object({
@@ -11,6 +11,8 @@ export const ChaosConfigSchema = z
     delayMs: z.number().int().min(0).default(0),
     /** Latency added after the app has answered (the window in which a crash leaves a done-but-unrecorded call). */
     delayAfterMs: z.number().int().min(0).default(0),
+    /** Entitlements the app refuses permanently (a grant answers like a 403): drills compensation. */
+    rejectEntitlements: z.array(z.string()).default([]),
   })
   .strict();
 export type ChaosConfig = z.infer<typeof ChaosConfigSchema>;
@@ -31,7 +33,10 @@ export function withChaos(inner: Connector, config: ChaosConfig, random: () => n
     createAccount: wrap('createAccount', (spec, o) => inner.createAccount(spec, o)),
     updateAccount: wrap('updateAccount', (id, spec, o) => inner.updateAccount(id, spec, o)),
     deleteAccount: wrap('deleteAccount', (id, o) => inner.deleteAccount(id, o)),
-    grantEntitlement: wrap('grantEntitlement', (id, e, o) => inner.grantEntitlement(id, e, o)),
+    grantEntitlement: wrap('grantEntitlement', (id, e, o) => {
+      if (config.rejectEntitlements.includes(e)) throw new DownstreamRejectedError(`chaos: the app refuses entitlement ${e}`, 403);
+      return inner.grantEntitlement(id, e, o);
+    }),
     revokeEntitlement: wrap('revokeEntitlement', (id, e, o) => inner.revokeEntitlement(id, e, o)),
   };
 }

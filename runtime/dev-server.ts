@@ -75,6 +75,11 @@ export function devServerArgs(opts: DevServerOptions): string[] {
   return args;
 }
 
+/**
+ * Starts `temporal server start-dev` and resolves once the namespace answers and the search attributes exist. Fails
+ * fast, before spawning, when either port is taken. The server cannot outlive this process (see supervised-process.ts);
+ * for an orderly shutdown on SIGINT/SIGTERM a caller awaits stop() in its own signal handler, as cli/serve.ts does.
+ */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const log = opts.log ?? (() => undefined);
   const ip = opts.ip ?? '127.0.0.1';
@@ -85,11 +90,10 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   if (opts.dbFile) fs.mkdirSync(path.dirname(path.resolve(opts.dbFile)), { recursive: true });
 
   const server = spawnSupervised(opts.cliPath, devServerArgs(opts), log);
-
   const address = `${host}:${opts.port}`;
   try {
     const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
-    const connection = await waitUntilServing([ip, opts.port], namespace, deadline, server.exited);
+    const connection = await waitUntilServing({ ip, port: opts.port, address }, namespace, deadline, server.exited);
     try {
       const added = await ensureSearchAttributes(connection, namespace, opts.searchAttributes);
       if (added.length) log(`registered search attributes ${added.join(', ')} in namespace ${namespace}`);
@@ -105,19 +109,18 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 }
 
 async function waitUntilServing(
-  [host, port]: [string, number],
+  { ip, port, address }: { ip: string; port: number; address: string },
   namespace: string,
   deadline: number,
   exited: Promise<string>,
 ): Promise<Connection> {
-  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const exit = exited.then((reason) => {
     throw new Error(`the server process ${reason}`);
   });
   exit.catch(() => undefined); // observed below by race; avoid an unhandled rejection when it never wins
   let lastError = `nothing accepted connections on ${address}`;
   // Probe TCP first: a gRPC channel that meets a refused connection backs off a whole second before retrying.
-  while (Date.now() < deadline && !(await Promise.race([acceptsTcp(host, port), exit]))) {
+  while (Date.now() < deadline && !(await Promise.race([acceptsTcp(ip, port), exit]))) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   while (Date.now() < deadline) {

@@ -23,12 +23,18 @@ export function toDatabaseConfig(env: z.output<typeof DatabaseEnv>): DatabaseCon
   };
 }
 
-/** Pure: lists every invalid key at once. */
+/** A configuration problem the operator must fix; printed without a stack. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Pure: lists every invalid key at once. An empty variable counts as unset (`TEMPORAL_ADDRESS= npm start`). */
 export function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>, what: string): z.output<T> {
-  const parsed = schema.safeParse(env);
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
-    throw new Error(`Invalid ${what} configuration:\n${problems.join('\n')}`);
+    throw new ConfigError(`Invalid ${what} configuration:\n${problems.join('\n')}`);
   }
   return parsed.data;
 }

@@ -6,7 +6,7 @@ import type { ResourceType } from '../../store/resources';
 import { readJsonBody } from '../body';
 import type { DirectoryContext } from '../directory-context';
 import type { ApiLimits } from '../config';
-import { listResources } from '../list-service';
+import { listResources, searchAllResources } from '../list-service';
 import { notModified } from '../preconditions';
 import { listQueryFromQuery, listQueryFromSearchBody, projectionFromQuery } from '../query';
 import { etagOf, renderResource } from '../render';
@@ -19,6 +19,13 @@ export interface ResourceRouteDeps {
 }
 
 const dctxOf = (ctx: Context): DirectoryContext => ctx.state.dctx as DirectoryContext;
+
+export function mountRootSearch(router: Router, deps: ResourceRouteDeps): void {
+  router.post('/.search', async (ctx) => {
+    const query = listQueryFromSearchBody(await readJsonBody(ctx, deps.limits.maxBodyBytes));
+    ctx.body = searchAllResources(deps.stores, dctxOf(ctx), query, deps.limits.maxPageSize);
+  });
+}
 
 export function mountResourceRoutes(router: Router, endpoint: 'Users' | 'Groups', deps: ResourceRouteDeps): void {
   const type: ResourceType = endpoint === 'Users' ? 'User' : 'Group';

@@ -40,12 +40,30 @@ export function normalizeGroupBody(body: unknown, ctx: ScimContext): { group: Js
 function normalizeBody(body: unknown, ctx: ScimContext): { resource: JsonObject; members: MemberRef[] } {
   if (!isJsonObject(body))
     throw new ScimError(400, 'invalidSyntax', `a ${ctx.resourceType} body must be a JSON object`);
+  assertSchemasFitEndpoint(body, ctx);
   const builder = new BodyBuilder(ctx);
   for (const [key, value] of Object.entries(body)) builder.key(key, value);
   const doc = builder.doc;
   const [missing] = missingRequired(doc, ctx.registry, ctx.resourceType);
   if (missing) throw invalidValue(attributeLabel(missing), 'is required');
   return { resource: withComputedSchemas(doc, ctx.registry, ctx.resourceType), members: builder.members };
+}
+
+const CORE_SCHEMAS: Record<ResourceTypeName, string> = { User: URN.User, Group: URN.Group };
+
+/**
+ * A body that names another resource type's core schema (a Group on /Users) and not its own is a client error.
+ * Unknown URNs (Entra's ADSCIM group schema) stay ignored, per DIALECTS.md rule 9.
+ */
+function assertSchemasFitEndpoint(body: JsonObject, ctx: ScimContext): void {
+  const key = Object.keys(body).find((k) => k.toLowerCase() === 'schemas');
+  const schemas = key === undefined ? undefined : body[key];
+  if (!Array.isArray(schemas)) return;
+  const named = schemas.filter((s): s is string => typeof s === 'string').map((s) => s.toLowerCase());
+  const own = CORE_SCHEMAS[ctx.resourceType].toLowerCase();
+  const other = Object.entries(CORE_SCHEMAS).find(([type, urn]) => type !== ctx.resourceType && named.includes(urn.toLowerCase()));
+  if (other && !named.includes(own))
+    throw new ScimError(400, 'invalidValue', `schemas names ${other[1]}, which is not a ${ctx.resourceType} resource`);
 }
 
 class BodyBuilder {

@@ -105,9 +105,9 @@ describe('RFC 7644 §3.4.2.2 filtering', function () {
     expect(await who('name.familyName le "abbott"')).to.deep.equal(['erin']);
   });
 
-  it('matches booleans (users created without active stay unassigned and match neither)', async function () {
+  it('matches booleans (users created without active are active, as the lifecycle treats them)', async function () {
     expect(await who('active eq false')).to.deep.equal(['bob']);
-    expect(await who('active eq true')).to.have.members(['alice', 'carol']);
+    expect(await who('active eq true')).to.have.members(['alice', 'carol', 'dave', 'erin']);
   });
 
   it('applies not, and, or with RFC precedence and parentheses', async function () {

@@ -3,8 +3,8 @@ import type { Context } from 'mocha';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startTestTemporal, stopTestTemporal } from './temporal';
 
-// Workers log at WARN in tests so mocha's output stays readable.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Workers log at ERROR in tests so mocha's output stays readable.
+Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 export const mochaHooks = {
   async beforeAll(this: Context) {

@@ -36,7 +36,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: { worker?: boolean; taskQueue?: string } = {}): Promise<Stack> {
+export async function startStack(opts: { worker?: boolean; taskQueue?: string; relay?: boolean } = {}): Promise<Stack> {
   const temporal = getTestTemporal();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-test-'));
   const db = await openDatabase({ file: path.join(dataDir, 'scimflow.sqlite'), synchronous: 'NORMAL' });
@@ -44,7 +44,7 @@ export async function startStack(opts: { worker?: boolean; taskQueue?: string } 
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
   const poker = new Poker(client, stores, { workflowInput: { retry: FAST_RETRY }, relayAfterMs: 500, relayIntervalMs: 250 });
-  poker.startRelay();
+  if (opts.relay !== false) poker.startRelay();
   const app = createApp({
     stores,
     poke: poker.poke,

@@ -1,0 +1,258 @@
+// bench/lifecycle-phases.ts: the measured phases: Temporal ceiling, initial sync, leavers one at a time, a leaver burst.
+import type { Client } from '@temporalio/client';
+import type Database from 'better-sqlite3';
+import type { RunStats, ScimTarget } from './lifecycle-driver';
+import {
+  DEACTIVATE,
+  every,
+  percentile,
+  pollUntil,
+  round,
+  runBounded,
+  scimCall,
+  sleep,
+  userBody,
+} from './lifecycle-driver';
+
+export interface PhaseContext {
+  client: Client;
+  db: Database.Database;
+  target: ScimTarget;
+  concurrency: number;
+  log: (line: string) => void;
+}
+
+const secondsSince = (t0: number, t = Date.now()) => round((t - t0) / 1000, 2);
+
+export interface CeilingResult {
+  workflow: string;
+  args: unknown[];
+  count: number;
+  starts: RunStats;
+  completed: number;
+  /** First start sent → last close time recorded by the server. */
+  seconds: number;
+  completedPerSecond: number;
+  finished: boolean;
+}
+
+export async function runCeiling(
+  ctx: PhaseContext,
+  o: { taskQueue: string; workflow: string; args: unknown[]; count: number; timeoutMs: number },
+): Promise<CeilingResult> {
+  const t0 = Date.now();
+  const starts = await runBounded(o.count, ctx.concurrency, async (i) => {
+    await ctx.client.workflow.start(o.workflow, {
+      taskQueue: o.taskQueue,
+      workflowId: `bench-${o.workflow}-${i}`,
+      args: o.args,
+    });
+  });
+  const query = `TaskQueue="${o.taskQueue}" AND WorkflowType="${o.workflow}" AND ExecutionStatus="Completed"`;
+  let completed = 0;
+  const finished = await pollUntil(
+    async () => (completed = (await ctx.client.workflow.count(query)).count) >= o.count - starts.failures,
+    t0 + o.timeoutMs,
+    200,
+  );
+  let lastClose = 0;
+  if (finished)
+    for await (const wf of ctx.client.workflow.list({ query }))
+      lastClose = Math.max(lastClose, wf.closeTime?.getTime() ?? 0);
+  const seconds = secondsSince(t0, finished ? lastClose : Date.now());
+  return {
+    workflow: o.workflow,
+    args: o.args,
+    count: o.count,
+    starts,
+    completed,
+    seconds,
+    completedPerSecond: round(completed / seconds, 1),
+    finished,
+  };
+}
+
+export interface SyncResult {
+  users: number;
+  post: RunStats;
+  converged: number;
+  /** First POST sent → last identity_progress row written as 'active'. */
+  seconds: number;
+  convergedPerSecond: number;
+  finished: boolean;
+  exceptions: number;
+  appliedActiveByApp: Record<string, number>;
+  localAccountsByApp: Record<string, number>;
+  timeline: { s: number; posted: number; converged: number }[];
+}
+
+export async function runInitialSync(
+  ctx: PhaseContext,
+  users: number,
+  timeoutMs: number,
+): Promise<{ ids: string[]; result: SyncResult }> {
+  const dir = ctx.target.directoryId;
+  const convergedQ = ctx.db.prepare<[string], { n: number; last: string | null }>(
+    "SELECT COUNT(*) AS n, MAX(updated_at) AS last FROM identity_progress WHERE directory_id = ? AND lifecycle = 'active'",
+  );
+  const ids: string[] = [];
+  const timeline: SyncResult['timeline'] = [];
+  let posted = 0;
+  const t0 = Date.now();
+  const sample = () => {
+    const point = { s: secondsSince(t0), posted, converged: convergedQ.get(dir)!.n };
+    timeline.push(point);
+    ctx.log(`  t=${point.s}s posted ${posted}/${users}, converged ${point.converged}`);
+  };
+  const stopSampling = every(5_000, sample);
+  const post = await runBounded(users, ctx.concurrency, async (i) => {
+    const body = await scimCall(ctx.target, 'POST', '/Users', userBody(i), 201);
+    ids[i] = String(body.id);
+    posted += 1;
+  });
+  ctx.log(
+    `  POST phase: ${post.perSecond} req/s, p99 ${post.p99Ms} ms, ${post.failures} failed${post.firstFailure ? ` (${post.firstFailure})` : ''}`,
+  );
+  const finished = await pollUntil(() => convergedQ.get(dir)!.n >= users - post.failures, t0 + timeoutMs, 250);
+  stopSampling();
+  sample();
+  const row = convergedQ.get(dir)!;
+  const seconds = secondsSince(t0, finished && row.last ? Date.parse(row.last) : Date.now());
+  const byApp = (sql: string) =>
+    Object.fromEntries(
+      ctx.db
+        .prepare<[string], { app: string; n: number }>(sql)
+        .all(dir)
+        .map((r) => [r.app, r.n]),
+    );
+  return {
+    ids: ids.filter((id) => id !== undefined),
+    result: {
+      users,
+      post,
+      converged: row.n,
+      seconds,
+      convergedPerSecond: round(row.n / seconds, 1),
+      finished,
+      exceptions: ctx.db
+        .prepare<[string], { n: number }>(
+          'SELECT COUNT(*) AS n FROM identity_progress WHERE directory_id = ? AND exception IS NOT NULL',
+        )
+        .get(dir)!.n,
+      appliedActiveByApp: byApp(
+        "SELECT app_id AS app, COUNT(*) AS n FROM applied_accounts WHERE directory_id = ? AND state = 'active' GROUP BY app_id",
+      ),
+      localAccountsByApp: byApp(
+        'SELECT l.app_id AS app, SUM(l.active) AS n FROM local_accounts l JOIN apps a ON a.id = l.app_id WHERE a.directory_id = ? GROUP BY l.app_id',
+      ),
+      timeline,
+    },
+  };
+}
+
+export interface LatencySummary {
+  samples: number;
+  missing: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+function summarise(latencies: number[], expected: number): LatencySummary {
+  return {
+    samples: latencies.length,
+    missing: expected - latencies.length,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies.length ? Math.max(...latencies) : NaN,
+  };
+}
+
+export interface IdleLeaverResult extends LatencySummary {
+  /** PATCH sent → revocation row seen by the driver (includes the driver's 5 ms polling). */
+  observedP50Ms: number;
+  observedP99Ms: number;
+  patchP50Ms: number;
+  perUser: { identityId: string; latencyMs: number | null; observedMs: number; patchMs: number }[];
+}
+
+export async function runIdleLeavers(
+  ctx: PhaseContext,
+  ids: string[],
+  opts: { gapMs: number; timeoutMs: number },
+): Promise<IdleLeaverResult> {
+  const dir = ctx.target.directoryId;
+  const q = ctx.db.prepare<[string, string], { latency_ms: number }>(
+    'SELECT latency_ms FROM revocations WHERE directory_id = ? AND identity_id = ?',
+  );
+  const perUser: IdleLeaverResult['perUser'] = [];
+  for (const id of ids) {
+    await sleep(opts.gapMs);
+    const t0 = Date.now();
+    await scimCall(ctx.target, 'PATCH', `/Users/${id}`, DEACTIVATE, 200);
+    const patchMs = Date.now() - t0;
+    let row: { latency_ms: number } | undefined;
+    await pollUntil(() => (row = q.get(dir, id)) !== undefined, t0 + opts.timeoutMs, 5);
+    perUser.push({ identityId: id, latencyMs: row?.latency_ms ?? null, observedMs: Date.now() - t0, patchMs });
+    ctx.log(
+      `  leaver ${perUser.length}/${ids.length}: latency_ms ${row?.latency_ms ?? 'none'} (seen after ${Date.now() - t0} ms)`,
+    );
+  }
+  const latencies = perUser.flatMap((u) => (u.latencyMs === null ? [] : [u.latencyMs]));
+  const observed = perUser.filter((u) => u.latencyMs !== null).map((u) => u.observedMs);
+  return {
+    ...summarise(latencies, ids.length),
+    observedP50Ms: percentile(observed, 50),
+    observedP99Ms: percentile(observed, 99),
+    patchP50Ms: percentile(
+      perUser.map((u) => u.patchMs),
+      50,
+    ),
+    perUser,
+  };
+}
+
+export interface BurstResult extends LatencySummary {
+  leavers: number;
+  patch: RunStats;
+  /** First PATCH sent → last revocation verified (verified_at of the last row), when all were recorded. */
+  seconds: number | null;
+  finished: boolean;
+  timeline: { s: number; revoked: number }[];
+}
+
+export async function runBurst(ctx: PhaseContext, ids: string[], timeoutMs: number): Promise<BurstResult> {
+  const dir = ctx.target.directoryId;
+  const wanted = new Set(ids);
+  const rowsQ = ctx.db.prepare<[string], { identity_id: string; latency_ms: number; verified_at: string }>(
+    'SELECT identity_id, latency_ms, verified_at FROM revocations WHERE directory_id = ?',
+  );
+  const revoked = () => rowsQ.all(dir).filter((r) => wanted.has(r.identity_id));
+  const timeline: BurstResult['timeline'] = [];
+  const t0 = Date.now();
+  const sample = () => {
+    timeline.push({ s: secondsSince(t0), revoked: revoked().length });
+    ctx.log(`  t=${timeline[timeline.length - 1]!.s}s revoked ${timeline[timeline.length - 1]!.revoked}/${ids.length}`);
+  };
+  const stopSampling = every(2_000, sample);
+  const patch = await runBounded(ids.length, ctx.concurrency, async (i) => {
+    await scimCall(ctx.target, 'PATCH', `/Users/${ids[i]}`, DEACTIVATE, 200);
+  });
+  ctx.log(`  PATCH phase: ${patch.perSecond} req/s in ${patch.seconds} s, ${patch.failures} failed`);
+  const finished = await pollUntil(() => revoked().length >= ids.length - patch.failures, t0 + timeoutMs, 100);
+  stopSampling();
+  sample();
+  const rows = revoked();
+  const last = Math.max(...rows.map((r) => Date.parse(r.verified_at)));
+  return {
+    leavers: ids.length,
+    patch,
+    seconds: finished ? secondsSince(t0, last) : null,
+    finished,
+    ...summarise(
+      rows.map((r) => r.latency_ms),
+      ids.length,
+    ),
+    timeline,
+  };
+}

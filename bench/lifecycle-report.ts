@@ -1,0 +1,122 @@
+// bench/lifecycle-report.ts: the lifecycle bench's table (metric, value, target, verdict) and its JSON files.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BurstResult, CeilingResult, IdleLeaverResult, SyncResult } from './lifecycle-phases';
+import { round } from './lifecycle-driver';
+
+export interface Row {
+  metric: string;
+  value: string;
+  target: string;
+  verdict: 'PASS' | 'MISS' | '—';
+}
+
+export interface ReportInput {
+  ceilings: CeilingResult[];
+  sync: SyncResult;
+  idle: IdleLeaverResult;
+  burst: BurstResult;
+}
+
+const fmt = (n: number | null | undefined, unit = '') =>
+  n === null || n === undefined || Number.isNaN(n) ? 'n/a' : `${n}${unit}`;
+const judge = (ok: boolean): Row['verdict'] => (ok ? 'PASS' : 'MISS');
+
+/** Targets are per issue 4 (10,000 users in 5 min; 1,000 leavers in 60 s); smaller runs scale them linearly, and say so. */
+export function buildRows(r: ReportInput): Row[] {
+  const rows: Row[] = [];
+  for (const c of r.ceilings) {
+    const what =
+      c.workflow === 'emptyWorkflow' ? 'empty workflow' : `workflow with ${String(c.args[0])} no-op activities`;
+    rows.push({
+      metric: `(a) Temporal ceiling: ${what}, completed/s (${c.count})`,
+      value: c.finished ? fmt(c.completedPerSecond) : `${c.completed}/${c.count} in ${c.seconds} s`,
+      target: 'reference',
+      verdict: '—',
+    });
+  }
+  const { sync, idle, burst } = r;
+  const syncTarget = round((300 * sync.users) / 10_000, 1);
+  rows.push(
+    {
+      metric: `(b) initial sync: POST /Users req/s (${sync.users})`,
+      value: fmt(sync.post.perSecond),
+      target: '—',
+      verdict: '—',
+    },
+    { metric: '(b) initial sync: POST /Users p99 ms', value: fmt(sync.post.p99Ms), target: '—', verdict: '—' },
+    {
+      metric: '(b) initial sync: identities converged/s',
+      value: fmt(sync.convergedPerSecond),
+      target: '≥ 33.3',
+      verdict: judge(sync.finished && sync.convergedPerSecond >= 33.3),
+    },
+    {
+      metric: `(b) initial sync: first POST → all ${sync.users} converged in 2 apps, s`,
+      value: sync.finished ? fmt(sync.seconds) : `${sync.converged}/${sync.users} after ${sync.seconds} s`,
+      target: sync.users === 10_000 ? '≤ 300' : `≤ ${syncTarget} (scaled)`,
+      verdict: judge(sync.finished && sync.seconds <= syncTarget && sync.exceptions === 0),
+    },
+    {
+      metric: '(b) initial sync: identities in exception',
+      value: fmt(sync.exceptions),
+      target: '0',
+      verdict: judge(sync.exceptions === 0),
+    },
+    {
+      metric: `(c) leaver at idle: latency_ms p50 (${idle.samples}/${idle.samples + idle.missing})`,
+      value: fmt(idle.p50Ms),
+      target: '—',
+      verdict: '—',
+    },
+    {
+      metric: '(c) leaver at idle: latency_ms p99',
+      value: fmt(idle.p99Ms),
+      target: '≤ 5000',
+      verdict: judge(idle.missing === 0 && idle.p99Ms <= 5_000),
+    },
+  );
+  const burstTarget = round((60 * burst.leavers) / 1_000, 1);
+  rows.push(
+    {
+      metric: `(d) burst: PATCH active=false req/s (${burst.leavers})`,
+      value: fmt(burst.patch.perSecond),
+      target: '—',
+      verdict: '—',
+    },
+    {
+      metric: `(d) burst: first PATCH → all ${burst.leavers} revocations recorded, s`,
+      value: burst.finished ? fmt(burst.seconds) : `${burst.samples}/${burst.leavers} (timed out)`,
+      target: burst.leavers === 1_000 ? '≤ 60' : `≤ ${burstTarget} (scaled)`,
+      verdict: judge(burst.finished && (burst.seconds ?? Infinity) <= burstTarget),
+    },
+    { metric: '(d) burst: latency_ms p50', value: fmt(burst.p50Ms), target: '—', verdict: '—' },
+    { metric: '(d) burst: latency_ms p99', value: fmt(burst.p99Ms), target: '—', verdict: '—' },
+  );
+  return rows;
+}
+
+export function formatTable(rows: Row[]): string[] {
+  const cells = [
+    ['metric', 'value', 'target', 'verdict'],
+    ...rows.map((r) => [r.metric, r.value, r.target, r.verdict]),
+  ];
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  return cells.map((c) =>
+    c
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** Writes bench/results/lifecycle-<timestamp>.json and bench/results/latest-lifecycle.json; returns the first path. */
+export function saveResult(result: { startedAt: string }): string {
+  const dir = path.join(__dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  const file = path.join(dir, `lifecycle-${result.startedAt.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, json);
+  fs.writeFileSync(path.join(dir, 'latest-lifecycle.json'), json);
+  return file;
+}

@@ -1,0 +1,298 @@
+// bench/lifecycle.ts: issue 4's lifecycle bench: Temporal ceiling, initial sync, idle leavers, leaver burst (table + JSON).
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { DEFAULT_RETRY_TIMING, identityWorkflowId } from '../workflows/contracts';
+import type { NodeChild } from './lifecycle-procs';
+import type { PhaseCpu } from './lifecycle-measure';
+import { createMeasurer } from './lifecycle-measure';
+import type { ServerProfile } from './lifecycle-server-metrics';
+import { findMetricsUrl } from './lifecycle-server-metrics';
+import type { HistorySummary } from './lifecycle-history';
+import { summariseHistories } from './lifecycle-history';
+import type { BurstResult, CeilingResult, IdleLeaverResult, PhaseContext, SyncResult } from './lifecycle-phases';
+import { runBurst, runCeiling, runIdleLeavers, runInitialSync } from './lifecycle-phases';
+import type { Row } from './lifecycle-report';
+import { buildRows, formatTable, saveResult } from './lifecycle-report';
+import type { RunningScim2 } from './lifecycle-scim2';
+import { startSupervisedScim2 } from './lifecycle-scim2';
+import type { AppSpec } from './lifecycle-stack';
+import { startStack } from './lifecycle-stack';
+
+export interface LifecycleOptions {
+  users: number;
+  /** Size of the leaver burst (d). */
+  leavers: number;
+  /** Leavers deactivated one at a time (c). */
+  idleLeavers: number;
+  log: (s: string) => void;
+  concurrency?: number;
+  /** Workflows per ceiling run (a); 0 skips the ceiling. */
+  ceilingWorkflows?: number;
+  /** No-op activities in the second ceiling workflow (joiner-shaped); 0 skips that run. */
+  ceilingActivities?: number;
+  temporalDb?: 'file' | 'memory';
+  /** 'local': two built-in local apps. 'scim2': one local app + the real scim2-server. */
+  variant?: 'local' | 'scim2';
+  /** Env for the scimflow process, e.g. { WORKER_MAX_CONCURRENT_ACTIVITIES: '200' }. */
+  workerEnv?: Record<string, string>;
+  historySample?: number;
+  syncTimeoutMs?: number;
+  burstTimeoutMs?: number;
+  /** Scimflow's own output lines (worker warnings…); dropped unless given. */
+  childLog?: (s: string) => void;
+  save?: boolean;
+}
+
+export interface LifecycleResult {
+  startedAt: string;
+  machine: { cpus: number; cpuModel?: string; memoryGiB: number; node: string };
+  setup: Record<string, unknown>;
+  ceilings: CeilingResult[];
+  sync: SyncResult;
+  idle: IdleLeaverResult;
+  burst: BurstResult;
+  cpu: Record<string, PhaseCpu>;
+  /** Temporal's own metrics per phase: persistence calls, history task queue waits, schedule-to-start. */
+  server: Record<string, ServerProfile | undefined>;
+  histories: Record<string, HistorySummary>;
+  rows: Row[];
+  file?: string;
+}
+
+/** Spreads `n` picks evenly over `ids`. */
+const spread = (ids: string[], n: number) =>
+  Array.from(
+    { length: Math.min(n, ids.length) },
+    (_, i) => ids[Math.floor((i * ids.length) / Math.min(n, ids.length))]!,
+  );
+
+export async function runLifecycleBench(opts: LifecycleOptions): Promise<LifecycleResult> {
+  const startedAt = new Date().toISOString();
+  const { log } = opts;
+  const o = {
+    concurrency: 32,
+    ceilingWorkflows: 2_000,
+    ceilingActivities: 6,
+    temporalDb: 'file' as const,
+    variant: 'local' as const,
+    historySample: 30,
+    ...opts,
+  };
+  if (o.leavers + o.idleLeavers > o.users) throw new Error('leavers + idleLeavers must not exceed users');
+  const syncTimeoutMs = o.syncTimeoutMs ?? Math.max(600_000, o.users * 120);
+  const burstTimeoutMs = o.burstTimeoutMs ?? Math.max(300_000, o.leavers * 600);
+  const scim2: RunningScim2 | undefined = o.variant === 'scim2' ? await startSupervisedScim2(log) : undefined;
+  const apps: AppSpec[] = scim2
+    ? [
+        { name: 'app-local', type: 'local' },
+        { name: 'app-scim2', type: 'scim', config: { url: scim2.baseUrl, token: scim2.token } },
+      ]
+    : [
+        { name: 'app-a', type: 'local' },
+        { name: 'app-b', type: 'local' },
+      ];
+  const childLog = o.childLog ?? (() => undefined);
+  const stack = await startStack({ temporalDb: o.temporalDb, apps, serveEnv: o.workerEnv ?? {}, log: childLog }).catch(
+    async (err: Error) => {
+      await scim2?.stop();
+      throw err;
+    },
+  );
+  const stopAll = async () => {
+    await stack.stop();
+    await scim2?.stop();
+  };
+  const onSignal = () => void stopAll().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const metricsUrl = await findMetricsUrl(stack.temporalPid);
+  if (!metricsUrl) log('  note: the Temporal server metrics endpoint was not found; no server-side profile');
+  const { pids, cpu, server, measured } = createMeasurer(metricsUrl, log);
+  pids.temporalServer = stack.temporalPid;
+  const ctx: PhaseContext = {
+    client: stack.client,
+    db: stack.db,
+    target: stack.target,
+    concurrency: o.concurrency,
+    log,
+  };
+  try {
+    log(
+      `lifecycle bench: ${o.users} users, ${o.idleLeavers} idle leavers, burst of ${o.leavers}; apps ${apps.map((a) => `${a.name}(${a.type})`).join(', ')}`,
+    );
+    const ceilings: CeilingResult[] = [];
+    if (o.ceilingWorkflows > 0) {
+      const worker: NodeChild = await stack.startCeilingWorker('bench-ceiling');
+      pids.ceilingWorker = worker.pid;
+      const shapes: [string, unknown[]][] = [['emptyWorkflow', []]];
+      if (o.ceilingActivities > 0) shapes.push(['noopActivitiesWorkflow', [o.ceilingActivities]]);
+      for (const [workflow, args] of shapes) {
+        log(`(a) ceiling: ${o.ceilingWorkflows} × ${workflow}(${args.join(', ')})`);
+        const c = await measured(`ceiling-${workflow}`, () =>
+          runCeiling(ctx, {
+            taskQueue: 'bench-ceiling',
+            workflow,
+            args,
+            count: o.ceilingWorkflows,
+            timeoutMs: 600_000,
+          }),
+        );
+        log(`  ${c.completedPerSecond} completed/s (${c.completed} in ${c.seconds} s; starts ${c.starts.perSecond}/s)`);
+        ceilings.push(c);
+      }
+      await worker.stop();
+      delete pids.ceilingWorker;
+    }
+
+    const scimflow = await stack.startScimflow();
+    pids.scimflow = scimflow.pid;
+    log(
+      `(b) initial sync: POST ${o.users} users (concurrency ${o.concurrency}), wait until converged in ${apps.length} apps`,
+    );
+    const { ids, result: sync } = await measured('initialSync', () => runInitialSync(ctx, o.users, syncTimeoutMs));
+    log(
+      `  ${sync.converged}/${o.users} converged in ${sync.seconds} s (${sync.convergedPerSecond}/s), ${sync.exceptions} exceptions`,
+    );
+
+    const idleIds = ids.slice(ids.length - o.idleLeavers);
+    const burstIds = ids.slice(0, o.leavers);
+    log(`(c) ${idleIds.length} leavers one at a time`);
+    const idle = await measured('idleLeavers', () => runIdleLeavers(ctx, idleIds, { gapMs: 300, timeoutMs: 120_000 }));
+    log(`  latency_ms p50 ${idle.p50Ms}, p99 ${idle.p99Ms}, missing ${idle.missing}`);
+    log(`(d) burst of ${burstIds.length} leavers`);
+    const burst = await measured('burst', () => runBurst(ctx, burstIds, burstTimeoutMs));
+    log(`  all recorded after ${burst.seconds ?? 'n/a'} s; latency_ms p50 ${burst.p50Ms}, p99 ${burst.p99Ms}`);
+
+    log(`reading ${o.historySample} workflow histories per phase for the time breakdown`);
+    const wfId = (id: string) => identityWorkflowId(stack.target.directoryId, id);
+    const refs = (column: 'created_at' | 'deactivated_at') =>
+      new Map(
+        stack.db
+          .prepare<[string], { id: string; at: string | null }>(
+            `SELECT id, ${column} AS at FROM resources WHERE directory_id = ? AND type = 'User'`,
+          )
+          .all(stack.target.directoryId)
+          .flatMap((r) => (r.at ? [[wfId(r.id), Date.parse(r.at)] as [string, number]] : [])),
+      );
+    const histories = {
+      joiner: await summariseHistories(
+        stack.client,
+        spread(ids.slice(o.leavers, ids.length - o.idleLeavers), o.historySample).map(wfId),
+        'started',
+        'recordProgress',
+        refs('created_at'),
+      ),
+      idleLeaver: await summariseHistories(
+        stack.client,
+        idleIds.map(wfId),
+        'lastSignal',
+        'recordRevocation',
+        refs('deactivated_at'),
+      ),
+      burstLeaver: await summariseHistories(
+        stack.client,
+        spread(burstIds, o.historySample).map(wfId),
+        'lastSignal',
+        'recordRevocation',
+        refs('deactivated_at'),
+      ),
+    };
+
+    const rows = buildRows({ ceilings, sync, idle, burst });
+    const result: LifecycleResult = {
+      startedAt,
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+      },
+      setup: {
+        topology:
+          'Temporal dev server (own process) + `scimflow serve` (API + poker + worker, own process) + this load driver',
+        temporalPersistence:
+          o.temporalDb === 'file'
+            ? 'SQLite file (WAL, synchronous=NORMAL), as `scimflow serve` uses'
+            : 'in-memory SQLite',
+        apps,
+        variant: o.variant,
+        concurrency: o.concurrency,
+        worker: {
+          WORKER_MAX_CONCURRENT_ACTIVITIES: '100 (default)',
+          WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '100 (default)',
+          maxCachedWorkflows: 2000,
+          ...o.workerEnv,
+        },
+        retryTiming: {
+          ...DEFAULT_RETRY_TIMING,
+          note: 'production defaults (no injection): nothing failed, so retries never ran',
+        },
+        policy: 'none stored: DEFAULT_POLICY (every app, no entitlements)',
+      },
+      ceilings,
+      sync,
+      idle,
+      burst,
+      cpu,
+      server,
+      histories,
+      rows,
+    };
+    log('');
+    for (const line of formatTable(rows)) log(line);
+    if (o.save !== false) {
+      result.file = saveResult(result);
+      log(`saved ${result.file} and bench/results/latest-lifecycle.json`);
+    }
+    return result;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await stopAll();
+  }
+}
+
+if (require.main === module) {
+  const { values } = parseArgs({
+    options: {
+      users: { type: 'string', default: '10000' },
+      leavers: { type: 'string', default: '1000' },
+      'idle-leavers': { type: 'string', default: '20' },
+      concurrency: { type: 'string', default: '32' },
+      'ceiling-workflows': { type: 'string', default: '2000' },
+      'ceiling-activities': { type: 'string', default: '6' },
+      'temporal-db': { type: 'string', default: 'file' },
+      variant: { type: 'string', default: 'local' },
+      'worker-activities': { type: 'string' },
+      'worker-workflow-tasks': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  const int = (name: keyof typeof values) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer`);
+    return n;
+  };
+  const workerEnv: Record<string, string> = {};
+  if (values['worker-activities']) workerEnv.WORKER_MAX_CONCURRENT_ACTIVITIES = String(int('worker-activities'));
+  if (values['worker-workflow-tasks'])
+    workerEnv.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS = String(int('worker-workflow-tasks'));
+  const log = (s: string) => console.log(s);
+  runLifecycleBench({
+    users: int('users'),
+    leavers: int('leavers'),
+    idleLeavers: int('idle-leavers'),
+    concurrency: int('concurrency'),
+    ceilingWorkflows: int('ceiling-workflows'),
+    ceilingActivities: int('ceiling-activities'),
+    temporalDb: values['temporal-db'] === 'memory' ? 'memory' : 'file',
+    variant: values.variant === 'scim2' ? 'scim2' : 'local',
+    workerEnv,
+    childLog: values.verbose ? (s) => console.error(s) : (s) => /error|warn|fail/i.test(s) && console.error(s),
+    log,
+  }).catch((err: unknown) => {
+    console.error((err as Error).stack ?? String(err));
+    process.exit(1);
+  });
+}

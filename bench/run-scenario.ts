@@ -1,0 +1,146 @@
+// bench/run-scenario.ts: one scenario end to end: fresh database copy, server child, serial check, warm-up, measured load.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { LoadResult, NextRequest } from './load';
+import { runLoad } from './load';
+import type { Scenario } from './scenarios';
+import { distinctLimit } from './scenarios';
+import type { SeedMeta } from './seed';
+import { startServer } from './server-process';
+
+export const SERIAL_REQUESTS = 20;
+
+export interface RunOptions {
+  duration: number;
+  warmup: number;
+  connections: number;
+  synchronous: 'NORMAL' | 'FULL';
+  /** Experiment switch: planner statistics on each copy, as `PRAGMA optimize` would gather them in production. */
+  analyze: boolean;
+  profileDir?: string;
+}
+
+/** What the SCIM server child prints on its way out (the ceiling server prints nothing of this). */
+interface ChildStats {
+  pokeCalls?: number;
+  pokedEvents?: number;
+  serverErrors?: number;
+}
+
+function withDb<T>(file: string, readonly: boolean, fn: (db: Database.Database) => T): T {
+  const db = new Database(file, { readonly });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+export const countEvents = (file: string) =>
+  withDb(file, true, (db) => db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events').get()!.n);
+
+export interface ScenarioReport {
+  name: string;
+  what: string;
+  target?: string;
+  verdict: string;
+  result: LoadResult;
+  /** Median of sequential requests on one connection before the load (the unloaded service time). */
+  serialMedianMs: number;
+  /** Requests answered during the warm-up (with the serial ones, what a CPU profile covers besides the window). */
+  warmupRequests: number;
+  /** Server process CPU (all threads) per answered request during the measured window. */
+  serverCpuUsPerRequest?: number;
+  notes: string[];
+  childStats: ChildStats;
+  profile?: string;
+}
+
+function verdictOf(s: Scenario, r: LoadResult): string {
+  if (!s.target) return '—';
+  const misses: string[] = [];
+  if (r.errors > 0 || r.non2xx > 0) misses.push('errors');
+  if (s.target.minReqPerSec !== undefined && r.reqPerSec < s.target.minReqPerSec) misses.push('req/s');
+  if (s.target.maxP99Ms !== undefined && (r.requests === 0 || r.p99Ms > s.target.maxP99Ms)) misses.push('p99');
+  return misses.length === 0 ? 'PASS' : `MISS (${misses.join(', ')})`;
+}
+
+/** Sends requests one at a time; the first answer is checked so a wrong URL is never measured. */
+async function serialRun(
+  s: Scenario,
+  url: string,
+  headers: Record<string, string>,
+  next: () => NextRequest,
+): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < SERIAL_REQUESTS; i++) {
+    const req = next();
+    const started = performance.now();
+    const res = await fetch(`${url}${req.path}`, { method: req.method, headers, body: req.body });
+    const text = await res.text();
+    times.push(performance.now() - started);
+    if (i > 0) continue;
+    const ok =
+      res.status === s.expect.status && (!s.expect.body || s.expect.body(JSON.parse(text) as Record<string, unknown>));
+    if (!ok) throw new Error(`${s.name}: ${req.method} ${req.path} answered ${res.status} ${text.slice(0, 300)}`);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+}
+
+export async function runScenario(
+  s: Scenario,
+  seed: SeedMeta,
+  opts: RunOptions,
+  workDir: string,
+  baseEvents: number,
+): Promise<ScenarioReport> {
+  const file = path.join(workDir, `${s.name}.sqlite`);
+  fs.copyFileSync(seed.file, file); // a fresh copy per scenario: no run sees another's writes
+  if (opts.analyze) withDb(file, false, (db) => db.exec('ANALYZE'));
+  const args = s.server === 'ceiling' ? ['--directory', seed.directoryId] : ['--synchronous', opts.synchronous];
+  const profile = opts.profileDir ? { dir: opts.profileDir, name: s.name } : undefined;
+  const server = await startServer(`${s.server}-server.ts`, ['--db', file, ...args], profile);
+  const notes: string[] = [];
+  let result: LoadResult;
+  let serialMedianMs: number;
+  let warmupRequests = 0;
+  let cpu: number | undefined;
+  let childStats: ChildStats;
+  try {
+    const url = `http://127.0.0.1:${server.port}`;
+    const headers = { authorization: `Bearer ${seed.token}`, 'content-type': 'application/scim+json' };
+    const gen = s.requests(seed);
+    serialMedianMs = await serialRun(s, url, headers, gen.next);
+    const load = { url, connections: opts.connections, headers, next: gen.next };
+    if (opts.warmup > 0) warmupRequests = (await runLoad({ ...load, durationSeconds: opts.warmup })).requests;
+    const cpuBefore = server.cpuSeconds();
+    result = await runLoad({ ...load, durationSeconds: opts.duration });
+    const cpuAfter = server.cpuSeconds();
+    if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0)
+      cpu = ((cpuAfter - cpuBefore) * 1e6) / result.requests;
+    if (result.requests === 0) notes.push(`no answer within ${opts.duration} s: every request took longer`);
+    const limit = distinctLimit(s.name, seed);
+    if (limit !== undefined && gen.used() > limit)
+      notes.push(`targets wrapped after ${limit}: later requests were no-ops`);
+  } finally {
+    childStats = await server.stop();
+  }
+  if (s.writes) notes.push(`+${countEvents(file) - baseEvents} events, ${childStats.pokedEvents ?? '?'} poked`);
+  if (childStats.serverErrors) notes.push(`${childStats.serverErrors} server errors`);
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
+  const profileFile = profile && path.join(profile.dir, `${profile.name}.cpuprofile`);
+  const verdict = verdictOf(s, result);
+  return {
+    name: s.name,
+    what: s.what,
+    target: s.target?.label,
+    verdict,
+    result,
+    serialMedianMs,
+    warmupRequests,
+    serverCpuUsPerRequest: cpu,
+    notes,
+    childStats,
+    profile: profileFile,
+  };
+}

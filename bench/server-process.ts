@@ -1,0 +1,70 @@
+// bench/server-process.ts: starts a server entry as a child process, reads its CPU time, stops it and collects its stats.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+
+export interface ServerProcess {
+  port: number;
+  /** User + system CPU seconds the child has used so far (all its threads); undefined where /proc is absent. */
+  cpuSeconds: () => number | undefined;
+  /** SIGTERM, then the `stats` line the child printed on its way out. */
+  stop: () => Promise<Record<string, unknown>>;
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+function procCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `bench/<entry>` in its own process (the load generator keeps the other core) and waits for `ready <port>`. */
+export async function startServer(
+  entry: string,
+  args: string[],
+  profile?: { dir: string; name: string },
+): Promise<ServerProcess> {
+  const prof = profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${profile.name}.cpuprofile`]
+    : [];
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', ...prof, path.join(__dirname, entry), ...args], {
+    cwd: path.join(__dirname, '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stats: Record<string, unknown> = {};
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${entry} did not become ready in 120 s`));
+    }, 120_000);
+    void exited.then((code) => reject(new Error(`${entry} exited (${code}) before it was ready`)));
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      const space = line.indexOf(' ');
+      const [word, rest] = space < 0 ? [line, ''] : [line.slice(0, space), line.slice(space + 1)];
+      if (word === 'ready') {
+        clearTimeout(timer);
+        resolve(Number(rest));
+      } else if (word === 'stats') stats = JSON.parse(rest) as Record<string, unknown>;
+    });
+  });
+  return {
+    port,
+    cpuSeconds: () => procCpuSeconds(child.pid),
+    stop: async () => {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(killer);
+      return stats;
+    },
+  };
+}

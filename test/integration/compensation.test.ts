@@ -1,0 +1,85 @@
+// test/integration/compensation.test.ts: a grant the app refuses rolls back that run's grants and raises an operator-visible exception.
+import { expect } from 'chai';
+import { listLocalAccounts } from '../../connectors/local-app';
+import { identityQuery, identityWorkflowId, retryExceptionUpdate, SEARCH_ATTRIBUTES } from '../../workflows/contracts';
+import type { Stack } from '../helpers/stack';
+import { eventually, scim, startStack } from '../helpers/stack';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+describe('compensation and exceptions', function () {
+  let stack: Stack;
+  before(async function () {
+    stack = await startStack();
+  });
+  after(async () => stack?.stop());
+
+  it('rolls back a joiner whose grant is refused, flags the exception, and converges after an operator retry', async function () {
+    const { directory, token } = stack.stores.directories.create({ name: 'comp', dialect: 'generic' });
+    const wiki = stack.stores.directories.addApp({ directoryId: directory.id, name: 'wiki', type: 'local', config: {} });
+    const vault = stack.stores.directories.addApp({
+      directoryId: directory.id,
+      name: 'vault',
+      type: 'local',
+      config: { chaos: { rejectEntitlements: ['admin'] } },
+    });
+    stack.stores.policies.put(directory.id, {
+      rules: [{ name: 'finance', when: { department: 'Finance' }, grant: [{ app: 'wiki', entitlements: ['editor'] }, { app: 'vault', entitlements: ['admin'] }] }],
+    });
+    const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
+      schemas: [USER, ENT],
+      userName: 'fin@acme.test',
+      [ENT]: { department: 'Finance' },
+    });
+    expect(res.status).to.equal(201);
+    const id = res.body.id as string;
+
+    const progress = await eventually(() => stack.stores.applied.progress(directory.id, id)?.exception ? stack.stores.applied.progress(directory.id, id) : undefined);
+    expect(progress.lifecycle).to.equal('exception');
+    expect(progress.exception).to.match(/grantEntitlement .*admin.*refuses.*rolled back/);
+    // Rolled back: the wiki grant is revoked and both accounts this run created are disabled again.
+    const wikiAccount = listLocalAccounts(stack.stores.db, wiki.id)[0]!;
+    expect(wikiAccount.entitlements).to.deep.equal([]);
+    expect(wikiAccount.active).to.equal(false);
+    expect(listLocalAccounts(stack.stores.db, vault.id)[0]!.active).to.equal(false);
+    const actions = stack.stores.applied.auditTrail(directory.id, id).map((a) => a.action);
+    expect(actions).to.include.members(['entitlement.granted', 'entitlement.revoked', 'compensation.account', 'exception']);
+
+    const handle = stack.client.workflow.getHandle(identityWorkflowId(directory.id, id));
+    const view = await handle.query(identityQuery);
+    expect(view.exception).to.match(/admin/);
+    const described = await handle.describe();
+    expect(described.typedSearchAttributes.get(SEARCH_ATTRIBUTES.exception)).to.equal(true);
+    expect(described.typedSearchAttributes.get(SEARCH_ATTRIBUTES.lifecycle)).to.equal('exception');
+
+    // The operator fixes the app (it now accepts the grant) and retries with one update.
+    stack.stores.db.prepare('UPDATE apps SET config_json = ? WHERE id = ?').run('{}', vault.id);
+    expect(await handle.executeUpdate(retryExceptionUpdate)).to.deep.equal({ retried: true });
+    await eventually(() => stack.stores.applied.progress(directory.id, id)?.lifecycle === 'active');
+    expect(listLocalAccounts(stack.stores.db, vault.id)[0]).to.include({ active: true }).and.to.have.deep.property('entitlements', ['admin']);
+    expect(listLocalAccounts(stack.stores.db, wiki.id)[0]).to.include({ active: true }).and.to.have.deep.property('entitlements', ['editor']);
+    expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.exception)).to.equal(false);
+  });
+
+  it('grants the new entitlements and revokes the stale ones when a user moves department', async function () {
+    const { directory, token } = stack.stores.directories.create({ name: 'mover', dialect: 'generic' });
+    const app = stack.stores.directories.addApp({ directoryId: directory.id, name: 'erp', type: 'local', config: {} });
+    stack.stores.policies.put(directory.id, {
+      baseline: 'all',
+      rules: [
+        { name: 'sales', when: { department: 'Sales' }, grant: [{ app: 'erp', entitlements: ['quotes'] }] },
+        { name: 'support', when: { department: 'Support' }, grant: [{ app: 'erp', entitlements: ['tickets'] }] },
+      ],
+    });
+    const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, { schemas: [USER, ENT], userName: 'mo@acme.test', [ENT]: { department: 'Sales' } });
+    await eventually(() => listLocalAccounts(stack.stores.db, app.id)[0]?.entitlements.includes('quotes'));
+    await scim(stack.baseUrl, token, 'PATCH', `/scim/v2/${directory.id}/Users/${res.body.id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: `${ENT}:department`, value: 'Support' }],
+    });
+    await eventually(() => JSON.stringify(listLocalAccounts(stack.stores.db, app.id)[0]?.entitlements) === '["tickets"]');
+    const actions = stack.stores.applied.auditTrail(directory.id, res.body.id).map((a) => a.action);
+    expect(actions).to.include.members(['entitlement.revoked', 'revocation.verified', 'entitlement.granted']);
+  });
+});

@@ -1,0 +1,73 @@
+// test/integration/property-convergence.test.ts: random messy IdP traffic always converges every app to the final directory state.
+import { expect } from 'chai';
+import fc from 'fast-check';
+import type { Stack } from '../helpers/stack';
+import { startStack } from '../helpers/stack';
+import { ScenarioDriver } from '../helpers/property-driver';
+import { propertySettings, scenarioArb } from '../helpers/property-model';
+import type { Scenario } from '../helpers/property-model';
+import type { CheckStats } from '../helpers/property-oracle';
+import { checkConvergence, readFinalState } from '../helpers/property-oracle';
+import { setUpDirectory, waitForConvergence } from '../helpers/property-runs';
+
+const settings = propertySettings(process.env);
+const verbose = process.env.PROPERTY_VERBOSE === '1';
+
+describe('convergence under random IdP traffic (property, real Temporal)', function () {
+  let stack: Stack;
+
+  before(async function () {
+    stack = await startStack();
+  });
+
+  after(async function () {
+    await stack?.stop();
+  });
+
+  it('leaves every app matching the final directory state despite duplicates, bursts, chaos and worker restarts', async function () {
+    this.timeout(Math.max(240_000, settings.numRuns * (settings.shrink ? 600_000 : 120_000)));
+    const totals: CheckStats & { runs: number; requests: number; restarts: number; operatorRetries: number } = {
+      runs: 0,
+      requests: 0,
+      restarts: 0,
+      operatorRetries: 0,
+      activeAccounts: 0,
+      disabledAccounts: 0,
+      entitlements: 0,
+      revoked: 0,
+    };
+
+    const property = fc.asyncProperty(scenarioArb(settings.maxCommands), async (scenario: Scenario) => {
+      const { dir, apps } = await setUpDirectory(stack);
+      const driver = new ScenarioDriver(stack, dir, scenario.users);
+      try {
+        await driver.play(scenario);
+        const report = await waitForConvergence(stack, dir, driver.slots);
+        const users = await readFinalState(stack, dir, driver.slots);
+        const stats: CheckStats = { activeAccounts: 0, disabledAccounts: 0, entitlements: 0, revoked: 0 };
+        const problems = [...driver.problems, ...checkConvergence(stack, dir, apps, users, stats)];
+        if (problems.length > 0) throw new Error(problems.join('\n'));
+        totals.runs += 1;
+        totals.requests += driver.sent;
+        totals.restarts += driver.restarts;
+        totals.operatorRetries += report.operatorRetries;
+        for (const k of ['activeAccounts', 'disabledAccounts', 'entitlements', 'revoked'] as const) totals[k] += stats[k];
+        if (verbose) process.stdout.write(`      run ${totals.runs}: ${driver.sent} requests, converged in ${report.waitedMs} ms, ${JSON.stringify(stats)}\n`);
+      } catch (err) {
+        (err as Error).message += `\n  directory ${dir.id}; what was sent:\n    ${driver.trace.join('\n    ')}`;
+        throw err;
+      }
+    });
+
+    await fc.assert(property, {
+      numRuns: settings.numRuns,
+      ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
+      ...(settings.path !== undefined ? { path: settings.path } : {}),
+      endOnFailure: !settings.shrink,
+    });
+    if (verbose) process.stdout.write(`      totals: ${JSON.stringify(totals)}\n`);
+    // The property must have exercised something: provisioned accounts, granted entitlements.
+    expect(totals.runs).to.be.greaterThan(0);
+    expect(totals.activeAccounts + totals.disabledAccounts).to.be.greaterThan(0);
+  });
+});

@@ -1,0 +1,63 @@
+// test/integration/relay.test.ts: the outbox relay: SCIM writes keep landing while Temporal is unreachable, and converge later.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { expect } from 'chai';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { createApp } from '../../api/app';
+import { Poker } from '../../api/poke';
+import { listLocalAccounts } from '../../connectors/local-app';
+import { findFreePort } from '../../runtime/ports';
+import type { Stack } from '../helpers/stack';
+import { eventually, FAST_RETRY, scim, startStack } from '../helpers/stack';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+
+describe('outbox relay', function () {
+  let stack: Stack;
+  before(async function () {
+    stack = await startStack({ relay: false }); // this test runs its own relay
+  });
+  after(async () => stack?.stop());
+
+  it('accepts SCIM writes while Temporal is unreachable and delivers them once it is back', async function () {
+    const { directory, token } = stack.stores.directories.create({ name: 'relay', dialect: 'generic' });
+    const app = stack.stores.directories.addApp({ directoryId: directory.id, name: 'demo', type: 'local', config: {} });
+
+    // An API whose Temporal address answers nothing: the IdP still gets its 201s, the events stay undelivered.
+    const deadConnection = Connection.lazy({
+      address: `127.0.0.1:${await findFreePort()}`,
+      connectTimeout: '1s',
+      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
+    });
+    const deadPoker = new Poker(new Client({ connection: deadConnection }), stack.stores, { concurrency: 4 });
+    const koa = createApp({ stores: stack.stores, poke: deadPoker.poke, limits: { maxBodyBytes: 1_048_576, bulkMaxOperations: 1000, maxPageSize: 1000 } });
+    const server: Server = await new Promise((resolve) => {
+      const s = koa.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const ids: string[] = [];
+    for (const userName of ['r1@acme.test', 'r2@acme.test', 'r3@acme.test']) {
+      const res = await scim(base, token, 'POST', `/scim/v2/${directory.id}/Users`, { schemas: [USER], userName });
+      expect(res.status).to.equal(201);
+      ids.push(res.body.id as string);
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(stack.stores.events.list(directory.id).filter((e) => e.deliveredAt !== null)).to.have.length(0);
+    expect(listLocalAccounts(stack.stores.db, app.id)).to.have.length(0);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await deadPoker.stop(100);
+    await deadConnection.close().catch(() => undefined);
+
+    // Temporal is reachable again: the relay finds the undelivered events and pokes their workflows.
+    const relay = new Poker(stack.client, stack.stores, { relayAfterMs: 0, relayIntervalMs: 200, workflowInput: { retry: FAST_RETRY } });
+    relay.startRelay();
+    try {
+      await eventually(() => listLocalAccounts(stack.stores.db, app.id).length === 3);
+      await eventually(() => stack.stores.events.list(directory.id).every((e) => e.deliveredAt !== null));
+      for (const id of ids) await eventually(() => stack.stores.applied.progress(directory.id, id)?.lifecycle === 'active');
+      expect(stack.stores.applied.lag(directory.id)).to.include({ unprocessedEvents: 0, identitiesBehind: 0 });
+    } finally {
+      await relay.stop();
+    }
+  });
+});

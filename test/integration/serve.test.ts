@@ -1,0 +1,104 @@
+// test/integration/serve.test.ts: the README's first command end to end: serve, CLI, SCIM joiner/leaver, Ctrl-C, restart.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { Client, Connection } from '@temporalio/client';
+import { findFreePort, isPortFree } from '../../runtime/ports';
+import { identityWorkflowId } from '../../workflows/contracts';
+import { runCli, runCliJson, startCli } from '../helpers/cli';
+import { eventually } from '../helpers/stack';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+
+describe('scimflow serve (the one command)', function () {
+  let env: Record<string, string>;
+  let dataDir: string;
+  before(async function () {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-serve-'));
+    env = {
+      DATA_DIR: dataDir,
+      PORT: String(await findFreePort()),
+      TEMPORAL_PORT: String(await findFreePort()),
+      TEMPORAL_UI_PORT: String(await findFreePort()),
+      TEMPORAL_ADDRESS: '',
+    };
+    delete process.env.TEMPORAL_ADDRESS_FOR_SERVE;
+  });
+
+  const serve = () => startCli(['serve'], { ...env, TEMPORAL_ADDRESS: '' }, 'Next:');
+  const stop = async (child: import('node:child_process').ChildProcess) => {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    return exited;
+  };
+
+  it('starts Temporal, the worker and the API, provisions a joiner, revokes a leaver, stops cleanly and resumes', async function () {
+    const { child, output } = await serve();
+    expect(output()).to.include(`http://127.0.0.1:${env.PORT}`).and.to.include(`Temporal UI:      http://127.0.0.1:${env.TEMPORAL_UI_PORT}`);
+    const api = `http://127.0.0.1:${env.PORT}`;
+    await eventually(async () => (await fetch(`${api}/healthz`)).status === 200, 30_000);
+
+    const dir = await runCliJson(['directory', 'create', '--name', 'acme', '--idp', 'okta'], env);
+    expect(dir.scimBaseUrl).to.equal(`${api}/scim/v2/${dir.id}`);
+    expect(dir.token).to.be.a('string');
+    const app = await runCliJson(['app', 'add', '--directory', dir.id, '--name', 'demo', '--type', 'local'], env);
+    expect(app.id).to.be.a('string');
+
+    const post = await fetch(`${dir.scimBaseUrl}/Users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${dir.token}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({ schemas: [USER], userName: 'serve@acme.test' }),
+    });
+    expect(post.status).to.equal(201);
+    const user = (await post.json()) as { id: string };
+    await eventually(async () => (await runCliJson(['app', 'accounts', '--app', app.id], env)).some((a: any) => a.userName === 'serve@acme.test' && a.active));
+
+    await stop(child);
+    expect(await isPortFree(Number(env.TEMPORAL_PORT))).to.equal(true);
+    expect(await isPortFree(Number(env.PORT))).to.equal(true);
+
+    // Same DATA_DIR: the identity's workflow is still there, running, and takes the leaver.
+    const again = await serve();
+    try {
+      const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
+      const described = await new Client({ connection }).workflow.getHandle(identityWorkflowId(dir.id, user.id)).describe();
+      expect(described.status.name).to.equal('RUNNING');
+      await connection.close();
+      const patch = await fetch(`${dir.scimBaseUrl}/Users/${user.id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${dir.token}`, 'content-type': 'application/scim+json' },
+        body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] }),
+      });
+      expect(patch.status).to.equal(200);
+      await eventually(async () => (await runCliJson(['report', 'revocations', '--directory', dir.id], env)).length === 1, 30_000);
+      const accounts = await runCliJson(['app', 'accounts', '--app', app.id], env);
+      expect(accounts).to.have.length(1);
+      expect(accounts[0].active).to.equal(false);
+    } finally {
+      await stop(again.child);
+    }
+  });
+
+  it('fails fast with a clear message when the API port is taken', async function () {
+    const net = await import('node:net');
+    const blocker = net.createServer().listen(Number(env.PORT), '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    try {
+      const result = await runCli(['serve'], env);
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.match(/Port \d+ is already in use \(PORT\)/);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('prints a plan (dry run) and the event log from the CLI', async function () {
+    const dir = await runCliJson(['directory', 'create', '--name', 'dry'], env);
+    const plan = await runCli(['plan', '--directory', dir.id, '--user', 'nobody@acme.test'], env);
+    expect(plan.code).to.equal(1);
+    expect(plan.stderr).to.include('no user nobody@acme.test');
+    const events = await runCliJson(['events', 'list', '--directory', dir.id], env);
+    expect(events).to.deep.equal([]);
+  });
+});
