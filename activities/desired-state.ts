@@ -10,7 +10,7 @@ const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** The projection of a SCIM user that apps receive; only attributes every SCIM app understands. */
 export function accountSpecFromUser(doc: Record<string, unknown>, active: boolean): AccountSpecView {
-  const spec: AccountSpecView = { userName: String(doc.userName ?? ''), active };
+  const spec: AccountSpecView = { userName: str(doc.userName) ?? '', active };
   const externalId = str(doc.externalId);
   if (externalId) spec.externalId = externalId;
   const displayName = str(doc.displayName);
@@ -52,7 +52,14 @@ export function loadDesiredState(stores: Stores, directoryId: string, identityId
   const stored = stores.policies.latest(directoryId);
   const policy = stored ? parsePolicy(stored.policy) : DEFAULT_POLICY;
   const apps = stores.directories.listApps(directoryId);
-  const bundles = status === 'active' ? evaluatePolicy(policy, factsFromUser(resource.doc, groups), apps.map((a) => a.name)) : {};
+  const bundles =
+    status === 'active'
+      ? evaluatePolicy(
+          policy,
+          factsFromUser(resource.doc, groups),
+          apps.map((a) => a.name),
+        )
+      : {};
   const spec = accountSpecFromUser(resource.doc, status === 'active');
   const hash = specHash(spec);
 
@@ -72,7 +79,7 @@ export function loadDesiredState(stores: Stores, directoryId: string, identityId
   });
   return {
     ...base,
-    userName: String(resource.doc.userName ?? ''),
+    userName: str(resource.doc.userName) ?? '',
     status,
     apps: desiredApps,
     deactivatedAt: status === 'active' ? null : resource.deactivatedAt,

@@ -92,7 +92,11 @@ export function createActivities(deps: ActivityDeps) {
       const spec = specOf(input);
       const remote = await upsertAccount(input, spec);
       const hash = input.step.kind === 'createAccount' ? input.step.specHash : null;
-      save(input, remote, { state: spec.active ? 'active' : 'disabled', specHash: hash, entitlements: current(input)?.entitlements ?? [] });
+      save(input, remote, {
+        state: spec.active ? 'active' : 'disabled',
+        specHash: hash,
+        entitlements: current(input)?.entitlements ?? [],
+      });
       audit(input, 'account.created', { remoteId: remote.id, userName: spec.userName });
       return remote.id;
     },
@@ -111,7 +115,9 @@ export function createActivities(deps: ActivityDeps) {
       const known = current(input);
       if (!known?.remoteId) throw new Error(`no account in app ${input.step.appId} to grant to`);
       const { connector } = connectors(input.step.appId);
-      await connector.grantEntitlement(known.remoteId, input.step.entitlement, { idempotencyKey: input.idempotencyKey });
+      await connector.grantEntitlement(known.remoteId, input.step.entitlement, {
+        idempotencyKey: input.idempotencyKey,
+      });
       save(input, undefined, { entitlements: [...new Set([...known.entitlements, input.step.entitlement])] });
       audit(input, 'entitlement.granted', { entitlement: input.step.entitlement });
     },
@@ -135,7 +141,12 @@ export function createActivities(deps: ActivityDeps) {
       if (!known?.remoteId) return;
       const { connector } = connectors(input.step.appId);
       const exists = await connector.getAccount(known.remoteId);
-      if (exists) await connector.updateAccount(known.remoteId, { ...specOf(input), active: false }, { idempotencyKey: input.idempotencyKey });
+      if (exists)
+        await connector.updateAccount(
+          known.remoteId,
+          { ...specOf(input), active: false },
+          { idempotencyKey: input.idempotencyKey },
+        );
       save(input, undefined, { state: exists ? 'disabled' : 'deleted' });
       audit(input, 'account.disabled', { remoteId: known.remoteId, alreadyGone: !exists });
     },
@@ -160,8 +171,10 @@ export function createActivities(deps: ActivityDeps) {
       const { connector } = connectors(step.appId);
       const remote = await connector.getAccount(known.remoteId);
       const stillHeld = remote ? step.entitlements.filter((e) => remote.entitlements.includes(e)) : [];
-      if (step.expect === 'deleted' && remote) throw new RevocationNotVerifiedError(`account ${remote.id} still exists`);
-      if (step.expect === 'disabled' && remote?.active) throw new RevocationNotVerifiedError(`account ${remote.id} is still active`);
+      if (step.expect === 'deleted' && remote)
+        throw new RevocationNotVerifiedError(`account ${remote.id} still exists`);
+      if (step.expect === 'disabled' && remote?.active)
+        throw new RevocationNotVerifiedError(`account ${remote.id} is still active`);
       if (stillHeld.length > 0) throw new RevocationNotVerifiedError(`account still holds ${stillHeld.join(', ')}`);
       audit(input, 'revocation.verified', { expect: step.expect, entitlements: step.entitlements });
       return true;
@@ -184,14 +197,27 @@ export function createActivities(deps: ActivityDeps) {
       audit(input, 'compensation.account', { remoteId: known.remoteId });
     },
 
-    async recordProgress(input: IdentityKey & { processedSeq: number; lifecycle: string; exception: string | null }): Promise<void> {
+    async recordProgress(
+      input: IdentityKey & { processedSeq: number; lifecycle: string; exception: string | null },
+    ): Promise<void> {
       stores.applied.recordProgress(input.directoryId, input.identityId, input);
       if (input.exception)
-        stores.applied.audit({ directoryId: input.directoryId, identityId: input.identityId, action: 'exception', detail: { exception: input.exception } });
+        stores.applied.audit({
+          directoryId: input.directoryId,
+          identityId: input.identityId,
+          action: 'exception',
+          detail: { exception: input.exception },
+        });
     },
 
     async recordRevocation(input: IdentityKey & { seq: number; requestedAt: string }): Promise<void> {
-      stores.applied.recordRevocation(input.directoryId, input.identityId, input.seq, input.requestedAt, now().toISOString());
+      stores.applied.recordRevocation(
+        input.directoryId,
+        input.identityId,
+        input.seq,
+        input.requestedAt,
+        now().toISOString(),
+      );
     },
   };
 }

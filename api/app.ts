@@ -47,13 +47,19 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = report;
   });
   mountAdminRoutes(root, deps);
-  root.use('/scim/v2/:directoryId', directoryAuth(deps.stores, deps.publicUrl), scim.routes(), scim.allowedMethods({ throw: true }));
+  root.use(
+    '/scim/v2/:directoryId',
+    directoryAuth(deps.stores, deps.publicUrl),
+    scim.routes(),
+    scim.allowedMethods({ throw: true }),
+  );
 
   app.use(scimErrors());
   app.use(async (ctx, next) => {
     await next();
     // RFC 7644 §8.1: SCIM responses are application/scim+json (Entra rejects anything else).
-    if (ctx.body !== undefined && ctx.body !== null && ctx.path.startsWith('/scim/')) ctx.type = 'application/scim+json';
+    if (ctx.body !== undefined && ctx.body !== null && ctx.path.startsWith('/scim/'))
+      ctx.type = 'application/scim+json';
   });
   app.use(root.routes());
   app.use(root.allowedMethods());

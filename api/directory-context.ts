@@ -27,7 +27,9 @@ function registryFor(directory: DirectoryRow): SchemaRegistry {
 
 /** The directory's configured dialect wins; a 'generic' directory takes the dialect its client's User-Agent reveals, where that is safe. */
 export function directoryContext(directory: DirectoryRow, origin: string, userAgent?: string): DirectoryContext {
-  const configured = (DIALECTS as readonly string[]).includes(directory.dialect) ? (directory.dialect as DialectName) : 'generic';
+  const configured = (DIALECTS as readonly string[]).includes(directory.dialect)
+    ? (directory.dialect as DialectName)
+    : 'generic';
   const dialect = configured === 'generic' ? (detectDialect(userAgent) ?? 'generic') : configured;
   return { directory, registry: registryFor(directory), dialect, baseUrl: `${origin}/scim/v2/${directory.id}` };
 }

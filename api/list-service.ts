@@ -1,5 +1,4 @@
 // api/list-service.ts: filtered, sorted, paged listing (GET with query and POST /.search; RFC 7644 §3.4.2–3.4.3).
-import { ScimError } from '../domain/scim/errors';
 import type { FilterNode } from '../domain/scim/filter/ast';
 import { matchesFilter } from '../domain/scim/filter/evaluate';
 import { indexHint } from '../domain/scim/filter/index-hint';
@@ -28,7 +27,12 @@ export function pageBounds(query: ListQuery, maxPageSize: number): { startIndex:
   return { startIndex, count: Math.min(requested, maxPageSize) };
 }
 
-function candidates(stores: Stores, dctx: DirectoryContext, type: ResourceType, filter: FilterNode | undefined): Iterable<StoredResource> {
+function candidates(
+  stores: Stores,
+  dctx: DirectoryContext,
+  type: ResourceType,
+  filter: FilterNode | undefined,
+): Iterable<StoredResource> {
   if (!filter) return stores.resources.scan(dctx.directory.id, type);
   const hint = indexHint(filter);
   if (hint && !(hint.attribute === 'userName' && type === 'Group'))
@@ -52,7 +56,12 @@ const byCreation = (a: StoredResource, b: StoredResource) =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id.localeCompare(b.id);
 
 /** Every resource of a type matching the query's filter, in the query's sort order (creation order by default). */
-function matchResources(stores: Stores, dctx: DirectoryContext, type: ResourceType, query: ListQuery): StoredResource[] {
+function matchResources(
+  stores: Stores,
+  dctx: DirectoryContext,
+  type: ResourceType,
+  query: ListQuery,
+): StoredResource[] {
   const filter = query.filter !== undefined && query.filter.trim() !== '' ? parseFilter(query.filter) : undefined;
   const ctx = { registry: dctx.registry, resourceType: type };
   const withComputed = (r: StoredResource): JsonObject => {
@@ -75,7 +84,13 @@ function matchResources(stores: Stores, dctx: DirectoryContext, type: ResourceTy
   return matched.map((m) => m.stored);
 }
 
-export function listResources(stores: Stores, dctx: DirectoryContext, type: ResourceType, query: ListQuery, maxPageSize: number): JsonObject {
+export function listResources(
+  stores: Stores,
+  dctx: DirectoryContext,
+  type: ResourceType,
+  query: ListQuery,
+  maxPageSize: number,
+): JsonObject {
   const { startIndex, count } = pageBounds(query, maxPageSize);
   const render = (r: StoredResource) => renderResource(stores, dctx.registry, dctx.baseUrl, r, query);
   // Unfiltered, unsorted listing pages in SQL; everything else filters in memory over indexed candidates or a scan.
@@ -89,7 +104,12 @@ export function listResources(stores: Stores, dctx: DirectoryContext, type: Reso
 }
 
 /** POST {base}/.search (RFC 7644 §3.4.3): users then groups, one page over both. Filters apply per resource type. */
-export function searchAllResources(stores: Stores, dctx: DirectoryContext, query: ListQuery, maxPageSize: number): JsonObject {
+export function searchAllResources(
+  stores: Stores,
+  dctx: DirectoryContext,
+  query: ListQuery,
+  maxPageSize: number,
+): JsonObject {
   const { startIndex, count } = pageBounds(query, maxPageSize);
   const matched = [...matchResources(stores, dctx, 'User', query), ...matchResources(stores, dctx, 'Group', query)];
   const page = matched.slice(startIndex - 1, startIndex - 1 + count);
@@ -101,5 +121,11 @@ export function searchAllResources(stores: Stores, dctx: DirectoryContext, query
 }
 
 export function listResponse(resources: JsonObject[], totalResults: number, startIndex: number): JsonObject {
-  return { schemas: [URN.ListResponse], totalResults, startIndex, itemsPerPage: resources.length, Resources: resources };
+  return {
+    schemas: [URN.ListResponse],
+    totalResults,
+    startIndex,
+    itemsPerPage: resources.length,
+    Resources: resources,
+  };
 }

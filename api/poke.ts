@@ -38,7 +38,9 @@ export class Poker {
 
   /** Queues the identities touched by committed events (user identities only; groups are not identities). */
   poke = (events: EventRow[]): void => {
-    for (const e of events) if (e.resourceType === 'User') this.enqueue({ directoryId: e.directoryId, identityId: e.identityId, seq: e.seq, force: false });
+    for (const e of events)
+      if (e.resourceType === 'User')
+        this.enqueue({ directoryId: e.directoryId, identityId: e.identityId, seq: e.seq, force: false });
   };
 
   /** Re-drives one identity even if its workflow has seen the sequence already (replay, resync). */
@@ -107,7 +109,8 @@ export class Poker {
     const tick = () => {
       const before = new Date(Date.now() - after).toISOString();
       for (const e of this.stores.events.undelivered(before, 1000))
-        if (e.resourceType === 'User') this.enqueue({ directoryId: e.directoryId, identityId: e.identityId, seq: e.seq, force: false });
+        if (e.resourceType === 'User')
+          this.enqueue({ directoryId: e.directoryId, identityId: e.identityId, seq: e.seq, force: false });
     };
     this.relayTimer = setInterval(tick, every);
     this.relayTimer.unref();
@@ -117,7 +120,8 @@ export class Poker {
   async stop(timeoutMs = 5_000): Promise<void> {
     if (this.relayTimer) clearInterval(this.relayTimer);
     const deadline = Date.now() + timeoutMs;
-    while ((this.inFlight.size > 0 || this.pending.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while ((this.inFlight.size > 0 || this.pending.size > 0) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushDelivered();
   }

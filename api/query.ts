@@ -54,11 +54,12 @@ export function listQueryFromSearchBody(body: unknown): ListQuery {
   if (!isJsonObject(body)) throw new ScimError(400, 'invalidSyntax', 'SearchRequest must be a JSON object');
   const q: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) q[k.toLowerCase()] = v;
-  if (q.filter !== undefined && typeof q.filter !== 'string') throw new ScimError(400, 'invalidFilter', 'filter must be a string');
+  if (q.filter !== undefined && typeof q.filter !== 'string')
+    throw new ScimError(400, 'invalidFilter', 'filter must be a string');
   return {
     attributes: listOf(q.attributes),
     excludedAttributes: listOf(q.excludedattributes),
-    filter: q.filter as string | undefined,
+    filter: q.filter,
     startIndex: intParam('startIndex', q.startindex),
     count: intParam('count', q.count),
     sortBy: typeof q.sortby === 'string' ? q.sortby : undefined,

@@ -38,12 +38,17 @@ export function renderResource(
   if (resource.type === 'User' && wants(projection, 'groups')) {
     const groups = stores.members.groupsOf(resource.directoryId, resource.id);
     if (groups.length > 0)
-      doc.groups = groups.map((g) => ({ value: g.value, display: g.display, $ref: `${baseUrl}/Groups/${g.value}`, type: 'direct' }));
+      doc.groups = groups.map((g) => ({
+        value: g.value,
+        display: g.display,
+        $ref: `${baseUrl}/Groups/${g.value}`,
+        type: 'direct',
+      }));
   }
   if (resource.type === 'Group' && wants(projection, 'members')) {
     doc.members = stores.members
       .list(resource.directoryId, resource.id)
-      .map((m) => ({ ...m, $ref: `${baseUrl}/Users/${m.value}` }) as JsonObject);
+      .map((m) => ({ ...m, $ref: `${baseUrl}/Users/${m.value}` }));
   }
   doc.meta = {
     resourceType: resource.type,

@@ -42,7 +42,10 @@ export class ResourceService {
       return this.done(this.stores.resources.insert(dctx.directory.id, 'User', doc));
     }
     const { group, members } = normalizeGroupBody(body, ctx);
-    this.assertMembersExist(dctx, members.map((m) => m.value));
+    this.assertMembersExist(
+      dctx,
+      members.map((m) => m.value),
+    );
     const dir = dctx.directory.id;
     let added: string[] = [];
     const result = this.stores.resources.insert(dir, 'Group', group, (groupId) => {
@@ -77,7 +80,13 @@ export class ResourceService {
       return this.done(this.stores.resources.replace(current, result.resource, { changed }));
     }
     const delta = result.members ?? { add: [], remove: [] };
-    return this.writeGroup(dctx, current, result.resource, delta, result.changed && !sameDoc(current.doc, result.resource));
+    return this.writeGroup(
+      dctx,
+      current,
+      result.resource,
+      delta,
+      result.changed && !sameDoc(current.doc, result.resource),
+    );
   }
 
   remove(dctx: DirectoryContext, type: ResourceType, id: string, ifMatch?: string): EventRow[] {
@@ -97,11 +106,20 @@ export class ResourceService {
     return events;
   }
 
-  private writeGroup(dctx: DirectoryContext, current: StoredResource, doc: JsonObject, delta: MemberDelta, docChanged = true): WriteOutcome {
+  private writeGroup(
+    dctx: DirectoryContext,
+    current: StoredResource,
+    doc: JsonObject,
+    delta: MemberDelta,
+    docChanged = true,
+  ): WriteOutcome {
     const dir = dctx.directory.id;
     const groupId = current.id;
     const toAdd: MemberRef[] = delta.replaceAll ?? delta.add;
-    this.assertMembersExist(dctx, toAdd.map((m) => m.value));
+    this.assertMembersExist(
+      dctx,
+      toAdd.map((m) => m.value),
+    );
     const changedMembers = { added: [] as string[], removed: [] as string[] };
     // Member deltas are computed and applied inside the write transaction so concurrent PATCHes cannot interleave.
     const result = this.stores.resources.transaction(() => {
@@ -110,7 +128,10 @@ export class ResourceService {
       changedMembers.added = this.stores.members.add(dir, groupId, toAdd);
       const extraEvents = this.membershipEvents(dctx, groupId, changedMembers.added, changedMembers.removed);
       const memberChange = changedMembers.added.length + changedMembers.removed.length > 0;
-      return this.stores.resources.replace(current, doc, { changed: (docChanged && !sameDoc(current.doc, doc)) || memberChange, extraEvents });
+      return this.stores.resources.replace(current, doc, {
+        changed: (docChanged && !sameDoc(current.doc, doc)) || memberChange,
+        extraEvents,
+      });
     });
     return this.done(result);
   }
@@ -127,7 +148,11 @@ export class ResourceService {
       const ctx = { registry: dctx.registry, resourceType: 'Group' as const };
       for (const member of this.stores.members.list(dir, groupId)) {
         const doc = { members: [member] } as unknown as JsonObject;
-        if (delta.removeWhere.some((f) => matchesFilter(doc, { kind: 'valuePath', path: { attr: 'members' }, filter: f }, ctx)))
+        if (
+          delta.removeWhere.some((f) =>
+            matchesFilter(doc, { kind: 'valuePath', path: { attr: 'members' }, filter: f }, ctx),
+          )
+        )
           ids.add(member.value);
       }
     }
@@ -139,20 +164,33 @@ export class ResourceService {
     const isUser = (id: string) => this.stores.resources.get(dir, 'User', id) !== undefined;
     return [...added.map((id) => ({ id, change: 'added' })), ...removed.map((id) => ({ id, change: 'removed' }))]
       .filter(({ id }) => isUser(id))
-      .map(({ id, change }) => ({ identityId: id, resourceType: 'User', kind: 'membership', detail: { groupId, change } }));
+      .map(({ id, change }) => ({
+        identityId: id,
+        resourceType: 'User',
+        kind: 'membership',
+        detail: { groupId, change },
+      }));
   }
 
   private assertUniqueUserName(dctx: DirectoryContext, doc: JsonObject, selfId?: string): void {
     const userName = typeof doc.userName === 'string' ? doc.userName : '';
-    const clash = this.stores.resources.findBy(dctx.directory.id, 'User', 'userName', userName).find((r) => r.id !== selfId);
+    const clash = this.stores.resources
+      .findBy(dctx.directory.id, 'User', 'userName', userName)
+      .find((r) => r.id !== selfId);
     if (clash) throw new ScimError(409, 'uniqueness', `userName '${userName}' is already taken in this directory`);
   }
 
   private assertMembersExist(dctx: DirectoryContext, ids: string[]): void {
     const dir = dctx.directory.id;
-    const unknown = ids.filter((id) => !this.stores.resources.get(dir, 'User', id) && !this.stores.resources.get(dir, 'Group', id));
+    const unknown = ids.filter(
+      (id) => !this.stores.resources.get(dir, 'User', id) && !this.stores.resources.get(dir, 'Group', id),
+    );
     if (unknown.length > 0)
-      throw new ScimError(400, 'invalidValue', `members reference unknown resources: ${unknown.slice(0, 10).join(', ')}`);
+      throw new ScimError(
+        400,
+        'invalidValue',
+        `members reference unknown resources: ${unknown.slice(0, 10).join(', ')}`,
+      );
   }
 
   private done(result: WriteOutcome): WriteOutcome {

@@ -1,5 +1,7 @@
 // bench/lifecycle-history.ts: where an identity workflow's time went, read from its Temporal history (a sample of workflows).
 import type { Client } from '@temporalio/client';
+import type Database from 'better-sqlite3';
+import { identityWorkflowId } from '../workflows/contracts';
 import { round } from './lifecycle-driver';
 
 type Attr = Record<string, unknown> | null | undefined;
@@ -20,7 +22,9 @@ interface HistoryEvent {
   activityTaskTimedOutEventAttributes?: Attr;
 }
 
-const num = (v: unknown) => Number(String(v ?? 0));
+/** Event ids and seconds arrive as protobuf Long objects (or numbers). */
+const num = (v: unknown): number =>
+  typeof v === 'object' && v !== null && 'toNumber' in v ? (v as { toNumber(): number }).toNumber() : Number(v ?? 0);
 const timeOf = (e: HistoryEvent) => num(e.eventTime?.seconds) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
 
 /** Wall-clock states, highest priority first: a moment counts once, for the most "active" thing going on. */
@@ -148,5 +152,51 @@ export async function summariseHistories(
     meanActivities: mean((b) => b.activities),
     meanActivityRunMs: Object.fromEntries(types.map((t) => [t, mean((b) => b.activityRunMs[t] ?? 0)])),
     note: `window = ${from === 'started' ? 'workflow start' : 'last signal'} → ${until} completed; queued = scheduled→started (server matching + waiting for a free worker slot/poll)`,
+  };
+}
+
+/** Spreads `n` picks evenly over `ids`. */
+export function spread(ids: string[], n: number): string[] {
+  const k = Math.min(n, ids.length);
+  return Array.from({ length: k }, (_, i) => ids[Math.floor((i * ids.length) / k)]!);
+}
+
+/**
+ * Joiners: workflow start → recordProgress; leavers: the deactivation signal → recordRevocation. The poke delay is measured
+ * from the resource's created_at / deactivated_at in scimflow's database.
+ */
+export async function identityBreakdowns(
+  client: Client,
+  db: Database.Database,
+  directoryId: string,
+  ids: { joiners: string[]; idleLeavers: string[]; burstLeavers: string[] },
+): Promise<Record<'joiner' | 'idleLeaver' | 'burstLeaver', HistorySummary>> {
+  const wfId = (id: string) => identityWorkflowId(directoryId, id);
+  const refs = (column: 'created_at' | 'deactivated_at') =>
+    new Map(
+      db
+        .prepare<[string], { id: string; at: string | null }>(
+          `SELECT id, ${column} AS at FROM resources WHERE directory_id = ? AND type = 'User'`,
+        )
+        .all(directoryId)
+        .flatMap((r) => (r.at ? [[wfId(r.id), Date.parse(r.at)] as [string, number]] : [])),
+    );
+  const leaverRefs = refs('deactivated_at');
+  return {
+    joiner: await summariseHistories(client, ids.joiners.map(wfId), 'started', 'recordProgress', refs('created_at')),
+    idleLeaver: await summariseHistories(
+      client,
+      ids.idleLeavers.map(wfId),
+      'lastSignal',
+      'recordRevocation',
+      leaverRefs,
+    ),
+    burstLeaver: await summariseHistories(
+      client,
+      ids.burstLeavers.map(wfId),
+      'lastSignal',
+      'recordRevocation',
+      leaverRefs,
+    ),
   };
 }

@@ -15,7 +15,7 @@ export interface Measurer {
   pids: Record<string, number | undefined>;
   cpu: Record<string, PhaseCpu>;
   server: Record<string, ServerProfile | undefined>;
-  measured<T>(phase: string, fn: () => Promise<T>): Promise<T>;
+  measured: <T>(phase: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 export function createMeasurer(metricsUrl: string | undefined, log: (line: string) => void): Measurer {
@@ -35,13 +35,18 @@ export function createMeasurer(metricsUrl: string | undefined, log: (line: strin
       const value = await fn();
       const wallSeconds = (Date.now() - t0) / 1000;
       const busy1 = machineBusySeconds();
-      const usage = Object.fromEntries(roles.map(([role, pid], i) => [role, cpuDelta(before[i], cpuOf(pid), wallSeconds)]));
+      const usage = Object.fromEntries(
+        roles.map(([role, pid], i) => [role, cpuDelta(before[i], cpuOf(pid), wallSeconds)]),
+      );
       const ours = Object.values(usage).reduce((sum, u) => sum + (u?.seconds ?? 0), 0);
       const othersPctOfCore =
-        busy0 !== undefined && busy1 !== undefined ? Math.max(0, Math.round((100 * (busy1 - busy0 - ours)) / wallSeconds)) : undefined;
+        busy0 !== undefined && busy1 !== undefined
+          ? Math.max(0, Math.round((100 * (busy1 - busy0 - ours)) / wallSeconds))
+          : undefined;
       cpu[phase] = { ...usage, wallSeconds, othersPctOfCore };
       server[phase] = profileBetween(metrics0, await scrape(metricsUrl));
-      if (othersPctOfCore !== undefined && othersPctOfCore > 20) log(`  note: other processes used ${othersPctOfCore}% of a core during ${phase}`);
+      if (othersPctOfCore !== undefined && othersPctOfCore > 20)
+        log(`  note: other processes used ${othersPctOfCore}% of a core during ${phase}`);
       return value;
     },
   };

@@ -20,57 +20,11 @@ export interface PhaseContext {
   target: ScimTarget;
   concurrency: number;
   log: (line: string) => void;
+  /** CPU and server metrics around a sub-phase (see lifecycle-measure.ts). */
+  measured: <T>(phase: string, fn: () => Promise<T>) => Promise<T>;
 }
 
-const secondsSince = (t0: number, t = Date.now()) => round((t - t0) / 1000, 2);
-
-export interface CeilingResult {
-  workflow: string;
-  args: unknown[];
-  count: number;
-  starts: RunStats;
-  completed: number;
-  /** First start sent → last close time recorded by the server. */
-  seconds: number;
-  completedPerSecond: number;
-  finished: boolean;
-}
-
-export async function runCeiling(
-  ctx: PhaseContext,
-  o: { taskQueue: string; workflow: string; args: unknown[]; count: number; timeoutMs: number },
-): Promise<CeilingResult> {
-  const t0 = Date.now();
-  const starts = await runBounded(o.count, ctx.concurrency, async (i) => {
-    await ctx.client.workflow.start(o.workflow, {
-      taskQueue: o.taskQueue,
-      workflowId: `bench-${o.workflow}-${i}`,
-      args: o.args,
-    });
-  });
-  const query = `TaskQueue="${o.taskQueue}" AND WorkflowType="${o.workflow}" AND ExecutionStatus="Completed"`;
-  let completed = 0;
-  const finished = await pollUntil(
-    async () => (completed = (await ctx.client.workflow.count(query)).count) >= o.count - starts.failures,
-    t0 + o.timeoutMs,
-    200,
-  );
-  let lastClose = 0;
-  if (finished)
-    for await (const wf of ctx.client.workflow.list({ query }))
-      lastClose = Math.max(lastClose, wf.closeTime?.getTime() ?? 0);
-  const seconds = secondsSince(t0, finished ? lastClose : Date.now());
-  return {
-    workflow: o.workflow,
-    args: o.args,
-    count: o.count,
-    starts,
-    completed,
-    seconds,
-    completedPerSecond: round(completed / seconds, 1),
-    finished,
-  };
-}
+export const secondsSince = (t0: number, t = Date.now()) => round((t - t0) / 1000, 2);
 
 export interface SyncResult {
   users: number;
@@ -105,15 +59,19 @@ export async function runInitialSync(
     ctx.log(`  t=${point.s}s posted ${posted}/${users}, converged ${point.converged}`);
   };
   const stopSampling = every(5_000, sample);
-  const post = await runBounded(users, ctx.concurrency, async (i) => {
-    const body = await scimCall(ctx.target, 'POST', '/Users', userBody(i), 201);
-    ids[i] = String(body.id);
-    posted += 1;
-  });
+  const post = await ctx.measured('initialSync.post', () =>
+    runBounded(users, ctx.concurrency, async (i) => {
+      const body = await scimCall(ctx.target, 'POST', '/Users', userBody(i), 201);
+      ids[i] = String(body.id);
+      posted += 1;
+    }),
+  );
   ctx.log(
     `  POST phase: ${post.perSecond} req/s, p99 ${post.p99Ms} ms, ${post.failures} failed${post.firstFailure ? ` (${post.firstFailure})` : ''}`,
   );
-  const finished = await pollUntil(() => convergedQ.get(dir)!.n >= users - post.failures, t0 + timeoutMs, 250);
+  const finished = await ctx.measured('initialSync.afterPost', () =>
+    pollUntil(() => convergedQ.get(dir)!.n >= users - post.failures, t0 + timeoutMs, 250),
+  );
   stopSampling();
   sample();
   const row = convergedQ.get(dir)!;
@@ -235,11 +193,15 @@ export async function runBurst(ctx: PhaseContext, ids: string[], timeoutMs: numb
     ctx.log(`  t=${timeline[timeline.length - 1]!.s}s revoked ${timeline[timeline.length - 1]!.revoked}/${ids.length}`);
   };
   const stopSampling = every(2_000, sample);
-  const patch = await runBounded(ids.length, ctx.concurrency, async (i) => {
-    await scimCall(ctx.target, 'PATCH', `/Users/${ids[i]}`, DEACTIVATE, 200);
-  });
+  const patch = await ctx.measured('burst.patch', () =>
+    runBounded(ids.length, ctx.concurrency, async (i) => {
+      await scimCall(ctx.target, 'PATCH', `/Users/${ids[i]}`, DEACTIVATE, 200);
+    }),
+  );
   ctx.log(`  PATCH phase: ${patch.perSecond} req/s in ${patch.seconds} s, ${patch.failures} failed`);
-  const finished = await pollUntil(() => revoked().length >= ids.length - patch.failures, t0 + timeoutMs, 100);
+  const finished = await ctx.measured('burst.afterPatch', () =>
+    pollUntil(() => revoked().length >= ids.length - patch.failures, t0 + timeoutMs, 100),
+  );
   stopSampling();
   sample();
   const rows = revoked();

@@ -1,7 +1,8 @@
 // bench/lifecycle-report.ts: the lifecycle bench's table (metric, value, target, verdict) and its JSON files.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BurstResult, CeilingResult, IdleLeaverResult, SyncResult } from './lifecycle-phases';
+import type { CeilingResult } from './lifecycle-ceiling';
+import type { BurstResult, IdleLeaverResult, SyncResult } from './lifecycle-phases';
 import { round } from './lifecycle-driver';
 
 export interface Row {

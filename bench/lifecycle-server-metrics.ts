@@ -101,7 +101,12 @@ export function profileBetween(before: Sums | undefined, after: Sums | undefined
     .map((op) => {
       const calls = d('persistence_requests', op);
       const seconds = d('persistence_latency_sum', op);
-      return { operation: op, calls, meanMs: calls ? round((1000 * seconds) / calls, 2) : 0, totalSeconds: round(seconds, 1) };
+      return {
+        operation: op,
+        calls,
+        meanMs: calls ? round((1000 * seconds) / calls, 2) : 0,
+        totalSeconds: round(seconds, 1),
+      };
     })
     .filter((p) => p.calls > 0)
     .sort((a, b) => b.totalSeconds - a.totalSeconds)
@@ -114,12 +119,11 @@ export function profileBetween(before: Sums | undefined, after: Sums | undefined
   );
   const scheduleToStart = Object.fromEntries(
     labels('task_schedule_to_start_latency_count')
-      .map((t) => [t, d('task_schedule_to_start_latency_count', t), d('task_schedule_to_start_latency_sum', t)] as const)
+      .map(
+        (t) => [t, d('task_schedule_to_start_latency_count', t), d('task_schedule_to_start_latency_sum', t)] as const,
+      )
       .filter(([, n]) => n > 0)
-      .map(([t, n, s]) => [
-        t,
-        { tasks: n, meanMs: round((1000 * s) / n, 1) },
-      ]),
+      .map(([t, n, s]) => [t, { tasks: n, meanMs: round((1000 * s) / n, 1) }]),
   );
   const matches = Object.fromEntries(
     [...new Set([...labels('syncmatch_latency_count'), ...labels('asyncmatch_latency_count')])].map((t) => [

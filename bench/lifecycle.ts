@@ -1,16 +1,17 @@
 // bench/lifecycle.ts: issue 4's lifecycle bench: Temporal ceiling, initial sync, idle leavers, leaver burst (table + JSON).
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { DEFAULT_RETRY_TIMING, identityWorkflowId } from '../workflows/contracts';
+import { DEFAULT_RETRY_TIMING } from '../workflows/contracts';
 import type { NodeChild } from './lifecycle-procs';
 import type { PhaseCpu } from './lifecycle-measure';
 import { createMeasurer } from './lifecycle-measure';
 import type { ServerProfile } from './lifecycle-server-metrics';
 import { findMetricsUrl } from './lifecycle-server-metrics';
-import type { HistorySummary } from './lifecycle-history';
-import { summariseHistories } from './lifecycle-history';
-import type { BurstResult, CeilingResult, IdleLeaverResult, PhaseContext, SyncResult } from './lifecycle-phases';
-import { runBurst, runCeiling, runIdleLeavers, runInitialSync } from './lifecycle-phases';
+import { identityBreakdowns, spread } from './lifecycle-history';
+import type { CeilingResult } from './lifecycle-ceiling';
+import { CEILING_TASK_QUEUE, ceilingShapes, runCeiling } from './lifecycle-ceiling';
+import type { BurstResult, IdleLeaverResult, PhaseContext, SyncResult } from './lifecycle-phases';
+import { runBurst, runIdleLeavers, runInitialSync } from './lifecycle-phases';
 import type { Row } from './lifecycle-report';
 import { buildRows, formatTable, saveResult } from './lifecycle-report';
 import type { RunningScim2 } from './lifecycle-scim2';
@@ -54,17 +55,10 @@ export interface LifecycleResult {
   cpu: Record<string, PhaseCpu>;
   /** Temporal's own metrics per phase: persistence calls, history task queue waits, schedule-to-start. */
   server: Record<string, ServerProfile | undefined>;
-  histories: Record<string, HistorySummary>;
+  histories: Awaited<ReturnType<typeof identityBreakdowns>>;
   rows: Row[];
   file?: string;
 }
-
-/** Spreads `n` picks evenly over `ids`. */
-const spread = (ids: string[], n: number) =>
-  Array.from(
-    { length: Math.min(n, ids.length) },
-    (_, i) => ids[Math.floor((i * ids.length) / Math.min(n, ids.length))]!,
-  );
 
 export async function runLifecycleBench(opts: LifecycleOptions): Promise<LifecycleResult> {
   const startedAt = new Date().toISOString();
@@ -116,6 +110,7 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
     target: stack.target,
     concurrency: o.concurrency,
     log,
+    measured,
   };
   try {
     log(
@@ -123,20 +118,12 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
     );
     const ceilings: CeilingResult[] = [];
     if (o.ceilingWorkflows > 0) {
-      const worker: NodeChild = await stack.startCeilingWorker('bench-ceiling');
+      const worker: NodeChild = await stack.startCeilingWorker(CEILING_TASK_QUEUE);
       pids.ceilingWorker = worker.pid;
-      const shapes: [string, unknown[]][] = [['emptyWorkflow', []]];
-      if (o.ceilingActivities > 0) shapes.push(['noopActivitiesWorkflow', [o.ceilingActivities]]);
-      for (const [workflow, args] of shapes) {
-        log(`(a) ceiling: ${o.ceilingWorkflows} × ${workflow}(${args.join(', ')})`);
-        const c = await measured(`ceiling-${workflow}`, () =>
-          runCeiling(ctx, {
-            taskQueue: 'bench-ceiling',
-            workflow,
-            args,
-            count: o.ceilingWorkflows,
-            timeoutMs: 600_000,
-          }),
+      for (const shape of ceilingShapes(o.ceilingActivities)) {
+        log(`(a) ceiling: ${o.ceilingWorkflows} × ${shape.what}`);
+        const c = await measured(`ceiling.${shape.workflow}`, () =>
+          runCeiling(ctx, { ...shape, count: o.ceilingWorkflows, timeoutMs: 600_000 }),
         );
         log(`  ${c.completedPerSecond} completed/s (${c.completed} in ${c.seconds} s; starts ${c.starts.perSecond}/s)`);
         ceilings.push(c);
@@ -165,39 +152,11 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
     log(`  all recorded after ${burst.seconds ?? 'n/a'} s; latency_ms p50 ${burst.p50Ms}, p99 ${burst.p99Ms}`);
 
     log(`reading ${o.historySample} workflow histories per phase for the time breakdown`);
-    const wfId = (id: string) => identityWorkflowId(stack.target.directoryId, id);
-    const refs = (column: 'created_at' | 'deactivated_at') =>
-      new Map(
-        stack.db
-          .prepare<[string], { id: string; at: string | null }>(
-            `SELECT id, ${column} AS at FROM resources WHERE directory_id = ? AND type = 'User'`,
-          )
-          .all(stack.target.directoryId)
-          .flatMap((r) => (r.at ? [[wfId(r.id), Date.parse(r.at)] as [string, number]] : [])),
-      );
-    const histories = {
-      joiner: await summariseHistories(
-        stack.client,
-        spread(ids.slice(o.leavers, ids.length - o.idleLeavers), o.historySample).map(wfId),
-        'started',
-        'recordProgress',
-        refs('created_at'),
-      ),
-      idleLeaver: await summariseHistories(
-        stack.client,
-        idleIds.map(wfId),
-        'lastSignal',
-        'recordRevocation',
-        refs('deactivated_at'),
-      ),
-      burstLeaver: await summariseHistories(
-        stack.client,
-        spread(burstIds, o.historySample).map(wfId),
-        'lastSignal',
-        'recordRevocation',
-        refs('deactivated_at'),
-      ),
-    };
+    const histories = await identityBreakdowns(stack.client, stack.db, stack.target.directoryId, {
+      joiners: spread(ids.slice(o.leavers, ids.length - o.idleLeavers), o.historySample),
+      idleLeavers: idleIds,
+      burstLeavers: spread(burstIds, o.historySample),
+    });
 
     const rows = buildRows({ ceilings, sync, idle, burst });
     const result: LifecycleResult = {

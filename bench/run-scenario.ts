@@ -7,7 +7,7 @@ import { runLoad } from './load';
 import type { Scenario } from './scenarios';
 import { distinctLimit } from './scenarios';
 import type { SeedMeta } from './seed';
-import { startServer } from './server-process';
+import { machineBusySeconds, startServer } from './server-process';
 
 export const SERIAL_REQUESTS = 20;
 
@@ -51,6 +51,8 @@ export interface ScenarioReport {
   warmupRequests: number;
   /** Server process CPU (all threads) per answered request during the measured window. */
   serverCpuUsPerRequest?: number;
+  /** Cores kept busy during the window by processes other than this benchmark (a shared machine skews results). */
+  otherCores?: number;
   notes: string[];
   childStats: ChildStats;
   profile?: string;
@@ -105,6 +107,7 @@ export async function runScenario(
   let serialMedianMs: number;
   let warmupRequests = 0;
   let cpu: number | undefined;
+  let otherCores: number | undefined;
   let childStats: ChildStats;
   try {
     const url = `http://127.0.0.1:${server.port}`;
@@ -113,11 +116,18 @@ export async function runScenario(
     serialMedianMs = await serialRun(s, url, headers, gen.next);
     const load = { url, connections: opts.connections, headers, next: gen.next };
     if (opts.warmup > 0) warmupRequests = (await runLoad({ ...load, durationSeconds: opts.warmup })).requests;
-    const cpuBefore = server.cpuSeconds();
+    const [cpuBefore, busyBefore, selfBefore] = [server.cpuSeconds(), machineBusySeconds(), process.cpuUsage()];
     result = await runLoad({ ...load, durationSeconds: opts.duration });
-    const cpuAfter = server.cpuSeconds();
-    if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0)
-      cpu = ((cpuAfter - cpuBefore) * 1e6) / result.requests;
+    const [cpuAfter, busyAfter, self] = [server.cpuSeconds(), machineBusySeconds(), process.cpuUsage(selfBefore)];
+    if (cpuBefore !== undefined && cpuAfter !== undefined) {
+      if (result.requests > 0) cpu = ((cpuAfter - cpuBefore) * 1e6) / result.requests;
+      if (busyBefore !== undefined && busyAfter !== undefined) {
+        const ours = cpuAfter - cpuBefore + (self.user + self.system) / 1e6;
+        otherCores = Math.max(0, (busyAfter - busyBefore - ours) / result.seconds);
+      }
+    }
+    if (otherCores !== undefined && otherCores >= 0.2)
+      notes.push(`other processes kept ${otherCores.toFixed(1)} cores busy: numbers are skewed`);
     if (result.requests === 0) notes.push(`no answer within ${opts.duration} s: every request took longer`);
     const limit = distinctLimit(s.name, seed);
     if (limit !== undefined && gen.used() > limit)
@@ -139,6 +149,7 @@ export async function runScenario(
     serialMedianMs,
     warmupRequests,
     serverCpuUsPerRequest: cpu,
+    otherCores,
     notes,
     childStats,
     profile: profileFile,

@@ -26,6 +26,17 @@ function procCpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
+/** Busy CPU seconds of the whole machine (all cores) since boot; undefined where /proc is absent. */
+export function machineBusySeconds(): number | undefined {
+  try {
+    const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0); // idle + iowait
+    return (cpu.reduce((a, b) => a + b, 0) - idle) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs `bench/<entry>` in its own process (the load generator keeps the other core) and waits for `ready <port>`. */
 export async function startServer(
   entry: string,

@@ -16,7 +16,13 @@ export async function runApi(): Promise<void> {
   // Connection.lazy: the API starts (and keeps recording SCIM writes) even while Temporal is unreachable.
   const connection = Connection.lazy({ address });
   const client = new Client({ connection, namespace: temporal.namespace });
-  const running = await startApiServer({ stores: createStores(db), client, namespace: temporal.namespace, config, log });
+  const running = await startApiServer({
+    stores: createStores(db),
+    client,
+    namespace: temporal.namespace,
+    config,
+    log,
+  });
   log(`API listening on ${running.url} (Temporal ${address})`);
   const stop = async () => {
     await running.close();

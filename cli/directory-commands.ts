@@ -1,5 +1,9 @@
 // cli/directory-commands.ts: `scimflow directory …` and `scimflow app …`.
+import fs from 'node:fs';
 import type { Command } from 'commander';
+import YAML from 'yaml';
+import { SchemaRegistry } from '../domain/scim/schemas/registry';
+import { SchemaDefSchema } from '../domain/scim/schemas/types';
 import { Option } from 'commander';
 import { DIALECTS } from '../domain/scim/dialects/dialect';
 import { ScimAppConfigSchema } from '../connectors/scim-outbound';
@@ -23,14 +27,24 @@ export function registerDirectoryCommands(program: Command): void {
     .action(async (opts: { name: string; idp: string }) => {
       await withStores((stores) => {
         const { directory: dir, token } = stores.directories.create({ name: opts.name, dialect: opts.idp });
-        printJson({ id: dir.id, name: dir.name, idp: dir.dialect, scimBaseUrl: `${publicBaseUrl()}/scim/v2/${dir.id}`, token });
+        printJson({
+          id: dir.id,
+          name: dir.name,
+          idp: dir.dialect,
+          scimBaseUrl: `${publicBaseUrl()}/scim/v2/${dir.id}`,
+          token,
+        });
       });
     });
   directory
     .command('list')
     .description('list directories')
     .action(async () => {
-      await withStores((stores) => printJson(stores.directories.list().map((d) => ({ id: d.id, name: d.name, idp: d.dialect, createdAt: d.createdAt }))));
+      await withStores((stores) =>
+        printJson(
+          stores.directories.list().map((d) => ({ id: d.id, name: d.name, idp: d.dialect, createdAt: d.createdAt })),
+        ),
+      );
     });
   directory
     .command('rotate-token')
@@ -46,6 +60,22 @@ export function registerDirectoryCommands(program: Command): void {
       });
     });
 
+  directory
+    .command('set-extensions')
+    .description('declare custom User extension schemas (RFC 7643 schema definitions, YAML or JSON list)')
+    .requiredOption('--directory <id>')
+    .requiredOption('--file <path>')
+    .action(async (opts: { directory: string; file: string }) => {
+      const extensions = SchemaDefSchema.array().parse(YAML.parse(fs.readFileSync(opts.file, 'utf8')));
+      new SchemaRegistry(extensions); // rejects clashes with the built-in schemas before anything is stored
+      await withStores((stores) => {
+        const dir = stores.directories.get(opts.directory);
+        if (!dir) throw new CliError(`directory ${opts.directory} not found`);
+        stores.directories.updateConfig(dir.id, { ...dir.config, userExtensions: extensions });
+        printJson({ id: dir.id, userExtensions: extensions.map((e) => e.id) });
+      });
+    });
+
   const app = program.command('app').description('downstream apps a directory provisions into');
   app
     .command('add')
@@ -55,27 +85,58 @@ export function registerDirectoryCommands(program: Command): void {
     .addOption(new Option('--type <type>', 'connector').choices(['scim', 'local']).default('local'))
     .option('--url <url>', 'SCIM base URL of the app (type scim)')
     .option('--token <token>', 'bearer token for the app (type scim)')
-    .addOption(new Option('--deprovision <mode>', 'what a leaver gets in this app').choices(['disable', 'delete']).default('disable'))
-    .addOption(new Option('--entitlements <mode>', 'how entitlements map (type scim)').choices(['groups', 'roles']).default('groups'))
-    .action(async (opts: { directory: string; name: string; type: string; url?: string; token?: string; deprovision: string; entitlements: string }) => {
-      await withStores((stores) => {
-        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
-        const config: Record<string, unknown> = { deprovision: opts.deprovision };
-        if (opts.type === 'scim') {
-          if (!opts.url || !opts.token) throw new CliError('--type scim needs --url and --token');
-          const scim = ScimAppConfigSchema.parse({ url: opts.url, token: opts.token, entitlementMode: opts.entitlements });
-          Object.assign(config, scim);
-        }
-        const row = stores.directories.addApp({ directoryId: opts.directory, name: opts.name, type: opts.type, config });
-        printJson({ id: row.id });
-      });
-    });
+    .addOption(
+      new Option('--deprovision <mode>', 'what a leaver gets in this app')
+        .choices(['disable', 'delete'])
+        .default('disable'),
+    )
+    .addOption(
+      new Option('--entitlements <mode>', 'how entitlements map (type scim)')
+        .choices(['groups', 'roles'])
+        .default('groups'),
+    )
+    .action(
+      async (opts: {
+        directory: string;
+        name: string;
+        type: string;
+        url?: string;
+        token?: string;
+        deprovision: string;
+        entitlements: string;
+      }) => {
+        await withStores((stores) => {
+          if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
+          const config: Record<string, unknown> = { deprovision: opts.deprovision };
+          if (opts.type === 'scim') {
+            if (!opts.url || !opts.token) throw new CliError('--type scim needs --url and --token');
+            const scim = ScimAppConfigSchema.parse({
+              url: opts.url,
+              token: opts.token,
+              entitlementMode: opts.entitlements,
+            });
+            Object.assign(config, scim);
+          }
+          const row = stores.directories.addApp({
+            directoryId: opts.directory,
+            name: opts.name,
+            type: opts.type,
+            config,
+          });
+          printJson({ id: row.id });
+        });
+      },
+    );
   app
     .command('list')
     .requiredOption('--directory <id>')
     .action(async (opts: { directory: string }) => {
       await withStores((stores) =>
-        printJson(stores.directories.listApps(opts.directory).map((a) => ({ id: a.id, name: a.name, type: a.type, deprovision: a.config.deprovision }))),
+        printJson(
+          stores.directories
+            .listApps(opts.directory)
+            .map((a) => ({ id: a.id, name: a.name, type: a.type, deprovision: a.config.deprovision })),
+        ),
       );
     });
   app
@@ -86,7 +147,8 @@ export function registerDirectoryCommands(program: Command): void {
       await withStores((stores) => {
         const row = stores.directories.getApp(opts.app);
         if (!row) throw new CliError(`app ${opts.app} not found`);
-        if (row.type !== 'local') throw new CliError('only local apps keep their accounts in scimflow; read a SCIM app through its own API');
+        if (row.type !== 'local')
+          throw new CliError('only local apps keep their accounts in scimflow; read a SCIM app through its own API');
         printJson(listLocalAccounts(stores.db, row.id));
       });
     });

@@ -16,7 +16,10 @@ function userByName(stores: Stores, directoryId: string, userName: string) {
 }
 
 /** Signals identities with bounded concurrency (`force` re-converges even already-seen sequences). */
-async function redrive(targets: { directoryId: string; identityId: string; seq: number }[], concurrency: number): Promise<number> {
+async function redrive(
+  targets: { directoryId: string; identityId: string; seq: number }[],
+  concurrency: number,
+): Promise<number> {
   return withTemporal(async (client) => {
     let next = 0;
     const workerLoop = async () => {
@@ -67,7 +70,15 @@ export function registerLifecycleCommands(program: Command): void {
         const desired = loadDesiredState(stores, opts.directory, user.id);
         const applied = stores.applied.list(opts.directory, user.id);
         const steps = planSteps(desired, applied);
-        printJson({ identityId: user.id, userName: desired.userName, status: desired.status, label: classifyChange(desired, steps), steps, desired: desired.apps, applied });
+        printJson({
+          identityId: user.id,
+          userName: desired.userName,
+          status: desired.status,
+          label: classifyChange(desired, steps),
+          steps,
+          desired: desired.apps,
+          applied,
+        });
       });
     });
 
@@ -95,7 +106,7 @@ export function registerLifecycleCommands(program: Command): void {
       const targets = await withStores((stores) => {
         const identityId = opts.user ? userByName(stores, opts.directory, opts.user).id : undefined;
         const latest = new Map<string, number>();
-        for (let from = opts.fromSeq; ; ) {
+        for (let from = opts.fromSeq; ;) {
           const page = stores.events.list(opts.directory, { fromSeq: from, identityId, limit: 5000 });
           for (const e of page) if (e.resourceType === 'User') latest.set(e.identityId, e.seq);
           if (page.length < 5000) break;
@@ -114,9 +125,15 @@ export function registerLifecycleCommands(program: Command): void {
     .action(async (opts: { directory: string; concurrency: number }) => {
       const targets = await withStores((stores) => {
         const ids = stores.db
-          .prepare<[string], { id: string }>("SELECT id FROM resources WHERE directory_id = ? AND type = 'User' ORDER BY created_at")
+          .prepare<[string], { id: string }>(
+            "SELECT id FROM resources WHERE directory_id = ? AND type = 'User' ORDER BY created_at",
+          )
           .all(opts.directory);
-        return ids.map((r) => ({ directoryId: opts.directory, identityId: r.id, seq: stores.events.latestSeqFor(opts.directory, r.id) }));
+        return ids.map((r) => ({
+          directoryId: opts.directory,
+          identityId: r.id,
+          seq: stores.events.latestSeqFor(opts.directory, r.id),
+        }));
       });
       printJson({ resynced: await redrive(targets, opts.concurrency) });
     });
@@ -128,7 +145,11 @@ export function registerLifecycleCommands(program: Command): void {
     .requiredOption('--user <userName>')
     .action(async (opts: { directory: string; user: string }) => {
       const id = await withStores((stores) => userByName(stores, opts.directory, opts.user).id);
-      printJson(await withTemporal((client) => client.workflow.getHandle(identityWorkflowId(opts.directory, id)).executeUpdate(retryExceptionUpdate)));
+      printJson(
+        await withTemporal((client) =>
+          client.workflow.getHandle(identityWorkflowId(opts.directory, id)).executeUpdate(retryExceptionUpdate),
+        ),
+      );
     });
 
   const report = program.command('report').description('operator views');

@@ -15,8 +15,14 @@ export function buildProgram(): Command {
     .command('serve')
     .description('run the API and the worker (and a local Temporal dev server unless TEMPORAL_ADDRESS is set)')
     .action(serve);
-  program.command('api').description('run only the HTTP API (needs TEMPORAL_ADDRESS or a server on TEMPORAL_PORT)').action(runApi);
-  program.command('worker').description('run only the worker (needs TEMPORAL_ADDRESS or a server on TEMPORAL_PORT)').action(runWorker);
+  program
+    .command('api')
+    .description('run only the HTTP API (needs TEMPORAL_ADDRESS or a server on TEMPORAL_PORT)')
+    .action(runApi);
+  program
+    .command('worker')
+    .description('run only the worker (needs TEMPORAL_ADDRESS or a server on TEMPORAL_PORT)')
+    .action(runWorker);
   registerDirectoryCommands(program);
   registerLifecycleCommands(program);
   program
@@ -41,7 +47,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    const message = err instanceof CliError || err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
+    const message =
+      err instanceof CliError || err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
     process.stderr.write(`scimflow: ${message}\n`);
     process.exitCode = 1;
   }

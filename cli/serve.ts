@@ -60,7 +60,12 @@ export async function serve(): Promise<void> {
 
     const nativeConnection = await NativeConnection.connect({ address });
     cleanups.push(() => nativeConnection.close());
-    const worker = await createWorker({ stores, connection: nativeConnection, namespace: temporal.namespace, ...temporal.worker });
+    const worker = await createWorker({
+      stores,
+      connection: nativeConnection,
+      namespace: temporal.namespace,
+      ...temporal.worker,
+    });
     const workerRun = worker.run();
     cleanups.push(async () => {
       worker.shutdown();

@@ -14,7 +14,12 @@ export async function runWorker(): Promise<void> {
   const connection = await NativeConnection.connect({ address }).catch((err: Error) => {
     throw new CliError(`cannot reach Temporal at ${address}: ${err.message}`);
   });
-  const worker = await createWorker({ stores: createStores(db), connection, namespace: temporal.namespace, ...temporal.worker });
+  const worker = await createWorker({
+    stores: createStores(db),
+    connection,
+    namespace: temporal.namespace,
+    ...temporal.worker,
+  });
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets in-flight tasks finish, then resolves.
   process.stderr.write(`[scimflow] worker polling ${address} (${temporal.namespace})\n`);
   await worker.run();

@@ -22,7 +22,8 @@ export function withChaos(inner: Connector, config: ChaosConfig, random: () => n
     <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       if (config.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.delayMs));
-      if (random() < config.transientFailureRate) throw new DownstreamUnavailableError(`chaos: injected transient failure in ${name}`, 503);
+      if (random() < config.transientFailureRate)
+        throw new DownstreamUnavailableError(`chaos: injected transient failure in ${name}`, 503);
       const result = await fn(...args);
       if (config.delayAfterMs > 0) await new Promise((resolve) => setTimeout(resolve, config.delayAfterMs));
       return result;
@@ -34,7 +35,8 @@ export function withChaos(inner: Connector, config: ChaosConfig, random: () => n
     updateAccount: wrap('updateAccount', (id, spec, o) => inner.updateAccount(id, spec, o)),
     deleteAccount: wrap('deleteAccount', (id, o) => inner.deleteAccount(id, o)),
     grantEntitlement: wrap('grantEntitlement', (id, e, o) => {
-      if (config.rejectEntitlements.includes(e)) throw new DownstreamRejectedError(`chaos: the app refuses entitlement ${e}`, 403);
+      if (config.rejectEntitlements.includes(e))
+        throw new DownstreamRejectedError(`chaos: the app refuses entitlement ${e}`, 403);
       return inner.grantEntitlement(id, e, o);
     }),
     revokeEntitlement: wrap('revokeEntitlement', (id, e, o) => inner.revokeEntitlement(id, e, o)),

@@ -10,7 +10,9 @@ export const AccountSpecSchema = z.object({
   name: z
     .object({ givenName: z.string().optional(), familyName: z.string().optional(), formatted: z.string().optional() })
     .optional(),
-  emails: z.array(z.object({ value: z.string(), type: z.string().optional(), primary: z.boolean().optional() })).optional(),
+  emails: z
+    .array(z.object({ value: z.string(), type: z.string().optional(), primary: z.boolean().optional() }))
+    .optional(),
 });
 export type AccountSpec = z.infer<typeof AccountSpecSchema>;
 

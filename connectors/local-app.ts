@@ -33,7 +33,16 @@ export function createLocalAppConnector(db: Database.Database, appId: string): C
     db.prepare(
       `UPDATE local_accounts SET user_name = ?, user_name_lower = ?, external_id = ?, active = ?, doc = ?, updated_at = ?
        WHERE app_id = ? AND id = ?`,
-    ).run(spec.userName, spec.userName.toLowerCase(), spec.externalId ?? null, spec.active ? 1 : 0, JSON.stringify(spec), now(), appId, remoteId);
+    ).run(
+      spec.userName,
+      spec.userName.toLowerCase(),
+      spec.externalId ?? null,
+      spec.active ? 1 : 0,
+      JSON.stringify(spec),
+      now(),
+      appId,
+      remoteId,
+    );
     return toRemote(byId.get(appId, remoteId)!);
   }
 
@@ -54,7 +63,8 @@ export function createLocalAppConnector(db: Database.Database, appId: string): C
 
   const connector: Connector = {
     async findAccount({ userName, externalId }) {
-      const row = (externalId ? byExternalId.get(appId, externalId) : undefined) ?? byUserName.get(appId, userName.toLowerCase());
+      const row =
+        (externalId ? byExternalId.get(appId, externalId) : undefined) ?? byUserName.get(appId, userName.toLowerCase());
       return row ? toRemote(row) : undefined;
     },
     async getAccount(remoteId) {
@@ -71,7 +81,17 @@ export function createLocalAppConnector(db: Database.Database, appId: string): C
           db.prepare(
             `INSERT INTO local_accounts (app_id, id, user_name, user_name_lower, external_id, active, doc, entitlements_json, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)`,
-          ).run(appId, id, spec.userName, spec.userName.toLowerCase(), spec.externalId ?? null, spec.active ? 1 : 0, JSON.stringify(spec), now(), now());
+          ).run(
+            appId,
+            id,
+            spec.userName,
+            spec.userName.toLowerCase(),
+            spec.externalId ?? null,
+            spec.active ? 1 : 0,
+            JSON.stringify(spec),
+            now(),
+            now(),
+          );
           return toRemote(byId.get(appId, id)!);
         })
         .immediate();

@@ -100,7 +100,7 @@ async function quietHistory(client: Client, workflowId: string) {
   return eventually(async () => {
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
     const events = history.events ?? [];
-    const lastTask = events.findLastIndex((e) => e.workflowTaskCompletedEventAttributes);
+    const lastTask = events.map((e) => Boolean(e.workflowTaskCompletedEventAttributes)).lastIndexOf(true);
     const after = events.slice(lastTask + 1);
     const idle = lastTask >= 0 && after.every((e) => e.upsertWorkflowSearchAttributesEventAttributes || e.workflowExecutionCompletedEventAttributes);
     return idle ? history : undefined;

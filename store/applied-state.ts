@@ -111,7 +111,11 @@ export class AppliedStateStore {
     }));
   }
 
-  recordProgress(directoryId: string, identityId: string, progress: { processedSeq: number; lifecycle: string; exception: string | null }): void {
+  recordProgress(
+    directoryId: string,
+    identityId: string,
+    progress: { processedSeq: number; lifecycle: string; exception: string | null },
+  ): void {
     this.db
       .prepare(
         `INSERT INTO identity_progress (directory_id, identity_id, processed_seq, lifecycle, exception, updated_at)
@@ -122,7 +126,10 @@ export class AppliedStateStore {
       .run(directoryId, identityId, progress.processedSeq, progress.lifecycle, progress.exception, nowIso());
   }
 
-  progress(directoryId: string, identityId: string): { processedSeq: number; lifecycle: string | null; exception: string | null } | undefined {
+  progress(
+    directoryId: string,
+    identityId: string,
+  ): { processedSeq: number; lifecycle: string | null; exception: string | null } | undefined {
     const row = this.db
       .prepare<[string, string], { processed_seq: number; lifecycle: string | null; exception: string | null }>(
         'SELECT processed_seq, lifecycle, exception FROM identity_progress WHERE directory_id = ? AND identity_id = ?',
@@ -142,7 +149,9 @@ export class AppliedStateStore {
 
   /** Events of user identities not yet processed by their workflow (lag), per directory. */
   lag(directoryId: string): { newestSeq: number; unprocessedEvents: number; identitiesBehind: number } {
-    const newest = this.db.prepare<[string], { next_seq: number }>('SELECT next_seq FROM directories WHERE id = ?').get(directoryId);
+    const newest = this.db
+      .prepare<[string], { next_seq: number }>('SELECT next_seq FROM directories WHERE id = ?')
+      .get(directoryId);
     const behind = this.db
       .prepare<[string], { events: number; identities: number }>(
         `SELECT COUNT(*) AS events, COUNT(DISTINCT e.identity_id) AS identities FROM events e
@@ -153,7 +162,13 @@ export class AppliedStateStore {
     return { newestSeq: newest?.next_seq ?? 0, unprocessedEvents: behind.events, identitiesBehind: behind.identities };
   }
 
-  recordRevocation(directoryId: string, identityId: string, seq: number, requestedAt: string, verifiedAt: string): void {
+  recordRevocation(
+    directoryId: string,
+    identityId: string,
+    seq: number,
+    requestedAt: string,
+    verifiedAt: string,
+  ): void {
     const latency = Date.parse(verifiedAt) - Date.parse(requestedAt);
     this.db
       .prepare(
@@ -162,12 +177,21 @@ export class AppliedStateStore {
       .run(directoryId, identityId, seq, requestedAt, verifiedAt, latency);
   }
 
-  revocations(directoryId: string): { identityId: string; seq: number; requestedAt: string; verifiedAt: string; latencyMs: number }[] {
+  revocations(
+    directoryId: string,
+  ): { identityId: string; seq: number; requestedAt: string; verifiedAt: string; latencyMs: number }[] {
     return this.db
-      .prepare<[string], { identity_id: string; seq: number; requested_at: string; verified_at: string; latency_ms: number }>(
-        'SELECT * FROM revocations WHERE directory_id = ? ORDER BY verified_at',
-      )
+      .prepare<
+        [string],
+        { identity_id: string; seq: number; requested_at: string; verified_at: string; latency_ms: number }
+      >('SELECT * FROM revocations WHERE directory_id = ? ORDER BY verified_at')
       .all(directoryId)
-      .map((r) => ({ identityId: r.identity_id, seq: r.seq, requestedAt: r.requested_at, verifiedAt: r.verified_at, latencyMs: r.latency_ms }));
+      .map((r) => ({
+        identityId: r.identity_id,
+        seq: r.seq,
+        requestedAt: r.requested_at,
+        verifiedAt: r.verified_at,
+        latencyMs: r.latency_ms,
+      }));
   }
 }

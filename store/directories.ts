@@ -71,7 +71,10 @@ export class DirectoryStore {
     this.byId = db.prepare<[string], RawDirectory>('SELECT * FROM directories WHERE id = ?');
   }
 
-  create(input: { name: string; dialect: string; config?: Record<string, unknown> }): { directory: DirectoryRow; token: string } {
+  create(input: { name: string; dialect: string; config?: Record<string, unknown> }): {
+    directory: DirectoryRow;
+    token: string;
+  } {
     const id = crypto.randomUUID();
     const token = newToken();
     const at = nowIso();
@@ -79,7 +82,9 @@ export class DirectoryStore {
       this.db
         .prepare('INSERT INTO directories (id, name, dialect, config_json, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(id, input.name, input.dialect, JSON.stringify(input.config ?? {}), at);
-      this.db.prepare('INSERT INTO directory_tokens (token_hash, directory_id, created_at) VALUES (?, ?, ?)').run(hashToken(token), id, at);
+      this.db
+        .prepare('INSERT INTO directory_tokens (token_hash, directory_id, created_at) VALUES (?, ?, ?)')
+        .run(hashToken(token), id, at);
     })();
     return { directory: this.get(id)!, token };
   }
@@ -122,7 +127,9 @@ export class DirectoryStore {
   /** Revokes every token of the directory except `keep`. */
   revokeOtherTokens(directoryId: string, keep: string): number {
     return this.db
-      .prepare('UPDATE directory_tokens SET revoked_at = ? WHERE directory_id = ? AND token_hash <> ? AND revoked_at IS NULL')
+      .prepare(
+        'UPDATE directory_tokens SET revoked_at = ? WHERE directory_id = ? AND token_hash <> ? AND revoked_at IS NULL',
+      )
       .run(nowIso(), directoryId, hashToken(keep)).changes;
   }
 

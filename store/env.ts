@@ -29,7 +29,11 @@ export class ConfigError extends Error {
 }
 
 /** Pure: lists every invalid key at once. An empty variable counts as unset (`TEMPORAL_ADDRESS= npm start`). */
-export function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>, what: string): z.output<T> {
+export function parseEnv<T extends z.ZodType>(
+  schema: T,
+  env: Record<string, string | undefined>,
+  what: string,
+): z.output<T> {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {

@@ -86,7 +86,16 @@ export class EventLog {
       // Group events have no workflow of their own (members get 'membership' events), so nothing is left to deliver.
       const deliveredAt = e.resourceType === 'Group' ? at : null;
       this.insert.run(directoryId, seq, e.identityId, e.resourceType, e.kind, JSON.stringify(detail), at, deliveredAt);
-      return { directoryId, seq, identityId: e.identityId, resourceType: e.resourceType, kind: e.kind, detail, createdAt: at, deliveredAt };
+      return {
+        directoryId,
+        seq,
+        identityId: e.identityId,
+        resourceType: e.resourceType,
+        kind: e.kind,
+        detail,
+        createdAt: at,
+        deliveredAt,
+      };
     });
   }
 
@@ -132,7 +141,9 @@ export class EventLog {
   }
 
   latestSeq(directoryId: string): number {
-    const row = this.db.prepare<[string], { next_seq: number }>('SELECT next_seq FROM directories WHERE id = ?').get(directoryId);
+    const row = this.db
+      .prepare<[string], { next_seq: number }>('SELECT next_seq FROM directories WHERE id = ?')
+      .get(directoryId);
     return row?.next_seq ?? 0;
   }
 

@@ -6,6 +6,11 @@ export interface MemberRef {
   display?: string;
 }
 
+function displayNameOf(doc: string): string {
+  const name = (JSON.parse(doc) as { displayName?: unknown }).displayName;
+  return typeof name === 'string' ? name : '';
+}
+
 export class GroupMemberStore {
   private readonly insertOne;
   private readonly deleteOne;
@@ -60,7 +65,9 @@ export class GroupMemberStore {
 
   count(directoryId: string, groupId: string): number {
     return this.db
-      .prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM group_members WHERE directory_id = ? AND group_id = ?')
+      .prepare<[string, string], { n: number }>(
+        'SELECT COUNT(*) AS n FROM group_members WHERE directory_id = ? AND group_id = ?',
+      )
       .get(directoryId, groupId)!.n;
   }
 
@@ -75,7 +82,7 @@ export class GroupMemberStore {
       .all(directoryId, userId)
       .map((r) => ({
         value: r.id,
-        display: String((JSON.parse(r.doc) as { displayName?: unknown }).displayName ?? ''),
+        display: displayNameOf(r.doc),
         externalId: r.external_id,
       }));
   }

@@ -121,18 +121,28 @@ export class ResourceStore {
     try {
       return this.db.transaction(fn).immediate();
     } catch (err) {
-      if (isUniqueViolation(err)) throw new UniqueViolationError('a resource with that unique attribute already exists');
+      if (isUniqueViolation(err))
+        throw new UniqueViolationError('a resource with that unique attribute already exists');
       throw err;
     }
   }
 
-  insert(directoryId: string, type: ResourceType, doc: Doc, extraEvents: (id: string) => NewEvent[] = () => []): WriteResult {
+  insert(
+    directoryId: string,
+    type: ResourceType,
+    doc: Doc,
+    extraEvents: (id: string) => NewEvent[] = () => [],
+  ): WriteResult {
     return this.transaction(() => {
       const id = crypto.randomUUID();
       const at = nowIso();
       const cols = indexColumns(type, doc);
       const kind = type === 'User' ? 'created' : 'group.created';
-      const events = this.events.append(directoryId, [{ identityId: id, resourceType: type, kind }, ...extraEvents(id)], at);
+      const events = this.events.append(
+        directoryId,
+        [{ identityId: id, resourceType: type, kind }, ...extraEvents(id)],
+        at,
+      );
       const inactive = type === 'User' && !cols.active;
       this.insertRow.run({
         directoryId,

@@ -21,7 +21,10 @@ export function loadTemporalConfig(env: Record<string, string | undefined> = pro
     port: e.TEMPORAL_PORT,
     uiPort: e.TEMPORAL_UI_PORT,
     cliPath: e.TEMPORAL_CLI,
-    worker: { maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES, maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS },
+    worker: {
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    },
   });
 }
 

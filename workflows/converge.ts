@@ -13,11 +13,19 @@ export interface ConvergeResult {
 }
 
 export function activityProxies(timing: RetryTiming) {
-  const base = { initialInterval: timing.initialIntervalMs, maximumInterval: timing.maximumIntervalMs, backoffCoefficient: 2 };
+  const base = {
+    initialInterval: timing.initialIntervalMs,
+    maximumInterval: timing.maximumIntervalMs,
+    backoffCoefficient: 2,
+  };
   const reads = wf.proxyActivities<Activities>({ startToCloseTimeout: timing.activityTimeoutMs, retry: base });
   const grants = wf.proxyActivities<Activities>({
     startToCloseTimeout: timing.activityTimeoutMs,
-    retry: { ...base, maximumAttempts: timing.grantMaximumAttempts, nonRetryableErrorTypes: ['DownstreamRejectedError'] },
+    retry: {
+      ...base,
+      maximumAttempts: timing.grantMaximumAttempts,
+      nonRetryableErrorTypes: ['DownstreamRejectedError'],
+    },
   });
   // No attempt cap and no non-retryable types: a revocation is never given up (the activity raises an alert instead).
   const relentless = wf.proxyActivities<Activities>({ startToCloseTimeout: timing.activityTimeoutMs, retry: base });
@@ -33,10 +41,20 @@ function undoFor(step: PlanStep, input: Omit<StepInput, 'step'>, io: Proxies): (
       io.relentless.revokeEntitlement({
         ...input,
         idempotencyKey: key,
-        step: { kind: 'revokeEntitlement', stepId: `${step.stepId}/undo`, appId: step.appId, entitlement: step.entitlement },
+        step: {
+          kind: 'revokeEntitlement',
+          stepId: `${step.stepId}/undo`,
+          appId: step.appId,
+          entitlement: step.entitlement,
+        },
       });
   if (step.kind === 'createAccount')
-    return () => io.relentless.compensateAccount({ ...input, idempotencyKey: key, step: { ...step, stepId: `${step.stepId}/undo` } });
+    return () =>
+      io.relentless.compensateAccount({
+        ...input,
+        idempotencyKey: key,
+        step: { ...step, stepId: `${step.stepId}/undo` },
+      });
   return undefined;
 }
 

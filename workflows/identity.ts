@@ -47,20 +47,17 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     dirty = true;
     return { accepted: true };
   });
-  wf.setHandler(
-    identityQuery,
-    (): IdentityView => ({
-      directoryId: input.directoryId,
-      identityId: input.identityId,
-      lastSeq,
-      processedSeq,
-      lifecycle,
-      exception,
-      desired,
-      applied,
-      plan,
-    }),
-  );
+  wf.setHandler(identityQuery, (): IdentityView => ({
+    directoryId: input.directoryId,
+    identityId: input.identityId,
+    lastSeq,
+    processedSeq,
+    lifecycle,
+    exception,
+    desired,
+    applied,
+    plan,
+  }));
 
   const key = { directoryId: input.directoryId, identityId: input.identityId };
   for (;;) {
@@ -81,7 +78,11 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     const result = plan.length > 0 ? await converge(plan, { ...key, seq, rollback }, io, timing) : null;
     exception = result?.exception ?? null;
     if (result && !exception && result.revocationsVerified && desired.status !== 'active' && desired.deactivatedAt)
-      await io.reads.recordRevocation({ ...key, seq: desired.deactivatedSeq ?? seq, requestedAt: desired.deactivatedAt });
+      await io.reads.recordRevocation({
+        ...key,
+        seq: desired.deactivatedSeq ?? seq,
+        requestedAt: desired.deactivatedAt,
+      });
     if (!exception) processedSeq = Math.max(processedSeq, seq);
     applied = plan.length > 0 ? await io.reads.loadAppliedState(key) : applied;
     lifecycle = exception ? lifecycle : 'steady';

@@ -23,7 +23,7 @@ export function mountAdminRoutes(router: Router, deps: AppDeps): void {
   const { stores } = deps;
   const auth = adminAuth(deps.adminToken);
   const directory = (ctx: Context) => {
-    const found = stores.directories.get(ctx.params.id!);
+    const found = stores.directories.get(ctx.params.id);
     if (!found) throw new ScimError(404, undefined, `Directory ${ctx.params.id} not found`);
     return found;
   };

@@ -14,7 +14,10 @@ import { etagOf } from '../render';
 import type { ResourceService } from '../resource-service';
 
 const BulkOperationSchema = z.object({
-  method: z.string().transform((m) => m.toUpperCase()).pipe(z.enum(['POST', 'PUT', 'PATCH', 'DELETE'])),
+  method: z
+    .string()
+    .transform((m) => m.toUpperCase())
+    .pipe(z.enum(['POST', 'PUT', 'PATCH', 'DELETE'])),
   bulkId: z.string().optional(),
   version: z.string().optional(),
   path: z.string().min(1),
@@ -41,7 +44,8 @@ function resolveBulkIds(value: unknown, ids: Map<string, string>): unknown {
 
 function target(path: string, ids: Map<string, string>): { type: ResourceType; endpoint: string; id?: string } {
   const match = /^\/?(Users|Groups)(?:\/([^/]+))?$/i.exec(path);
-  if (!match) throw new ScimError(400, 'invalidPath', `Bulk path '${path}' must be /Users, /Groups or /<endpoint>/<id>`);
+  if (!match)
+    throw new ScimError(400, 'invalidPath', `Bulk path '${path}' must be /Users, /Groups or /<endpoint>/<id>`);
   const endpoint = match[1]!.toLowerCase() === 'users' ? 'Users' : 'Groups';
   const id = match[2] === undefined ? undefined : (resolveBulkIds(match[2], ids) as string);
   return { type: endpoint === 'Users' ? 'User' : 'Group', endpoint, id };
@@ -54,7 +58,11 @@ export function mountBulkRoute(router: Router, service: ResourceService, limits:
     if (request.schemas && !request.schemas.includes(URN.BulkRequest))
       throw new ScimError(400, 'invalidSyntax', `Bulk request schemas must include ${URN.BulkRequest}`);
     if (request.Operations.length > limits.bulkMaxOperations)
-      throw new ScimError(413, undefined, `Bulk request has ${request.Operations.length} operations; maxOperations is ${limits.bulkMaxOperations}`);
+      throw new ScimError(
+        413,
+        undefined,
+        `Bulk request has ${request.Operations.length} operations; maxOperations is ${limits.bulkMaxOperations}`,
+      );
     const ids = new Map<string, string>();
     const results: JsonObject[] = [];
     let errors = 0;
@@ -73,7 +81,13 @@ export function mountBulkRoute(router: Router, service: ResourceService, limits:
           if (!op.bulkId) throw new ScimError(400, 'invalidValue', 'POST operations need a bulkId');
           const { resource } = service.create(dctx, where.type, data);
           ids.set(op.bulkId, resource.id);
-          results.push({ method, bulkId: op.bulkId, location: `${dctx.baseUrl}/${where.endpoint}/${resource.id}`, version: etagOf(resource), status: '201' });
+          results.push({
+            method,
+            bulkId: op.bulkId,
+            location: `${dctx.baseUrl}/${where.endpoint}/${resource.id}`,
+            version: etagOf(resource),
+            status: '201',
+          });
           continue;
         }
         if (!where.id) throw new ScimError(400, 'invalidPath', `${op.method} needs /<endpoint>/<id>`);
@@ -92,7 +106,12 @@ export function mountBulkRoute(router: Router, service: ResourceService, limits:
         const error = toScimError(err);
         if (error.status >= 500) ctx.app.emit('error', err, ctx);
         errors += 1;
-        results.push({ method, ...(bulkId ? { bulkId } : {}), status: String(error.status), response: scimErrorBody(error) as JsonObject });
+        results.push({
+          method,
+          ...(bulkId ? { bulkId } : {}),
+          status: String(error.status),
+          response: scimErrorBody(error) as JsonObject,
+        });
       }
     }
     ctx.body = { schemas: [URN.BulkResponse], Operations: results };

@@ -55,28 +55,25 @@ export function mountDiscoveryRoutes(router: Router, limits: ApiLimits): void {
     ctx.body = listResponse(all, all.length, 1);
   });
   router.get('/ResourceTypes/:id', (ctx) => {
-    const found = resourceTypes(ctx).find((rt) => String(rt.id).toLowerCase() === ctx.params.id!.toLowerCase());
+    const found = resourceTypes(ctx).find((rt) => (rt.id as string).toLowerCase() === ctx.params.id!.toLowerCase());
     if (!found) throw new ScimError(404, undefined, `ResourceType ${ctx.params.id} not found`);
     ctx.body = found;
   });
 
   const schemas = (ctx: Context): JsonObject[] => {
     const { registry, baseUrl } = dctxOf(ctx);
-    return registry.allSchemas().map(
-      (s) =>
-        ({
-          schemas: [URN.Schema],
-          ...s,
-          meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${s.id}` },
-        }) as unknown as JsonObject,
-    );
+    return registry.allSchemas().map((s) => ({
+      schemas: [URN.Schema],
+      ...s,
+      meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${s.id}` },
+    }));
   };
   router.get('/Schemas', (ctx) => {
     const all = schemas(ctx);
     ctx.body = listResponse(all, all.length, 1);
   });
   router.get('/Schemas/:id', (ctx) => {
-    const found = schemas(ctx).find((s) => String(s.id).toLowerCase() === ctx.params.id!.toLowerCase());
+    const found = schemas(ctx).find((s) => (s.id as string).toLowerCase() === ctx.params.id!.toLowerCase());
     if (!found) throw new ScimError(404, undefined, `Schema ${ctx.params.id} not found`);
     ctx.body = found;
   });

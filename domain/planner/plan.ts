@@ -3,22 +3,33 @@ import type { AppliedApp, DesiredApp, DesiredState, LifecycleLabel, PlanStep } f
 
 const ABSENT: AppliedApp = { appId: '', remoteId: null, state: 'deleted', specHash: null, entitlements: [] };
 
-function planApp(want: DesiredApp | undefined, have: AppliedApp, appId: string): { revoke: PlanStep[]; grant: PlanStep[] } {
+function planApp(
+  want: DesiredApp | undefined,
+  have: AppliedApp,
+  appId: string,
+): { revoke: PlanStep[]; grant: PlanStep[] } {
   const revoke: PlanStep[] = [];
   const grant: PlanStep[] = [];
   const exists = have.state !== 'deleted' && have.remoteId !== null;
   const target = want?.account ?? 'absent';
-  
 
   if (target === 'active' && want) {
-    if (!exists) grant.push({ kind: 'createAccount', stepId: `${appId}/create`, appId, spec: want.spec, specHash: want.specHash });
+    if (!exists)
+      grant.push({ kind: 'createAccount', stepId: `${appId}/create`, appId, spec: want.spec, specHash: want.specHash });
     else if (have.state !== 'active' || have.specHash !== want.specHash)
       grant.push({ kind: 'updateAccount', stepId: `${appId}/update`, appId, spec: want.spec, specHash: want.specHash });
     const held = exists ? have.entitlements : [];
     const stale = held.filter((e) => !want.entitlements.includes(e));
-    for (const e of stale) revoke.push({ kind: 'revokeEntitlement', stepId: `${appId}/revoke/${e}`, appId, entitlement: e });
+    for (const e of stale)
+      revoke.push({ kind: 'revokeEntitlement', stepId: `${appId}/revoke/${e}`, appId, entitlement: e });
     if (stale.length > 0)
-      revoke.push({ kind: 'verifyRevoked', stepId: `${appId}/verify-entitlements`, appId, entitlements: stale, expect: 'entitlements' });
+      revoke.push({
+        kind: 'verifyRevoked',
+        stepId: `${appId}/verify-entitlements`,
+        appId,
+        entitlements: stale,
+        expect: 'entitlements',
+      });
     for (const e of want.entitlements.filter((x) => !held.includes(x)))
       grant.push({ kind: 'grantEntitlement', stepId: `${appId}/grant/${e}`, appId, entitlement: e });
     return { revoke, grant };
@@ -29,14 +40,33 @@ function planApp(want: DesiredApp | undefined, have: AppliedApp, appId: string):
   if (!exists || !want) return { revoke, grant };
   if (target === 'absent' && want.deprovision === 'delete') {
     revoke.push({ kind: 'deleteAccount', stepId: `${appId}/delete`, appId });
-    revoke.push({ kind: 'verifyRevoked', stepId: `${appId}/verify`, appId, entitlements: have.entitlements, expect: 'deleted' });
+    revoke.push({
+      kind: 'verifyRevoked',
+      stepId: `${appId}/verify`,
+      appId,
+      entitlements: have.entitlements,
+      expect: 'deleted',
+    });
     return { revoke, grant };
   }
   if (have.state === 'disabled' && have.entitlements.length === 0) return { revoke, grant };
-  for (const e of have.entitlements) revoke.push({ kind: 'revokeEntitlement', stepId: `${appId}/revoke/${e}`, appId, entitlement: e });
+  for (const e of have.entitlements)
+    revoke.push({ kind: 'revokeEntitlement', stepId: `${appId}/revoke/${e}`, appId, entitlement: e });
   if (have.state === 'active')
-    revoke.push({ kind: 'disableAccount', stepId: `${appId}/disable`, appId, spec: { ...want.spec, active: false }, specHash: want.specHash });
-  revoke.push({ kind: 'verifyRevoked', stepId: `${appId}/verify`, appId, entitlements: have.entitlements, expect: 'disabled' });
+    revoke.push({
+      kind: 'disableAccount',
+      stepId: `${appId}/disable`,
+      appId,
+      spec: { ...want.spec, active: false },
+      specHash: want.specHash,
+    });
+  revoke.push({
+    kind: 'verifyRevoked',
+    stepId: `${appId}/verify`,
+    appId,
+    entitlements: have.entitlements,
+    expect: 'disabled',
+  });
   return { revoke, grant };
 }
 

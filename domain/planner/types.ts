@@ -52,6 +52,12 @@ export type PlanStep =
   | { kind: 'revokeEntitlement'; stepId: string; appId: string; entitlement: string }
   | { kind: 'disableAccount'; stepId: string; appId: string; spec: AccountSpecView; specHash: string }
   | { kind: 'deleteAccount'; stepId: string; appId: string }
-  | { kind: 'verifyRevoked'; stepId: string; appId: string; entitlements: string[]; expect: 'disabled' | 'deleted' | 'entitlements' };
+  | {
+      kind: 'verifyRevoked';
+      stepId: string;
+      appId: string;
+      entitlements: string[];
+      expect: 'disabled' | 'deleted' | 'entitlements';
+    };
 
 export type LifecycleLabel = 'joiner' | 'mover' | 'leaver' | 'steady';

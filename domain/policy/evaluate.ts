@@ -26,7 +26,10 @@ export function conditionHolds(c: Condition, facts: IdentityFacts): boolean {
     const value = readPath(facts.doc, c.attribute.path);
     const present = value !== undefined && value !== null && value !== '';
     if (c.attribute.present !== undefined && present !== c.attribute.present) return false;
-    if (c.attribute.equals !== undefined && !(typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'))
+    if (
+      c.attribute.equals !== undefined &&
+      !(typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    )
       return false;
     if (c.attribute.equals !== undefined && !oneOf(String(value), c.attribute.equals)) return false;
   }

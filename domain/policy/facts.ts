@@ -20,7 +20,7 @@ export function factsFromUser(doc: Record<string, unknown>, groups: string[]): I
   const ent = (doc[ENTERPRISE] ?? {}) as Record<string, unknown>;
   const manager = ent.manager as { value?: unknown } | undefined;
   return {
-    userName: String(doc.userName ?? ''),
+    userName: str(doc.userName) ?? '',
     groups,
     department: str(ent.department),
     title: str(doc.title),

@@ -26,7 +26,11 @@ export class ScimError extends Error {
 }
 
 export function scimErrorBody(error: ScimError): Record<string, unknown> {
-  const body: Record<string, unknown> = { schemas: [SCIM_ERROR_URN], status: String(error.status), detail: error.message };
+  const body: Record<string, unknown> = {
+    schemas: [SCIM_ERROR_URN],
+    status: String(error.status),
+    detail: error.message,
+  };
   if (error.scimType) body.scimType = error.scimType;
   return body;
 }

@@ -61,7 +61,9 @@ function assertSchemasFitEndpoint(body: JsonObject, ctx: ScimContext): void {
   if (!Array.isArray(schemas)) return;
   const named = schemas.filter((s): s is string => typeof s === 'string').map((s) => s.toLowerCase());
   const own = CORE_SCHEMAS[ctx.resourceType].toLowerCase();
-  const other = Object.entries(CORE_SCHEMAS).find(([type, urn]) => type !== ctx.resourceType && named.includes(urn.toLowerCase()));
+  const other = Object.entries(CORE_SCHEMAS).find(
+    ([type, urn]) => type !== ctx.resourceType && named.includes(urn.toLowerCase()),
+  );
   if (other && !named.includes(own))
     throw new ScimError(400, 'invalidValue', `schemas names ${other[1]}, which is not a ${ctx.resourceType} resource`);
 }

@@ -41,8 +41,12 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(
     `CREATE INDEX resources_display_name ON resources (directory_id, type, display_name_lower) WHERE deleted_at IS NULL`,
   );
-  await knex.raw(`CREATE INDEX resources_external_id ON resources (directory_id, type, external_id) WHERE deleted_at IS NULL`);
-  await knex.raw(`CREATE INDEX resources_listing ON resources (directory_id, type, created_at, id) WHERE deleted_at IS NULL`);
+  await knex.raw(
+    `CREATE INDEX resources_external_id ON resources (directory_id, type, external_id) WHERE deleted_at IS NULL`,
+  );
+  await knex.raw(
+    `CREATE INDEX resources_listing ON resources (directory_id, type, created_at, id) WHERE deleted_at IS NULL`,
+  );
   await knex.schema.createTable('group_members', (t) => {
     t.string('directory_id').notNullable();
     t.string('group_id').notNullable();

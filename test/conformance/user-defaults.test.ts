@@ -27,7 +27,10 @@ describe('user defaults and secrets', function () {
     const created = await call('POST', '/Users', { schemas: [USER], userName: 'no.active@example.test' });
     expect(created.status).to.equal(201);
     expect(created.body.active).to.equal(true);
-    const found = await call('GET', `/Users?filter=${encodeURIComponent('active eq true and userName eq "no.active@example.test"')}`);
+    const found = await call(
+      'GET',
+      `/Users?filter=${encodeURIComponent('active eq true and userName eq "no.active@example.test"')}`,
+    );
     expect(found.body.totalResults).to.equal(1);
   });
 
@@ -42,11 +45,17 @@ describe('user defaults and secrets', function () {
   });
 
   it('keeps group documents free of user-only defaults after a PATCH', async function () {
-    const group = await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Defaults' });
+    const group = await call('POST', '/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Defaults',
+    });
     await fetch(`${dir.baseUrl}/Groups/${group.body.id}`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${dir.token}`, 'content-type': 'application/scim+json' },
-      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: 'Defaults 2' }] }),
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'displayName', value: 'Defaults 2' }],
+      }),
     });
     const row = server.stores.resources.get(dir.id, 'Group', group.body.id as string)!;
     expect(row.doc).to.not.have.property('active');
@@ -64,10 +73,18 @@ describe('root-level search (RFC 7644 §3.4.3)', function () {
 
   it('searches users and groups together with one filter and one page', async function () {
     const post = (path: string, body: unknown) =>
-      fetch(`${dir.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${dir.token}`, 'content-type': 'application/scim+json' }, body: JSON.stringify(body) });
+      fetch(`${dir.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${dir.token}`, 'content-type': 'application/scim+json' },
+        body: JSON.stringify(body),
+      });
     await post('/Users', { schemas: [USER], userName: 'root.search@example.test' });
     await post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Root Search' });
-    const res = await post('/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'meta.resourceType pr', count: 1 });
+    const res = await post('/.search', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+      filter: 'meta.resourceType pr',
+      count: 1,
+    });
     expect(res.status).to.equal(200);
     const body = (await res.json()) as { totalResults: number; Resources: { meta: { resourceType: string } }[] };
     expect(body.totalResults).to.equal(2);

@@ -77,7 +77,7 @@ export interface ScimResponse {
   headers: Headers;
   text: string;
   /** Parsed JSON body (undefined when empty or not JSON). */
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- SCIM bodies are asserted field by field
+  body: any;
 }
 
 export interface CallOptions {

@@ -32,5 +32,5 @@ export function historyToJson(history: History): string {
 export function historyFromJson(json: unknown): History {
   const history = protojson.fromJson(historyType, json, { ignoreUnknownFields: true });
   if (!history) throw new TypeError('not a workflow history');
-  return history as History;
+  return history;
 }

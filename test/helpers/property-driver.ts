@@ -13,6 +13,8 @@ export interface Slot {
   userName: string;
   id?: string;
   deleted: boolean;
+  /** Earlier identities of this userName, deleted before the IdP created it again. */
+  retired: string[];
 }
 
 export interface PropertyDirectory {
@@ -55,7 +57,7 @@ export class ScenarioDriver {
     private readonly dir: PropertyDirectory,
     users: number,
   ) {
-    this.slots = Array.from({ length: users }, (_, i) => ({ userName: `user${i}@prop.test`, deleted: false }));
+    this.slots = Array.from({ length: users }, (_, i) => ({ userName: `user${i}@prop.test`, deleted: false, retired: [] }));
   }
 
   async play(scenario: Scenario): Promise<void> {
@@ -85,7 +87,10 @@ export class ScenarioDriver {
   private resolve(command: UserCommand, reserved: Set<number>): { slot: number; request: Request } | undefined {
     const users = `/scim/v2/${this.dir.id}/Users`;
     if (command.kind === 'create') {
-      const index = this.slots.findIndex((s, i) => !s.id && !reserved.has(i));
+      // A new userName first; once every slot exists, the IdP re-creates a deleted user under the same userName (a rehire).
+      const free = (want: (s: Slot) => boolean) => this.slots.findIndex((s, i) => want(s) && !reserved.has(i));
+      const fresh = free((s) => !s.id);
+      const index = fresh >= 0 ? fresh : free((s) => s.deleted);
       if (index < 0) return undefined;
       reserved.add(index);
       const slot = this.slots[index]!;
@@ -137,11 +142,16 @@ export class ScenarioDriver {
     const statuses = responses.map((r) => r.status);
     const c = d.command;
     const what = c.kind === 'create' ? `${c.department}${c.active ? '' : ' inactive'}` : 'value' in c ? c.value : 'group' in c ? c.group : '';
-    const label = `${c.kind} user${index} ${what}${d.duplicate ? ' (twice)' : ''}`;
+    const again = c.kind === 'create' && this.slots[index]!.deleted ? ' again' : '';
+    const label = `${c.kind}${again} user${index} ${what}${d.duplicate ? ' (twice)' : ''}`;
     this.trace.push(`${label} → ${statuses.join(',')}`);
     const slot = this.slots[index]!;
     const created = responses.find((r) => r.status === 201);
-    if (d.command.kind === 'create' && created) slot.id = (created.body as { id: string }).id;
+    if (d.command.kind === 'create' && created) {
+      if (slot.id) slot.retired.push(slot.id);
+      slot.id = (created.body as { id: string }).id;
+      slot.deleted = false;
+    }
     if (d.command.kind === 'delete' && statuses.some((s) => s === 204 || s === 404)) slot.deleted = true;
 
     if (statuses.some((s) => s >= 500)) this.problems.push(`${label}: server error ${statuses.join(',')}`);

@@ -84,7 +84,7 @@ function commandArb(): fc.Arbitrary<UserCommand> {
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('leave' as const), target, group }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('deactivate' as const), target }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('reactivate' as const), target }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), target }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), target }) },
   );
 }
 

@@ -41,6 +41,8 @@ export interface FinalUser {
   givenName?: string;
   department?: string;
   groups: GroupName[];
+  /** A deleted identity whose userName the IdP has since created again: the account by that name is its successor's. */
+  superseded?: boolean;
 }
 
 /** POLICY's meaning written out by hand (not through the engine's evaluator): app → entitlements an account must hold. */
@@ -72,7 +74,9 @@ export async function readFinalState(stack: Stack, dir: PropertyDirectory, slots
     if (res.status !== 200) throw new Error(`GET group ${group} answered ${res.status}`);
     members.set(group, ((res.body.members ?? []) as { value: string }[]).map((m) => m.value));
   }
-  const users: FinalUser[] = [];
+  const users: FinalUser[] = slots.flatMap(({ userName, retired }, slot) =>
+    retired.map((id) => ({ slot, id, userName, status: 'deleted' as const, groups: [], superseded: true })),
+  );
   for (const [slot, { id, userName }] of slots.entries()) {
     if (!id) continue;
     const res = await scim(stack.baseUrl, dir.token, 'GET', `/scim/v2/${dir.id}/Users/${id}`);
@@ -113,12 +117,26 @@ export function checkConvergence(stack: Stack, dir: PropertyDirectory, apps: Pro
     for (const orphan of accounts.filter((a) => !known.has(a.userName.toLowerCase())))
       problems.push(`${app.name}: account ${orphan.userName} belongs to no user of the directory`);
     for (const user of users) {
-      const where = `${app.name}/${user.userName} (${user.status})`;
-      const mine = accounts.filter((a) => a.userName.toLowerCase() === user.userName.toLowerCase());
+      const where = `${app.name}/${user.userName} (${user.status}${user.superseded ? ', superseded' : ''})`;
       const trail = stack.stores.applied.auditTrail(dir.id, user.id).filter((a) => a.appId === app.id);
       const everCreated = trail.some((a) => a.action === 'account.created');
       const want = expectedAccess(user)[app.name];
+      // A removal (verified revocation, or the compensation of a failed grant run) follows this identity's last grant.
+      if (!want && everCreated) {
+        const lastGrant = Math.max(...trail.filter((a) => GRANTING.includes(a.action)).map((a) => a.id));
+        const lastRemoval = Math.max(-1, ...trail.filter((a) => REMOVING.includes(a.action)).map((a) => a.id));
+        if (lastRemoval < lastGrant) problems.push(`${where}: no revocation.verified after the last grant (audit ${lastGrant})`);
+        else stats.revoked += 1;
+      }
+      if (user.superseded) continue;
+
+      const mine = accounts.filter((a) => a.userName.toLowerCase() === user.userName.toLowerCase());
       const account = mine[0];
+      // Any identity this userName ever had may have created the account the current one holds (a rehire adopts it).
+      const namesakes = users.filter((u) => u.userName === user.userName).map((u) => u.id);
+      const createdByAny = namesakes.some((id) =>
+        stack.stores.applied.auditTrail(dir.id, id).some((a) => a.appId === app.id && a.action === 'account.created'),
+      );
       if (mine.length > 1) problems.push(`${where}: ${mine.length} accounts`);
       if (want) {
         if (!account) problems.push(`${where}: no account, expected an active one with [${want.join(', ')}]`);
@@ -133,21 +151,15 @@ export function checkConvergence(stack: Stack, dir: PropertyDirectory, apps: Pro
       } else if (app.deprovision === 'delete') {
         if (account) problems.push(`${where}: account still exists in an app that deletes leavers`);
       } else {
-        if (everCreated && !account) problems.push(`${where}: the provisioned account vanished instead of being disabled`);
+        if (createdByAny && !account) problems.push(`${where}: the provisioned account vanished instead of being disabled`);
         if (account?.active) problems.push(`${where}: account is still active`);
         if (account && account.entitlements.length > 0) problems.push(`${where}: disabled account still holds [${account.entitlements.join(', ')}]`);
       }
-      // The audit trail explains every account and entitlement present, and a removal follows the last grant.
-      if (account && !everCreated) problems.push(`${where}: account present without an account.created audit row`);
+      // The audit trail explains every account and entitlement present.
+      if (account && !createdByAny) problems.push(`${where}: account present without an account.created audit row`);
       for (const e of account?.entitlements ?? [])
         if (!trail.some((a) => a.action === 'entitlement.granted' && a.detail?.entitlement === e))
           problems.push(`${where}: holds ${e} without an entitlement.granted audit row`);
-      if (!want && everCreated) {
-        const lastGrant = Math.max(...trail.filter((a) => GRANTING.includes(a.action)).map((a) => a.id));
-        const lastRemoval = Math.max(-1, ...trail.filter((a) => REMOVING.includes(a.action)).map((a) => a.id));
-        if (lastRemoval < lastGrant) problems.push(`${where}: no revocation.verified after the last grant (audit ${lastGrant})`);
-        else stats.revoked += 1;
-      }
       if (account?.active) stats.activeAccounts += 1;
       else if (account) stats.disabledAccounts += 1;
       stats.entitlements += account?.entitlements.length ?? 0;

@@ -38,7 +38,7 @@ export async function waitForConvergence(stack: Stack, dir: PropertyDirectory, s
   let operatorRetries = 0;
   for (;;) {
     const behind: string[] = [];
-    for (const { id, userName } of slots) {
+    for (const { id, userName } of slots.flatMap((s) => [...s.retired.map((id) => ({ id, userName: `${s.userName} (retired)` })), s])) {
       if (!id) continue;
       const latest = stack.stores.events.latestSeqFor(dir.id, id);
       const progress = stack.stores.applied.progress(dir.id, id);

@@ -19,11 +19,27 @@ import { getTestTemporal } from './temporal';
 let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
 /** Workflows are bundled once per test run. */
 export function workflowBundle() {
-  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: workflowsPath(),
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    },
+  });
   return bundle;
 }
 
-export const FAST_RETRY: Partial<RetryTiming> = { initialIntervalMs: 100, maximumIntervalMs: 1_000, grantMaximumAttempts: 4, revocationAlertAfterAttempts: 3, activityTimeoutMs: 5_000 };
+export const FAST_RETRY: Partial<RetryTiming> = {
+  initialIntervalMs: 100,
+  maximumIntervalMs: 1_000,
+  grantMaximumAttempts: 4,
+  revocationAlertAfterAttempts: 3,
+  activityTimeoutMs: 5_000,
+};
 
 export interface Stack {
   stores: Stores;
@@ -43,7 +59,11 @@ export async function startStack(opts: { worker?: boolean; taskQueue?: string; r
   const stores = createStores(db);
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
-  const poker = new Poker(client, stores, { workflowInput: { retry: FAST_RETRY }, relayAfterMs: 500, relayIntervalMs: 250 });
+  const poker = new Poker(client, stores, {
+    workflowInput: { retry: FAST_RETRY },
+    relayAfterMs: 500,
+    relayIntervalMs: 250,
+  });
   if (opts.relay !== false) poker.startRelay();
   const app = createApp({
     stores,
@@ -69,7 +89,12 @@ export async function startStack(opts: { worker?: boolean; taskQueue?: string; r
     taskQueue: opts.taskQueue ?? 'scimflow-identities',
     async startWorker() {
       nativeConnection ??= await NativeConnection.connect({ address: temporal.address });
-      worker = await createWorker({ stores, connection: nativeConnection, namespace: temporal.namespace, workflowBundle: await workflowBundle() });
+      worker = await createWorker({
+        stores,
+        connection: nativeConnection,
+        namespace: temporal.namespace,
+        workflowBundle: await workflowBundle(),
+      });
       running = worker.run();
     },
     async stopWorker() {
@@ -91,13 +116,17 @@ export async function startStack(opts: { worker?: boolean; taskQueue?: string; r
 }
 
 /** Polls until `check` returns a truthy value (or throws the last failure after `timeoutMs`). */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 30_000, everyMs = 100): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
       last = new Error('condition not met');
     } catch (err) {
       last = err;
@@ -108,10 +137,21 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 30_
 }
 
 /** SCIM call against the stack with a directory token. */
-export async function scim(baseUrl: string, token: string, method: string, pathname: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function scim(
+  baseUrl: string,
+  token: string,
+  method: string,
+  pathname: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${baseUrl}${pathname}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}), ...headers },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}),
+      ...headers,
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();

@@ -17,7 +17,12 @@ describe('compensation and exceptions', function () {
 
   it('rolls back a joiner whose grant is refused, flags the exception, and converges after an operator retry', async function () {
     const { directory, token } = stack.stores.directories.create({ name: 'comp', dialect: 'generic' });
-    const wiki = stack.stores.directories.addApp({ directoryId: directory.id, name: 'wiki', type: 'local', config: {} });
+    const wiki = stack.stores.directories.addApp({
+      directoryId: directory.id,
+      name: 'wiki',
+      type: 'local',
+      config: {},
+    });
     const vault = stack.stores.directories.addApp({
       directoryId: directory.id,
       name: 'vault',
@@ -25,7 +30,16 @@ describe('compensation and exceptions', function () {
       config: { chaos: { rejectEntitlements: ['admin'] } },
     });
     stack.stores.policies.put(directory.id, {
-      rules: [{ name: 'finance', when: { department: 'Finance' }, grant: [{ app: 'wiki', entitlements: ['editor'] }, { app: 'vault', entitlements: ['admin'] }] }],
+      rules: [
+        {
+          name: 'finance',
+          when: { department: 'Finance' },
+          grant: [
+            { app: 'wiki', entitlements: ['editor'] },
+            { app: 'vault', entitlements: ['admin'] },
+          ],
+        },
+      ],
     });
     const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
       schemas: [USER, ENT],
@@ -35,7 +49,11 @@ describe('compensation and exceptions', function () {
     expect(res.status).to.equal(201);
     const id = res.body.id as string;
 
-    const progress = await eventually(() => stack.stores.applied.progress(directory.id, id)?.exception ? stack.stores.applied.progress(directory.id, id) : undefined);
+    const progress = await eventually(() =>
+      stack.stores.applied.progress(directory.id, id)?.exception
+        ? stack.stores.applied.progress(directory.id, id)
+        : undefined,
+    );
     expect(progress.lifecycle).to.equal('exception');
     expect(progress.exception).to.match(/grantEntitlement .*admin.*refuses.*rolled back/);
     // Rolled back: the wiki grant is revoked and both accounts this run created are disabled again.
@@ -44,7 +62,12 @@ describe('compensation and exceptions', function () {
     expect(wikiAccount.active).to.equal(false);
     expect(listLocalAccounts(stack.stores.db, vault.id)[0]!.active).to.equal(false);
     const actions = stack.stores.applied.auditTrail(directory.id, id).map((a) => a.action);
-    expect(actions).to.include.members(['entitlement.granted', 'entitlement.revoked', 'compensation.account', 'exception']);
+    expect(actions).to.include.members([
+      'entitlement.granted',
+      'entitlement.revoked',
+      'compensation.account',
+      'exception',
+    ]);
 
     const handle = stack.client.workflow.getHandle(identityWorkflowId(directory.id, id));
     const view = await handle.query(identityQuery);
@@ -57,8 +80,12 @@ describe('compensation and exceptions', function () {
     stack.stores.db.prepare('UPDATE apps SET config_json = ? WHERE id = ?').run('{}', vault.id);
     expect(await handle.executeUpdate(retryExceptionUpdate)).to.deep.equal({ retried: true });
     await eventually(() => stack.stores.applied.progress(directory.id, id)?.lifecycle === 'active');
-    expect(listLocalAccounts(stack.stores.db, vault.id)[0]).to.include({ active: true }).and.to.have.deep.property('entitlements', ['admin']);
-    expect(listLocalAccounts(stack.stores.db, wiki.id)[0]).to.include({ active: true }).and.to.have.deep.property('entitlements', ['editor']);
+    expect(listLocalAccounts(stack.stores.db, vault.id)[0])
+      .to.include({ active: true })
+      .and.to.have.deep.property('entitlements', ['admin']);
+    expect(listLocalAccounts(stack.stores.db, wiki.id)[0])
+      .to.include({ active: true })
+      .and.to.have.deep.property('entitlements', ['editor']);
     expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.exception)).to.equal(false);
   });
 
@@ -72,13 +99,19 @@ describe('compensation and exceptions', function () {
         { name: 'support', when: { department: 'Support' }, grant: [{ app: 'erp', entitlements: ['tickets'] }] },
       ],
     });
-    const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, { schemas: [USER, ENT], userName: 'mo@acme.test', [ENT]: { department: 'Sales' } });
+    const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
+      schemas: [USER, ENT],
+      userName: 'mo@acme.test',
+      [ENT]: { department: 'Sales' },
+    });
     await eventually(() => listLocalAccounts(stack.stores.db, app.id)[0]?.entitlements.includes('quotes'));
     await scim(stack.baseUrl, token, 'PATCH', `/scim/v2/${directory.id}/Users/${res.body.id}`, {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
       Operations: [{ op: 'replace', path: `${ENT}:department`, value: 'Support' }],
     });
-    await eventually(() => JSON.stringify(listLocalAccounts(stack.stores.db, app.id)[0]?.entitlements) === '["tickets"]');
+    await eventually(
+      () => JSON.stringify(listLocalAccounts(stack.stores.db, app.id)[0]?.entitlements) === '["tickets"]',
+    );
     const actions = stack.stores.applied.auditTrail(directory.id, res.body.id).map((a) => a.action);
     expect(actions).to.include.members(['entitlement.revoked', 'revocation.verified', 'entitlement.granted']);
   });

@@ -15,7 +15,6 @@ describe('identity lifecycle on a real Temporal server', function () {
   let directoryId: string;
   let token: string;
   let localAppId: string;
-  let scimAppId: string;
 
   before(async function () {
     downstream = await startScim2Server();
@@ -23,8 +22,13 @@ describe('identity lifecycle on a real Temporal server', function () {
     const created = stack.stores.directories.create({ name: 'acme', dialect: 'generic' });
     directoryId = created.directory.id;
     token = created.token;
-    localAppId = stack.stores.directories.addApp({ directoryId, name: 'demo', type: 'local', config: { deprovision: 'disable' } }).id;
-    scimAppId = stack.stores.directories.addApp({
+    localAppId = stack.stores.directories.addApp({
+      directoryId,
+      name: 'demo',
+      type: 'local',
+      config: { deprovision: 'disable' },
+    }).id;
+    stack.stores.directories.addApp({
       directoryId,
       name: 'crm',
       type: 'scim',
@@ -39,16 +43,25 @@ describe('identity lifecycle on a real Temporal server', function () {
 
   const base = () => `/scim/v2/${directoryId}`;
   const crm = () => createScimConnector({ url: downstream.baseUrl, token: downstream.token });
-  const localAccount = (userName: string) => listLocalAccounts(stack.stores.db, localAppId).find((a) => a.userName === userName);
+  const localAccount = (userName: string) =>
+    listLocalAccounts(stack.stores.db, localAppId).find((a) => a.userName === userName);
 
   async function createUser(userName: string, extra: Record<string, unknown> = {}) {
-    const res = await scim(stack.baseUrl, token, 'POST', `${base()}/Users`, { schemas: [USER], userName, active: true, ...extra });
+    const res = await scim(stack.baseUrl, token, 'POST', `${base()}/Users`, {
+      schemas: [USER],
+      userName,
+      active: true,
+      ...extra,
+    });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
     return res.body as { id: string };
   }
 
   it('provisions a joiner into the local app and the SCIM app', async function () {
-    const user = await createUser('ada@acme.test', { name: { givenName: 'Ada', familyName: 'Lovelace' }, externalId: 'emp-1' });
+    const user = await createUser('ada@acme.test', {
+      name: { givenName: 'Ada', familyName: 'Lovelace' },
+      externalId: 'emp-1',
+    });
     const local = await eventually(() => localAccount('ada@acme.test'));
     expect(local.active).to.equal(true);
     const remote = await eventually(() => crm().findAccount({ userName: 'ada@acme.test' }));
@@ -68,7 +81,9 @@ describe('identity lifecycle on a real Temporal server', function () {
     });
     expect(res.status).to.equal(200);
     expect(res.body.active).to.equal(false);
-    const revocation = await eventually(() => stack.stores.applied.revocations(directoryId).find((r) => r.identityId === user.id));
+    const revocation = await eventually(() =>
+      stack.stores.applied.revocations(directoryId).find((r) => r.identityId === user.id),
+    );
     expect(revocation.latencyMs).to.be.at.least(0);
     expect(localAccount('grace@acme.test')?.active).to.equal(false);
     expect((await crm().findAccount({ userName: 'grace@acme.test' }))?.active).to.equal(false);
@@ -96,21 +111,35 @@ describe('identity lifecycle on a real Temporal server', function () {
       const res = await scim(stack.baseUrl, token, 'PATCH', `${base()}/Users/${user.id}`, body);
       expect(res.status).to.equal(200);
     }
-    await eventually(async () => (await crm().findAccount({ userName: 'alan@acme.test' }))?.active === false && localAccount('alan@acme.test')?.active === false);
+    await eventually(
+      async () =>
+        (await crm().findAccount({ userName: 'alan@acme.test' }))?.active === false &&
+        localAccount('alan@acme.test')?.active === false,
+    );
     await eventually(() => stack.stores.applied.progress(directoryId, user.id)?.lifecycle === 'suspended');
     // Duplicates are recorded, but converge to the same end: one account per app, disabled, nothing re-provisioned.
-    const all = await fetch(`${downstream.baseUrl}/Users?filter=${encodeURIComponent('userName eq "alan@acme.test"')}`, {
-      headers: { authorization: `Bearer ${downstream.token}` },
-    }).then((r) => r.json() as Promise<{ totalResults: number }>);
+    const all = await fetch(
+      `${downstream.baseUrl}/Users?filter=${encodeURIComponent('userName eq "alan@acme.test"')}`,
+      {
+        headers: { authorization: `Bearer ${downstream.token}` },
+      },
+    ).then((r) => r.json() as Promise<{ totalResults: number }>);
     expect(all.totalResults).to.equal(1);
-    expect(stack.stores.events.list(directoryId, { identityId: user.id }).map((e) => e.kind)).to.deep.equal(['created', 'deactivated', 'updated']);
+    expect(stack.stores.events.list(directoryId, { identityId: user.id }).map((e) => e.kind)).to.deep.equal([
+      'created',
+      'deactivated',
+      'updated',
+    ]);
     const created = stack.stores.applied.auditTrail(directoryId, user.id).filter((a) => a.action === 'account.created');
     expect(created).to.have.length(2);
   });
 
   it('never provisions a user the IdP deactivated before the first convergence', async function () {
     const user = await createUser('ghost@acme.test');
-    await scim(stack.baseUrl, token, 'PATCH', `${base()}/Users/${user.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    await scim(stack.baseUrl, token, 'PATCH', `${base()}/Users/${user.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', path: 'active', value: false }],
+    });
     await eventually(() => stack.stores.applied.progress(directoryId, user.id)?.lifecycle === 'suspended');
     expect(localAccount('ghost@acme.test')).to.equal(undefined);
     expect(await crm().findAccount({ userName: 'ghost@acme.test' })).to.equal(undefined);
@@ -119,7 +148,10 @@ describe('identity lifecycle on a real Temporal server', function () {
   it('re-enables a reactivated user in every app', async function () {
     const user = await createUser('linus@acme.test', { active: false });
     expect(localAccount('linus@acme.test')).to.equal(undefined);
-    await scim(stack.baseUrl, token, 'PATCH', `${base()}/Users/${user.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: true }] });
+    await scim(stack.baseUrl, token, 'PATCH', `${base()}/Users/${user.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', path: 'active', value: true }],
+    });
     await eventually(() => localAccount('linus@acme.test')?.active === true);
     await eventually(async () => (await crm().findAccount({ userName: 'linus@acme.test' }))?.active === true);
   });

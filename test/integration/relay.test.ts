@@ -30,7 +30,11 @@ describe('outbox relay', function () {
       interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
     });
     const deadPoker = new Poker(new Client({ connection: deadConnection }), stack.stores, { concurrency: 4 });
-    const koa = createApp({ stores: stack.stores, poke: deadPoker.poke, limits: { maxBodyBytes: 1_048_576, bulkMaxOperations: 1000, maxPageSize: 1000 } });
+    const koa = createApp({
+      stores: stack.stores,
+      poke: deadPoker.poke,
+      limits: { maxBodyBytes: 1_048_576, bulkMaxOperations: 1000, maxPageSize: 1000 },
+    });
     const server: Server = await new Promise((resolve) => {
       const s = koa.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -49,12 +53,17 @@ describe('outbox relay', function () {
     await deadConnection.close().catch(() => undefined);
 
     // Temporal is reachable again: the relay finds the undelivered events and pokes their workflows.
-    const relay = new Poker(stack.client, stack.stores, { relayAfterMs: 0, relayIntervalMs: 200, workflowInput: { retry: FAST_RETRY } });
+    const relay = new Poker(stack.client, stack.stores, {
+      relayAfterMs: 0,
+      relayIntervalMs: 200,
+      workflowInput: { retry: FAST_RETRY },
+    });
     relay.startRelay();
     try {
       await eventually(() => listLocalAccounts(stack.stores.db, app.id).length === 3);
       await eventually(() => stack.stores.events.list(directory.id).every((e) => e.deliveredAt !== null));
-      for (const id of ids) await eventually(() => stack.stores.applied.progress(directory.id, id)?.lifecycle === 'active');
+      for (const id of ids)
+        await eventually(() => stack.stores.applied.progress(directory.id, id)?.lifecycle === 'active');
       expect(stack.stores.applied.lag(directory.id)).to.include({ unprocessedEvents: 0, identitiesBehind: 0 });
     } finally {
       await relay.stop();

@@ -1,4 +1,5 @@
 // test/integration/serve.test.ts: the README's first command end to end: serve, CLI, SCIM joiner/leaver, Ctrl-C, restart.
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +28,7 @@ describe('scimflow serve (the one command)', function () {
   });
 
   const serve = () => startCli(['serve'], { ...env, TEMPORAL_ADDRESS: '' }, 'Next:');
-  const stop = async (child: import('node:child_process').ChildProcess) => {
+  const stop = async (child: ChildProcess) => {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     return exited;
@@ -35,7 +36,9 @@ describe('scimflow serve (the one command)', function () {
 
   it('starts Temporal, the worker and the API, provisions a joiner, revokes a leaver, stops cleanly and resumes', async function () {
     const { child, output } = await serve();
-    expect(output()).to.include(`http://127.0.0.1:${env.PORT}`).and.to.include(`Temporal UI:      http://127.0.0.1:${env.TEMPORAL_UI_PORT}`);
+    expect(output())
+      .to.include(`http://127.0.0.1:${env.PORT}`)
+      .and.to.include(`Temporal UI:      http://127.0.0.1:${env.TEMPORAL_UI_PORT}`);
     const api = `http://127.0.0.1:${env.PORT}`;
     await eventually(async () => (await fetch(`${api}/healthz`)).status === 200, 30_000);
 
@@ -52,7 +55,11 @@ describe('scimflow serve (the one command)', function () {
     });
     expect(post.status).to.equal(201);
     const user = (await post.json()) as { id: string };
-    await eventually(async () => (await runCliJson(['app', 'accounts', '--app', app.id], env)).some((a: any) => a.userName === 'serve@acme.test' && a.active));
+    await eventually(async () =>
+      (await runCliJson(['app', 'accounts', '--app', app.id], env)).some(
+        (a: any) => a.userName === 'serve@acme.test' && a.active,
+      ),
+    );
 
     await stop(child);
     expect(await isPortFree(Number(env.TEMPORAL_PORT))).to.equal(true);
@@ -62,16 +69,24 @@ describe('scimflow serve (the one command)', function () {
     const again = await serve();
     try {
       const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
-      const described = await new Client({ connection }).workflow.getHandle(identityWorkflowId(dir.id, user.id)).describe();
+      const described = await new Client({ connection }).workflow
+        .getHandle(identityWorkflowId(dir.id, user.id))
+        .describe();
       expect(described.status.name).to.equal('RUNNING');
       await connection.close();
       const patch = await fetch(`${dir.scimBaseUrl}/Users/${user.id}`, {
         method: 'PATCH',
         headers: { authorization: `Bearer ${dir.token}`, 'content-type': 'application/scim+json' },
-        body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] }),
+        body: JSON.stringify({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'replace', value: { active: false } }],
+        }),
       });
       expect(patch.status).to.equal(200);
-      await eventually(async () => (await runCliJson(['report', 'revocations', '--directory', dir.id], env)).length === 1, 30_000);
+      await eventually(
+        async () => (await runCliJson(['report', 'revocations', '--directory', dir.id], env)).length === 1,
+        30_000,
+      );
       const accounts = await runCliJson(['app', 'accounts', '--app', app.id], env);
       expect(accounts).to.have.length(1);
       expect(accounts[0].active).to.equal(false);

@@ -45,7 +45,12 @@ describe('a worker killed mid-provisioning', function () {
     const { directory, token } = stack.stores.directories.create({ name: 'crashy', dialect: 'generic' });
     // Every app call lingers 3 s after the app answered: the kill lands after the write, before the activity completes.
     const chaos = { delayAfterMs: 3000 };
-    const local = stack.stores.directories.addApp({ directoryId: directory.id, name: 'demo', type: 'local', config: { chaos } });
+    const local = stack.stores.directories.addApp({
+      directoryId: directory.id,
+      name: 'demo',
+      type: 'local',
+      config: { chaos },
+    });
     stack.stores.directories.addApp({
       directoryId: directory.id,
       name: 'crm',
@@ -64,11 +69,18 @@ describe('a worker killed mid-provisioning', function () {
     expect(stack.stores.applied.progress(directory.id, res.body.id)).to.equal(undefined);
 
     child = spawnWorker(stack);
-    await eventually(() => stack.stores.applied.progress(directory.id, res.body.id)?.lifecycle === 'active', 90_000, 200);
+    await eventually(
+      () => stack.stores.applied.progress(directory.id, res.body.id)?.lifecycle === 'active',
+      90_000,
+      200,
+    );
     expect(listLocalAccounts(stack.stores.db, local.id)).to.have.length(1);
-    const remote = await fetch(`${downstream.baseUrl}/Users?filter=${encodeURIComponent('userName eq "crash.test@acme.test"')}`, {
-      headers: { authorization: `Bearer ${downstream.token}` },
-    }).then((r) => r.json() as Promise<{ totalResults: number }>);
+    const remote = await fetch(
+      `${downstream.baseUrl}/Users?filter=${encodeURIComponent('userName eq "crash.test@acme.test"')}`,
+      {
+        headers: { authorization: `Bearer ${downstream.token}` },
+      },
+    ).then((r) => r.json() as Promise<{ totalResults: number }>);
     expect(remote.totalResults).to.equal(1);
   });
 });

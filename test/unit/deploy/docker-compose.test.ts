@@ -19,7 +19,10 @@ interface Service {
 }
 
 describe('docker-compose.yml', function () {
-  const compose = YAML.parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+  const compose = YAML.parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+    services: Record<string, Service>;
+    volumes: Record<string, unknown>;
+  };
 
   it('runs Temporal on PostgreSQL with its Web UI', function () {
     const { temporal, postgresql } = compose.services;
@@ -32,7 +35,8 @@ describe('docker-compose.yml', function () {
 
   it('registers every search attribute the identity workflow sets', function () {
     const command = JSON.stringify(compose.services['temporal-search-attributes']?.command);
-    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) expect(command).to.include(`--name ${name} --type ${type}`);
+    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES))
+      expect(command).to.include(`--name ${name} --type ${type}`);
   });
 
   it('runs the api and the worker from this image with commands the CLI really has', function () {

@@ -7,25 +7,52 @@ import type { AppliedApp, DesiredApp, DesiredState, PlanStep } from '../../../do
 const spec = { userName: 'ada@acme.test', active: true };
 
 function app(appId: string, over: Partial<DesiredApp> = {}): DesiredApp {
-  return { appId, appName: appId, account: 'active', spec, specHash: 'h1', entitlements: [], onGrantFailure: 'rollback', deprovision: 'disable', ...over };
+  return {
+    appId,
+    appName: appId,
+    account: 'active',
+    spec,
+    specHash: 'h1',
+    entitlements: [],
+    onGrantFailure: 'rollback',
+    deprovision: 'disable',
+    ...over,
+  };
 }
 
 function desired(apps: DesiredApp[], status: DesiredState['status'] = 'active'): DesiredState {
-  return { directoryId: 'd', identityId: 'i', userName: 'ada@acme.test', status, apps, latestSeq: 1, deactivatedAt: null, deactivatedSeq: null };
+  return {
+    directoryId: 'd',
+    identityId: 'i',
+    userName: 'ada@acme.test',
+    status,
+    apps,
+    latestSeq: 1,
+    deactivatedAt: null,
+    deactivatedSeq: null,
+  };
 }
 
 function applied(appId: string, over: Partial<AppliedApp> = {}): AppliedApp {
   return { appId, remoteId: `r-${appId}`, state: 'active', specHash: 'h1', entitlements: [], ...over };
 }
 
-const kinds = (steps: PlanStep[]) => steps.map((s) => `${s.kind}:${s.appId}${'entitlement' in s ? `:${s.entitlement}` : ''}`);
+const kinds = (steps: PlanStep[]) =>
+  steps.map((s) => `${s.kind}:${s.appId}${'entitlement' in s ? `:${s.entitlement}` : ''}`);
 
 /** Applies a plan to an applied state the way successful activities would. */
 function simulate(d: DesiredState, state: AppliedApp[], steps: PlanStep[]): AppliedApp[] {
   const next = new Map(state.map((a) => [a.appId, { ...a, entitlements: [...a.entitlements] }]));
   for (const s of steps) {
-    const cur = next.get(s.appId) ?? { appId: s.appId, remoteId: null, state: 'deleted' as const, specHash: null, entitlements: [] };
-    if (s.kind === 'createAccount' || s.kind === 'updateAccount') Object.assign(cur, { remoteId: cur.remoteId ?? `r-${s.appId}`, state: 'active', specHash: s.specHash });
+    const cur = next.get(s.appId) ?? {
+      appId: s.appId,
+      remoteId: null,
+      state: 'deleted' as const,
+      specHash: null,
+      entitlements: [],
+    };
+    if (s.kind === 'createAccount' || s.kind === 'updateAccount')
+      Object.assign(cur, { remoteId: cur.remoteId ?? `r-${s.appId}`, state: 'active', specHash: s.specHash });
     if (s.kind === 'disableAccount') cur.state = 'disabled';
     if (s.kind === 'deleteAccount') Object.assign(cur, { state: 'deleted', entitlements: [] });
     if (s.kind === 'grantEntitlement') cur.entitlements.push(s.entitlement);
@@ -44,14 +71,22 @@ describe('planner', function () {
   });
 
   it('plans nothing for an identity that is already converged', function () {
-    const steps = planSteps(desired([app('crm', { entitlements: ['sales'] })]), [applied('crm', { entitlements: ['sales'] })]);
+    const steps = planSteps(desired([app('crm', { entitlements: ['sales'] })]), [
+      applied('crm', { entitlements: ['sales'] }),
+    ]);
     expect(steps).to.deep.equal([]);
     expect(classifyChange(desired([]), steps)).to.equal('steady');
   });
 
   it('revokes stale entitlements before granting new ones for a mover, and verifies the revocation', function () {
-    const steps = planSteps(desired([app('crm', { entitlements: ['support'] })]), [applied('crm', { entitlements: ['sales'] })]);
-    expect(kinds(steps)).to.deep.equal(['revokeEntitlement:crm:sales', 'verifyRevoked:crm', 'grantEntitlement:crm:support']);
+    const steps = planSteps(desired([app('crm', { entitlements: ['support'] })]), [
+      applied('crm', { entitlements: ['sales'] }),
+    ]);
+    expect(kinds(steps)).to.deep.equal([
+      'revokeEntitlement:crm:sales',
+      'verifyRevoked:crm',
+      'grantEntitlement:crm:support',
+    ]);
     expect(classifyChange(desired([app('crm')]), steps)).to.equal('mover');
   });
 
@@ -63,7 +98,12 @@ describe('planner', function () {
   it('revokes every entitlement, disables and verifies for a leaver in a disable-mode app', function () {
     const leaver = desired([app('crm', { account: 'disabled', spec: { ...spec, active: false } })], 'inactive');
     const steps = planSteps(leaver, [applied('crm', { entitlements: ['a', 'b'] })]);
-    expect(kinds(steps)).to.deep.equal(['revokeEntitlement:crm:a', 'revokeEntitlement:crm:b', 'disableAccount:crm', 'verifyRevoked:crm']);
+    expect(kinds(steps)).to.deep.equal([
+      'revokeEntitlement:crm:a',
+      'revokeEntitlement:crm:b',
+      'disableAccount:crm',
+      'verifyRevoked:crm',
+    ]);
     expect(classifyChange(leaver, steps)).to.equal('leaver');
   });
 
@@ -77,7 +117,9 @@ describe('planner', function () {
   });
 
   it('re-enables a disabled account when the identity is active again', function () {
-    expect(kinds(planSteps(desired([app('crm')]), [applied('crm', { state: 'disabled' })]))).to.deep.equal(['updateAccount:crm']);
+    expect(kinds(planSteps(desired([app('crm')]), [applied('crm', { state: 'disabled' })]))).to.deep.equal([
+      'updateAccount:crm',
+    ]);
   });
 
   it('puts every revocation of every app before any grant', function () {
@@ -107,9 +149,17 @@ describe('planner', function () {
     });
     fc.assert(
       fc.property(desiredArb, appliedArb, (want, have) => {
-        const normalised = have.state === 'deleted' ? { ...have, entitlements: [] } : have.remoteId === null ? { ...have, state: 'deleted' as const, entitlements: [] } : have;
+        const normalised =
+          have.state === 'deleted'
+            ? { ...have, entitlements: [] }
+            : have.remoteId === null
+              ? { ...have, state: 'deleted' as const, entitlements: [] }
+              : have;
         const account = want.account === 'absent' && want.deprovision === 'disable' ? 'disabled' : want.account;
-        const d = desired([app('crm', { ...want, account, entitlements: account === 'active' ? want.entitlements : [] })], account === 'active' ? 'active' : 'inactive');
+        const d = desired(
+          [app('crm', { ...want, account, entitlements: account === 'active' ? want.entitlements : [] })],
+          account === 'active' ? 'active' : 'inactive',
+        );
         const after = simulate(d, [normalised], planSteps(d, [normalised]));
         expect(planSteps(d, after)).to.deep.equal([]);
       }),
