@@ -7,6 +7,7 @@ import type { AppliedAccount } from '../store/applied-state';
 import type { IdentityKey, StepInput } from '../workflows/contracts';
 import type { ConnectorResolver } from './connectors';
 import { loadDesiredState } from './desired-state';
+import { PredecessorPendingError, pendingPredecessors } from './predecessors';
 
 export class RevocationNotVerifiedError extends Error {
   constructor(message: string) {
@@ -80,8 +81,14 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    /** Retried without limit while an earlier identity of the same userName is still being deprovisioned (see predecessors.ts). */
     async loadDesiredState(key: IdentityKey): Promise<DesiredState> {
-      return loadDesiredState(stores, key.directoryId, key.identityId);
+      const desired = loadDesiredState(stores, key.directoryId, key.identityId);
+      if (desired.status !== 'active') return desired;
+      const pending = pendingPredecessors(stores, key.directoryId, key.identityId, desired.userName);
+      if (pending.length > 0)
+        throw new PredecessorPendingError(`waiting for the deprovisioning of earlier identities of ${desired.userName}: ${pending.join(', ')}`);
+      return desired;
     },
 
     async loadAppliedState(key: IdentityKey): Promise<AppliedApp[]> {

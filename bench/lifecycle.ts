@@ -1,6 +1,5 @@
 // bench/lifecycle.ts: issue 4's lifecycle bench: Temporal ceiling, initial sync, idle leavers, leaver burst (table + JSON).
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { DEFAULT_RETRY_TIMING } from '../workflows/contracts';
 import type { NodeChild } from './lifecycle-procs';
 import type { PhaseCpu } from './lifecycle-measure';
@@ -14,6 +13,7 @@ import type { BurstResult, IdleLeaverResult, PhaseContext, SyncResult } from './
 import { runBurst, runIdleLeavers, runInitialSync } from './lifecycle-phases';
 import type { Row } from './lifecycle-report';
 import { buildRows, formatTable, saveResult } from './lifecycle-report';
+import { runFromCommandLine } from './lifecycle-cli';
 import type { RunningScim2 } from './lifecycle-scim2';
 import { startSupervisedScim2 } from './lifecycle-scim2';
 import type { AppSpec } from './lifecycle-stack';
@@ -212,46 +212,4 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
   }
 }
 
-if (require.main === module) {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string', default: '10000' },
-      leavers: { type: 'string', default: '1000' },
-      'idle-leavers': { type: 'string', default: '20' },
-      concurrency: { type: 'string', default: '32' },
-      'ceiling-workflows': { type: 'string', default: '2000' },
-      'ceiling-activities': { type: 'string', default: '6' },
-      'temporal-db': { type: 'string', default: 'file' },
-      variant: { type: 'string', default: 'local' },
-      'worker-activities': { type: 'string' },
-      'worker-workflow-tasks': { type: 'string' },
-      verbose: { type: 'boolean', default: false },
-    },
-  });
-  const int = (name: keyof typeof values) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer`);
-    return n;
-  };
-  const workerEnv: Record<string, string> = {};
-  if (values['worker-activities']) workerEnv.WORKER_MAX_CONCURRENT_ACTIVITIES = String(int('worker-activities'));
-  if (values['worker-workflow-tasks'])
-    workerEnv.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS = String(int('worker-workflow-tasks'));
-  const log = (s: string) => console.log(s);
-  runLifecycleBench({
-    users: int('users'),
-    leavers: int('leavers'),
-    idleLeavers: int('idle-leavers'),
-    concurrency: int('concurrency'),
-    ceilingWorkflows: int('ceiling-workflows'),
-    ceilingActivities: int('ceiling-activities'),
-    temporalDb: values['temporal-db'] === 'memory' ? 'memory' : 'file',
-    variant: values.variant === 'scim2' ? 'scim2' : 'local',
-    workerEnv,
-    childLog: values.verbose ? (s) => console.error(s) : (s) => /error|warn|fail/i.test(s) && console.error(s),
-    log,
-  }).catch((err: unknown) => {
-    console.error((err as Error).stack ?? String(err));
-    process.exit(1);
-  });
-}
+if (require.main === module) runFromCommandLine(runLifecycleBench);

@@ -15,12 +15,18 @@ export class GroupMemberStore {
   private readonly insertOne;
   private readonly deleteOne;
   private readonly userExists;
+  private readonly groupsOfStmt;
 
   constructor(private readonly db: Db) {
     this.insertOne = db.prepare(
       'INSERT OR IGNORE INTO group_members (directory_id, group_id, member_id, display) VALUES (?, ?, ?, ?)',
     );
     this.deleteOne = db.prepare('DELETE FROM group_members WHERE directory_id = ? AND group_id = ? AND member_id = ?');
+    this.groupsOfStmt = db.prepare<[string, string], { id: string; doc: string; external_id: string | null }>(
+      `SELECT r.id, r.doc, r.external_id FROM group_members m
+       JOIN resources r ON r.directory_id = m.directory_id AND r.id = m.group_id AND r.deleted_at IS NULL
+       WHERE m.directory_id = ? AND m.member_id = ? ORDER BY r.id`,
+    );
     this.userExists = db.prepare<[string, string], { id: string }>(
       "SELECT id FROM resources WHERE directory_id = ? AND id = ? AND type = 'User' AND deleted_at IS NULL",
     );
@@ -73,18 +79,11 @@ export class GroupMemberStore {
 
   /** The live groups a user belongs to, for the read-only `groups` attribute and for policy evaluation. */
   groupsOf(directoryId: string, userId: string): { value: string; display: string; externalId: string | null }[] {
-    return this.db
-      .prepare<[string, string], { id: string; doc: string; external_id: string | null }>(
-        `SELECT r.id, r.doc, r.external_id FROM group_members m
-         JOIN resources r ON r.directory_id = m.directory_id AND r.id = m.group_id AND r.deleted_at IS NULL
-         WHERE m.directory_id = ? AND m.member_id = ? ORDER BY r.id`,
-      )
-      .all(directoryId, userId)
-      .map((r) => ({
-        value: r.id,
-        display: displayNameOf(r.doc),
-        externalId: r.external_id,
-      }));
+    return this.groupsOfStmt.all(directoryId, userId).map((r) => ({
+      value: r.id,
+      display: displayNameOf(r.doc),
+      externalId: r.external_id,
+    }));
   }
 
   /** Removes a user from every group (user deletion); returns the group ids affected. */

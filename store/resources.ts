@@ -1,5 +1,6 @@
 // store/resources.ts: SCIM users and groups of a directory, each write recorded with its events in one transaction.
 import crypto from 'node:crypto';
+import type Database from 'better-sqlite3';
 import type { Db } from './db';
 import { nowIso } from './db';
 import type { EventLog, EventRow, NewEvent } from './event-log';
@@ -82,6 +83,7 @@ export class ResourceStore {
   private readonly selectByIdAnyState;
   private readonly insertRow;
   private readonly updateRow;
+  private readonly byColumn = new Map<string, Database.Statement<[string, string, string], RawResource>>();
 
   constructor(
     private readonly db: Db,
@@ -229,12 +231,14 @@ export class ResourceStore {
       externalId: ['external_id', value],
       displayName: ['display_name_lower', value.toLowerCase()],
     }[attribute];
-    return this.db
-      .prepare<[string, string, string], RawResource>(
+    let stmt = this.byColumn.get(column[0]!);
+    if (!stmt) {
+      stmt = this.db.prepare<[string, string, string], RawResource>(
         `SELECT * FROM resources WHERE directory_id = ? AND type = ? AND ${column[0]} = ? AND deleted_at IS NULL ORDER BY created_at, id`,
-      )
-      .all(directoryId, type, column[1]!)
-      .map(toResource);
+      );
+      this.byColumn.set(column[0]!, stmt);
+    }
+    return stmt.all(directoryId, type, column[1]!).map(toResource);
   }
 
   /** Every live resource of a type, in creation order (for filters no index can answer). */

@@ -1,0 +1,50 @@
+// bench/lifecycle-cli.ts: `node --require tsx/cjs bench/lifecycle.ts [--users N …]`: flags → runLifecycleBench options.
+import { parseArgs } from 'node:util';
+import type { LifecycleOptions } from './lifecycle';
+
+/** Takes the runner as an argument so lifecycle.ts can call this without an import cycle. */
+export function runFromCommandLine(run: (opts: LifecycleOptions) => Promise<unknown>): void {
+  const { values } = parseArgs({
+    options: {
+      users: { type: 'string', default: '10000' },
+      leavers: { type: 'string', default: '1000' },
+      'idle-leavers': { type: 'string', default: '20' },
+      concurrency: { type: 'string', default: '32' },
+      'ceiling-workflows': { type: 'string', default: '2000' },
+      'ceiling-activities': { type: 'string', default: '6' },
+      'temporal-db': { type: 'string', default: 'file' },
+      variant: { type: 'string', default: 'local' },
+      'worker-activities': { type: 'string' },
+      'worker-workflow-tasks': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      save: { type: 'boolean', default: true },
+    },
+  });
+  const int = (name: keyof typeof values) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer`);
+    return n;
+  };
+  const workerEnv: Record<string, string> = {};
+  if (values['worker-activities']) workerEnv.WORKER_MAX_CONCURRENT_ACTIVITIES = String(int('worker-activities'));
+  if (values['worker-workflow-tasks'])
+    workerEnv.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS = String(int('worker-workflow-tasks'));
+  const log = (s: string) => console.log(s);
+  run({
+    users: int('users'),
+    leavers: int('leavers'),
+    idleLeavers: int('idle-leavers'),
+    concurrency: int('concurrency'),
+    ceilingWorkflows: int('ceiling-workflows'),
+    ceilingActivities: int('ceiling-activities'),
+    temporalDb: values['temporal-db'] === 'memory' ? 'memory' : 'file',
+    variant: values.variant === 'scim2' ? 'scim2' : 'local',
+    workerEnv,
+    childLog: values.verbose ? (s) => console.error(s) : (s) => /error|warn|fail/i.test(s) && console.error(s),
+    log,
+    save: values.save,
+  }).catch((err: unknown) => {
+    console.error((err as Error).stack ?? String(err));
+    process.exit(1);
+  });
+}
