@@ -87,7 +87,9 @@ export function createActivities(deps: ActivityDeps) {
       if (desired.status !== 'active') return desired;
       const pending = pendingPredecessors(stores, key.directoryId, key.identityId, desired.userName);
       if (pending.length > 0)
-        throw new PredecessorPendingError(`waiting for the deprovisioning of earlier identities of ${desired.userName}: ${pending.join(', ')}`);
+        throw new PredecessorPendingError(
+          `waiting for the deprovisioning of earlier identities of ${desired.userName}: ${pending.join(', ')}`,
+        );
       return desired;
     },
 

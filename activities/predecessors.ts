@@ -14,7 +14,12 @@ export class PredecessorPendingError extends Error {
  * or verify that same account: the rehire would end disabled (or deleted), or the old revocation could never verify.
  * So a new identity provisions only once every earlier identity of its userName has finished converging.
  */
-export function pendingPredecessors(stores: Stores, directoryId: string, identityId: string, userName: string): string[] {
+export function pendingPredecessors(
+  stores: Stores,
+  directoryId: string,
+  identityId: string,
+  userName: string,
+): string[] {
   const earlier = stores.db
     .prepare<[string, string, string], { id: string }>(
       `SELECT id FROM resources WHERE directory_id = ? AND type = 'User' AND user_name_lower = ? AND id <> ? AND deleted_at IS NOT NULL`,

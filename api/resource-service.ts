@@ -50,6 +50,7 @@ export class ResourceService {
     let added: string[] = [];
     const result = this.stores.resources.insert(dir, 'Group', group, (groupId) => {
       added = this.stores.members.add(dir, groupId, members);
+      this.stores.resources.touch(dir, added);
       return this.membershipEvents(dctx, groupId, added, []);
     });
     return this.done(result);
@@ -95,12 +96,16 @@ export class ResourceService {
     const dir = dctx.directory.id;
     let events: EventRow[];
     if (type === 'User') {
-      events = this.stores.resources.remove(current, [], () => this.stores.members.removeEverywhere(dir, id));
+      events = this.stores.resources.remove(current, [], () =>
+        this.stores.resources.touch(dir, this.stores.members.removeEverywhere(dir, id)),
+      );
     } else {
       const memberIds = this.stores.members.memberIds(dir, id);
-      events = this.stores.resources.remove(current, this.membershipEvents(dctx, id, [], memberIds), () =>
-        this.stores.members.removeGroup(dir, id),
-      );
+      events = this.stores.resources.remove(current, this.membershipEvents(dctx, id, [], memberIds), () => {
+        this.stores.members.removeGroup(dir, id);
+        // A nested group leaves its parents too; both sides' rendered forms change.
+        this.stores.resources.touch(dir, [...memberIds, ...this.stores.members.removeEverywhere(dir, id)]);
+      });
     }
     this.poke(events);
     return events;
@@ -126,6 +131,7 @@ export class ResourceService {
       const removeIds = this.removalIds(dctx, groupId, delta, toAdd);
       changedMembers.removed = this.stores.members.remove(dir, groupId, removeIds);
       changedMembers.added = this.stores.members.add(dir, groupId, toAdd);
+      this.stores.resources.touch(dir, [...changedMembers.added, ...changedMembers.removed]);
       const extraEvents = this.membershipEvents(dctx, groupId, changedMembers.added, changedMembers.removed);
       const memberChange = changedMembers.added.length + changedMembers.removed.length > 0;
       return this.stores.resources.replace(current, doc, {

@@ -17,13 +17,18 @@ export function runFromCommandLine(run: (opts: LifecycleOptions) => Promise<unkn
       'worker-activities': { type: 'string' },
       'worker-workflow-tasks': { type: 'string' },
       verbose: { type: 'boolean', default: false },
-      save: { type: 'boolean', default: true },
+      'no-save': { type: 'boolean', default: false },
     },
   });
   const int = (name: keyof typeof values) => {
     const n = Number(values[name]);
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer`);
     return n;
+  };
+  const choice = <T extends string>(name: 'temporal-db' | 'variant', allowed: readonly T[]): T => {
+    const v = values[name] as T;
+    if (!allowed.includes(v)) throw new Error(`--${name} must be one of ${allowed.join(', ')}`);
+    return v;
   };
   const workerEnv: Record<string, string> = {};
   if (values['worker-activities']) workerEnv.WORKER_MAX_CONCURRENT_ACTIVITIES = String(int('worker-activities'));
@@ -37,12 +42,15 @@ export function runFromCommandLine(run: (opts: LifecycleOptions) => Promise<unkn
     concurrency: int('concurrency'),
     ceilingWorkflows: int('ceiling-workflows'),
     ceilingActivities: int('ceiling-activities'),
-    temporalDb: values['temporal-db'] === 'memory' ? 'memory' : 'file',
-    variant: values.variant === 'scim2' ? 'scim2' : 'local',
+    temporalDb: choice('temporal-db', ['file', 'memory'] as const),
+    variant: choice('variant', ['local', 'scim2'] as const),
     workerEnv,
-    childLog: values.verbose ? (s) => console.error(s) : (s) => /error|warn|fail/i.test(s) && console.error(s),
+    // Without --verbose only scimflow's warnings and errors pass (not webpack's bundle listing).
+    childLog: values.verbose
+      ? (s) => console.error(s)
+      : (s) => /\[(WARN|ERROR)\]|\bError\b|\bfailed\b/.test(s) && console.error(s),
     log,
-    save: values.save,
+    save: !values['no-save'],
   }).catch((err: unknown) => {
     console.error((err as Error).stack ?? String(err));
     process.exit(1);

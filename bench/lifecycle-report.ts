@@ -4,6 +4,9 @@ import path from 'node:path';
 import type { CeilingResult } from './lifecycle-ceiling';
 import type { BurstResult, IdleLeaverResult, SyncResult } from './lifecycle-phases';
 import { round } from './lifecycle-driver';
+import type { HistorySummary } from './lifecycle-history';
+import type { PhaseCpu } from './lifecycle-measure';
+import type { ServerProfile } from './lifecycle-server-metrics';
 
 export interface Row {
   metric: string;
@@ -27,10 +30,8 @@ const judge = (ok: boolean): Row['verdict'] => (ok ? 'PASS' : 'MISS');
 export function buildRows(r: ReportInput): Row[] {
   const rows: Row[] = [];
   for (const c of r.ceilings) {
-    const what =
-      c.workflow === 'emptyWorkflow' ? 'empty workflow' : `workflow with ${String(c.args[0])} no-op activities`;
     rows.push({
-      metric: `(a) Temporal ceiling: ${what}, completed/s (${c.count})`,
+      metric: `(a) Temporal ceiling: ${c.what}, completed/s (${c.count})`,
       value: c.finished ? fmt(c.completedPerSecond) : `${c.completed}/${c.count} in ${c.seconds} s`,
       target: 'reference',
       verdict: '—',
@@ -120,4 +121,37 @@ export function saveResult(result: { startedAt: string }): string {
   fs.writeFileSync(file, json);
   fs.writeFileSync(path.join(dir, 'latest-lifecycle.json'), json);
   return file;
+}
+
+/** A few lines per phase saying where the time went: CPU by process, the workflows' own timeline, the server's waits. */
+export function formatProfile(r: {
+  cpu: Record<string, PhaseCpu>;
+  server: Record<string, ServerProfile | undefined>;
+  histories: Record<string, HistorySummary>;
+}): string[] {
+  const lines: string[] = ['where the time went (CPU in % of one core; the machine has 2 cores = 200%):'];
+  for (const [phase, c] of Object.entries(r.cpu)) {
+    const procs = (['temporalServer', 'scimflow', 'ceilingWorker', 'driver'] as const)
+      .filter((k) => c[k])
+      .map((k) => {
+        const threads = Object.entries(c[k]!.threads)
+          .filter(([, t]) => t.pctOfCore >= 3)
+          .map(([name, t]) => `${name} ${t.pctOfCore}`)
+          .join(', ');
+        return `${k} ${c[k]!.pctOfCore}${threads && k !== 'temporalServer' ? ` (${threads})` : ''}`;
+      });
+    lines.push(`  ${phase} (${round(c.wallSeconds, 1)} s): ${procs.join('; ')}; others ${fmt(c.othersPctOfCore)}`);
+    const s = r.server[phase];
+    if (!s) continue;
+    const sts = Object.entries(s.scheduleToStart).map(([k, v]) => `${k} ${v.meanMs} ms ×${v.tasks}`);
+    const top = s.persistence.slice(0, 3).map((p) => `${p.operation} ${p.calls}×${p.meanMs} ms`);
+    lines.push(`    server: schedule→start ${sts.join(', ') || 'n/a'}; persistence ${top.join(', ')}`);
+  }
+  for (const [kind, h] of Object.entries(r.histories)) {
+    const parts = Object.entries(h.meanMs).map(([k, v]) => `${k} ${v}`);
+    lines.push(
+      `  ${kind} (${h.analysed}/${h.sampled} histories): DB commit → workflow ${h.meanPokeDelayMs} ms, then ${h.meanWindowMs} ms = ${parts.join(' + ')}; ${h.meanWorkflowTasks} workflow tasks, ${h.meanActivities} activities`,
+    );
+  }
+  return lines;
 }

@@ -12,7 +12,7 @@ import { CEILING_TASK_QUEUE, ceilingShapes, runCeiling } from './lifecycle-ceili
 import type { BurstResult, IdleLeaverResult, PhaseContext, SyncResult } from './lifecycle-phases';
 import { runBurst, runIdleLeavers, runInitialSync } from './lifecycle-phases';
 import type { Row } from './lifecycle-report';
-import { buildRows, formatTable, saveResult } from './lifecycle-report';
+import { buildRows, formatProfile, formatTable, saveResult } from './lifecycle-report';
 import { runFromCommandLine } from './lifecycle-cli';
 import type { RunningScim2 } from './lifecycle-scim2';
 import { startSupervisedScim2 } from './lifecycle-scim2';
@@ -198,6 +198,8 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
       histories,
       rows,
     };
+    log('');
+    for (const line of formatProfile(result)) log(line);
     log('');
     for (const line of formatTable(rows)) log(line);
     if (o.save !== false) {

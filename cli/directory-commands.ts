@@ -61,6 +61,16 @@ export function registerDirectoryCommands(program: Command): void {
     });
 
   directory
+    .command('revoke-old-tokens')
+    .description('revoke every token of the directory except the newest (after the IdP uses the rotated one)')
+    .requiredOption('--directory <id>')
+    .action(async (opts: { directory: string }) => {
+      await withStores((stores) => {
+        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
+        printJson({ id: opts.directory, revokedTokens: stores.directories.revokeAllButNewest(opts.directory) });
+      });
+    });
+  directory
     .command('set-extensions')
     .description('declare custom User extension schemas (RFC 7643 schema definitions, YAML or JSON list)')
     .requiredOption('--directory <id>')

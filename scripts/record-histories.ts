@@ -40,17 +40,28 @@ async function main(outDir: string): Promise<void> {
   const stack = await startStack();
   try {
     const { directory, token } = stack.stores.directories.create({ name: 'histories', dialect: 'generic' });
-    stack.stores.directories.addApp({ directoryId: directory.id, name: 'demo', type: 'local', config: { deprovision: 'disable' } });
+    stack.stores.directories.addApp({
+      directoryId: directory.id,
+      name: 'demo',
+      type: 'local',
+      config: { deprovision: 'disable' },
+    });
     stack.stores.policies.put(directory.id, POLICY);
     const base = `/scim/v2/${directory.id}`;
     const call = async (method: string, pathname: string, body?: unknown) => {
       const res = await scim(stack.baseUrl, token, method, `${base}${pathname}`, body);
-      if (res.status >= 300) throw new Error(`${method} ${pathname} answered ${res.status}: ${JSON.stringify(res.body)}`);
+      if (res.status >= 300)
+        throw new Error(`${method} ${pathname} answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body as { id: string };
     };
     const group = await call('POST', '/Groups', { schemas: [GROUP], displayName: 'eng' });
     const createUser = (userName: string, department: string) =>
-      call('POST', '/Users', { schemas: [USER, ENTERPRISE], userName, name: { givenName: userName.split('@')[0] }, [ENTERPRISE]: { department } });
+      call('POST', '/Users', {
+        schemas: [USER, ENTERPRISE],
+        userName,
+        name: { givenName: userName.split('@')[0] },
+        [ENTERPRISE]: { department },
+      });
     const settled = (id: string, lifecycle: string) => converged(stack, directory.id, id, lifecycle);
 
     // Joiner: an account and the department's entitlement.
@@ -61,7 +72,10 @@ async function main(outDir: string): Promise<void> {
     const mover = await createUser('mover@histories.test', 'Sales');
     await settled(mover.id, 'active');
     await call('PATCH', `/Users/${mover.id}`, replace(`${ENTERPRISE}:department`, 'Engineering'));
-    await call('PATCH', `/Groups/${group.id}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: mover.id }] }] });
+    await call('PATCH', `/Groups/${group.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'add', path: 'members', value: [{ value: mover.id }] }],
+    });
     await settled(mover.id, 'active');
 
     // Leaver: deactivation revokes, disables and verifies; the DELETE that follows ends the workflow.
@@ -73,7 +87,11 @@ async function main(outDir: string): Promise<void> {
     await settled(leaver.id, 'deprovisioned');
 
     fs.mkdirSync(outDir, { recursive: true });
-    for (const [name, id] of [['joiner', joiner.id], ['mover', mover.id], ['leaver', leaver.id]] as const) {
+    for (const [name, id] of [
+      ['joiner', joiner.id],
+      ['mover', mover.id],
+      ['leaver', leaver.id],
+    ] as const) {
       const history = await quietHistory(stack.client, identityWorkflowId(directory.id, id));
       fs.writeFileSync(path.join(outDir, `${name}.json`), `${historyToJson(history)}\n`);
       process.stdout.write(`${name}: ${history.events?.length ?? 0} events → ${path.join(outDir, `${name}.json`)}\n`);
@@ -97,14 +115,22 @@ async function converged(stack: Stack, directoryId: string, identityId: string, 
  * (search-attribute upserts, the completion), so the fixture ends at a clean boundary.
  */
 async function quietHistory(client: Client, workflowId: string) {
-  return eventually(async () => {
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    const events = history.events ?? [];
-    const lastTask = events.map((e) => Boolean(e.workflowTaskCompletedEventAttributes)).lastIndexOf(true);
-    const after = events.slice(lastTask + 1);
-    const idle = lastTask >= 0 && after.every((e) => e.upsertWorkflowSearchAttributesEventAttributes || e.workflowExecutionCompletedEventAttributes);
-    return idle ? history : undefined;
-  }, 30_000, 200);
+  return eventually(
+    async () => {
+      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      const events = history.events ?? [];
+      const lastTask = events.map((e) => Boolean(e.workflowTaskCompletedEventAttributes)).lastIndexOf(true);
+      const after = events.slice(lastTask + 1);
+      const idle =
+        lastTask >= 0 &&
+        after.every(
+          (e) => e.upsertWorkflowSearchAttributesEventAttributes || e.workflowExecutionCompletedEventAttributes,
+        );
+      return idle ? history : undefined;
+    },
+    30_000,
+    200,
+  );
 }
 
 main(path.resolve(process.argv[2] ?? path.join(__dirname, '../test/fixtures/histories'))).catch((err) => {

@@ -133,6 +133,21 @@ export class DirectoryStore {
       .run(nowIso(), directoryId, hashToken(keep)).changes;
   }
 
+  /** Revokes every token of the directory but the newest: the end of a no-downtime rotation. */
+  revokeAllButNewest(directoryId: string): number {
+    const newest = this.db
+      .prepare<[string], { token_hash: string }>(
+        'SELECT token_hash FROM directory_tokens WHERE directory_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, rowid DESC LIMIT 1',
+      )
+      .get(directoryId);
+    if (!newest) return 0;
+    return this.db
+      .prepare(
+        'UPDATE directory_tokens SET revoked_at = ? WHERE directory_id = ? AND token_hash <> ? AND revoked_at IS NULL',
+      )
+      .run(nowIso(), directoryId, newest.token_hash).changes;
+  }
+
   addApp(input: { directoryId: string; name: string; type: string; config: Record<string, unknown> }): AppRow {
     const id = crypto.randomUUID();
     this.db

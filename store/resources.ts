@@ -83,6 +83,7 @@ export class ResourceStore {
   private readonly selectByIdAnyState;
   private readonly insertRow;
   private readonly updateRow;
+  private readonly touchRow;
   private readonly byColumn = new Map<string, Database.Statement<[string, string, string], RawResource>>();
 
   constructor(
@@ -94,6 +95,9 @@ export class ResourceStore {
     );
     this.selectByIdAnyState = db.prepare<[string, string], RawResource>(
       'SELECT * FROM resources WHERE directory_id = ? AND id = ?',
+    );
+    this.touchRow = db.prepare(
+      'UPDATE resources SET version = version + 1, updated_at = ? WHERE directory_id = ? AND id = ? AND deleted_at IS NULL',
     );
     this.insertRow = db.prepare(
       `INSERT INTO resources (directory_id, id, type, user_name, user_name_lower, external_id, display_name_lower, active, version, doc, created_at, updated_at, deactivated_at, deactivated_seq)
@@ -221,6 +225,15 @@ export class ResourceStore {
         .run(at, wasActive ? 1 : 0, at, wasActive ? 1 : 0, events[0]!.seq, current.directoryId, current.id);
       return events;
     });
+  }
+
+  /**
+   * Bumps meta.version/lastModified of resources whose rendered form changed through another resource
+   * (a user's `groups` when a group's members change; a group's `members` when a member is deleted).
+   */
+  touch(directoryId: string, ids: string[]): void {
+    const at = nowIso();
+    for (const id of ids) this.touchRow.run(at, directoryId, id);
   }
 
   /** Candidates for an indexed equality (the filter engine then checks each candidate). */

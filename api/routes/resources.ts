@@ -73,7 +73,7 @@ export function mountResourceRoutes(router: Router, endpoint: 'Users' | 'Groups'
     const body = await readJsonBody(ctx, limits.maxBodyBytes);
     const { resource } = service.patch(dctxOf(ctx), type, ctx.params.id!, body, ctx.get('if-match') || undefined);
     // Groups answer 204 (Entra requires it, and a 100,000-member body is never rendered); ask with ?attributes= for a body.
-    if (type === 'Group' && !ctx.query.attributes) {
+    if (type === 'Group' && !projectionFromQuery(ctx.query).attributes) {
       ctx.status = 204;
       ctx.set('ETag', etagOf(resource));
       return;

@@ -31,7 +31,18 @@ describe('custom User extension schemas', function () {
           id: ACME,
           name: 'AcmeUser',
           description: 'Acme attributes',
-          attributes: [{ name: 'clearance', type: 'string', multiValued: false, required: false, caseExact: false, mutability: 'readWrite', returned: 'default', uniqueness: 'none' }],
+          attributes: [
+            {
+              name: 'clearance',
+              type: 'string',
+              multiValued: false,
+              required: false,
+              caseExact: false,
+              mutability: 'readWrite',
+              returned: 'default',
+              uniqueness: 'none',
+            },
+          ],
         },
       ],
     });
@@ -39,7 +50,11 @@ describe('custom User extension schemas', function () {
   after(async () => server.close());
 
   it('stores, returns, filters on and advertises the extension of its own directory only', async function () {
-    const created = await call(dir, 'POST', '/Users', { schemas: [USER, ACME], userName: 'ext@example.test', [ACME]: { clearance: 'High' } });
+    const created = await call(dir, 'POST', '/Users', {
+      schemas: [USER, ACME],
+      userName: 'ext@example.test',
+      [ACME]: { clearance: 'High' },
+    });
     expect(created.status).to.equal(201);
     expect(created.body.schemas).to.include(ACME);
     expect(created.body[ACME]).to.deep.equal({ clearance: 'High' });
@@ -53,7 +68,11 @@ describe('custom User extension schemas', function () {
   });
 
   it('rejects a wrongly typed extension value with 400 invalidValue', async function () {
-    const res = await call(dir, 'POST', '/Users', { schemas: [USER, ACME], userName: 'ext2@example.test', [ACME]: { clearance: { level: 1 } } });
+    const res = await call(dir, 'POST', '/Users', {
+      schemas: [USER, ACME],
+      userName: 'ext2@example.test',
+      [ACME]: { clearance: { level: 1 } },
+    });
     expect(res.status).to.equal(400);
     expect(res.body.scimType).to.equal('invalidValue');
   });

@@ -135,7 +135,9 @@ describe('RFC 7644 §3.4.2.2 filtering', function () {
 
   it('compares meta dateTimes chronologically', async function () {
     expect(await who(`meta.created gt "${between}"`)).to.have.members(['carol', 'dave', 'erin']);
-    expect(await who(`meta.lastModified lt "${between}"`)).to.have.members(['alice', 'bob']);
+    expect(await who(`meta.created lt "${between}"`)).to.have.members(['alice', 'bob']);
+    // Joining the group later changed alice's and bob's `groups`, so their lastModified moved past `between` too.
+    expect(await who(`meta.lastModified gt "${between}"`)).to.have.members(['alice', 'bob', 'carol', 'dave', 'erin']);
   });
 
   it('filters users by group membership and groups by member', async function () {

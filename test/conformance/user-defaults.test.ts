@@ -92,3 +92,51 @@ describe('root-level search (RFC 7644 §3.4.3)', function () {
     expect(body.Resources[0]!.meta.resourceType).to.equal('User');
   });
 });
+
+describe('versions of resources changed through another resource', function () {
+  let server: ConformanceServer;
+  let dir: TestDirectory;
+  before(async function () {
+    server = await startConformanceServer();
+    dir = server.newDirectory('generic');
+  });
+  after(async () => server.close());
+
+  const send = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${dir.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${dir.token}`, 'content-type': 'application/scim+json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  it("changes a user's ETag when its groups change, and a group's when a member is deleted", async function () {
+    const user = (await (
+      await send('POST', '/Users', { schemas: [USER], userName: 'etag.member@example.test' })
+    ).json()) as any;
+    const before = (await send('GET', `/Users/${user.id}`)).headers.get('etag')!;
+    const group = (await (
+      await send('POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: 'Etag Group',
+        members: [{ value: user.id }],
+      })
+    ).json()) as any;
+    expect((await send('GET', `/Users/${user.id}`, undefined, { 'if-none-match': before })).status).to.equal(200);
+    const groupTag = (await send('GET', `/Groups/${group.id}`)).headers.get('etag')!;
+    await send('DELETE', `/Users/${user.id}`);
+    const after = await send('GET', `/Groups/${group.id}`, undefined, { 'if-none-match': groupTag });
+    expect(after.status).to.equal(200);
+    expect(((await after.json()) as any).members).to.deep.equal([]);
+  });
+
+  it('removes a deleted nested group from its parent group', async function () {
+    const G = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+    const child = (await (await send('POST', '/Groups', { schemas: [G], displayName: 'Child' })).json()) as any;
+    const parent = (await (
+      await send('POST', '/Groups', { schemas: [G], displayName: 'Parent', members: [{ value: child.id }] })
+    ).json()) as any;
+    expect((await send('DELETE', `/Groups/${child.id}`)).status).to.equal(204);
+    const read = (await (await send('GET', `/Groups/${parent.id}`)).json()) as any;
+    expect(read.members).to.deep.equal([]);
+  });
+});

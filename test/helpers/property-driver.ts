@@ -34,11 +34,19 @@ const patchOp = (op: string, path: string, value?: unknown) => ({
   Operations: [{ op, path, ...(value === undefined ? {} : { value }) }],
 });
 
-export async function createGroups(stack: Stack, directoryId: string, token: string): Promise<Record<GroupName, string>> {
+export async function createGroups(
+  stack: Stack,
+  directoryId: string,
+  token: string,
+): Promise<Record<GroupName, string>> {
   const groups: Partial<Record<GroupName, string>> = {};
   for (const name of GROUPS) {
-    const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directoryId}/Groups`, { schemas: [GROUP_SCHEMA], displayName: name });
-    if (res.status !== 201) throw new Error(`creating group ${name} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directoryId}/Groups`, {
+      schemas: [GROUP_SCHEMA],
+      displayName: name,
+    });
+    if (res.status !== 201)
+      throw new Error(`creating group ${name} answered ${res.status}: ${JSON.stringify(res.body)}`);
     groups[name] = (res.body as { id: string }).id;
   }
   return groups as Record<GroupName, string>;
@@ -57,7 +65,11 @@ export class ScenarioDriver {
     private readonly dir: PropertyDirectory,
     users: number,
   ) {
-    this.slots = Array.from({ length: users }, (_, i) => ({ userName: `user${i}@prop.test`, deleted: false, retired: [] }));
+    this.slots = Array.from({ length: users }, (_, i) => ({
+      userName: `user${i}@prop.test`,
+      deleted: false,
+      retired: [],
+    }));
   }
 
   async play(scenario: Scenario): Promise<void> {
@@ -75,9 +87,12 @@ export class ScenarioDriver {
         return resolved ? [{ d, ...resolved }] : [];
       });
       // A write may lose a race to (another) deletion of its user in the same burst.
-      const deletions = (slot: number) => planned.filter((p) => p.slot === slot && p.d.command.kind === 'delete').length;
+      const deletions = (slot: number) =>
+        planned.filter((p) => p.slot === slot && p.d.command.kind === 'delete').length;
       await Promise.all(
-        planned.map((p) => this.deliver(p.d, p.slot, p.request, deletions(p.slot) > (p.d.command.kind === 'delete' ? 1 : 0))),
+        planned.map((p) =>
+          this.deliver(p.d, p.slot, p.request, deletions(p.slot) > (p.d.command.kind === 'delete' ? 1 : 0)),
+        ),
       );
       this.trace.push('---');
       if (burst.pauseAfterMs > 0) await new Promise((r) => setTimeout(r, burst.pauseAfterMs));
@@ -136,12 +151,21 @@ export class ScenarioDriver {
   private async deliver(d: Delivery, index: number, request: Request, contested: boolean): Promise<void> {
     const copies = d.duplicate ? 2 : 1;
     const responses = await Promise.all(
-      Array.from({ length: copies }, () => scim(this.stack.baseUrl, this.dir.token, request.method, request.path, request.body)),
+      Array.from({ length: copies }, () =>
+        scim(this.stack.baseUrl, this.dir.token, request.method, request.path, request.body),
+      ),
     );
     this.sent += copies;
     const statuses = responses.map((r) => r.status);
     const c = d.command;
-    const what = c.kind === 'create' ? `${c.department}${c.active ? '' : ' inactive'}` : 'value' in c ? c.value : 'group' in c ? c.group : '';
+    const what =
+      c.kind === 'create'
+        ? `${c.department}${c.active ? '' : ' inactive'}`
+        : 'value' in c
+          ? c.value
+          : 'group' in c
+            ? c.group
+            : '';
     const again = c.kind === 'create' && this.slots[index]!.deleted ? ' again' : '';
     const label = `${c.kind}${again} user${index} ${what}${d.duplicate ? ' (twice)' : ''}`;
     this.trace.push(`${label} → ${statuses.join(',')}`);
@@ -157,6 +181,7 @@ export class ScenarioDriver {
     if (statuses.some((s) => s >= 500)) this.problems.push(`${label}: server error ${statuses.join(',')}`);
     const ok = statuses.some((s) => s >= 200 && s < 300);
     // Of a duplicated create or delete one copy loses (409/404), but one copy must succeed unless its user was deleted under it.
-    if (!ok && !contested) this.problems.push(`${label}: no copy succeeded (${statuses.join(',')}): ${JSON.stringify(responses[0]?.body)}`);
+    if (!ok && !contested)
+      this.problems.push(`${label}: no copy succeeded (${statuses.join(',')}): ${JSON.stringify(responses[0]?.body)}`);
   }
 }

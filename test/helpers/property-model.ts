@@ -77,8 +77,22 @@ function commandArb(): fc.Arbitrary<UserCommand> {
   const department = fc.constantFrom(...DEPARTMENTS);
   return fc.oneof(
     { weight: 4, arbitrary: createArb() },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('displayName' as const), target, value: fc.constantFrom('Ada', 'Grace', 'Hedy') }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('givenName' as const), target, value: fc.constantFrom('Alan', 'Barbara') }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('displayName' as const),
+        target,
+        value: fc.constantFrom('Ada', 'Grace', 'Hedy'),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('givenName' as const),
+        target,
+        value: fc.constantFrom('Alan', 'Barbara'),
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('department' as const), target, value: department }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('join' as const), target, group }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('leave' as const), target, group }) },
@@ -101,13 +115,18 @@ export function scenarioArb(maxCommands: number): fc.Arbitrary<Scenario> {
   return fc.record({
     users: fc.integer({ min: 2, max: MAX_USERS }),
     deliveries: fc
-      .tuple(delivery(createArb()), fc.array(delivery(commandArb()), { maxLength: Math.max(0, maxCommands - 1), size: 'max' }))
+      .tuple(
+        delivery(createArb()),
+        fc.array(delivery(commandArb()), { maxLength: Math.max(0, maxCommands - 1), size: 'max' }),
+      )
       .map(([first, rest]) => [first, ...rest]),
   });
 }
 
 /** Groups deliveries into bursts: a burst ends at a restart, after 3 deliveries, or where the next one is not concurrent. */
-export function bursts(deliveries: Delivery[]): { restartWorkerBefore: boolean; deliveries: Delivery[]; pauseAfterMs: number }[] {
+export function bursts(
+  deliveries: Delivery[],
+): { restartWorkerBefore: boolean; deliveries: Delivery[]; pauseAfterMs: number }[] {
   const out: { restartWorkerBefore: boolean; deliveries: Delivery[]; pauseAfterMs: number }[] = [];
   for (const d of deliveries) {
     const last = out[out.length - 1];

@@ -25,9 +25,30 @@ export const APP_CONFIGS: { name: AppName; config: Record<string, unknown> }[] =
 export const POLICY = {
   baseline: ['alpha'],
   rules: [
-    { name: 'engineers', when: { group: 'eng' }, grant: [{ app: 'alpha', entitlements: ['repo:write'] }, { app: 'beta', entitlements: ['deploy'] }] },
-    { name: 'operators', when: { group: 'ops' }, grant: [{ app: 'beta', entitlements: ['pager'] }, { app: 'gamma', entitlements: ['console'] }] },
-    { name: 'sales', when: { department: 'Sales' }, grant: [{ app: 'alpha', entitlements: ['crm'] }, { app: 'gamma', entitlements: ['quota'] }] },
+    {
+      name: 'engineers',
+      when: { group: 'eng' },
+      grant: [
+        { app: 'alpha', entitlements: ['repo:write'] },
+        { app: 'beta', entitlements: ['deploy'] },
+      ],
+    },
+    {
+      name: 'operators',
+      when: { group: 'ops' },
+      grant: [
+        { app: 'beta', entitlements: ['pager'] },
+        { app: 'gamma', entitlements: ['console'] },
+      ],
+    },
+    {
+      name: 'sales',
+      when: { department: 'Sales' },
+      grant: [
+        { app: 'alpha', entitlements: ['crm'] },
+        { app: 'gamma', entitlements: ['quota'] },
+      ],
+    },
     { name: 'engineering', when: { department: 'Engineering' }, grant: [{ app: 'beta', entitlements: ['ci'] }] },
   ],
 };
@@ -72,7 +93,10 @@ export async function readFinalState(stack: Stack, dir: PropertyDirectory, slots
   for (const group of GROUPS) {
     const res = await scim(stack.baseUrl, dir.token, 'GET', `/scim/v2/${dir.id}/Groups/${dir.groups[group]}`);
     if (res.status !== 200) throw new Error(`GET group ${group} answered ${res.status}`);
-    members.set(group, ((res.body.members ?? []) as { value: string }[]).map((m) => m.value));
+    members.set(
+      group,
+      ((res.body.members ?? []) as { value: string }[]).map((m) => m.value),
+    );
   }
   const users: FinalUser[] = slots.flatMap(({ userName, retired }, slot) =>
     retired.map((id) => ({ slot, id, userName, status: 'deleted' as const, groups: [], superseded: true })),
@@ -108,9 +132,17 @@ export interface CheckStats {
 }
 
 /** Every mismatch between the apps, the audit trail and the final directory state, as readable lines. */
-export function checkConvergence(stack: Stack, dir: PropertyDirectory, apps: PropertyApp[], users: FinalUser[], stats: CheckStats): string[] {
+export function checkConvergence(
+  stack: Stack,
+  dir: PropertyDirectory,
+  apps: PropertyApp[],
+  users: FinalUser[],
+  stats: CheckStats,
+): string[] {
   const problems: string[] = [];
-  const docOf = stack.stores.db.prepare<[string, string], { doc: string }>('SELECT doc FROM local_accounts WHERE app_id = ? AND id = ?');
+  const docOf = stack.stores.db.prepare<[string, string], { doc: string }>(
+    'SELECT doc FROM local_accounts WHERE app_id = ? AND id = ?',
+  );
   const known = new Set(users.map((u) => u.userName.toLowerCase()));
   for (const app of apps) {
     const accounts = listLocalAccounts(stack.stores.db, app.id);
@@ -125,7 +157,8 @@ export function checkConvergence(stack: Stack, dir: PropertyDirectory, apps: Pro
       if (!want && everCreated) {
         const lastGrant = Math.max(...trail.filter((a) => GRANTING.includes(a.action)).map((a) => a.id));
         const lastRemoval = Math.max(-1, ...trail.filter((a) => REMOVING.includes(a.action)).map((a) => a.id));
-        if (lastRemoval < lastGrant) problems.push(`${where}: no revocation.verified after the last grant (audit ${lastGrant})`);
+        if (lastRemoval < lastGrant)
+          problems.push(`${where}: no revocation.verified after the last grant (audit ${lastGrant})`);
         else stats.revoked += 1;
       }
       if (user.superseded) continue;
@@ -146,14 +179,18 @@ export function checkConvergence(stack: Stack, dir: PropertyDirectory, apps: Pro
             problems.push(`${where}: holds [${account.entitlements.join(', ')}], expected [${want.join(', ')}]`);
           const doc = JSON.parse(docOf.get(app.id, account.id)?.doc ?? '{}') as Record<string, any>;
           if (doc.displayName !== user.displayName || doc.name?.givenName !== user.givenName)
-            problems.push(`${where}: app has ${doc.displayName}/${doc.name?.givenName}, directory ${user.displayName}/${user.givenName}`);
+            problems.push(
+              `${where}: app has ${doc.displayName}/${doc.name?.givenName}, directory ${user.displayName}/${user.givenName}`,
+            );
         }
       } else if (app.deprovision === 'delete') {
         if (account) problems.push(`${where}: account still exists in an app that deletes leavers`);
       } else {
-        if (createdByAny && !account) problems.push(`${where}: the provisioned account vanished instead of being disabled`);
+        if (createdByAny && !account)
+          problems.push(`${where}: the provisioned account vanished instead of being disabled`);
         if (account?.active) problems.push(`${where}: account is still active`);
-        if (account && account.entitlements.length > 0) problems.push(`${where}: disabled account still holds [${account.entitlements.join(', ')}]`);
+        if (account && account.entitlements.length > 0)
+          problems.push(`${where}: disabled account still holds [${account.entitlements.join(', ')}]`);
       }
       // The audit trail explains every account and entitlement present.
       if (account && !createdByAny) problems.push(`${where}: account present without an account.created audit row`);

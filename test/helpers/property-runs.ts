@@ -15,7 +15,11 @@ export async function setUpDirectory(stack: Stack): Promise<{ dir: PropertyDirec
   const { directory, token } = stack.stores.directories.create({ name: `property-${runs}`, dialect: 'generic' });
   const apps = APP_CONFIGS.map(({ name, config }) => {
     const row = stack.stores.directories.addApp({ directoryId: directory.id, name, type: 'local', config });
-    return { id: row.id, name, deprovision: config.deprovision === 'delete' ? ('delete' as const) : ('disable' as const) };
+    return {
+      id: row.id,
+      name,
+      deprovision: config.deprovision === 'delete' ? ('delete' as const) : ('disable' as const),
+    };
   });
   stack.stores.policies.put(directory.id, POLICY);
   const groups = await createGroups(stack, directory.id, token);
@@ -32,13 +36,21 @@ export interface ConvergenceReport {
  * Waits until each identity's workflow has processed its newest event and is not in exception.
  * An identity in exception gets what an operator would do: a retry through the admin API.
  */
-export async function waitForConvergence(stack: Stack, dir: PropertyDirectory, slots: Slot[], timeoutMs = 90_000): Promise<ConvergenceReport> {
+export async function waitForConvergence(
+  stack: Stack,
+  dir: PropertyDirectory,
+  slots: Slot[],
+  timeoutMs = 90_000,
+): Promise<ConvergenceReport> {
   const started = Date.now();
   const lastRetry = new Map<string, number>();
   let operatorRetries = 0;
   for (;;) {
     const behind: string[] = [];
-    for (const { id, userName } of slots.flatMap((s) => [...s.retired.map((id) => ({ id, userName: `${s.userName} (retired)` })), s])) {
+    for (const { id, userName } of slots.flatMap((s) => [
+      ...s.retired.map((id) => ({ id, userName: `${s.userName} (retired)` })),
+      s,
+    ])) {
       if (!id) continue;
       const latest = stack.stores.events.latestSeqFor(dir.id, id);
       const progress = stack.stores.applied.progress(dir.id, id);

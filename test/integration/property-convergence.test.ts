@@ -2,8 +2,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Stack } from '../helpers/stack';
-import { startStack } from '../helpers/stack';
-import { ScenarioDriver } from '../helpers/property-driver';
+import { scim, startStack } from '../helpers/stack';
+import type { Slot } from '../helpers/property-driver';
+import { ENTERPRISE, ScenarioDriver, USER_SCHEMA } from '../helpers/property-driver';
 import { propertySettings, scenarioArb } from '../helpers/property-model';
 import type { Scenario } from '../helpers/property-model';
 import type { CheckStats } from '../helpers/property-oracle';
@@ -51,8 +52,12 @@ describe('convergence under random IdP traffic (property, real Temporal)', funct
         totals.requests += driver.sent;
         totals.restarts += driver.restarts;
         totals.operatorRetries += report.operatorRetries;
-        for (const k of ['activeAccounts', 'disabledAccounts', 'entitlements', 'revoked'] as const) totals[k] += stats[k];
-        if (verbose) process.stdout.write(`      run ${totals.runs}: ${driver.sent} requests, converged in ${report.waitedMs} ms, ${JSON.stringify(stats)}\n`);
+        for (const k of ['activeAccounts', 'disabledAccounts', 'entitlements', 'revoked'] as const)
+          totals[k] += stats[k];
+        if (verbose)
+          process.stdout.write(
+            `      run ${totals.runs}: ${driver.sent} requests, converged in ${report.waitedMs} ms, ${JSON.stringify(stats)}\n`,
+          );
       } catch (err) {
         (err as Error).message += `\n  directory ${dir.id}; what was sent:\n    ${driver.trace.join('\n    ')}`;
         throw err;
@@ -69,5 +74,40 @@ describe('convergence under random IdP traffic (property, real Temporal)', funct
     // The property must have exercised something: provisioned accounts, granted entitlements.
     expect(totals.runs).to.be.greaterThan(0);
     expect(totals.activeAccounts + totals.disabledAccounts).to.be.greaterThan(0);
+  });
+
+  // The shrunk counterexample the property found: the old identity's leaver disabled (and in a deleting app deleted) the
+  // account its successor had just adopted by userName, or could never verify its revocation.
+  it('provisions a user re-created under a deleted userName only once the old identity is revoked', async function () {
+    this.timeout(120_000);
+    const { dir, apps } = await setUpDirectory(stack);
+    const users = `/scim/v2/${dir.id}/Users`;
+    const body = (department: string) => ({
+      schemas: [USER_SCHEMA, ENTERPRISE],
+      userName: 'rehire@prop.test',
+      [ENTERPRISE]: { department },
+    });
+    const first = await scim(stack.baseUrl, dir.token, 'POST', users, body('Sales'));
+    expect(first.status).to.equal(201);
+    const slot: Slot = { userName: 'rehire@prop.test', id: first.body.id, deleted: false, retired: [] };
+    await waitForConvergence(stack, dir, [slot]);
+
+    // Both changes reach the worker together: the old identity's leaver and the new identity's joiner race.
+    await stack.stopWorker();
+    expect((await scim(stack.baseUrl, dir.token, 'DELETE', `${users}/${first.body.id}`)).status).to.equal(204);
+    const second = await scim(stack.baseUrl, dir.token, 'POST', users, body('Engineering'));
+    expect(second.status).to.equal(201);
+    await stack.startWorker();
+    slot.retired.push(first.body.id);
+    slot.id = second.body.id;
+    await waitForConvergence(stack, dir, [slot]);
+
+    const stats: CheckStats = { activeAccounts: 0, disabledAccounts: 0, entitlements: 0, revoked: 0 };
+    expect(checkConvergence(stack, dir, apps, await readFinalState(stack, dir, [slot]), stats)).to.deep.equal([]);
+    expect(stats.activeAccounts).to.equal(2); // alpha (baseline) and beta (Engineering)
+    const alpha = apps.find((a) => a.name === 'alpha')!.id;
+    const at = (identityId: string, action: string) =>
+      stack.stores.applied.auditTrail(dir.id, identityId).find((a) => a.appId === alpha && a.action === action)!.id;
+    expect(at(first.body.id, 'revocation.verified')).to.be.below(at(second.body.id, 'account.created'));
   });
 });

@@ -18,16 +18,24 @@ function loadHistory(name: string): History {
 
 async function replay(histories: { workflowId: string; history: History }[]): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) results.push(result);
+  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories))
+    results.push(result);
   return results;
 }
 
 const scheduledActivities = (history: History) =>
-  (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+  (history.events ?? []).flatMap((e) =>
+    e.activityTaskScheduledEventAttributes?.activityType?.name
+      ? [e.activityTaskScheduledEventAttributes.activityType.name]
+      : [],
+  );
 
 describe('replaying recorded identity-workflow histories', function () {
   this.timeout(120_000);
-  const files = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+  const files = fs
+    .readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 
   it('has a joiner, a mover with entitlement changes and a verified leaver on record', function () {
     expect(files).to.include.members(['joiner.json', 'mover.json', 'leaver.json']);
@@ -47,7 +55,9 @@ describe('replaying recorded identity-workflow histories', function () {
 
   it('fails the replay of a history whose scheduled activity the code no longer schedules', async function () {
     const history = loadHistory('joiner.json');
-    const scheduled = (history.events ?? []).find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createAccount');
+    const scheduled = (history.events ?? []).find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createAccount',
+    );
     expect(scheduled, 'joiner.json schedules createAccount').to.not.equal(undefined);
     scheduled!.activityTaskScheduledEventAttributes!.activityType!.name = 'provisionAccount';
     const [result] = await replay([{ workflowId: 'fixture/joiner-tampered', history }]);

@@ -28,8 +28,6 @@ export interface Dialect {
   name: DialectName;
   /** Matches this IdP's User-Agent; absent when the IdP sends none that is distinctive. */
   userAgent?: RegExp;
-  /** Status of a successful Group PATCH; 204 spares serialising (up to 100,000) members nobody reads. */
-  groupPatchStatus: 200 | 204;
   /**
    * Rewrites one attribute value (a whole POST/PUT attribute, a no-path PATCH key or a PATCH op value) before the
    * schema type check. Returns the value unchanged when the quirk does not apply.

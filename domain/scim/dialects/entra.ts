@@ -17,7 +17,6 @@ export const entra: Dialect = {
   name: 'entra',
   userAgent: /Microsoft Azure AD SCIM provisioning/i,
   // entra-10-group-lifecycle.json: Entra asks for 204 on group PATCH, without the member list.
-  groupPatchStatus: 204,
   // entra-14-approle-json-string-roles.json: AppRoleAssignmentsComplex sends JSON text as the role value.
   rewriteValue: parseJsonStringRoles,
 };

@@ -10,6 +10,5 @@ import { mapOneLoginManagerId, parseJsonStringRoles } from './rewrites';
 export const generic: Dialect = {
   name: 'generic',
   // RFC 7644 §3.5.2 allows either; 200 is what clients that ignore dialects expect to parse.
-  groupPatchStatus: 200,
   rewriteValue: (target, value) => mapOneLoginManagerId(target, parseJsonStringRoles(target, value)),
 };

@@ -7,6 +7,5 @@ import type { Dialect } from './dialect';
  */
 export const google: Dialect = {
   name: 'google',
-  groupPatchStatus: 200,
   rewriteValue: (_target, value) => value,
 };

@@ -9,6 +9,5 @@ import type { Dialect } from './dialect';
 export const jumpcloud: Dialect = {
   name: 'jumpcloud',
   userAgent: /\bjumpcloud\b/i,
-  groupPatchStatus: 200,
   rewriteValue: (_target, value) => value,
 };

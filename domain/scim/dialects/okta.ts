@@ -14,6 +14,5 @@ export const okta: Dialect = {
   // okta-02 etc. send "Okta SCIM Client 1.0.0"; okta-05's Runscope step sends "OKTA SCIM Integration".
   userAgent: /\bokta scim\b/i,
   // okta-10/11/12 accept 200 or 204; 204 keeps a pushed group's member list out of the response.
-  groupPatchStatus: 204,
   rewriteValue: (_target, value) => value,
 };

@@ -12,7 +12,6 @@ export const onelogin: Dialect = {
   // DIALECTS.md §3 [R S21]: admins add `User-Agent: OneLogin SCIM` as a custom header.
   userAgent: /\bonelogin scim\b/i,
   // onelogin-04-groups-entitlements-and-membership.json accepts 200 or 204; nothing documents a preference.
-  groupPatchStatus: 200,
   // onelogin-02: manager {managerId, displayName}; an unset manager renders as empty strings.
   rewriteValue: mapOneLoginManagerId,
 };

@@ -9,6 +9,5 @@ import type { Dialect } from './dialect';
 export const ping: Dialect = {
   name: 'ping',
   userAgent: /\bping(federate|one|identity)\b/i,
-  groupPatchStatus: 200,
   rewriteValue: (_target, value) => value,
 };

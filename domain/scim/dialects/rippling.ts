@@ -9,6 +9,5 @@ import type { Dialect } from './dialect';
 export const rippling: Dialect = {
   name: 'rippling',
   userAgent: /\brippling\b/i,
-  groupPatchStatus: 200,
   rewriteValue: (_target, value) => value,
 };
