@@ -23,7 +23,11 @@ function wants(projection: Projection, attribute: string): boolean {
       return l === lower || l.startsWith(`${lower}.`) || l.endsWith(`:${lower}`) || l.includes(`:${lower}.`);
     }) ?? false;
   if (projection.attributes && projection.attributes.length > 0) return named(projection.attributes);
-  return !(projection.excludedAttributes ?? []).some((a) => a.toLowerCase() === lower);
+  // Excluding a whole attribute, by its name or URN-qualified (urn:…:Group:members); excluding a sub-attribute keeps it.
+  return !(projection.excludedAttributes ?? []).some((a) => {
+    const l = a.toLowerCase();
+    return l === lower || l.endsWith(`:${lower}`);
+  });
 }
 
 export function renderResource(

@@ -1,4 +1,4 @@
-// api/resource-service.ts: SCIM writes on users and groups: normalise, apply, record (one transaction), then poke.
+// api/resource-service.ts: SCIM writes on users and groups: normalise, apply, record (group commit), then poke.
 import { ScimError } from '../domain/scim/errors';
 import type { JsonObject } from '../domain/scim/json';
 import { normalizeGroupBody, normalizeResource } from '../domain/scim/normalize';
@@ -8,6 +8,7 @@ import { matchesFilter } from '../domain/scim/filter/evaluate';
 import type { Stores } from '../store';
 import type { EventRow, NewEvent } from '../store/event-log';
 import type { ResourceType, StoredResource } from '../store/resources';
+import { UniqueViolationError } from '../store/errors';
 import type { DirectoryContext } from './directory-context';
 import { checkIfMatch } from './preconditions';
 
@@ -38,8 +39,10 @@ export class ResourceService {
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     if (type === 'User') {
       const doc = withUserDefaults(normalizeResource(body, ctx));
-      this.assertUniqueUserName(dctx, doc);
-      return this.done(this.stores.resources.insert(dctx.directory.id, 'User', doc));
+      // The unique index decides (also between concurrent POSTs); the violation becomes a 409 naming the userName.
+      return this.done(
+        this.withUniqueUserName(doc, () => this.stores.resources.insert(dctx.directory.id, 'User', doc)),
+      );
     }
     const { group, members } = normalizeGroupBody(body, ctx);
     this.assertMembersExist(
@@ -62,8 +65,11 @@ export class ResourceService {
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     if (type === 'User') {
       const doc = withUserDefaults(normalizeResource(body, ctx));
-      this.assertUniqueUserName(dctx, doc, id);
-      return this.done(this.stores.resources.replace(current, doc, { changed: !sameDoc(current.doc, doc) }));
+      return this.done(
+        this.withUniqueUserName(doc, () =>
+          this.stores.resources.replace(current, doc, { changed: !sameDoc(current.doc, doc) }),
+        ),
+      );
     }
     const { group, members } = normalizeGroupBody(body, ctx);
     return this.writeGroup(dctx, current, group, { add: members, remove: [], replaceAll: members });
@@ -76,9 +82,12 @@ export class ResourceService {
     const patched = applyPatch(current.doc as JsonObject, body, ctx);
     const result = type === 'User' ? { ...patched, resource: withUserDefaults(patched.resource) } : patched;
     if (type === 'User') {
-      this.assertUniqueUserName(dctx, result.resource, id);
       const changed = result.changed && !sameDoc(current.doc, result.resource);
-      return this.done(this.stores.resources.replace(current, result.resource, { changed }));
+      return this.done(
+        this.withUniqueUserName(result.resource, () =>
+          this.stores.resources.replace(current, result.resource, { changed }),
+        ),
+      );
     }
     const delta = result.members ?? { add: [], remove: [] };
     return this.writeGroup(
@@ -107,7 +116,6 @@ export class ResourceService {
         this.stores.resources.touch(dir, [...memberIds, ...this.stores.members.removeEverywhere(dir, id)]);
       });
     }
-    this.poke(events);
     return events;
   }
 
@@ -178,12 +186,14 @@ export class ResourceService {
       }));
   }
 
-  private assertUniqueUserName(dctx: DirectoryContext, doc: JsonObject, selfId?: string): void {
-    const userName = typeof doc.userName === 'string' ? doc.userName : '';
-    const clash = this.stores.resources
-      .findBy(dctx.directory.id, 'User', 'userName', userName)
-      .find((r) => r.id !== selfId);
-    if (clash) throw new ScimError(409, 'uniqueness', `userName '${userName}' is already taken in this directory`);
+  private withUniqueUserName(doc: JsonObject, write: () => WriteOutcome): WriteOutcome {
+    try {
+      return write();
+    } catch (err) {
+      if (!(err instanceof UniqueViolationError)) throw err;
+      const userName = typeof doc.userName === 'string' ? doc.userName : '';
+      throw new ScimError(409, 'uniqueness', `userName '${userName}' is already taken in this directory`);
+    }
   }
 
   private assertMembersExist(dctx: DirectoryContext, ids: string[]): void {
@@ -200,7 +210,16 @@ export class ResourceService {
   }
 
   private done(result: WriteOutcome): WriteOutcome {
-    this.poke(result.events);
+    return result;
+  }
+
+  /**
+   * Records writes: runs them in the current group transaction, waits for its commit (nothing is acknowledged
+   * before it is durable), then pokes the identities whose events committed. Callers run one or many writes in `fn`.
+   */
+  async record<T>(fn: () => T, eventsOf: (result: T) => EventRow[]): Promise<T> {
+    const result = await this.stores.batch.run(fn);
+    this.poke(eventsOf(result));
     return result;
   }
 }

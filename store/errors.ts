@@ -10,3 +10,11 @@ export class UniqueViolationError extends Error {
 export function isUniqueViolation(err: unknown): boolean {
   return err instanceof Error && (err as Error & { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
+
+/** The row a write targeted is gone (deleted between read and write). */
+export class ResourceGoneError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResourceGoneError';
+  }
+}

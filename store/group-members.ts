@@ -1,5 +1,7 @@
 // store/group-members.ts: group membership rows; changed as deltas so a 100,000-member group costs the same as a small one.
 import type { Db } from './db';
+import type { Sql } from './statements';
+import { statementCache } from './statements';
 
 export interface MemberRef {
   value: string;
@@ -16,15 +18,19 @@ export class GroupMemberStore {
   private readonly deleteOne;
   private readonly userExists;
   private readonly groupsOfStmt;
+  private readonly sql: Sql;
 
   constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
     this.insertOne = db.prepare(
       'INSERT OR IGNORE INTO group_members (directory_id, group_id, member_id, display) VALUES (?, ?, ?, ?)',
     );
     this.deleteOne = db.prepare('DELETE FROM group_members WHERE directory_id = ? AND group_id = ? AND member_id = ?');
+    // Members first, then each group by primary key: without planner statistics SQLite would otherwise scan every
+    // resource of the directory (250 ms at 100,000 users) instead of probing the member index (10 µs).
     this.groupsOfStmt = db.prepare<[string, string], { id: string; doc: string; external_id: string | null }>(
-      `SELECT r.id, r.doc, r.external_id FROM group_members m
-       JOIN resources r ON r.directory_id = m.directory_id AND r.id = m.group_id AND r.deleted_at IS NULL
+      `SELECT r.id, r.doc, r.external_id FROM group_members m INDEXED BY group_members_directory_id_member_id_index
+       CROSS JOIN resources r ON r.directory_id = m.directory_id AND r.id = m.group_id AND r.deleted_at IS NULL
        WHERE m.directory_id = ? AND m.member_id = ? ORDER BY r.id`,
     );
     this.userExists = db.prepare<[string, string], { id: string }>(
@@ -52,29 +58,25 @@ export class GroupMemberStore {
   }
 
   memberIds(directoryId: string, groupId: string): string[] {
-    return this.db
-      .prepare<[string, string], { member_id: string }>(
-        'SELECT member_id FROM group_members WHERE directory_id = ? AND group_id = ? ORDER BY member_id',
-      )
+    return this.sql<[string, string], { member_id: string }>(
+      'SELECT member_id FROM group_members WHERE directory_id = ? AND group_id = ? ORDER BY member_id',
+    )
       .all(directoryId, groupId)
       .map((r) => r.member_id);
   }
 
   list(directoryId: string, groupId: string): MemberRef[] {
-    return this.db
-      .prepare<[string, string], { member_id: string; display: string | null }>(
-        'SELECT member_id, display FROM group_members WHERE directory_id = ? AND group_id = ? ORDER BY member_id',
-      )
+    return this.sql<[string, string], { member_id: string; display: string | null }>(
+      'SELECT member_id, display FROM group_members WHERE directory_id = ? AND group_id = ? ORDER BY member_id',
+    )
       .all(directoryId, groupId)
       .map((r) => (r.display ? { value: r.member_id, display: r.display } : { value: r.member_id }));
   }
 
   count(directoryId: string, groupId: string): number {
-    return this.db
-      .prepare<[string, string], { n: number }>(
-        'SELECT COUNT(*) AS n FROM group_members WHERE directory_id = ? AND group_id = ?',
-      )
-      .get(directoryId, groupId)!.n;
+    return this.sql<[string, string], { n: number }>(
+      'SELECT COUNT(*) AS n FROM group_members WHERE directory_id = ? AND group_id = ?',
+    ).get(directoryId, groupId)!.n;
   }
 
   /** The live groups a user belongs to, for the read-only `groups` attribute and for policy evaluation. */
@@ -88,19 +90,17 @@ export class GroupMemberStore {
 
   /** Removes a user from every group (user deletion); returns the group ids affected. */
   removeEverywhere(directoryId: string, memberId: string): string[] {
-    return this.db
-      .prepare<[string, string], { group_id: string }>(
-        'DELETE FROM group_members WHERE directory_id = ? AND member_id = ? RETURNING group_id',
-      )
+    return this.sql<[string, string], { group_id: string }>(
+      'DELETE FROM group_members WHERE directory_id = ? AND member_id = ? RETURNING group_id',
+    )
       .all(directoryId, memberId)
       .map((r) => r.group_id);
   }
 
   removeGroup(directoryId: string, groupId: string): string[] {
-    return this.db
-      .prepare<[string, string], { member_id: string }>(
-        'DELETE FROM group_members WHERE directory_id = ? AND group_id = ? RETURNING member_id',
-      )
+    return this.sql<[string, string], { member_id: string }>(
+      'DELETE FROM group_members WHERE directory_id = ? AND group_id = ? RETURNING member_id',
+    )
       .all(directoryId, groupId)
       .map((r) => r.member_id);
   }

@@ -6,6 +6,7 @@ import { EventLog } from './event-log';
 import { GroupMemberStore } from './group-members';
 import { PolicyStore } from './policies';
 import { ResourceStore } from './resources';
+import { WriteBatcher } from './write-batch';
 
 export interface Stores {
   db: Db;
@@ -15,6 +16,8 @@ export interface Stores {
   members: GroupMemberStore;
   applied: AppliedStateStore;
   policies: PolicyStore;
+  /** Group commit for request writes (the API); other processes use plain transactions. */
+  batch: WriteBatcher;
 }
 
 export function createStores(db: Db): Stores {
@@ -27,5 +30,6 @@ export function createStores(db: Db): Stores {
     members: new GroupMemberStore(db),
     applied: new AppliedStateStore(db),
     policies: new PolicyStore(db),
+    batch: new WriteBatcher(db),
   };
 }

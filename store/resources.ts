@@ -1,10 +1,11 @@
 // store/resources.ts: SCIM users and groups of a directory, each write recorded with its events in one transaction.
-import crypto from 'node:crypto';
-import type Database from 'better-sqlite3';
+import { newResourceId } from './ids';
 import type { Db } from './db';
+import type { Sql } from './statements';
+import { statementCache, typeLiteral } from './statements';
 import { nowIso } from './db';
 import type { EventLog, EventRow, NewEvent } from './event-log';
-import { isUniqueViolation, UniqueViolationError } from './errors';
+import { isUniqueViolation, ResourceGoneError, UniqueViolationError } from './errors';
 
 export type ResourceType = 'User' | 'Group';
 export type Doc = Record<string, unknown>;
@@ -79,20 +80,17 @@ function userEventKind(before: boolean, after: boolean): 'updated' | 'deactivate
 }
 
 export class ResourceStore {
-  private readonly selectById;
+  private readonly sql: Sql;
   private readonly selectByIdAnyState;
   private readonly insertRow;
   private readonly updateRow;
   private readonly touchRow;
-  private readonly byColumn = new Map<string, Database.Statement<[string, string, string], RawResource>>();
 
   constructor(
     private readonly db: Db,
     private readonly events: EventLog,
   ) {
-    this.selectById = db.prepare<[string, string, string], RawResource>(
-      'SELECT * FROM resources WHERE directory_id = ? AND id = ? AND type = ? AND deleted_at IS NULL',
-    );
+    this.sql = statementCache(db);
     this.selectByIdAnyState = db.prepare<[string, string], RawResource>(
       'SELECT * FROM resources WHERE directory_id = ? AND id = ?',
     );
@@ -112,7 +110,9 @@ export class ResourceStore {
   }
 
   get(directoryId: string, type: ResourceType, id: string): StoredResource | undefined {
-    const row = this.selectById.get(directoryId, id, type);
+    const row = this.sql<[string, string], RawResource>(
+      `SELECT * FROM resources WHERE directory_id = ? AND id = ? AND type = ${typeLiteral(type)} AND deleted_at IS NULL`,
+    ).get(directoryId, id);
     return row ? toResource(row) : undefined;
   }
 
@@ -140,7 +140,7 @@ export class ResourceStore {
     extraEvents: (id: string) => NewEvent[] = () => [],
   ): WriteResult {
     return this.transaction(() => {
-      const id = crypto.randomUUID();
+      const id = newResourceId();
       const at = nowIso();
       const cols = indexColumns(type, doc);
       const kind = type === 'User' ? 'created' : 'group.created';
@@ -161,7 +161,20 @@ export class ResourceStore {
         deactivatedAt: inactive ? at : null,
         deactivatedSeq: inactive ? events[0]!.seq : null,
       });
-      return { resource: this.get(directoryId, type, id)!, events };
+      const resource: StoredResource = {
+        directoryId,
+        id,
+        type,
+        doc,
+        version: 1,
+        active: cols.active,
+        createdAt: at,
+        updatedAt: at,
+        deletedAt: null,
+        deactivatedAt: inactive ? at : null,
+        deactivatedSeq: inactive ? events[0]!.seq : null,
+      };
+      return { resource, events };
     });
   }
 
@@ -174,32 +187,44 @@ export class ResourceStore {
     doc: Doc,
     opts: { changed: boolean; extraEvents?: NewEvent[]; apply?: () => void },
   ): WriteResult {
+    // `current` was read in the same synchronous call (one writer process), so it is fresh; the UPDATE still checks
+    // that the row is live, and the result is built in memory instead of re-reading it.
     return this.transaction(() => {
-      const fresh = this.get(current.directoryId, current.type, current.id);
-      if (!fresh) throw new UniqueViolationError('the resource was deleted concurrently');
       const extra = opts.extraEvents ?? [];
-      if (!opts.changed && extra.length === 0) return { resource: fresh, events: [] };
+      if (!opts.changed && extra.length === 0) return { resource: current, events: [] };
       const at = nowIso();
       const cols = indexColumns(current.type, doc);
       const own: NewEvent[] = [];
       if (opts.changed) {
-        const kind = current.type === 'User' ? userEventKind(fresh.active, cols.active) : 'group.updated';
+        const kind = current.type === 'User' ? userEventKind(current.active, cols.active) : 'group.updated';
         own.push({ identityId: current.id, resourceType: current.type, kind });
       }
       const events = this.events.append(current.directoryId, [...own, ...extra], at);
-      const deactivatedNow = current.type === 'User' && fresh.active && !cols.active;
+      const deactivatedNow = current.type === 'User' && current.active && !cols.active;
       opts.apply?.();
-      this.updateRow.run({
+      const deactivatedAt = deactivatedNow ? at : cols.active ? null : current.deactivatedAt;
+      const deactivatedSeq = deactivatedNow ? events[0]!.seq : cols.active ? null : current.deactivatedSeq;
+      const updated = this.updateRow.run({
         directoryId: current.directoryId,
         id: current.id,
         ...cols,
         active: cols.active ? 1 : 0,
         doc: JSON.stringify(doc),
         at,
-        deactivatedAt: deactivatedNow ? at : cols.active ? null : fresh.deactivatedAt,
-        deactivatedSeq: deactivatedNow ? events[0]!.seq : cols.active ? null : fresh.deactivatedSeq,
+        deactivatedAt,
+        deactivatedSeq,
       });
-      return { resource: this.get(current.directoryId, current.type, current.id)!, events };
+      if (updated.changes !== 1) throw new ResourceGoneError('the resource was deleted concurrently');
+      const resource: StoredResource = {
+        ...current,
+        doc,
+        version: current.version + 1,
+        active: cols.active,
+        updatedAt: at,
+        deactivatedAt,
+        deactivatedSeq,
+      };
+      return { resource, events };
     });
   }
 
@@ -244,38 +269,31 @@ export class ResourceStore {
       externalId: ['external_id', value],
       displayName: ['display_name_lower', value.toLowerCase()],
     }[attribute];
-    let stmt = this.byColumn.get(column[0]!);
-    if (!stmt) {
-      stmt = this.db.prepare<[string, string, string], RawResource>(
-        `SELECT * FROM resources WHERE directory_id = ? AND type = ? AND ${column[0]} = ? AND deleted_at IS NULL ORDER BY created_at, id`,
-      );
-      this.byColumn.set(column[0]!, stmt);
-    }
-    return stmt.all(directoryId, type, column[1]!).map(toResource);
+    const stmt = this.sql<[string, string], RawResource>(
+      `SELECT * FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND ${column[0]} = ? AND deleted_at IS NULL ORDER BY created_at, id`,
+    );
+    return stmt.all(directoryId, column[1]!).map(toResource);
   }
 
   /** Every live resource of a type, in creation order (for filters no index can answer). */
   *scan(directoryId: string, type: ResourceType): Generator<StoredResource> {
-    const stmt = this.db.prepare<[string, string], RawResource>(
-      'SELECT * FROM resources WHERE directory_id = ? AND type = ? AND deleted_at IS NULL ORDER BY created_at, id',
+    const stmt = this.sql<[string], RawResource>(
+      `SELECT * FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND deleted_at IS NULL ORDER BY created_at, id`,
     );
-    for (const row of stmt.iterate(directoryId, type)) yield toResource(row);
+    for (const row of stmt.iterate(directoryId)) yield toResource(row);
   }
 
   page(directoryId: string, type: ResourceType, offset: number, limit: number): StoredResource[] {
-    return this.db
-      .prepare<[string, string, number, number], RawResource>(
-        'SELECT * FROM resources WHERE directory_id = ? AND type = ? AND deleted_at IS NULL ORDER BY created_at, id LIMIT ? OFFSET ?',
-      )
-      .all(directoryId, type, limit, offset)
+    return this.sql<[string, number, number], RawResource>(
+      `SELECT * FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND deleted_at IS NULL ORDER BY created_at, id LIMIT ? OFFSET ?`,
+    )
+      .all(directoryId, limit, offset)
       .map(toResource);
   }
 
   count(directoryId: string, type: ResourceType): number {
-    return this.db
-      .prepare<[string, string], { n: number }>(
-        'SELECT COUNT(*) AS n FROM resources WHERE directory_id = ? AND type = ? AND deleted_at IS NULL',
-      )
-      .get(directoryId, type)!.n;
+    return this.sql<[string], { n: number }>(
+      `SELECT COUNT(*) AS n FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND deleted_at IS NULL`,
+    ).get(directoryId)!.n;
   }
 }

@@ -2,7 +2,7 @@
 import type { Middleware } from 'koa';
 import { ZodError } from 'zod';
 import { ScimError, scimErrorBody } from '../../domain/scim/errors';
-import { UniqueViolationError } from '../../store/errors';
+import { ResourceGoneError, UniqueViolationError } from '../../store/errors';
 
 export function toScimError(err: unknown): ScimError {
   if (err instanceof ScimError) return err;
@@ -11,6 +11,7 @@ export function toScimError(err: unknown): ScimError {
     return new ScimError(400, 'invalidValue', `${first?.path.join('.') || 'body'}: ${first?.message ?? 'invalid'}`);
   }
   if (err instanceof UniqueViolationError) return new ScimError(409, 'uniqueness', err.message);
+  if (err instanceof ResourceGoneError) return new ScimError(404, undefined, err.message);
   if (!(err instanceof Error)) return new ScimError(500, undefined, 'Internal server error');
   const { status, expose } = err as Error & { status?: number; expose?: boolean };
   if (typeof status === 'number' && ((status >= 400 && status < 500) || status === 501)) {

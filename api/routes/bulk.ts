@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ScimError, scimErrorBody } from '../../domain/scim/errors';
 import type { JsonObject } from '../../domain/scim/json';
 import { URN } from '../../domain/scim/schemas/urns';
+import type { EventRow } from '../../store/event-log';
 import type { ResourceType } from '../../store/resources';
 import { readJsonBody } from '../body';
 import type { ApiLimits } from '../config';
@@ -63,57 +64,67 @@ export function mountBulkRoute(router: Router, service: ResourceService, limits:
         undefined,
         `Bulk request has ${request.Operations.length} operations; maxOperations is ${limits.bulkMaxOperations}`,
       );
-    const ids = new Map<string, string>();
-    const results: JsonObject[] = [];
-    let errors = 0;
-    for (const raw of request.Operations) {
-      if (request.failOnErrors !== undefined && errors >= request.failOnErrors) break;
-      const parsed = BulkOperationSchema.safeParse(raw);
-      const bulkId = parsed.success ? parsed.data.bulkId : undefined;
-      const method = parsed.success ? parsed.data.method : 'POST';
-      try {
-        if (!parsed.success) throw toScimError(parsed.error);
-        const op = parsed.data;
-        const where = target(op.path, ids);
-        const data = resolveBulkIds(op.data, ids);
-        if (op.method === 'POST') {
-          if (where.id) throw new ScimError(400, 'invalidPath', 'POST must target /Users or /Groups');
-          if (!op.bulkId) throw new ScimError(400, 'invalidValue', 'POST operations need a bulkId');
-          const { resource } = service.create(dctx, where.type, data);
-          ids.set(op.bulkId, resource.id);
-          results.push({
-            method,
-            bulkId: op.bulkId,
-            location: `${dctx.baseUrl}/${where.endpoint}/${resource.id}`,
-            version: etagOf(resource),
-            status: '201',
-          });
-          continue;
+    // The whole request is one group transaction (each operation a savepoint), so 1,000 operations commit once.
+    const { results } = await service.record(
+      () => {
+        const ids = new Map<string, string>();
+        const events: EventRow[] = [];
+        const results: JsonObject[] = [];
+        let errors = 0;
+        for (const raw of request.Operations) {
+          if (request.failOnErrors !== undefined && errors >= request.failOnErrors) break;
+          const parsed = BulkOperationSchema.safeParse(raw);
+          const bulkId = parsed.success ? parsed.data.bulkId : undefined;
+          const method = parsed.success ? parsed.data.method : 'POST';
+          try {
+            if (!parsed.success) throw toScimError(parsed.error);
+            const op = parsed.data;
+            const where = target(op.path, ids);
+            const data = resolveBulkIds(op.data, ids);
+            if (op.method === 'POST') {
+              if (where.id) throw new ScimError(400, 'invalidPath', 'POST must target /Users or /Groups');
+              if (!op.bulkId) throw new ScimError(400, 'invalidValue', 'POST operations need a bulkId');
+              const { resource, events: created } = service.create(dctx, where.type, data);
+              events.push(...created);
+              ids.set(op.bulkId, resource.id);
+              results.push({
+                method,
+                bulkId: op.bulkId,
+                location: `${dctx.baseUrl}/${where.endpoint}/${resource.id}`,
+                version: etagOf(resource),
+                status: '201',
+              });
+              continue;
+            }
+            if (!where.id) throw new ScimError(400, 'invalidPath', `${op.method} needs /<endpoint>/<id>`);
+            const location = `${dctx.baseUrl}/${where.endpoint}/${where.id}`;
+            if (op.method === 'DELETE') {
+              events.push(...service.remove(dctx, where.type, where.id, op.version));
+              results.push({ method, ...(bulkId ? { bulkId } : {}), location, status: '204' });
+              continue;
+            }
+            const { resource, events: changed } =
+              op.method === 'PUT'
+                ? service.replace(dctx, where.type, where.id, data, op.version)
+                : service.patch(dctx, where.type, where.id, data, op.version);
+            events.push(...changed);
+            results.push({ method, ...(bulkId ? { bulkId } : {}), location, version: etagOf(resource), status: '200' });
+          } catch (err) {
+            const error = toScimError(err);
+            if (error.status >= 500) ctx.app.emit('error', err, ctx);
+            errors += 1;
+            results.push({
+              method,
+              ...(bulkId ? { bulkId } : {}),
+              status: String(error.status),
+              response: scimErrorBody(error) as JsonObject,
+            });
+          }
         }
-        if (!where.id) throw new ScimError(400, 'invalidPath', `${op.method} needs /<endpoint>/<id>`);
-        const location = `${dctx.baseUrl}/${where.endpoint}/${where.id}`;
-        if (op.method === 'DELETE') {
-          service.remove(dctx, where.type, where.id, op.version);
-          results.push({ method, ...(bulkId ? { bulkId } : {}), location, status: '204' });
-          continue;
-        }
-        const { resource } =
-          op.method === 'PUT'
-            ? service.replace(dctx, where.type, where.id, data, op.version)
-            : service.patch(dctx, where.type, where.id, data, op.version);
-        results.push({ method, ...(bulkId ? { bulkId } : {}), location, version: etagOf(resource), status: '200' });
-      } catch (err) {
-        const error = toScimError(err);
-        if (error.status >= 500) ctx.app.emit('error', err, ctx);
-        errors += 1;
-        results.push({
-          method,
-          ...(bulkId ? { bulkId } : {}),
-          status: String(error.status),
-          response: scimErrorBody(error) as JsonObject,
-        });
-      }
-    }
+        return { results, events };
+      },
+      (r) => r.events,
+    );
     ctx.body = { schemas: [URN.BulkResponse], Operations: results };
   });
 }

@@ -10,13 +10,15 @@ import { listResources, searchAllResources } from '../list-service';
 import { notModified } from '../preconditions';
 import { listQueryFromQuery, listQueryFromSearchBody, projectionFromQuery } from '../query';
 import { etagOf, renderResource } from '../render';
-import type { ResourceService } from '../resource-service';
+import type { ResourceService, WriteOutcome } from '../resource-service';
 
 export interface ResourceRouteDeps {
   stores: Stores;
   service: ResourceService;
   limits: ApiLimits;
 }
+
+const outcomeEvents = (outcome: WriteOutcome) => outcome.events;
 
 const dctxOf = (ctx: Context): DirectoryContext => ctx.state.dctx as DirectoryContext;
 
@@ -48,7 +50,8 @@ export function mountResourceRoutes(router: Router, endpoint: 'Users' | 'Groups'
   });
 
   router.post(`/${endpoint}`, async (ctx) => {
-    const { resource } = service.create(dctxOf(ctx), type, await readJsonBody(ctx, limits.maxBodyBytes));
+    const body = await readJsonBody(ctx, limits.maxBodyBytes);
+    const { resource } = await service.record(() => service.create(dctxOf(ctx), type, body), outcomeEvents);
     ctx.set('Location', `${dctxOf(ctx).baseUrl}/${endpoint}/${resource.id}`);
     send(ctx, 201, resource);
   });
@@ -65,13 +68,21 @@ export function mountResourceRoutes(router: Router, endpoint: 'Users' | 'Groups'
 
   router.put(`/${endpoint}/:id`, async (ctx) => {
     const body = await readJsonBody(ctx, limits.maxBodyBytes);
-    const { resource } = service.replace(dctxOf(ctx), type, ctx.params.id!, body, ctx.get('if-match') || undefined);
+    const ifMatch = ctx.get('if-match') || undefined;
+    const { resource } = await service.record(
+      () => service.replace(dctxOf(ctx), type, ctx.params.id!, body, ifMatch),
+      outcomeEvents,
+    );
     send(ctx, 200, resource);
   });
 
   router.patch(`/${endpoint}/:id`, async (ctx) => {
     const body = await readJsonBody(ctx, limits.maxBodyBytes);
-    const { resource } = service.patch(dctxOf(ctx), type, ctx.params.id!, body, ctx.get('if-match') || undefined);
+    const ifMatch = ctx.get('if-match') || undefined;
+    const { resource } = await service.record(
+      () => service.patch(dctxOf(ctx), type, ctx.params.id!, body, ifMatch),
+      outcomeEvents,
+    );
     // Groups answer 204 (Entra requires it, and a 100,000-member body is never rendered); ask with ?attributes= for a body.
     if (type === 'Group' && !projectionFromQuery(ctx.query).attributes) {
       ctx.status = 204;
@@ -81,8 +92,12 @@ export function mountResourceRoutes(router: Router, endpoint: 'Users' | 'Groups'
     send(ctx, 200, resource);
   });
 
-  router.delete(`/${endpoint}/:id`, (ctx) => {
-    service.remove(dctxOf(ctx), type, ctx.params.id!, ctx.get('if-match') || undefined);
+  router.delete(`/${endpoint}/:id`, async (ctx) => {
+    const ifMatch = ctx.get('if-match') || undefined;
+    await service.record(
+      () => service.remove(dctxOf(ctx), type, ctx.params.id!, ifMatch),
+      (events) => events,
+    );
     ctx.status = 204;
   });
 }

@@ -30,7 +30,9 @@ export function parseAttributeList(param: string | undefined): string[] | undefi
   return names.length > 0 ? names : undefined;
 }
 
-const compiled = new WeakMap<ProjectionOptions, Map<string, { ctx: FilterContext; project: Projector }>>();
+/** Compiled projectors per registry, keyed by resource type and the two lists (requests build fresh option objects). */
+const compiled = new WeakMap<FilterContext['registry'], Map<string, Projector>>();
+const MAX_CACHED_PER_REGISTRY = 256;
 
 /**
  * Returns the representation to send. `always` attributes (schemas, id) survive any list, `never` ones (password)
@@ -39,12 +41,16 @@ const compiled = new WeakMap<ProjectionOptions, Map<string, { ctx: FilterContext
  * silent); a malformed one is ScimError 400 invalidPath.
  */
 export function projectResource(resource: JsonObject, opts: ProjectionOptions, ctx: FilterContext): JsonObject {
-  let byType = compiled.get(opts);
-  if (!byType) compiled.set(opts, (byType = new Map()));
-  let entry = byType.get(ctx.resourceType);
-  if (!entry || entry.ctx.registry !== ctx.registry)
-    byType.set(ctx.resourceType, (entry = { ctx, project: compileProjection(opts, ctx) }));
-  return entry.project(resource);
+  let byKey = compiled.get(ctx.registry);
+  if (!byKey) compiled.set(ctx.registry, (byKey = new Map()));
+  const key = `${ctx.resourceType}\u0000${(opts.attributes ?? []).join(',')}\u0000${(opts.excludedAttributes ?? []).join(',')}`;
+  let project = byKey.get(key);
+  if (!project) {
+    project = compileProjection(opts, ctx);
+    if (byKey.size >= MAX_CACHED_PER_REGISTRY) byKey.clear(); // bounded: clients choose the lists
+    byKey.set(key, project);
+  }
+  return project(resource);
 }
 
 export function compileProjection(opts: ProjectionOptions, ctx: FilterContext): Projector {
