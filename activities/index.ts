@@ -7,7 +7,7 @@ import type { AppliedAccount } from '../store/applied-state';
 import type { IdentityKey, StepInput } from '../workflows/contracts';
 import type { ConnectorResolver } from './connectors';
 import { loadDesiredState } from './desired-state';
-import { PredecessorPendingError, pendingPredecessors } from './predecessors';
+import { createPredecessorCheck, PredecessorPendingError } from './predecessors';
 
 export class RevocationNotVerifiedError extends Error {
   constructor(message: string) {
@@ -25,6 +25,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { stores, connectors } = deps;
   const now = deps.now ?? (() => new Date());
+  const pendingPredecessors = createPredecessorCheck(stores);
 
   const current = (input: StepInput): AppliedAccount | undefined =>
     stores.applied.list(input.directoryId, input.identityId).find((a) => a.appId === input.step.appId);
@@ -85,7 +86,7 @@ export function createActivities(deps: ActivityDeps) {
     async loadDesiredState(key: IdentityKey): Promise<DesiredState> {
       const desired = loadDesiredState(stores, key.directoryId, key.identityId);
       if (desired.status !== 'active') return desired;
-      const pending = pendingPredecessors(stores, key.directoryId, key.identityId, desired.userName);
+      const pending = pendingPredecessors(key.directoryId, key.identityId, desired.userName);
       if (pending.length > 0)
         throw new PredecessorPendingError(
           `waiting for the deprovisioning of earlier identities of ${desired.userName}: ${pending.join(', ')}`,

@@ -8,29 +8,32 @@ export class PredecessorPendingError extends Error {
   }
 }
 
+export type PredecessorCheck = (directoryId: string, identityId: string, userName: string) => string[];
+
 /**
  * An IdP may create a deleted user's userName again (a rehire, a re-push). Apps know accounts by userName, so the new
  * identity's createAccount adopts the old identity's account, while the old identity's leaver may still disable, delete
  * or verify that same account: the rehire would end disabled (or deleted), or the old revocation could never verify.
  * So a new identity provisions only once every earlier identity of its userName has finished converging.
+ *
+ * The partial index resources_deleted_user_name makes the lookup one index probe.
  */
-export function pendingPredecessors(
-  stores: Stores,
-  directoryId: string,
-  identityId: string,
-  userName: string,
-): string[] {
-  const earlier = stores.db
-    .prepare<[string, string, string], { id: string }>(
-      `SELECT id FROM resources WHERE directory_id = ? AND type = 'User' AND user_name_lower = ? AND id <> ? AND deleted_at IS NOT NULL`,
-    )
-    .all(directoryId, userName.toLowerCase(), identityId);
-  return earlier
-    .filter(({ id }) => {
-      const latest = stores.events.latestSeqFor(directoryId, id);
-      const progress = stores.applied.progress(directoryId, id);
-      if (!progress) return latest > 0; // no event, no workflow: nothing will ever touch its accounts
-      return progress.processedSeq < latest || progress.lifecycle !== 'deprovisioned' || progress.exception !== null;
-    })
-    .map(({ id }) => id);
+export function createPredecessorCheck(stores: Stores): PredecessorCheck {
+  const namesakes = stores.db.prepare<[string, string, string], { id: string }>(
+    `SELECT id FROM resources WHERE directory_id = ? AND type = 'User' AND user_name_lower = ? AND id <> ? AND deleted_at IS NOT NULL`,
+  );
+
+  const unfinished = (directoryId: string, id: string): boolean => {
+    const latest = stores.events.latestSeqFor(directoryId, id);
+    const progress = stores.applied.progress(directoryId, id);
+    if (!progress) return latest > 0; // no event, no workflow: nothing will ever touch its accounts
+    return progress.processedSeq < latest || progress.lifecycle !== 'deprovisioned' || progress.exception !== null;
+  };
+
+  return (directoryId, identityId, userName) => {
+    return namesakes
+      .all(directoryId, userName.toLowerCase(), identityId)
+      .filter(({ id }) => unfinished(directoryId, id))
+      .map(({ id }) => id);
+  };
 }

@@ -4,7 +4,9 @@ import { cpuDelta, cpuOf, machineBusySeconds } from './lifecycle-procs';
 import type { ServerProfile } from './lifecycle-server-metrics';
 import { profileBetween, scrape } from './lifecycle-server-metrics';
 
-export type PhaseCpu = Partial<Record<'temporalServer' | 'scimflow' | 'ceilingWorker' | 'driver', CpuUsage>> & {
+export type PhaseCpu = Partial<
+  Record<'temporalServer' | 'scimflow' | 'ceilingWorker' | 'scim2Server' | 'driver', CpuUsage>
+> & {
   wallSeconds: number;
   /** Busy CPU of processes outside this bench (other jobs on the machine), % of one core: they skew the numbers. */
   othersPctOfCore?: number;

@@ -98,10 +98,10 @@ export async function runInitialSync(
         )
         .get(dir)!.n,
       appliedActiveByApp: byApp(
-        "SELECT app_id AS app, COUNT(*) AS n FROM applied_accounts WHERE directory_id = ? AND state = 'active' GROUP BY app_id",
+        "SELECT a.name AS app, COUNT(*) AS n FROM applied_accounts x JOIN apps a ON a.id = x.app_id WHERE x.directory_id = ? AND x.state = 'active' GROUP BY a.name",
       ),
       localAccountsByApp: byApp(
-        'SELECT l.app_id AS app, SUM(l.active) AS n FROM local_accounts l JOIN apps a ON a.id = l.app_id WHERE a.directory_id = ? GROUP BY l.app_id',
+        'SELECT a.name AS app, SUM(l.active) AS n FROM local_accounts l JOIN apps a ON a.id = l.app_id WHERE a.directory_id = ? GROUP BY a.name',
       ),
       timeline,
     },

@@ -27,8 +27,10 @@ const fmt = (n: number | null | undefined, unit = '') =>
 const judge = (ok: boolean): Row['verdict'] => (ok ? 'PASS' : 'MISS');
 
 /** Targets are per issue 4 (10,000 users in 5 min; 1,000 leavers in 60 s); smaller runs scale them linearly, and say so. */
-export function buildRows(r: ReportInput): Row[] {
+export function buildRows(r: ReportInput, variant: 'local' | 'scim2' = 'local'): Row[] {
   const rows: Row[] = [];
+  // The scim2 variant is not the issue's setup (a real SCIM server instead of the second local app): every row says so.
+  const tag = (metric: string) => (variant === 'scim2' ? `[local + scim2-server] ${metric}` : metric);
   for (const c of r.ceilings) {
     rows.push({
       metric: `(a) Temporal ceiling: ${c.what}, completed/s (${c.count})`,
@@ -95,7 +97,7 @@ export function buildRows(r: ReportInput): Row[] {
     { metric: '(d) burst: latency_ms p50', value: fmt(burst.p50Ms), target: '—', verdict: '—' },
     { metric: '(d) burst: latency_ms p99', value: fmt(burst.p99Ms), target: '—', verdict: '—' },
   );
-  return rows;
+  return rows.map((row) => ({ ...row, metric: tag(row.metric) }));
 }
 
 export function formatTable(rows: Row[]): string[] {
@@ -131,7 +133,7 @@ export function formatProfile(r: {
 }): string[] {
   const lines: string[] = ['where the time went (CPU in % of one core; the machine has 2 cores = 200%):'];
   for (const [phase, c] of Object.entries(r.cpu)) {
-    const procs = (['temporalServer', 'scimflow', 'ceilingWorker', 'driver'] as const)
+    const procs = (['temporalServer', 'scimflow', 'ceilingWorker', 'scim2Server', 'driver'] as const)
       .filter((k) => c[k])
       .map((k) => {
         const threads = Object.entries(c[k]!.threads)

@@ -4,10 +4,12 @@ import { findFreePort } from '../runtime/ports';
 import { spawnSupervised } from '../runtime/supervised-process';
 import { installScim2Server } from '../test/helpers/scim2-server';
 import { sleep } from './lifecycle-driver';
+import { findPid } from './lifecycle-procs';
 
 export interface RunningScim2 {
   baseUrl: string;
   token: string;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -31,7 +33,12 @@ export async function startSupervisedScim2(log: (line: string) => void): Promise
       (r) => r.ok,
       () => false,
     );
-    if (ok) return { baseUrl, token, stop: () => child.stop(5_000) };
+    if (ok) {
+      const pid = findPid(
+        (argv) => argv.includes('--bearer-token') && argv[argv.indexOf('--port') + 1] === String(port),
+      );
+      return { baseUrl, token, pid, stop: () => child.stop(5_000) };
+    }
     await sleep(100);
   }
   await child.stop(1_000);

@@ -104,6 +104,7 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
   if (!metricsUrl) log('  note: the Temporal server metrics endpoint was not found; no server-side profile');
   const { pids, cpu, server, measured } = createMeasurer(metricsUrl, log);
   pids.temporalServer = stack.temporalPid;
+  if (scim2) pids.scim2Server = scim2.pid;
   const ctx: PhaseContext = {
     client: stack.client,
     db: stack.db,
@@ -139,7 +140,7 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
     );
     const { ids, result: sync } = await measured('initialSync', () => runInitialSync(ctx, o.users, syncTimeoutMs));
     log(
-      `  ${sync.converged}/${o.users} converged in ${sync.seconds} s (${sync.convergedPerSecond}/s), ${sync.exceptions} exceptions`,
+      `  ${sync.converged}/${o.users} converged in ${sync.seconds} s (${sync.convergedPerSecond}/s), ${sync.exceptions} exceptions; active accounts per app ${JSON.stringify(sync.appliedActiveByApp)}`,
     );
 
     const idleIds = ids.slice(ids.length - o.idleLeavers);
@@ -158,7 +159,7 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
       burstLeavers: spread(burstIds, o.historySample),
     });
 
-    const rows = buildRows({ ceilings, sync, idle, burst });
+    const rows = buildRows({ ceilings, sync, idle, burst }, o.variant);
     const result: LifecycleResult = {
       startedAt,
       machine: {

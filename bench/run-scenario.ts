@@ -127,7 +127,7 @@ export async function runScenario(
       }
     }
     if (otherCores !== undefined && otherCores >= 0.2)
-      notes.push(`other processes kept ${otherCores.toFixed(1)} cores busy: numbers are skewed`);
+      notes.push(`busy machine: other processes used ${otherCores.toFixed(1)} cores`);
     if (result.requests === 0) notes.push(`no answer within ${opts.duration} s: every request took longer`);
     const limit = distinctLimit(s.name, seed);
     if (limit !== undefined && gen.used() > limit)

@@ -3,10 +3,12 @@ import knex from 'knex';
 import type { Knex } from 'knex';
 import * as createCoreTables from './migrations/20261129000000_create-core-tables';
 import * as addPolicies from './migrations/20261129000100_add-policies';
+import * as indexDeletedUserNames from './migrations/20261129000200_index-deleted-user-names';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_create-core-tables': createCoreTables,
   '20261129000100_add-policies': addPolicies,
+  '20261129000200_index-deleted-user-names': indexDeletedUserNames,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */

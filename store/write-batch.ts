@@ -32,7 +32,7 @@ export class WriteBatcher {
     try {
       value = this.db.transaction(fn)();
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     const done = new Promise<T>((resolve, reject) => this.waiters.push({ resolve: () => resolve(value), reject }));
     if (this.waiters.length >= this.maxBatch) this.commit();

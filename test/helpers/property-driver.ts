@@ -59,6 +59,7 @@ export class ScenarioDriver {
   readonly problems: string[] = [];
   sent = 0;
   restarts = 0;
+  recreated = 0;
 
   constructor(
     private readonly stack: Stack,
@@ -172,7 +173,10 @@ export class ScenarioDriver {
     const slot = this.slots[index]!;
     const created = responses.find((r) => r.status === 201);
     if (d.command.kind === 'create' && created) {
-      if (slot.id) slot.retired.push(slot.id);
+      if (slot.id) {
+        slot.retired.push(slot.id);
+        this.recreated += 1;
+      }
       slot.id = (created.body as { id: string }).id;
       slot.deleted = false;
     }

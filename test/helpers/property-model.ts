@@ -8,8 +8,9 @@ export type Department = (typeof DEPARTMENTS)[number];
 export const MAX_USERS = 4;
 
 /**
- * A create takes the next slot not yet created; every other command picks its user by `target` among the users that exist
- * when its burst starts (modulo their number), so few commands are wasted on users that are not there.
+ * A create takes the next user slot not yet created (once all exist: a deleted one, re-created under the same userName);
+ * every other command picks its user by `target` among the live users when its burst starts (modulo their number), so
+ * few commands are wasted on users that are not there.
  */
 export type UserCommand =
   | { kind: 'create'; department: Department; active: boolean }
@@ -58,7 +59,7 @@ const positiveInt = (raw: string | undefined, fallback: number): number => {
 export function propertySettings(env: Record<string, string | undefined>): PropertySettings {
   const seed = env.PROPERTY_SEED === undefined ? undefined : Number(env.PROPERTY_SEED);
   return {
-    numRuns: positiveInt(env.PROPERTY_RUNS, 4),
+    numRuns: positiveInt(env.PROPERTY_RUNS, 6),
     maxCommands: positiveInt(env.PROPERTY_COMMANDS, 15),
     ...(seed !== undefined && Number.isInteger(seed) ? { seed } : {}),
     ...(env.PROPERTY_PATH ? { path: env.PROPERTY_PATH } : {}),

@@ -1,91 +1,14 @@
 // test/helpers/property-oracle.ts: what the final directory state implies for each app, checked against the apps' real accounts.
 import { listLocalAccounts } from '../../connectors/local-app';
+import type { RemoteAccount } from '../../connectors/connector';
 import type { Stack } from './stack';
 import { scim } from './stack';
 import type { PropertyDirectory, Slot } from './property-driver';
 import { ENTERPRISE } from './property-driver';
 import type { GroupName } from './property-model';
 import { GROUPS } from './property-model';
-
-export type AppName = 'alpha' | 'beta' | 'gamma';
-
-export interface PropertyApp {
-  id: string;
-  name: AppName;
-  deprovision: 'disable' | 'delete';
-}
-
-/** alpha: plain; beta: a flaky app (one call in five fails transiently); gamma: leavers' accounts are deleted. */
-export const APP_CONFIGS: { name: AppName; config: Record<string, unknown> }[] = [
-  { name: 'alpha', config: { deprovision: 'disable' } },
-  { name: 'beta', config: { deprovision: 'disable', chaos: { transientFailureRate: 0.2 } } },
-  { name: 'gamma', config: { deprovision: 'delete' } },
-];
-
-export const POLICY = {
-  baseline: ['alpha'],
-  rules: [
-    {
-      name: 'engineers',
-      when: { group: 'eng' },
-      grant: [
-        { app: 'alpha', entitlements: ['repo:write'] },
-        { app: 'beta', entitlements: ['deploy'] },
-      ],
-    },
-    {
-      name: 'operators',
-      when: { group: 'ops' },
-      grant: [
-        { app: 'beta', entitlements: ['pager'] },
-        { app: 'gamma', entitlements: ['console'] },
-      ],
-    },
-    {
-      name: 'sales',
-      when: { department: 'Sales' },
-      grant: [
-        { app: 'alpha', entitlements: ['crm'] },
-        { app: 'gamma', entitlements: ['quota'] },
-      ],
-    },
-    { name: 'engineering', when: { department: 'Engineering' }, grant: [{ app: 'beta', entitlements: ['ci'] }] },
-  ],
-};
-
-export interface FinalUser {
-  slot: number;
-  id: string;
-  userName: string;
-  status: 'active' | 'inactive' | 'deleted';
-  displayName?: string;
-  givenName?: string;
-  department?: string;
-  groups: GroupName[];
-  /** A deleted identity whose userName the IdP has since created again: the account by that name is its successor's. */
-  superseded?: boolean;
-}
-
-/** POLICY's meaning written out by hand (not through the engine's evaluator): app → entitlements an account must hold. */
-export function expectedAccess(user: FinalUser): Partial<Record<AppName, string[]>> {
-  if (user.status !== 'active') return {};
-  const access: Partial<Record<AppName, Set<string>>> = { alpha: new Set() };
-  const grant = (app: AppName, entitlement: string) => (access[app] ??= new Set()).add(entitlement);
-  if (user.groups.includes('eng')) {
-    grant('alpha', 'repo:write');
-    grant('beta', 'deploy');
-  }
-  if (user.groups.includes('ops')) {
-    grant('beta', 'pager');
-    grant('gamma', 'console');
-  }
-  if (user.department === 'Sales') {
-    grant('alpha', 'crm');
-    grant('gamma', 'quota');
-  }
-  if (user.department === 'Engineering') grant('beta', 'ci');
-  return Object.fromEntries(Object.entries(access).map(([app, set]) => [app, [...set].sort()]));
-}
+import type { FinalUser, PropertyApp } from './property-policy';
+import { expectedAccess } from './property-policy';
 
 /** Reads the final state back over the SCIM API, the way an IdP would see it. */
 export async function readFinalState(stack: Stack, dir: PropertyDirectory, slots: Slot[]): Promise<FinalUser[]> {
@@ -121,6 +44,7 @@ export async function readFinalState(stack: Stack, dir: PropertyDirectory, slots
 }
 
 const GRANTING = ['account.created', 'account.updated', 'entitlement.granted'];
+// A compensation undoes a failed grant run (it disables or deletes the account that run created): a removal too.
 const REMOVING = ['revocation.verified', 'compensation.account'];
 const LIFECYCLE_LABEL = { active: 'active', inactive: 'suspended', deleted: 'deprovisioned' } as const;
 
@@ -131,6 +55,14 @@ export interface CheckStats {
   revoked: number;
 }
 
+interface Ctx {
+  stack: Stack;
+  dir: PropertyDirectory;
+  users: FinalUser[];
+  stats: CheckStats;
+  problems: string[];
+}
+
 /** Every mismatch between the apps, the audit trail and the final directory state, as readable lines. */
 export function checkConvergence(
   stack: Stack,
@@ -139,73 +71,86 @@ export function checkConvergence(
   users: FinalUser[],
   stats: CheckStats,
 ): string[] {
-  const problems: string[] = [];
-  const docOf = stack.stores.db.prepare<[string, string], { doc: string }>(
-    'SELECT doc FROM local_accounts WHERE app_id = ? AND id = ?',
-  );
+  const ctx: Ctx = { stack, dir, users, stats, problems: [] };
   const known = new Set(users.map((u) => u.userName.toLowerCase()));
   for (const app of apps) {
     const accounts = listLocalAccounts(stack.stores.db, app.id);
     for (const orphan of accounts.filter((a) => !known.has(a.userName.toLowerCase())))
-      problems.push(`${app.name}: account ${orphan.userName} belongs to no user of the directory`);
+      ctx.problems.push(`${app.name}: account ${orphan.userName} belongs to no user of the directory`);
     for (const user of users) {
-      const where = `${app.name}/${user.userName} (${user.status}${user.superseded ? ', superseded' : ''})`;
-      const trail = stack.stores.applied.auditTrail(dir.id, user.id).filter((a) => a.appId === app.id);
-      const everCreated = trail.some((a) => a.action === 'account.created');
-      const want = expectedAccess(user)[app.name];
-      // A removal (verified revocation, or the compensation of a failed grant run) follows this identity's last grant.
-      if (!want && everCreated) {
-        const lastGrant = Math.max(...trail.filter((a) => GRANTING.includes(a.action)).map((a) => a.id));
-        const lastRemoval = Math.max(-1, ...trail.filter((a) => REMOVING.includes(a.action)).map((a) => a.id));
-        if (lastRemoval < lastGrant)
-          problems.push(`${where}: no revocation.verified after the last grant (audit ${lastGrant})`);
-        else stats.revoked += 1;
-      }
-      if (user.superseded) continue;
-
-      const mine = accounts.filter((a) => a.userName.toLowerCase() === user.userName.toLowerCase());
-      const account = mine[0];
-      // Any identity this userName ever had may have created the account the current one holds (a rehire adopts it).
-      const namesakes = users.filter((u) => u.userName === user.userName).map((u) => u.id);
-      const createdByAny = namesakes.some((id) =>
-        stack.stores.applied.auditTrail(dir.id, id).some((a) => a.appId === app.id && a.action === 'account.created'),
-      );
-      if (mine.length > 1) problems.push(`${where}: ${mine.length} accounts`);
-      if (want) {
-        if (!account) problems.push(`${where}: no account, expected an active one with [${want.join(', ')}]`);
-        else {
-          if (!account.active) problems.push(`${where}: account is disabled, expected active`);
-          if (JSON.stringify(account.entitlements) !== JSON.stringify(want))
-            problems.push(`${where}: holds [${account.entitlements.join(', ')}], expected [${want.join(', ')}]`);
-          const doc = JSON.parse(docOf.get(app.id, account.id)?.doc ?? '{}') as Record<string, any>;
-          if (doc.displayName !== user.displayName || doc.name?.givenName !== user.givenName)
-            problems.push(
-              `${where}: app has ${doc.displayName}/${doc.name?.givenName}, directory ${user.displayName}/${user.givenName}`,
-            );
-        }
-      } else if (app.deprovision === 'delete') {
-        if (account) problems.push(`${where}: account still exists in an app that deletes leavers`);
-      } else {
-        if (createdByAny && !account)
-          problems.push(`${where}: the provisioned account vanished instead of being disabled`);
-        if (account?.active) problems.push(`${where}: account is still active`);
-        if (account && account.entitlements.length > 0)
-          problems.push(`${where}: disabled account still holds [${account.entitlements.join(', ')}]`);
-      }
-      // The audit trail explains every account and entitlement present.
-      if (account && !createdByAny) problems.push(`${where}: account present without an account.created audit row`);
-      for (const e of account?.entitlements ?? [])
-        if (!trail.some((a) => a.action === 'entitlement.granted' && a.detail?.entitlement === e))
-          problems.push(`${where}: holds ${e} without an entitlement.granted audit row`);
-      if (account?.active) stats.activeAccounts += 1;
-      else if (account) stats.disabledAccounts += 1;
-      stats.entitlements += account?.entitlements.length ?? 0;
+      checkRemovalAfterGrants(ctx, app, user);
+      if (!user.superseded) checkAccount(ctx, app, user, accounts);
     }
   }
   for (const user of users) {
     const progress = stack.stores.applied.progress(dir.id, user.id);
     if (progress?.lifecycle !== LIFECYCLE_LABEL[user.status])
-      problems.push(`${user.userName}: lifecycle ${progress?.lifecycle}, expected ${LIFECYCLE_LABEL[user.status]}`);
+      ctx.problems.push(`${user.userName}: lifecycle ${progress?.lifecycle}, expected ${LIFECYCLE_LABEL[user.status]}`);
   }
-  return problems;
+  return ctx.problems;
+}
+
+const label = (app: PropertyApp, user: FinalUser) =>
+  `${app.name}/${user.userName} (${user.status}${user.superseded ? ', superseded' : ''})`;
+
+const trailOf = (ctx: Ctx, app: PropertyApp, identityId: string) =>
+  ctx.stack.stores.applied.auditTrail(ctx.dir.id, identityId).filter((a) => a.appId === app.id);
+
+/** An identity that lost (or never had) access to an app it was provisioned in: a removal follows its last grant there. */
+function checkRemovalAfterGrants(ctx: Ctx, app: PropertyApp, user: FinalUser): void {
+  const trail = trailOf(ctx, app, user.id);
+  if (expectedAccess(user)[app.name] || !trail.some((a) => a.action === 'account.created')) return;
+  const lastGrant = Math.max(...trail.filter((a) => GRANTING.includes(a.action)).map((a) => a.id));
+  const lastRemoval = Math.max(-1, ...trail.filter((a) => REMOVING.includes(a.action)).map((a) => a.id));
+  if (lastRemoval < lastGrant)
+    ctx.problems.push(`${label(app, user)}: no revocation.verified after the last grant (audit ${lastGrant})`);
+  else ctx.stats.revoked += 1;
+}
+
+/** The app's real account for the current identity of a userName: state, entitlements, attributes, and their audit rows. */
+function checkAccount(ctx: Ctx, app: PropertyApp, user: FinalUser, accounts: RemoteAccount[]): void {
+  const where = label(app, user);
+  const problem = (text: string) => ctx.problems.push(`${where}: ${text}`);
+  const mine = accounts.filter((a) => a.userName.toLowerCase() === user.userName.toLowerCase());
+  const account = mine[0];
+  const want = expectedAccess(user)[app.name];
+  // Any identity this userName ever had may have created the account the current one holds (a rehire adopts it).
+  const createdByAny = ctx.users
+    .filter((u) => u.userName === user.userName)
+    .some((u) => trailOf(ctx, app, u.id).some((a) => a.action === 'account.created'));
+  if (mine.length > 1) problem(`${mine.length} accounts`);
+  if (want) {
+    if (!account) problem(`no account, expected an active one with [${want.join(', ')}]`);
+    else {
+      if (!account.active) problem('account is disabled, expected active');
+      if (JSON.stringify(account.entitlements) !== JSON.stringify(want))
+        problem(`holds [${account.entitlements.join(', ')}], expected [${want.join(', ')}]`);
+      const doc = accountDoc(ctx, app, account.id);
+      if (doc.displayName !== user.displayName || doc.name?.givenName !== user.givenName)
+        problem(`app has ${doc.displayName}/${doc.name?.givenName}, directory ${user.displayName}/${user.givenName}`);
+    }
+  } else if (app.deprovision === 'delete') {
+    if (account) problem('account still exists in an app that deletes leavers');
+  } else {
+    if (createdByAny && !account) problem('the provisioned account vanished instead of being disabled');
+    if (account?.active) problem('account is still active');
+    if (account && account.entitlements.length > 0)
+      problem(`disabled account still holds [${account.entitlements.join(', ')}]`);
+  }
+  // The audit trail explains every account and entitlement present.
+  if (account && !createdByAny) problem('account present without an account.created audit row');
+  const trail = trailOf(ctx, app, user.id);
+  for (const e of account?.entitlements ?? [])
+    if (!trail.some((a) => a.action === 'entitlement.granted' && a.detail?.entitlement === e))
+      problem(`holds ${e} without an entitlement.granted audit row`);
+  if (account?.active) ctx.stats.activeAccounts += 1;
+  else if (account) ctx.stats.disabledAccounts += 1;
+  ctx.stats.entitlements += account?.entitlements.length ?? 0;
+}
+
+function accountDoc(ctx: Ctx, app: PropertyApp, accountId: string): Record<string, any> {
+  const row = ctx.stack.stores.db
+    .prepare<[string, string], { doc: string }>('SELECT doc FROM local_accounts WHERE app_id = ? AND id = ?')
+    .get(app.id, accountId);
+  return JSON.parse(row?.doc ?? '{}') as Record<string, any>;
 }

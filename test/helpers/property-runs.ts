@@ -1,9 +1,12 @@
 // test/helpers/property-runs.ts: one property run's fresh directory (apps, policy, groups) and the wait until it has converged.
 import type { Stack } from './stack';
 import type { PropertyDirectory, Slot } from './property-driver';
-import { createGroups } from './property-driver';
-import type { PropertyApp } from './property-oracle';
-import { APP_CONFIGS, POLICY } from './property-oracle';
+import { createGroups, ScenarioDriver } from './property-driver';
+import type { Scenario } from './property-model';
+import type { CheckStats } from './property-oracle';
+import { checkConvergence, readFinalState } from './property-oracle';
+import type { PropertyApp } from './property-policy';
+import { APP_CONFIGS, POLICY } from './property-policy';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789'; // the one test/helpers/stack.ts configures
 
@@ -71,5 +74,31 @@ export async function waitForConvergence(
     if (behind.length === 0) return { operatorRetries, waitedMs: Date.now() - started };
     if (Date.now() - started > timeoutMs) throw new Error(`not converged after ${timeoutMs} ms: ${behind.join('; ')}`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export interface RunOutcome extends ConvergenceReport {
+  requests: number;
+  restarts: number;
+  /** Users the IdP created again under a deleted user's userName. */
+  recreated: number;
+  stats: CheckStats;
+}
+
+/** One property run: a fresh directory, the scenario's traffic, the wait, then every check; throws with what was sent. */
+export async function runScenario(stack: Stack, scenario: Scenario): Promise<RunOutcome> {
+  const { dir, apps } = await setUpDirectory(stack);
+  const driver = new ScenarioDriver(stack, dir, scenario.users);
+  try {
+    await driver.play(scenario);
+    const report = await waitForConvergence(stack, dir, driver.slots);
+    const users = await readFinalState(stack, dir, driver.slots);
+    const stats: CheckStats = { activeAccounts: 0, disabledAccounts: 0, entitlements: 0, revoked: 0 };
+    const problems = [...driver.problems, ...checkConvergence(stack, dir, apps, users, stats)];
+    if (problems.length > 0) throw new Error(problems.join('\n'));
+    return { ...report, requests: driver.sent, restarts: driver.restarts, recreated: driver.recreated, stats };
+  } catch (err) {
+    (err as Error).message += `\n  directory ${dir.id}; what was sent:\n    ${driver.trace.join('\n    ')}`;
+    throw err;
   }
 }

@@ -56,18 +56,18 @@ describe('compensation and exceptions', function () {
     );
     expect(progress.lifecycle).to.equal('exception');
     expect(progress.exception).to.match(/grantEntitlement .*admin.*refuses.*rolled back/);
-    // Rolled back: the wiki grant is revoked and both accounts this run created are disabled again.
-    const wikiAccount = listLocalAccounts(stack.stores.db, wiki.id)[0]!;
-    expect(wikiAccount.entitlements).to.deep.equal([]);
-    expect(wikiAccount.active).to.equal(false);
-    expect(listLocalAccounts(stack.stores.db, vault.id)[0]!.active).to.equal(false);
+    // Rolled back: whatever this run created or granted (apps are converged in id order, so the wiki may or may not
+    // have been reached before the vault refused) is disabled again and holds nothing.
+    for (const app of [wiki, vault]) {
+      for (const account of listLocalAccounts(stack.stores.db, app.id)) {
+        expect(account.active, app.name).to.equal(false);
+        expect(account.entitlements, app.name).to.deep.equal([]);
+      }
+    }
+    expect(listLocalAccounts(stack.stores.db, vault.id)).to.have.length(1);
     const actions = stack.stores.applied.auditTrail(directory.id, id).map((a) => a.action);
-    expect(actions).to.include.members([
-      'entitlement.granted',
-      'entitlement.revoked',
-      'compensation.account',
-      'exception',
-    ]);
+    expect(actions).to.include.members(['account.created', 'compensation.account', 'exception']);
+    if (actions.includes('entitlement.granted')) expect(actions).to.include('entitlement.revoked');
 
     const handle = stack.client.workflow.getHandle(identityWorkflowId(directory.id, id));
     const view = await handle.query(identityQuery);
@@ -86,7 +86,10 @@ describe('compensation and exceptions', function () {
     expect(listLocalAccounts(stack.stores.db, wiki.id)[0])
       .to.include({ active: true })
       .and.to.have.deep.property('entitlements', ['editor']);
-    expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.exception)).to.equal(false);
+    // The search attribute is upserted in the workflow task after the progress row, so poll for it.
+    await eventually(
+      async () => (await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.exception) === false,
+    );
   });
 
   it('grants the new entitlements and revokes the stale ones when a user moves department', async function () {
