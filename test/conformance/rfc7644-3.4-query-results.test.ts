@@ -6,9 +6,9 @@ import {
   ENTERPRISE_SCHEMA,
   LIST_SCHEMA,
   startConformanceServer,
-  USER_SCHEMA,
 } from '../helpers/conformance-server';
 import type { ConformanceServer, TestDirectory } from '../helpers/conformance-server';
+import { createSamplePeople, useConformanceServer } from '../helpers/conformance-fixtures';
 
 describe('RFC 7644 §3.4 query results: sorting, paging, projection', function () {
   let server: ConformanceServer;
@@ -24,40 +24,11 @@ describe('RFC 7644 §3.4 query results: sorting, paging, projection', function (
     return res.body;
   };
 
+  const suite = useConformanceServer();
   before(async function () {
-    server = await startConformanceServer();
+    server = suite.server;
     dir = server.newDirectory();
-    const people: [string, Record<string, unknown>][] = [
-      [
-        'alice',
-        {
-          name: { givenName: 'Alice', familyName: 'Zephyr' },
-          title: 'Engineer',
-          emails: [{ value: 'alice@work.example', type: 'work' }],
-        },
-      ],
-      ['Bob', { name: { givenName: 'Bob', familyName: 'Young' }, title: 'Manager' }],
-      [
-        'carol',
-        {
-          name: { familyName: 'Xu' },
-          schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA],
-          [ENTERPRISE_SCHEMA]: { department: 'Sales', costCenter: 'C1' },
-        },
-      ],
-      ['dave', { title: 'Engineer', password: 'S3cret-never-returned!' }],
-      ['erin', { name: { familyName: 'Abbott' } }],
-    ];
-    for (const [local, extra] of people) created.push(await createUser(dir, `${local}@example.test`, extra));
-  });
-  afterEach(function () {
-    expect(
-      server.serverErrors.splice(0).map((e) => e.stack),
-      'internal errors',
-    ).to.deep.equal([]);
-  });
-  after(async function () {
-    await server.close();
+    created.push(...(await createSamplePeople(dir)));
   });
 
   describe('sortBy and sortOrder (§3.4.2.3)', function () {

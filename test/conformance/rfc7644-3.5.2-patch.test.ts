@@ -1,14 +1,8 @@
 // test/conformance/rfc7644-3.5.2-patch.test.ts: RFC 7644 §3.5.2 PATCH on users over HTTP: add, replace and remove in every path form.
 import { expect } from 'chai';
-import {
-  call,
-  createUser,
-  ENTERPRISE_SCHEMA,
-  patchBody,
-  startConformanceServer,
-  USER_SCHEMA,
-} from '../helpers/conformance-server';
+import { call, ENTERPRISE_SCHEMA, patchBody } from '../helpers/conformance-server';
 import type { ConformanceServer, TestDirectory } from '../helpers/conformance-server';
+import { createPatchSubject, useConformanceServer } from '../helpers/conformance-fixtures';
 
 describe('RFC 7644 §3.5.2 modifying users with PATCH', function () {
   let server: ConformanceServer;
@@ -19,32 +13,11 @@ describe('RFC 7644 §3.5.2 modifying users with PATCH', function () {
   const read = async () => (await call(dir, 'GET', `/Users/${id}`)).body;
   const kinds = () => server.pokedEvents(dir.id).map((e) => e.kind);
 
-  before(async function () {
-    server = await startConformanceServer();
-  });
+  const suite = useConformanceServer();
   beforeEach(async function () {
+    server = suite.server;
     dir = server.newDirectory();
-    id = await createUser(dir, 'pat@example.test', {
-      schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA],
-      active: true,
-      title: 'Engineer',
-      displayName: 'Pat Doe',
-      name: { givenName: 'Pat', middleName: 'Q', familyName: 'Doe' },
-      emails: [
-        { value: 'pat@work.example', type: 'work', primary: true },
-        { value: 'pat@home.example', type: 'home' },
-      ],
-      [ENTERPRISE_SCHEMA]: { department: 'Sales' },
-    });
-  });
-  afterEach(function () {
-    expect(
-      server.serverErrors.splice(0).map((e) => e.stack),
-      'internal errors',
-    ).to.deep.equal([]);
-  });
-  after(async function () {
-    await server.close();
+    id = await createPatchSubject(dir);
   });
 
   describe('add (§3.5.2.1)', function () {
