@@ -42,6 +42,8 @@ export interface WindowBreakdown {
   windowMs: number;
   ms: Record<State, number>;
   workflowTasks: number;
+  /** Workflow tasks that timed out waiting on the sticky queue and were re-dispatched. */
+  queueTimeouts: number;
   activities: number;
   activityRunMs: Record<string, number>;
 }
@@ -66,6 +68,7 @@ export function breakdownOf(
   const activityRunMs: Record<string, number> = {};
   let end: number | undefined;
   let workflowTasks = 0;
+  let queueTimeouts = 0;
   let activities = 0;
   for (const e of events) {
     const done =
@@ -80,7 +83,15 @@ export function breakdownOf(
     if (!attrs) continue;
     const scheduled = byId.get(num(attrs.scheduledEventId));
     const started = byId.get(num(attrs.startedEventId));
-    if (!scheduled || !started || timeOf(scheduled) < start) continue;
+    if (!scheduled || timeOf(scheduled) < start) continue;
+    if (!started) {
+      // A sticky task nobody picked up in time (schedule-to-start timeout): it waited, then went to the normal queue.
+      if (e.workflowTaskTimedOutEventAttributes) {
+        queueTimeouts += 1;
+        spans.push({ state: 'workflowTaskQueued', from: timeOf(scheduled), to: timeOf(e) });
+      }
+      continue;
+    }
     const [s, b, c] = [timeOf(scheduled), timeOf(started), timeOf(e)];
     if (done) {
       workflowTasks += 1;
@@ -106,7 +117,7 @@ export function breakdownOf(
     const state = STATES.find((st) => spans.some((sp) => sp.state === st && sp.from <= mid && mid < sp.to)) ?? 'idle';
     ms[state] += b - a;
   }
-  return { anchorMs: start, windowMs: end - start, ms, workflowTasks, activities, activityRunMs };
+  return { anchorMs: start, windowMs: end - start, ms, workflowTasks, queueTimeouts, activities, activityRunMs };
 }
 
 export interface HistorySummary {
@@ -117,6 +128,7 @@ export interface HistorySummary {
   meanWindowMs: number;
   meanMs: Record<string, number>;
   meanWorkflowTasks: number;
+  meanQueueTimeouts: number;
   meanActivities: number;
   meanActivityRunMs: Record<string, number>;
   note: string;
@@ -149,6 +161,7 @@ export async function summariseHistories(
     meanWindowMs: mean((b) => b.windowMs),
     meanMs: Object.fromEntries(STATES.map((s) => [s, mean((b) => b.ms[s])])),
     meanWorkflowTasks: mean((b) => b.workflowTasks),
+    meanQueueTimeouts: mean((b) => b.queueTimeouts),
     meanActivities: mean((b) => b.activities),
     meanActivityRunMs: Object.fromEntries(types.map((t) => [t, mean((b) => b.activityRunMs[t] ?? 0)])),
     note: `window = ${from === 'started' ? 'workflow start' : 'last signal'} → ${until} completed; queued = scheduled→started (server matching + waiting for a free worker slot/poll)`,

@@ -152,7 +152,7 @@ export function formatProfile(r: {
   for (const [kind, h] of Object.entries(r.histories)) {
     const parts = Object.entries(h.meanMs).map(([k, v]) => `${k} ${v}`);
     lines.push(
-      `  ${kind} (${h.analysed}/${h.sampled} histories): DB commit → workflow ${h.meanPokeDelayMs} ms, then ${h.meanWindowMs} ms = ${parts.join(' + ')}; ${h.meanWorkflowTasks} workflow tasks, ${h.meanActivities} activities`,
+      `  ${kind} (${h.analysed}/${h.sampled} histories): DB commit → workflow ${h.meanPokeDelayMs} ms, then ${h.meanWindowMs} ms = ${parts.join(' + ')}; ${h.meanWorkflowTasks} workflow tasks (+${h.meanQueueTimeouts} timed out on the sticky queue), ${h.meanActivities} activities`,
     );
   }
   return lines;

@@ -112,7 +112,7 @@ async function converged(stack: Stack, directoryId: string, identityId: string, 
 
 /**
  * The history once the workflow is idle: nothing after its last completed workflow task but that task's own commands
- * (search-attribute upserts, the completion), so the fixture ends at a clean boundary.
+ * (search-attribute upserts, local-activity and patch markers, the completion), so the fixture ends at a clean boundary.
  */
 async function quietHistory(client: Client, workflowId: string) {
   return eventually(
@@ -124,7 +124,10 @@ async function quietHistory(client: Client, workflowId: string) {
       const idle =
         lastTask >= 0 &&
         after.every(
-          (e) => e.upsertWorkflowSearchAttributesEventAttributes || e.workflowExecutionCompletedEventAttributes,
+          (e) =>
+            e.upsertWorkflowSearchAttributesEventAttributes ||
+            e.markerRecordedEventAttributes || // local activities and patches record markers
+            e.workflowExecutionCompletedEventAttributes,
         );
       return idle ? history : undefined;
     },

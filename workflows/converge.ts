@@ -19,6 +19,9 @@ export function activityProxies(timing: RetryTiming) {
     backoffCoefficient: 2,
   };
   const reads = wf.proxyActivities<Activities>({ startToCloseTimeout: timing.activityTimeoutMs, retry: base });
+  // Reads and bookkeeping on our own database run as local activities: no task-queue round trip through the server,
+  // which is the throughput ceiling on a small machine (see docs/performance.md).
+  const local = wf.proxyLocalActivities<Activities>({ startToCloseTimeout: timing.activityTimeoutMs, retry: base });
   const grants = wf.proxyActivities<Activities>({
     startToCloseTimeout: timing.activityTimeoutMs,
     retry: {
@@ -29,7 +32,7 @@ export function activityProxies(timing: RetryTiming) {
   });
   // No attempt cap and no non-retryable types: a revocation is never given up (the activity raises an alert instead).
   const relentless = wf.proxyActivities<Activities>({ startToCloseTimeout: timing.activityTimeoutMs, retry: base });
-  return { reads, grants, relentless };
+  return { reads, local, grants, relentless };
 }
 
 type Proxies = ReturnType<typeof activityProxies>;

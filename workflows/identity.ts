@@ -13,6 +13,9 @@ import {
   SEARCH_ATTRIBUTES,
 } from './contracts';
 
+/** Marks workflows that load state and record progress through local activities. */
+export const LOCAL_BOOKKEEPING_PATCH = 'local-bookkeeping-2026-11';
+
 function settledLabel(desired: DesiredState): string {
   if (desired.status === 'active') return 'active';
   if (desired.status === 'inactive') return 'suspended';
@@ -65,7 +68,11 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     if (!dirty || exception !== null) break; // only continue-as-new wakes us here
     dirty = false;
     const seqAtStart = lastSeq;
-    [desired, applied] = await Promise.all([io.reads.loadDesiredState(key), io.reads.loadAppliedState(key)]);
+    // Patch: histories recorded before local bookkeeping replay through the original activities.
+    const localBookkeeping = wf.patched(LOCAL_BOOKKEEPING_PATCH);
+    const bookkeeping = localBookkeeping ? io.local : io.reads;
+    if (localBookkeeping) ({ desired, applied } = await io.local.loadState(key));
+    else [desired, applied] = await Promise.all([io.reads.loadDesiredState(key), io.reads.loadAppliedState(key)]);
     plan = planSteps(desired, applied);
     lifecycle = classifyChange(desired, plan);
     wf.upsertSearchAttributes([
@@ -78,16 +85,16 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     const result = plan.length > 0 ? await converge(plan, { ...key, seq, rollback }, io, timing) : null;
     exception = result?.exception ?? null;
     if (result && !exception && result.revocationsVerified && desired.status !== 'active' && desired.deactivatedAt)
-      await io.reads.recordRevocation({
+      await bookkeeping.recordRevocation({
         ...key,
         seq: desired.deactivatedSeq ?? seq,
         requestedAt: desired.deactivatedAt,
       });
     if (!exception) processedSeq = Math.max(processedSeq, seq);
-    applied = plan.length > 0 ? await io.reads.loadAppliedState(key) : applied;
+    applied = plan.length > 0 ? await bookkeeping.loadAppliedState(key) : applied;
     lifecycle = exception ? lifecycle : 'steady';
     const label = exception ? 'exception' : settledLabel(desired);
-    await io.reads.recordProgress({ ...key, processedSeq, lifecycle: label, exception });
+    await bookkeeping.recordProgress({ ...key, processedSeq, lifecycle: label, exception });
     wf.upsertSearchAttributes([
       { key: SEARCH_ATTRIBUTES.lifecycle, value: label },
       { key: SEARCH_ATTRIBUTES.exception, value: exception !== null },
