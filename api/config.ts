@@ -10,6 +10,8 @@ const ApiEnv = DatabaseEnv.extend({
   BULK_MAX_OPERATIONS: z.coerce.number().int().positive().default(1000),
   MAX_PAGE_SIZE: z.coerce.number().int().positive().default(1000),
   ADMIN_TOKEN: z.string().min(16).optional(),
+  /** Delivered events older than this many days are pruned hourly; unset keeps everything (the default). */
+  EVENT_RETENTION_DAYS: z.coerce.number().positive().optional(),
 });
 
 export function loadApiConfig(env: Record<string, string | undefined> = process.env) {
@@ -18,6 +20,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     http: { port: e.PORT, host: e.HOST, publicUrl: e.PUBLIC_URL },
     limits: { maxBodyBytes: e.MAX_BODY_BYTES, bulkMaxOperations: e.BULK_MAX_OPERATIONS, maxPageSize: e.MAX_PAGE_SIZE },
     adminToken: e.ADMIN_TOKEN,
+    eventRetentionDays: e.EVENT_RETENTION_DAYS,
     database: toDatabaseConfig(e),
   });
 }

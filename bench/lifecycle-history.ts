@@ -20,11 +20,28 @@ interface HistoryEvent {
   activityTaskCompletedEventAttributes?: Attr;
   activityTaskFailedEventAttributes?: Attr;
   activityTaskTimedOutEventAttributes?: Attr;
+  markerRecordedEventAttributes?: {
+    markerName?: string | null;
+    details?: Record<string, { payloads?: { data?: Uint8Array | null }[] | null }> | null;
+  } | null;
 }
 
 /** Event ids and seconds arrive as protobuf Long objects (or numbers). */
 const num = (v: unknown): number =>
   typeof v === 'object' && v !== null && 'toNumber' in v ? (v as { toNumber(): number }).toNumber() : Number(v ?? 0);
+/** The activity type of a local activity's marker (the SDK core's JSON in details.data), else undefined. */
+function localActivityType(e: HistoryEvent): string | undefined {
+  const marker = e.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_local_activity') return undefined;
+  const data = marker.details?.data?.payloads?.[0]?.data;
+  if (!data) return 'unknown';
+  try {
+    return String((JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type);
+  } catch {
+    return 'unknown';
+  }
+}
+
 const timeOf = (e: HistoryEvent) => num(e.eventTime?.seconds) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
 
 /** Wall-clock states, highest priority first: a moment counts once, for the most "active" thing going on. */
@@ -45,6 +62,8 @@ export interface WindowBreakdown {
   /** Workflow tasks that timed out waiting on the sticky queue and were re-dispatched. */
   queueTimeouts: number;
   activities: number;
+  /** Local activities (markers): no task of their own, their time is inside workflowTaskRunning. */
+  localActivities: number;
   activityRunMs: Record<string, number>;
 }
 
@@ -70,7 +89,15 @@ export function breakdownOf(
   let workflowTasks = 0;
   let queueTimeouts = 0;
   let activities = 0;
+  let localActivities = 0;
   for (const e of events) {
+    // A local activity runs inside a workflow task (its time counts there); its marker lands when that task completes.
+    const local = localActivityType(e);
+    if (local !== undefined && timeOf(e) >= start) {
+      localActivities += 1;
+      if (local === until && end === undefined) end = timeOf(e);
+      continue;
+    }
     const done =
       e.workflowTaskCompletedEventAttributes ??
       e.workflowTaskFailedEventAttributes ??
@@ -117,7 +144,16 @@ export function breakdownOf(
     const state = STATES.find((st) => spans.some((sp) => sp.state === st && sp.from <= mid && mid < sp.to)) ?? 'idle';
     ms[state] += b - a;
   }
-  return { anchorMs: start, windowMs: end - start, ms, workflowTasks, queueTimeouts, activities, activityRunMs };
+  return {
+    anchorMs: start,
+    windowMs: end - start,
+    ms,
+    workflowTasks,
+    queueTimeouts,
+    activities,
+    localActivities,
+    activityRunMs,
+  };
 }
 
 export interface HistorySummary {
@@ -130,6 +166,7 @@ export interface HistorySummary {
   meanWorkflowTasks: number;
   meanQueueTimeouts: number;
   meanActivities: number;
+  meanLocalActivities: number;
   meanActivityRunMs: Record<string, number>;
   note: string;
 }
@@ -163,8 +200,9 @@ export async function summariseHistories(
     meanWorkflowTasks: mean((b) => b.workflowTasks),
     meanQueueTimeouts: mean((b) => b.queueTimeouts),
     meanActivities: mean((b) => b.activities),
+    meanLocalActivities: mean((b) => b.localActivities),
     meanActivityRunMs: Object.fromEntries(types.map((t) => [t, mean((b) => b.activityRunMs[t] ?? 0)])),
-    note: `window = ${from === 'started' ? 'workflow start' : 'last signal'} → ${until} completed; queued = scheduled→started (server matching + waiting for a free worker slot/poll)`,
+    note: `window = ${from === 'started' ? 'workflow start' : 'last signal'} → ${until} completed (its marker, if local); queued = scheduled→started (server matching + waiting for a free worker slot/poll)`,
   };
 }
 

@@ -1,4 +1,5 @@
 // bench/lifecycle-report.ts: the lifecycle bench's table (metric, value, target, verdict) and its JSON files.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CeilingResult } from './lifecycle-ceiling';
@@ -152,8 +153,28 @@ export function formatProfile(r: {
   for (const [kind, h] of Object.entries(r.histories)) {
     const parts = Object.entries(h.meanMs).map(([k, v]) => `${k} ${v}`);
     lines.push(
-      `  ${kind} (${h.analysed}/${h.sampled} histories): DB commit → workflow ${h.meanPokeDelayMs} ms, then ${h.meanWindowMs} ms = ${parts.join(' + ')}; ${h.meanWorkflowTasks} workflow tasks (+${h.meanQueueTimeouts} timed out on the sticky queue), ${h.meanActivities} activities`,
+      `  ${kind} (${h.analysed}/${h.sampled} histories): DB commit → workflow ${h.meanPokeDelayMs} ms, then ${h.meanWindowMs} ms = ${parts.join(' + ')}; ${h.meanWorkflowTasks} workflow tasks (+${h.meanQueueTimeouts} timed out on the sticky queue), ${h.meanActivities} activities + ${h.meanLocalActivities} local`,
     );
   }
   return lines;
+}
+
+/**
+ * Which code was measured: the tree changes while benches run, so the result names a hash of the files that decide the
+ * workflow's shape, and their newest modification time, taken when scimflow started.
+ */
+export function codeFingerprint(): { sha256: string; newestChange: string; files: number } {
+  const root = path.join(__dirname, '..');
+  const files = ['workflows', 'activities', 'worker', 'connectors']
+    .flatMap((dir) => fs.readdirSync(path.join(root, dir)).map((f) => path.join(dir, f)))
+    .concat(['api/poke.ts', 'runtime/dev-server.ts'])
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
+  const hash = crypto.createHash('sha256');
+  let newest = 0;
+  for (const f of files) {
+    hash.update(f).update(fs.readFileSync(path.join(root, f)));
+    newest = Math.max(newest, fs.statSync(path.join(root, f)).mtimeMs);
+  }
+  return { sha256: hash.digest('hex').slice(0, 16), newestChange: new Date(newest).toISOString(), files: files.length };
 }

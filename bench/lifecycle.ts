@@ -12,7 +12,7 @@ import { CEILING_TASK_QUEUE, ceilingShapes, runCeiling } from './lifecycle-ceili
 import type { BurstResult, IdleLeaverResult, PhaseContext, SyncResult } from './lifecycle-phases';
 import { runBurst, runIdleLeavers, runInitialSync } from './lifecycle-phases';
 import type { Row } from './lifecycle-report';
-import { buildRows, formatProfile, formatTable, saveResult } from './lifecycle-report';
+import { buildRows, codeFingerprint, formatProfile, formatTable, saveResult } from './lifecycle-report';
 import { runFromCommandLine } from './lifecycle-cli';
 import type { RunningScim2 } from './lifecycle-scim2';
 import { startSupervisedScim2 } from './lifecycle-scim2';
@@ -29,7 +29,7 @@ export interface LifecycleOptions {
   concurrency?: number;
   /** Workflows per ceiling run (a); 0 skips the ceiling. */
   ceilingWorkflows?: number;
-  /** No-op activities in the second ceiling workflow (joiner-shaped); 0 skips that run. */
+  /** No-op activities in the joiner-shaped ceiling workflows (regular, then local); 0 skips those runs. */
   ceilingActivities?: number;
   temporalDb?: 'file' | 'memory';
   /** 'local': two built-in local apps. 'scim2': one local app + the real scim2-server. */
@@ -133,6 +133,8 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
       delete pids.ceilingWorker;
     }
 
+    const code = codeFingerprint();
+    log(`scimflow code: ${code.sha256} (${code.files} files, newest change ${code.newestChange})`);
     const scimflow = await stack.startScimflow();
     pids.scimflow = scimflow.pid;
     log(
@@ -159,6 +161,9 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
       burstLeavers: spread(burstIds, o.historySample),
     });
 
+    const retriedActivityAttempts = stack.db
+      .prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM audit_log WHERE directory_id = ? AND attempt > 1')
+      .get(stack.target.directoryId)!.n;
     const rows = buildRows({ ceilings, sync, idle, burst }, o.variant);
     const result: LifecycleResult = {
       startedAt,
@@ -169,6 +174,7 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
         node: process.version,
       },
       setup: {
+        code,
         topology:
           'Temporal dev server (own process) + `scimflow serve` (API + poker + worker, own process) + this load driver',
         temporalPersistence:
@@ -181,13 +187,14 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
         worker: {
           WORKER_MAX_CONCURRENT_ACTIVITIES: '100 (default)',
           WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '100 (default)',
-          maxCachedWorkflows: 2000,
+          maxCachedWorkflows: 'fixed in worker/create-worker.ts (2000 when this bench was written)',
           ...o.workerEnv,
         },
         retryTiming: {
           ...DEFAULT_RETRY_TIMING,
-          note: 'production defaults (no injection): nothing failed, so retries never ran',
+          note: 'production defaults (no injection); retriedActivityAttempts counts audit rows with attempt > 1',
         },
+        retriedActivityAttempts,
         policy: 'none stored: DEFAULT_POLICY (every app, no entitlements)',
       },
       ceilings,

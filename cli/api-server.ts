@@ -34,11 +34,28 @@ export async function startApiServer(deps: {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);
   });
+  const retention = config.eventRetentionDays
+    ? startEventRetention(deps.stores, config.eventRetentionDays, log)
+    : undefined;
   return {
     url: config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`,
     async close() {
+      if (retention) clearInterval(retention);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await poker.stop();
     },
   };
+}
+
+/** Prunes delivered events past the retention window, now and hourly (undelivered events are never pruned). */
+function startEventRetention(stores: Stores, days: number, log: (line: string) => void): NodeJS.Timeout {
+  const prune = () => {
+    const before = new Date(Date.now() - days * 86_400_000).toISOString();
+    const pruned = stores.events.prune(before);
+    if (pruned > 0) log(`pruned ${pruned} delivered events older than ${days} days`);
+  };
+  prune();
+  const timer = setInterval(prune, 3_600_000);
+  timer.unref();
+  return timer;
 }

@@ -140,3 +140,16 @@ describe('versions of resources changed through another resource', function () {
     expect(read.members).to.deep.equal([]);
   });
 });
+
+describe('GET /healthz', function () {
+  it('answers 503 with the failing part when Temporal is not configured', async function () {
+    const server = await startConformanceServer();
+    try {
+      const res = await fetch(`${server.origin}/healthz`);
+      expect(res.status).to.equal(503);
+      expect(await res.json()).to.include({ ok: false });
+    } finally {
+      await server.close();
+    }
+  });
+});
