@@ -1,4 +1,6 @@
 // bench/lifecycle-cli.ts: `node --require tsx/cjs bench/lifecycle.ts [--users N …]`: flags → runLifecycleBench options.
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LifecycleOptions } from './lifecycle';
 
@@ -18,6 +20,7 @@ export function runFromCommandLine(run: (opts: LifecycleOptions) => Promise<unkn
       'worker-workflow-tasks': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       'no-save': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
     },
   });
   const int = (name: keyof typeof values) => {
@@ -51,6 +54,14 @@ export function runFromCommandLine(run: (opts: LifecycleOptions) => Promise<unkn
       : (s) => /\[(WARN|ERROR)\]|\bError\b|\bfailed\b/.test(s) && console.error(s),
     log,
     save: !values['no-save'],
+    profileDir: values.profile
+      ? path.join(
+          process.env.SCIMFLOW_CACHE_DIR || path.join(os.homedir(), '.cache', 'scimflow'),
+          'bench',
+          'profiles',
+          `lifecycle-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+        )
+      : undefined,
   }).catch((err: unknown) => {
     console.error((err as Error).stack ?? String(err));
     process.exit(1);

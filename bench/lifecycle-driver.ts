@@ -116,8 +116,9 @@ export async function pollUntil(
   }
 }
 
-/** Calls `fn` every `everyMs` until the returned stop function is called. */
+/** Calls `fn` every `everyMs` until the returned stop function is called; never keeps the process alive by itself. */
 export function every(everyMs: number, fn: () => void): () => void {
   const timer = setInterval(fn, everyMs);
+  timer.unref();
   return () => clearInterval(timer);
 }

@@ -1,4 +1,4 @@
-// bench/lifecycle-phases.ts: the measured phases: Temporal ceiling, initial sync, leavers one at a time, a leaver burst.
+// bench/lifecycle-phases.ts: the measured scimflow phases: initial sync, leavers one at a time, a leaver burst.
 import type { Client } from '@temporalio/client';
 import type Database from 'better-sqlite3';
 import type { RunStats, ScimTarget } from './lifecycle-driver';

@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { CeilingResult } from './lifecycle-ceiling';
 import type { BurstResult, IdleLeaverResult, SyncResult } from './lifecycle-phases';
 import { round } from './lifecycle-driver';
-import type { HistorySummary } from './lifecycle-history';
+import type { HistorySummary } from './lifecycle-breakdowns';
+import type { ProfileSummary } from './lifecycle-cpuprofile';
 import type { PhaseCpu } from './lifecycle-measure';
 import type { ServerProfile } from './lifecycle-server-metrics';
 
@@ -115,14 +116,18 @@ export function formatTable(rows: Row[]): string[] {
   );
 }
 
-/** Writes bench/results/lifecycle-<timestamp>.json and bench/results/latest-lifecycle.json; returns the first path. */
-export function saveResult(result: { startedAt: string }): string {
+/**
+ * Writes bench/results/lifecycle-<timestamp>.json and bench/results/latest-lifecycle.json; returns the first path. The
+ * scim2 variant is not the issue's setup, so it keeps its own names (lifecycle-scim2-…) and never replaces the latest.
+ */
+export function saveResult(result: { startedAt: string }, variant: 'local' | 'scim2'): string {
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
   const json = `${JSON.stringify(result, null, 2)}\n`;
-  const file = path.join(dir, `lifecycle-${result.startedAt.replace(/[:.]/g, '-')}.json`);
+  const name = variant === 'scim2' ? 'lifecycle-scim2' : 'lifecycle';
+  const file = path.join(dir, `${name}-${result.startedAt.replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, json);
-  fs.writeFileSync(path.join(dir, 'latest-lifecycle.json'), json);
+  fs.writeFileSync(path.join(dir, `latest-${name}.json`), json);
   return file;
 }
 
@@ -131,6 +136,7 @@ export function formatProfile(r: {
   cpu: Record<string, PhaseCpu>;
   server: Record<string, ServerProfile | undefined>;
   histories: Record<string, HistorySummary>;
+  profiles?: ProfileSummary[];
 }): string[] {
   const lines: string[] = ['where the time went (CPU in % of one core; the machine has 2 cores = 200%):'];
   for (const [phase, c] of Object.entries(r.cpu)) {
@@ -154,6 +160,16 @@ export function formatProfile(r: {
     const parts = Object.entries(h.meanMs).map(([k, v]) => `${k} ${v}`);
     lines.push(
       `  ${kind} (${h.analysed}/${h.sampled} histories): DB commit → workflow ${h.meanPokeDelayMs} ms, then ${h.meanWindowMs} ms = ${parts.join(' + ')}; ${h.meanWorkflowTasks} workflow tasks (+${h.meanQueueTimeouts} timed out on the sticky queue), ${h.meanActivities} activities + ${h.meanLocalActivities} local`,
+    );
+  }
+  for (const p of r.profiles ?? []) {
+    lines.push(`  CPU profile ${path.basename(p.file)} (${p.seconds} s, self time):`);
+    lines.push(`    by area: ${p.areas.map((a) => `${a.area} ${a.pct}%`).join(', ')}`);
+    lines.push(
+      `    top functions: ${p.functions
+        .slice(0, 8)
+        .map((f) => `${f.fn} ${f.pct}%`)
+        .join('; ')}`,
     );
   }
   return lines;

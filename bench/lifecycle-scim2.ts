@@ -34,8 +34,10 @@ export async function startSupervisedScim2(log: (line: string) => void): Promise
       () => false,
     );
     if (ok) {
+      // The sh watchdog's argv carries the same flags; the server is the process that is not `sh -c`.
       const pid = findPid(
-        (argv) => argv.includes('--bearer-token') && argv[argv.indexOf('--port') + 1] === String(port),
+        (argv) =>
+          argv[1] !== '-c' && argv.includes('--bearer-token') && argv[argv.indexOf('--port') + 1] === String(port),
       );
       return { baseUrl, token, pid, stop: () => child.stop(5_000) };
     }

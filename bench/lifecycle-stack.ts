@@ -40,7 +40,8 @@ export interface Stack {
   /** A reader of scimflow's SQLite file (WAL: reads never block the server's writes). */
   db: Database.Database;
   appIds: string[];
-  startScimflow(): Promise<NodeChild>;
+  /** `nodeArgs` go before the script, e.g. --cpu-prof. */
+  startScimflow(nodeArgs?: string[]): Promise<NodeChild>;
   startCeilingWorker(taskQueue: string, extraArgs?: string[]): Promise<NodeChild>;
   stop(): Promise<void>;
 }
@@ -120,9 +121,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       client,
       db,
       appIds,
-      startScimflow: () =>
+      startScimflow: (nodeArgs = []) =>
         child(
-          [path.join(ROOT, 'bin', 'scimflow.js'), 'serve'],
+          [...nodeArgs, path.join(ROOT, 'bin', 'scimflow.js'), 'serve'],
           {
             DATA_DIR: dataDir,
             HOST: '127.0.0.1',

@@ -6,7 +6,7 @@ import type { PhaseCpu } from './lifecycle-measure';
 import { createMeasurer } from './lifecycle-measure';
 import type { ServerProfile } from './lifecycle-server-metrics';
 import { findMetricsUrl } from './lifecycle-server-metrics';
-import { identityBreakdowns, spread } from './lifecycle-history';
+import { identityBreakdowns, spread } from './lifecycle-breakdowns';
 import type { CeilingResult } from './lifecycle-ceiling';
 import { CEILING_TASK_QUEUE, ceilingShapes, runCeiling } from './lifecycle-ceiling';
 import type { BurstResult, IdleLeaverResult, PhaseContext, SyncResult } from './lifecycle-phases';
@@ -14,6 +14,8 @@ import { runBurst, runIdleLeavers, runInitialSync } from './lifecycle-phases';
 import type { Row } from './lifecycle-report';
 import { buildRows, codeFingerprint, formatProfile, formatTable, saveResult } from './lifecycle-report';
 import { runFromCommandLine } from './lifecycle-cli';
+import type { ProfileSummary } from './lifecycle-cpuprofile';
+import { summariseProfileDir } from './lifecycle-cpuprofile';
 import type { RunningScim2 } from './lifecycle-scim2';
 import { startSupervisedScim2 } from './lifecycle-scim2';
 import type { AppSpec } from './lifecycle-stack';
@@ -39,6 +41,8 @@ export interface LifecycleOptions {
   historySample?: number;
   syncTimeoutMs?: number;
   burstTimeoutMs?: number;
+  /** Write V8 CPU profiles of the scimflow process (all threads, its whole life) here and summarise them. */
+  profileDir?: string;
   /** Scimflow's own output lines (worker warnings…); dropped unless given. */
   childLog?: (s: string) => void;
   save?: boolean;
@@ -56,6 +60,7 @@ export interface LifecycleResult {
   /** Temporal's own metrics per phase: persistence calls, history task queue waits, schedule-to-start. */
   server: Record<string, ServerProfile | undefined>;
   histories: Awaited<ReturnType<typeof identityBreakdowns>>;
+  profiles?: ProfileSummary[];
   rows: Row[];
   file?: string;
 }
@@ -135,7 +140,8 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
 
     const code = codeFingerprint();
     log(`scimflow code: ${code.sha256} (${code.files} files, newest change ${code.newestChange})`);
-    const scimflow = await stack.startScimflow();
+    const profileArgs = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
+    const scimflow = await stack.startScimflow(profileArgs);
     pids.scimflow = scimflow.pid;
     log(
       `(b) initial sync: POST ${o.users} users (concurrency ${o.concurrency}), wait until converged in ${apps.length} apps`,
@@ -161,6 +167,9 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
       burstLeavers: spread(burstIds, o.historySample),
     });
 
+    // A profile is written when the process exits: stop scimflow now (stack.stop() would, after the report).
+    if (o.profileDir) await scimflow.stop();
+    const profiles = o.profileDir ? summariseProfileDir(o.profileDir) : undefined;
     const retriedActivityAttempts = stack.db
       .prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM audit_log WHERE directory_id = ? AND attempt > 1')
       .get(stack.target.directoryId)!.n;
@@ -204,6 +213,7 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
       cpu,
       server,
       histories,
+      profiles,
       rows,
     };
     log('');
@@ -211,8 +221,9 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
     log('');
     for (const line of formatTable(rows)) log(line);
     if (o.save !== false) {
-      result.file = saveResult(result);
-      log(`saved ${result.file} and bench/results/latest-lifecycle.json`);
+      result.file = saveResult(result, o.variant);
+      const latest = o.variant === 'scim2' ? 'latest-lifecycle-scim2.json' : 'latest-lifecycle.json';
+      log(`saved ${result.file} and bench/results/${latest}`);
     }
     return result;
   } finally {
