@@ -40,9 +40,7 @@ export class ResourceService {
     if (type === 'User') {
       const doc = withUserDefaults(normalizeResource(body, ctx));
       // The unique index decides (also between concurrent POSTs); the violation becomes a 409 naming the userName.
-      return this.done(
-        this.withUniqueUserName(doc, () => this.stores.resources.insert(dctx.directory.id, 'User', doc)),
-      );
+      return this.withUniqueUserName(doc, () => this.stores.resources.insert(dctx.directory.id, 'User', doc));
     }
     const { group, members } = normalizeGroupBody(body, ctx);
     this.assertMembersExist(
@@ -56,7 +54,7 @@ export class ResourceService {
       this.stores.resources.touch(dir, added);
       return this.membershipEvents(dctx, groupId, added, []);
     });
-    return this.done(result);
+    return result;
   }
 
   replace(dctx: DirectoryContext, type: ResourceType, id: string, body: unknown, ifMatch?: string): WriteOutcome {
@@ -65,10 +63,8 @@ export class ResourceService {
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     if (type === 'User') {
       const doc = withUserDefaults(normalizeResource(body, ctx));
-      return this.done(
-        this.withUniqueUserName(doc, () =>
-          this.stores.resources.replace(current, doc, { changed: !sameDoc(current.doc, doc) }),
-        ),
+      return this.withUniqueUserName(doc, () =>
+        this.stores.resources.replace(current, doc, { changed: !sameDoc(current.doc, doc) }),
       );
     }
     const { group, members } = normalizeGroupBody(body, ctx);
@@ -83,10 +79,8 @@ export class ResourceService {
     const result = type === 'User' ? { ...patched, resource: withUserDefaults(patched.resource) } : patched;
     if (type === 'User') {
       const changed = result.changed && !sameDoc(current.doc, result.resource);
-      return this.done(
-        this.withUniqueUserName(result.resource, () =>
-          this.stores.resources.replace(current, result.resource, { changed }),
-        ),
+      return this.withUniqueUserName(result.resource, () =>
+        this.stores.resources.replace(current, result.resource, { changed }),
       );
     }
     const delta = result.members ?? { add: [], remove: [] };
@@ -147,7 +141,7 @@ export class ResourceService {
         extraEvents,
       });
     });
-    return this.done(result);
+    return result;
   }
 
   private removalIds(dctx: DirectoryContext, groupId: string, delta: MemberDelta, toAdd: MemberRef[]): string[] {
@@ -207,10 +201,6 @@ export class ResourceService {
         'invalidValue',
         `members reference unknown resources: ${unknown.slice(0, 10).join(', ')}`,
       );
-  }
-
-  private done(result: WriteOutcome): WriteOutcome {
-    return result;
   }
 
   /**

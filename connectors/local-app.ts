@@ -19,6 +19,16 @@ const toRemote = (r: RawAccount): RemoteAccount => ({
   entitlements: JSON.parse(r.entitlements_json) as string[],
 });
 
+/** user_name, user_name_lower, external_id, active, doc: the columns an account spec sets. */
+const specColumns = (spec: AccountSpec) =>
+  [
+    spec.userName,
+    spec.userName.toLowerCase(),
+    spec.externalId ?? null,
+    spec.active ? 1 : 0,
+    JSON.stringify(spec),
+  ] as const;
+
 export function createLocalAppConnector(db: Database.Database, appId: string): Connector {
   const byId = db.prepare<[string, string], RawAccount>('SELECT * FROM local_accounts WHERE app_id = ? AND id = ?');
   const byUserName = db.prepare<[string, string], RawAccount>(
@@ -33,16 +43,7 @@ export function createLocalAppConnector(db: Database.Database, appId: string): C
     db.prepare(
       `UPDATE local_accounts SET user_name = ?, user_name_lower = ?, external_id = ?, active = ?, doc = ?, updated_at = ?
        WHERE app_id = ? AND id = ?`,
-    ).run(
-      spec.userName,
-      spec.userName.toLowerCase(),
-      spec.externalId ?? null,
-      spec.active ? 1 : 0,
-      JSON.stringify(spec),
-      now(),
-      appId,
-      remoteId,
-    );
+    ).run(...specColumns(spec), now(), appId, remoteId);
     return toRemote(byId.get(appId, remoteId)!);
   }
 
@@ -81,17 +82,7 @@ export function createLocalAppConnector(db: Database.Database, appId: string): C
           db.prepare(
             `INSERT INTO local_accounts (app_id, id, user_name, user_name_lower, external_id, active, doc, entitlements_json, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)`,
-          ).run(
-            appId,
-            id,
-            spec.userName,
-            spec.userName.toLowerCase(),
-            spec.externalId ?? null,
-            spec.active ? 1 : 0,
-            JSON.stringify(spec),
-            now(),
-            now(),
-          );
+          ).run(appId, id, ...specColumns(spec), now(), now());
           return toRemote(byId.get(appId, id)!);
         })
         .immediate();
