@@ -10,7 +10,7 @@ import type { Stores } from '../store';
 import type { ResourceType, StoredResource } from '../store/resources';
 import type { DirectoryContext } from './directory-context';
 import type { Projection } from './render';
-import { etagOf, renderResource } from './render';
+import { etagOf, renderResource, renderResourceJson } from './render';
 
 export interface ListQuery extends Projection {
   filter?: string;
@@ -27,17 +27,18 @@ export function pageBounds(query: ListQuery, maxPageSize: number): { startIndex:
   return { startIndex, count: Math.min(requested, maxPageSize) };
 }
 
+/** Resources that may match; `exact` when they are exactly the matches (no filter, or one the index answers). */
 function candidates(
   stores: Stores,
   dctx: DirectoryContext,
   type: ResourceType,
   filter: FilterNode | undefined,
-): Iterable<StoredResource> {
-  if (!filter) return stores.resources.scan(dctx.directory.id, type);
+): { rows: Iterable<StoredResource>; exact: boolean } {
+  if (!filter) return { rows: stores.resources.scan(dctx.directory.id, type), exact: true };
   const hint = indexHint(filter);
   if (hint && !(hint.attribute === 'userName' && type === 'Group'))
-    return stores.resources.findBy(dctx.directory.id, type, hint.attribute, hint.value);
-  return stores.resources.scan(dctx.directory.id, type);
+    return { rows: stores.resources.findBy(dctx.directory.id, type, hint.attribute, hint.value), exact: hint.exact };
+  return { rows: stores.resources.scan(dctx.directory.id, type), exact: false };
 }
 
 /** Filters that touch group membership need the members loaded (they are not part of the stored group document). */
@@ -63,6 +64,8 @@ function matchResources(
   query: ListQuery,
 ): StoredResource[] {
   const filter = query.filter !== undefined && query.filter.trim() !== '' ? parseFilter(query.filter) : undefined;
+  const { rows, exact } = candidates(stores, dctx, type, filter);
+  if (exact && !query.sortBy) return [...rows];
   const ctx = { registry: dctx.registry, resourceType: type };
   const withComputed = (r: StoredResource): JsonObject => {
     if (!filter || !needsMembers(filter)) {
@@ -73,9 +76,9 @@ function matchResources(
     return renderResource(stores, dctx.registry, dctx.baseUrl, r);
   };
   const matched: { stored: StoredResource; view: JsonObject }[] = [];
-  for (const stored of candidates(stores, dctx, type, filter)) {
+  for (const stored of rows) {
     const view = withComputed(stored);
-    if (!filter || matchesFilter(view, filter, ctx)) matched.push({ stored, view });
+    if (!filter || exact || matchesFilter(view, filter, ctx)) matched.push({ stored, view });
   }
   if (query.sortBy) {
     const compare = compareResources(ctx, query.sortBy, query.sortOrder ?? 'ascending');
@@ -90,17 +93,18 @@ export function listResources(
   type: ResourceType,
   query: ListQuery,
   maxPageSize: number,
-): JsonObject {
+): string {
   const { startIndex, count } = pageBounds(query, maxPageSize);
-  const render = (r: StoredResource) => renderResource(stores, dctx.registry, dctx.baseUrl, r, query);
+  const render = (r: StoredResource) => renderResourceJson(stores, dctx.registry, dctx.baseUrl, r, query);
   // Unfiltered, unsorted listing pages in SQL; everything else filters in memory over indexed candidates or a scan.
   if ((query.filter === undefined || query.filter.trim() === '') && !query.sortBy) {
     const total = stores.resources.count(dctx.directory.id, type);
     const page = count === 0 ? [] : stores.resources.page(dctx.directory.id, type, startIndex - 1, count);
-    return listResponse(page.map(render), total, startIndex);
+    return listResponseJson(page.map(render), total, startIndex);
   }
   const matched = matchResources(stores, dctx, type, query);
-  return listResponse(matched.slice(startIndex - 1, startIndex - 1 + count).map(render), matched.length, startIndex);
+  const page = matched.slice(startIndex - 1, startIndex - 1 + count);
+  return listResponseJson(page.map(render), matched.length, startIndex);
 }
 
 /** POST {base}/.search (RFC 7644 §3.4.3): users then groups, one page over both. Filters apply per resource type. */
@@ -109,15 +113,22 @@ export function searchAllResources(
   dctx: DirectoryContext,
   query: ListQuery,
   maxPageSize: number,
-): JsonObject {
+): string {
   const { startIndex, count } = pageBounds(query, maxPageSize);
   const matched = [...matchResources(stores, dctx, 'User', query), ...matchResources(stores, dctx, 'Group', query)];
   const page = matched.slice(startIndex - 1, startIndex - 1 + count);
-  return listResponse(
-    page.map((r) => renderResource(stores, dctx.registry, dctx.baseUrl, r, query)),
+  return listResponseJson(
+    page.map((r) => renderResourceJson(stores, dctx.registry, dctx.baseUrl, r, query)),
     matched.length,
     startIndex,
   );
+}
+
+/** `JSON.stringify(listResponse(…))` for resources that are already JSON text. */
+export function listResponseJson(resources: string[], totalResults: number, startIndex: number): string {
+  const schemas = JSON.stringify([URN.ListResponse]);
+  const counts = `"totalResults":${totalResults},"startIndex":${startIndex},"itemsPerPage":${resources.length}`;
+  return `{"schemas":${schemas},${counts},"Resources":[${resources.join(',')}]}`;
 }
 
 export function listResponse(resources: JsonObject[], totalResults: number, startIndex: number): JsonObject {

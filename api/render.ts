@@ -1,6 +1,6 @@
 // api/render.ts: stored resource → SCIM JSON (meta, ETag, computed groups/members, attribute projection).
 import type { JsonObject } from '../domain/scim/json';
-import { projectResource } from '../domain/scim/projection';
+import { defaultProjectionKeepsStored, projectResource } from '../domain/scim/projection';
 import type { SchemaRegistry } from '../domain/scim/schemas/registry';
 import type { Stores } from '../store';
 import type { StoredResource } from '../store/resources';
@@ -30,6 +30,31 @@ function wants(projection: Projection, attribute: string): boolean {
   });
 }
 
+function userGroups(stores: Stores, baseUrl: string, resource: StoredResource): JsonObject[] {
+  return stores.members.groupsOf(resource.directoryId, resource.id).map((g) => ({
+    value: g.value,
+    display: g.display,
+    $ref: `${baseUrl}/Groups/${g.value}`,
+    type: 'direct',
+  }));
+}
+
+function groupMembers(stores: Stores, baseUrl: string, resource: StoredResource): JsonObject[] {
+  return stores.members
+    .list(resource.directoryId, resource.id)
+    .map((m) => ({ ...m, $ref: `${baseUrl}/Users/${m.value}` }));
+}
+
+function metaOf(baseUrl: string, resource: StoredResource): JsonObject {
+  return {
+    resourceType: resource.type,
+    created: resource.createdAt,
+    lastModified: resource.updatedAt,
+    version: etagOf(resource),
+    location: `${baseUrl}/${resource.type === 'User' ? 'Users' : 'Groups'}/${resource.id}`,
+  };
+}
+
 export function renderResource(
   stores: Stores,
   registry: SchemaRegistry,
@@ -37,29 +62,40 @@ export function renderResource(
   resource: StoredResource,
   projection: Projection = {},
 ): JsonObject {
-  const endpoint = resource.type === 'User' ? 'Users' : 'Groups';
   const doc: JsonObject = { ...(resource.doc as JsonObject), id: resource.id };
   if (resource.type === 'User' && wants(projection, 'groups')) {
-    const groups = stores.members.groupsOf(resource.directoryId, resource.id);
-    if (groups.length > 0)
-      doc.groups = groups.map((g) => ({
-        value: g.value,
-        display: g.display,
-        $ref: `${baseUrl}/Groups/${g.value}`,
-        type: 'direct',
-      }));
+    const groups = userGroups(stores, baseUrl, resource);
+    if (groups.length > 0) doc.groups = groups;
   }
-  if (resource.type === 'Group' && wants(projection, 'members')) {
-    doc.members = stores.members
-      .list(resource.directoryId, resource.id)
-      .map((m) => ({ ...m, $ref: `${baseUrl}/Users/${m.value}` }));
-  }
-  doc.meta = {
-    resourceType: resource.type,
-    created: resource.createdAt,
-    lastModified: resource.updatedAt,
-    version: etagOf(resource),
-    location: `${baseUrl}/${endpoint}/${resource.id}`,
-  };
+  if (resource.type === 'Group' && wants(projection, 'members')) doc.members = groupMembers(stores, baseUrl, resource);
+  doc.meta = metaOf(baseUrl, resource);
   return projectResource(doc, projection, { registry, resourceType: resource.type });
+}
+
+const isDefaultProjection = (p: Projection) => !p.attributes?.length && !p.excludedAttributes?.length;
+
+/**
+ * The JSON text of `renderResource`. When the default projection keeps every stored attribute, the text is spliced
+ * from the stored document text (normalised documents hold no id, meta, groups or members of their own): no parse,
+ * no projection walk, no re-serialisation of the document. Otherwise it is `JSON.stringify(renderResource(…))`.
+ */
+export function renderResourceJson(
+  stores: Stores,
+  registry: SchemaRegistry,
+  baseUrl: string,
+  resource: StoredResource,
+  projection: Projection = {},
+): string {
+  if (!isDefaultProjection(projection) || !defaultProjectionKeepsStored({ registry, resourceType: resource.type }))
+    return JSON.stringify(renderResource(stores, registry, baseUrl, resource, projection));
+  const text = resource.docText;
+  let out = text.length > 2 ? `${text.slice(0, -1)},"id":` : '{"id":';
+  out += JSON.stringify(resource.id);
+  if (resource.type === 'User') {
+    const groups = userGroups(stores, baseUrl, resource);
+    if (groups.length > 0) out += `,"groups":${JSON.stringify(groups)}`;
+  } else {
+    out += `,"members":${JSON.stringify(groupMembers(stores, baseUrl, resource))}`;
+  }
+  return `${out},"meta":${JSON.stringify(metaOf(baseUrl, resource))}}`;
 }

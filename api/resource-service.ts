@@ -7,7 +7,8 @@ import type { MemberDelta } from '../domain/scim/patch/apply';
 import { matchesFilter } from '../domain/scim/filter/evaluate';
 import type { Stores } from '../store';
 import type { EventRow, NewEvent } from '../store/event-log';
-import type { ResourceType, StoredResource } from '../store/resources';
+import type { DocWithText, ResourceType, StoredResource } from '../store/resources';
+import { withText } from '../store/resources';
 import { UniqueViolationError } from '../store/errors';
 import type { DirectoryContext } from './directory-context';
 import { checkIfMatch } from './preconditions';
@@ -62,13 +63,15 @@ export class ResourceService {
     checkIfMatch(ifMatch, current);
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     if (type === 'User') {
-      const doc = withUserDefaults(normalizeResource(body, ctx));
-      return this.withUniqueUserName(doc, () =>
-        this.stores.resources.replace(current, doc, { changed: !sameDoc(current.doc, doc) }),
+      const next = withText(withUserDefaults(normalizeResource(body, ctx)));
+      return this.withUniqueUserName(next.doc, () =>
+        this.stores.resources.replace(current, next, { changed: next.text !== current.docText }),
       );
     }
     const { group, members } = normalizeGroupBody(body, ctx);
-    return this.writeGroup(dctx, current, group, { add: members, remove: [], replaceAll: members });
+    const next = withText(group);
+    const delta = { add: members, remove: [], replaceAll: members };
+    return this.writeGroup(dctx, current, next, delta, next.text !== current.docText);
   }
 
   patch(dctx: DirectoryContext, type: ResourceType, id: string, body: unknown, ifMatch?: string): WriteOutcome {
@@ -77,20 +80,12 @@ export class ResourceService {
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     const patched = applyPatch(current.doc as JsonObject, body, ctx);
     const result = type === 'User' ? { ...patched, resource: withUserDefaults(patched.resource) } : patched;
+    const next = withText(result.resource);
+    const changed = result.changed && next.text !== current.docText;
     if (type === 'User') {
-      const changed = result.changed && !sameDoc(current.doc, result.resource);
-      return this.withUniqueUserName(result.resource, () =>
-        this.stores.resources.replace(current, result.resource, { changed }),
-      );
+      return this.withUniqueUserName(next.doc, () => this.stores.resources.replace(current, next, { changed }));
     }
-    const delta = result.members ?? { add: [], remove: [] };
-    return this.writeGroup(
-      dctx,
-      current,
-      result.resource,
-      delta,
-      result.changed && !sameDoc(current.doc, result.resource),
-    );
+    return this.writeGroup(dctx, current, next, result.members ?? { add: [], remove: [] }, changed);
   }
 
   remove(dctx: DirectoryContext, type: ResourceType, id: string, ifMatch?: string): EventRow[] {
@@ -116,9 +111,9 @@ export class ResourceService {
   private writeGroup(
     dctx: DirectoryContext,
     current: StoredResource,
-    doc: JsonObject,
+    next: DocWithText,
     delta: MemberDelta,
-    docChanged = true,
+    docChanged: boolean,
   ): WriteOutcome {
     const dir = dctx.directory.id;
     const groupId = current.id;
@@ -136,10 +131,7 @@ export class ResourceService {
       this.stores.resources.touch(dir, [...changedMembers.added, ...changedMembers.removed]);
       const extraEvents = this.membershipEvents(dctx, groupId, changedMembers.added, changedMembers.removed);
       const memberChange = changedMembers.added.length + changedMembers.removed.length > 0;
-      return this.stores.resources.replace(current, doc, {
-        changed: (docChanged && !sameDoc(current.doc, doc)) || memberChange,
-        extraEvents,
-      });
+      return this.stores.resources.replace(current, next, { changed: docChanged || memberChange, extraEvents });
     });
     return result;
   }
@@ -180,7 +172,7 @@ export class ResourceService {
       }));
   }
 
-  private withUniqueUserName(doc: JsonObject, write: () => WriteOutcome): WriteOutcome {
+  private withUniqueUserName(doc: Record<string, unknown>, write: () => WriteOutcome): WriteOutcome {
     try {
       return write();
     } catch (err) {
@@ -223,8 +215,4 @@ function withUserDefaults<T extends JsonObject>(doc: T): T {
   // A user without `active` is active (RFC 7643 §4.1.1 leaves the default to the server); say so in the document too,
   // so that `filter=active eq true` and the lifecycle agree.
   return ('active' in rest ? rest : { ...rest, active: true }) as T;
-}
-
-function sameDoc(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

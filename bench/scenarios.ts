@@ -51,6 +51,14 @@ export const SCENARIOS: Scenario[] = [
     expect: { status: 200, body: (j) => j.totalResults === 1 },
   },
   {
+    name: 'spc',
+    what: 'GET /ServiceProviderConfig (auth + routing floor)',
+    server: 'scim',
+    writes: false,
+    requests: (seed) => counter(() => ({ method: 'GET', path: `${base(seed)}/ServiceProviderConfig` })),
+    expect: { status: 200 },
+  },
+  {
     name: 'filter-user',
     what: 'GET /Users?filter=userName eq "<random existing user>"',
     server: 'scim',

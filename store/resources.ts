@@ -11,18 +11,66 @@ export type ResourceType = 'User' | 'Group';
 export type Doc = Record<string, unknown>;
 
 export interface StoredResource {
-  directoryId: string;
-  id: string;
-  type: ResourceType;
-  doc: Doc;
-  version: number;
-  active: boolean;
-  createdAt: string;
-  updatedAt: string;
-  deletedAt: string | null;
-  deactivatedAt: string | null;
-  deactivatedSeq: number | null;
+  readonly directoryId: string;
+  readonly id: string;
+  readonly type: ResourceType;
+  /** The document, parsed from `docText` on first use (list and existence checks often never need it). */
+  readonly doc: Doc;
+  /** The document exactly as stored: JSON.stringify of `doc`, so responses can be spliced from it. */
+  readonly docText: string;
+  readonly version: number;
+  readonly active: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly deletedAt: string | null;
+  readonly deactivatedAt: string | null;
+  readonly deactivatedSeq: number | null;
 }
+
+type ResourceFields = Omit<StoredResource, 'doc'>;
+
+/** A stored resource whose document is parsed lazily and at most once. */
+class StoredRow implements StoredResource {
+  readonly directoryId: string;
+  readonly id: string;
+  readonly type: ResourceType;
+  readonly docText: string;
+  readonly version: number;
+  readonly active: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly deletedAt: string | null;
+  readonly deactivatedAt: string | null;
+  readonly deactivatedSeq: number | null;
+  private parsed: Doc | undefined;
+
+  constructor(fields: ResourceFields, doc?: Doc) {
+    this.directoryId = fields.directoryId;
+    this.id = fields.id;
+    this.type = fields.type;
+    this.docText = fields.docText;
+    this.version = fields.version;
+    this.active = fields.active;
+    this.createdAt = fields.createdAt;
+    this.updatedAt = fields.updatedAt;
+    this.deletedAt = fields.deletedAt;
+    this.deactivatedAt = fields.deactivatedAt;
+    this.deactivatedSeq = fields.deactivatedSeq;
+    this.parsed = doc;
+  }
+
+  get doc(): Doc {
+    return (this.parsed ??= JSON.parse(this.docText) as Doc);
+  }
+}
+
+/** A new document for a resource, with its JSON text (computed once: it is compared, stored and answered). */
+export interface DocWithText {
+  doc: Doc;
+  text: string;
+}
+
+export const withText = (doc: Doc): DocWithText => ({ doc, text: JSON.stringify(doc) });
 
 export interface WriteResult {
   resource: StoredResource;
@@ -43,19 +91,20 @@ interface RawResource {
   deactivated_seq: number | null;
 }
 
-export const toResource = (r: RawResource): StoredResource => ({
-  directoryId: r.directory_id,
-  id: r.id,
-  type: r.type,
-  doc: JSON.parse(r.doc) as Doc,
-  version: r.version,
-  active: r.active === 1,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  deletedAt: r.deleted_at,
-  deactivatedAt: r.deactivated_at,
-  deactivatedSeq: r.deactivated_seq,
-});
+export const toResource = (r: RawResource): StoredResource =>
+  new StoredRow({
+    directoryId: r.directory_id,
+    id: r.id,
+    type: r.type,
+    docText: r.doc,
+    version: r.version,
+    active: r.active === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deletedAt: r.deleted_at,
+    deactivatedAt: r.deactivated_at,
+    deactivatedSeq: r.deactivated_seq,
+  });
 
 export type IndexedAttribute = 'id' | 'userName' | 'externalId' | 'displayName';
 
@@ -139,10 +188,11 @@ export class ResourceStore {
     doc: Doc,
     extraEvents: (id: string) => NewEvent[] = () => [],
   ): WriteResult {
+    const next = withText(doc);
     return this.transaction(() => {
       const id = newResourceId();
       const at = nowIso();
-      const cols = indexColumns(type, doc);
+      const cols = indexColumns(type, next.doc);
       const kind = type === 'User' ? 'created' : 'group.created';
       const events = this.events.append(
         directoryId,
@@ -156,24 +206,27 @@ export class ResourceStore {
         type,
         ...cols,
         active: cols.active ? 1 : 0,
-        doc: JSON.stringify(doc),
+        doc: next.text,
         at,
         deactivatedAt: inactive ? at : null,
         deactivatedSeq: inactive ? events[0]!.seq : null,
       });
-      const resource: StoredResource = {
-        directoryId,
-        id,
-        type,
-        doc,
-        version: 1,
-        active: cols.active,
-        createdAt: at,
-        updatedAt: at,
-        deletedAt: null,
-        deactivatedAt: inactive ? at : null,
-        deactivatedSeq: inactive ? events[0]!.seq : null,
-      };
+      const resource = new StoredRow(
+        {
+          directoryId,
+          id,
+          type,
+          docText: next.text,
+          version: 1,
+          active: cols.active,
+          createdAt: at,
+          updatedAt: at,
+          deletedAt: null,
+          deactivatedAt: inactive ? at : null,
+          deactivatedSeq: inactive ? events[0]!.seq : null,
+        },
+        next.doc,
+      );
       return { resource, events };
     });
   }
@@ -184,7 +237,7 @@ export class ResourceStore {
    */
   replace(
     current: StoredResource,
-    doc: Doc,
+    next: DocWithText,
     opts: { changed: boolean; extraEvents?: NewEvent[]; apply?: () => void },
   ): WriteResult {
     // `current` was read in the same synchronous call (one writer process), so it is fresh; the UPDATE still checks
@@ -193,7 +246,7 @@ export class ResourceStore {
       const extra = opts.extraEvents ?? [];
       if (!opts.changed && extra.length === 0) return { resource: current, events: [] };
       const at = nowIso();
-      const cols = indexColumns(current.type, doc);
+      const cols = indexColumns(current.type, next.doc);
       const own: NewEvent[] = [];
       if (opts.changed) {
         const kind = current.type === 'User' ? userEventKind(current.active, cols.active) : 'group.updated';
@@ -209,21 +262,28 @@ export class ResourceStore {
         id: current.id,
         ...cols,
         active: cols.active ? 1 : 0,
-        doc: JSON.stringify(doc),
+        doc: next.text,
         at,
         deactivatedAt,
         deactivatedSeq,
       });
       if (updated.changes !== 1) throw new ResourceGoneError('the resource was deleted concurrently');
-      const resource: StoredResource = {
-        ...current,
-        doc,
-        version: current.version + 1,
-        active: cols.active,
-        updatedAt: at,
-        deactivatedAt,
-        deactivatedSeq,
-      };
+      const resource = new StoredRow(
+        {
+          directoryId: current.directoryId,
+          id: current.id,
+          type: current.type,
+          docText: next.text,
+          version: current.version + 1,
+          active: cols.active,
+          createdAt: current.createdAt,
+          updatedAt: at,
+          deletedAt: current.deletedAt,
+          deactivatedAt,
+          deactivatedSeq,
+        },
+        next.doc,
+      );
       return { resource, events };
     });
   }
@@ -269,8 +329,10 @@ export class ResourceStore {
       externalId: ['external_id', value],
       displayName: ['display_name_lower', value.toLowerCase()],
     }[attribute];
+    // id and userName are unique among live resources: no ORDER BY (a sorter costs as much as the lookup).
+    const order = attribute === 'id' || attribute === 'userName' ? '' : ' ORDER BY created_at, id';
     const stmt = this.sql<[string, string], RawResource>(
-      `SELECT * FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND ${column[0]} = ? AND deleted_at IS NULL ORDER BY created_at, id`,
+      `SELECT * FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND ${column[0]} = ? AND deleted_at IS NULL${order}`,
     );
     return stmt.all(directoryId, column[1]!).map(toResource);
   }

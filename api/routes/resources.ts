@@ -2,14 +2,14 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Stores } from '../../store';
-import type { ResourceType } from '../../store/resources';
+import type { ResourceType, StoredResource } from '../../store/resources';
 import { readJsonBody } from '../body';
 import type { DirectoryContext } from '../directory-context';
 import type { ApiLimits } from '../config';
 import { listResources, searchAllResources } from '../list-service';
 import { notModified } from '../preconditions';
 import { listQueryFromQuery, listQueryFromSearchBody, projectionFromQuery } from '../query';
-import { etagOf, renderResource } from '../render';
+import { etagOf, renderResourceJson } from '../render';
 import type { ResourceService, WriteOutcome } from '../resource-service';
 
 export interface ResourceRouteDeps {
@@ -33,11 +33,11 @@ export function mountResourceRoutes(router: Router, endpoint: 'Users' | 'Groups'
   const type: ResourceType = endpoint === 'Users' ? 'User' : 'Group';
   const { stores, service, limits } = deps;
 
-  const send = (ctx: Context, status: number, resource: Parameters<typeof renderResource>[3]) => {
+  const send = (ctx: Context, status: number, resource: StoredResource) => {
     const dctx = dctxOf(ctx);
     ctx.status = status;
     ctx.set('ETag', etagOf(resource));
-    ctx.body = renderResource(stores, dctx.registry, dctx.baseUrl, resource, projectionFromQuery(ctx.query));
+    ctx.body = renderResourceJson(stores, dctx.registry, dctx.baseUrl, resource, projectionFromQuery(ctx.query));
   };
 
   router.get(`/${endpoint}`, (ctx) => {

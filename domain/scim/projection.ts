@@ -4,6 +4,7 @@ import type { FilterContext } from './filter/evaluate';
 import type { JsonObject, JsonValue } from './json';
 import { isJsonObject } from './json';
 import type { AttributeDef, SchemaDef } from './schemas/types';
+import { URN } from './schemas/urns';
 
 export interface ProjectionOptions {
   attributes?: string[];
@@ -51,6 +52,40 @@ export function projectResource(resource: JsonObject, opts: ProjectionOptions, c
     byKey.set(key, project);
   }
   return project(resource);
+}
+
+/**
+ * Attributes the store never holds although their schema defines them: scimflow discards passwords on write
+ * (`withUserDefaults`), so `returned: never` on the core password hides nothing stored.
+ */
+const NEVER_STORED = new Set([`${URN.User.toLowerCase()}|password`]);
+const keepsStored = new WeakMap<FilterContext['registry'], Map<string, boolean>>();
+
+/**
+ * True when the default projection (no `attributes`, no `excludedAttributes`) returns a stored, normalised document
+ * unchanged: no attribute of the resource type that the store can hold is `returned: never` or `request`. Normalisation
+ * already drops empty values and unknown attributes, so the answer can then be spliced from the stored JSON text.
+ */
+export function defaultProjectionKeepsStored(ctx: FilterContext): boolean {
+  let byType = keepsStored.get(ctx.registry);
+  if (!byType) keepsStored.set(ctx.registry, (byType = new Map()));
+  let keeps = byType.get(ctx.resourceType);
+  if (keeps === undefined) {
+    const hides = (schemaId: string, def: AttributeDef): boolean =>
+      (def.returned === 'never' || def.returned === 'request') &&
+      !NEVER_STORED.has(`${schemaId}|${def.name.toLowerCase()}`);
+    keeps = ctx.registry
+      .schemasFor(ctx.resourceType)
+      .every((schema) =>
+        schema.attributes.every(
+          (def) =>
+            !hides(schema.id.toLowerCase(), def) &&
+            (def.subAttributes ?? []).every((sub) => sub.returned !== 'never' && sub.returned !== 'request'),
+        ),
+      );
+    byType.set(ctx.resourceType, keeps);
+  }
+  return keeps;
 }
 
 export function compileProjection(opts: ProjectionOptions, ctx: FilterContext): Projector {

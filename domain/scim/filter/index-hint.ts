@@ -8,9 +8,15 @@ export interface IndexHint {
   attribute: IndexedAttribute;
   /**
    * The literal as written. id and externalId are caseExact; userName and displayName are not (RFC 7643 §4), so
-   * the store must look those up case-insensitively. Candidates must still go through matchesFilter.
+   * the store must look those up case-insensitively. Unless `exact`, candidates must still go through matchesFilter.
    */
   value: string;
+  /**
+   * The filter is nothing but this comparison, unqualified: the store's lookup (exact for id and externalId,
+   * lower-cased for userName and displayName, the same folding as the evaluator's caseIgnore) then answers it
+   * exactly and candidates need no further check.
+   */
+  exact: boolean;
 }
 
 const INDEXED = new Map<string, IndexedAttribute>([
@@ -40,7 +46,7 @@ export function indexHint(filter: FilterNode): IndexHint | undefined {
     if (sub !== undefined || (uri !== undefined && !CORE_URIS.has(uri.toLowerCase()))) continue;
     const attribute = INDEXED.get(attr.toLowerCase());
     if (attribute && (!best || PRIORITY.indexOf(attribute) < PRIORITY.indexOf(best.attribute))) {
-      best = { attribute, value: node.value };
+      best = { attribute, value: node.value, exact: node === filter && uri === undefined };
     }
   }
   return best;

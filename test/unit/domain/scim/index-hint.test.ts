@@ -11,32 +11,42 @@ describe('indexHint', () => {
     expect(hint('userName eq "MEI.WONG@ACME.EXAMPLE"')).to.deep.equal({
       attribute: 'userName',
       value: 'MEI.WONG@ACME.EXAMPLE',
+      exact: true,
     });
-    expect(hint('externalId eq "grace.kim"')).to.deep.equal({ attribute: 'externalId', value: 'grace.kim' });
+    expect(hint('externalId eq "grace.kim"')).to.deep.equal({
+      attribute: 'externalId',
+      value: 'grace.kim',
+      exact: true,
+    });
     expect(hint('displayName eq "Finance Approvers"')).to.deep.equal({
       attribute: 'displayName',
       value: 'Finance Approvers',
+      exact: true,
     });
-    expect(hint('id eq "2819c223"')).to.deep.equal({ attribute: 'id', value: '2819c223' });
+    expect(hint('id eq "2819c223"')).to.deep.equal({ attribute: 'id', value: '2819c223', exact: true });
   });
 
   it('ignores attribute-name and operator case and accepts core-URN-qualified names', () => {
-    expect(hint('username Eq "x"')).to.deep.equal({ attribute: 'userName', value: 'x' });
-    expect(hint(`${URN.User}:userName eq "x"`)).to.deep.equal({ attribute: 'userName', value: 'x' });
+    expect(hint('username Eq "x"')).to.deep.equal({ attribute: 'userName', value: 'x', exact: true });
+    // URN-qualified: the evaluator decides whether the URN fits the resource type, so candidates are still checked.
+    expect(hint(`${URN.User}:userName eq "x"`)).to.deep.equal({ attribute: 'userName', value: 'x', exact: false });
     expect(hint(`${URN.Group.toUpperCase()}:DISPLAYNAME eq "g"`)).to.deep.equal({
       attribute: 'displayName',
       value: 'g',
+      exact: false,
     });
   });
 
-  it('finds the conjunct of a top-level and chain, preferring the most selective attribute', () => {
+  it('finds the conjunct of a top-level and chain, preferring the most selective attribute (never exact)', () => {
     expect(hint('active eq true and (title pr and userName eq "x")')).to.deep.equal({
       attribute: 'userName',
       value: 'x',
+      exact: false,
     });
     expect(hint('displayName eq "d" and externalId eq "e" and id eq "i"')).to.deep.equal({
       attribute: 'id',
       value: 'i',
+      exact: false,
     });
   });
 

@@ -1,0 +1,195 @@
+// test/integration/render-fast-path.test.ts: the spliced JSON renderer and the exact-index listing answer exactly
+// what the general path (parse, project, evaluate, stringify) answers, over a real SQLite file.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { directoryContext } from '../../api/directory-context';
+import type { DirectoryContext } from '../../api/directory-context';
+import { listResources, listResponse, listResponseJson } from '../../api/list-service';
+import { renderResource, renderResourceJson } from '../../api/render';
+import { ResourceService } from '../../api/resource-service';
+import { matchesFilter } from '../../domain/scim/filter/evaluate';
+import { parseFilter } from '../../domain/scim/filter/parse';
+import type { JsonObject } from '../../domain/scim/json';
+import { defaultProjectionKeepsStored } from '../../domain/scim/projection';
+import { URN } from '../../domain/scim/schemas/urns';
+import { createStores } from '../../store';
+import type { Stores } from '../../store';
+import { openDatabase } from '../../store/db';
+import type { StoredResource } from '../../store/resources';
+
+const ORIGIN = 'http://scim.test';
+const CUSTOM = 'urn:example:params:scim:schemas:extension:acme:2.0:User';
+
+const customExtension = (returned: 'default' | 'request' | 'never') => ({
+  id: CUSTOM,
+  name: 'AcmeUser',
+  attributes: [
+    { name: 'badge', type: 'string' },
+    { name: 'clearance', type: 'string', returned },
+  ],
+});
+
+const text = fc.string({ minLength: 1, maxLength: 12 });
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+
+/** IdP-shaped user bodies, including the odd parts normalisation must clean (empty values, ids, passwords). */
+const userBody = (n: number) =>
+  fc
+    .record({
+      name: maybe(fc.record({ givenName: maybe(text), familyName: maybe(text), formatted: maybe(fc.constant('')) })),
+      displayName: maybe(text),
+      active: maybe(fc.oneof(fc.boolean(), fc.constantFrom('True', 'false'))),
+      emails: maybe(
+        fc.array(
+          fc.record({ value: text, type: maybe(fc.constantFrom('work', 'home')), primary: maybe(fc.boolean()) }),
+          {
+            maxLength: 3,
+          },
+        ),
+      ),
+      enterprise: maybe(fc.record({ department: maybe(text), costCenter: maybe(text) })),
+      custom: maybe(fc.record({ badge: maybe(text), clearance: maybe(text) })),
+      password: maybe(text),
+      id: maybe(text),
+      userNameCase: fc.constantFrom('lower', 'upper', 'mixed'),
+    })
+    .map((r) => {
+      const base = `Ünïcode.User${n}@Example.com`;
+      const userName = { lower: base.toLowerCase(), upper: base.toUpperCase(), mixed: base }[r.userNameCase];
+      const body: Record<string, unknown> = { schemas: [URN.User], userName };
+      for (const key of ['name', 'displayName', 'active', 'emails', 'password', 'id'] as const)
+        if (r[key] !== undefined) body[key] = r[key];
+      if (r.enterprise) body[URN.EnterpriseUser] = r.enterprise;
+      if (r.custom) body[CUSTOM] = r.custom;
+      return body;
+    });
+
+describe('JSON fast paths answer what the general renderer answers', function () {
+  let dir: string;
+  let stores: Stores;
+  let service: ResourceService;
+
+  before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-render-'));
+    stores = createStores(await openDatabase({ file: path.join(dir, 'scimflow.sqlite'), synchronous: 'NORMAL' }));
+    service = new ResourceService(stores, () => undefined);
+  });
+
+  after(function () {
+    stores.db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const newDirectory = (returned: 'default' | 'request' | 'never'): DirectoryContext => {
+    const { directory } = stores.directories.create({
+      name: `render-${returned}-${Math.random()}`,
+      dialect: 'generic',
+      config: { userExtensions: [customExtension(returned)] },
+    });
+    return directoryContext(directory, ORIGIN);
+  };
+
+  const bothRenderings = (dctx: DirectoryContext, resource: StoredResource) => {
+    const fast = renderResourceJson(stores, dctx.registry, dctx.baseUrl, resource);
+    const general = JSON.stringify(renderResource(stores, dctx.registry, dctx.baseUrl, resource));
+    return { fast, general };
+  };
+
+  for (const returned of ['default', 'request', 'never'] as const) {
+    it(`renders created, replaced and patched users and their groups identically (custom attribute returned: ${returned})`, function () {
+      const dctx = newDirectory(returned);
+      expect(defaultProjectionKeepsStored({ registry: dctx.registry, resourceType: 'User' })).to.equal(
+        returned === 'default',
+      );
+      const group = service.create(dctx, 'Group', { schemas: [URN.Group], displayName: 'Everyone "quoted" \u2028' });
+      let n = 0;
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 1_000_000 }), (seed) => {
+          n += 1;
+          const body = fc.sample(userBody(n), { numRuns: 1, seed })[0]!;
+          const created = service.create(dctx, 'User', body).resource;
+          if (n % 2 === 0)
+            service.patch(dctx, 'Group', group.resource.id, {
+              schemas: [URN.PatchOp],
+              Operations: [{ op: 'add', path: 'members', value: [{ value: created.id }] }],
+            });
+          const replaced = service.replace(dctx, 'User', created.id, { ...body, displayName: `r${n}` }).resource;
+          const patched = service.patch(dctx, 'User', created.id, {
+            schemas: [URN.PatchOp],
+            Operations: [
+              { op: 'Remove', path: 'name.givenName' },
+              { op: 'add', value: { title: `t${n}` } },
+            ],
+          }).resource;
+          for (const resource of [created, replaced, patched, service.get(dctx, 'User', created.id)]) {
+            const { fast, general } = bothRenderings(dctx, resource);
+            expect(fast).to.equal(general);
+            expect(JSON.parse(fast)).to.not.have.property('password');
+            if (returned !== 'default') expect(JSON.parse(fast)[CUSTOM] ?? {}).to.not.have.property('clearance');
+          }
+        }),
+        { numRuns: 60 },
+      );
+      const { fast, general } = bothRenderings(dctx, service.get(dctx, 'Group', group.resource.id));
+      expect(fast).to.equal(general);
+      expect((JSON.parse(fast) as { members: unknown[] }).members).to.have.length(30);
+    });
+  }
+
+  it('renders an empty group with its empty member list, like the general renderer', function () {
+    const dctx = newDirectory('default');
+    const { resource } = service.create(dctx, 'Group', { schemas: [URN.Group], displayName: 'Nobody' });
+    const { fast, general } = bothRenderings(dctx, resource);
+    expect(fast).to.equal(general);
+    expect(JSON.parse(fast)).to.include({ displayName: 'Nobody' }).and.to.have.deep.property('members', []);
+  });
+
+  it('builds list responses byte for byte like JSON.stringify of the list object', function () {
+    const docs: JsonObject[] = [{ a: 1 }, { b: 'x"y' }];
+    for (const resources of [[], docs.slice(0, 1), docs])
+      expect(
+        listResponseJson(
+          resources.map((r) => JSON.stringify(r)),
+          7,
+          3,
+        ),
+      ).to.equal(JSON.stringify(listResponse(resources, 7, 3)));
+  });
+
+  it('answers an exact indexed equality exactly as evaluating the filter over every resource does', function () {
+    const dctx = newDirectory('default');
+    const names = ['Mixed.Case@x.example', 'İstanbul@x.example', 'straße@x.example', 'plain@x.example'];
+    const users = names.map((userName, i) =>
+      service.create(dctx, 'User', {
+        schemas: [URN.User],
+        userName,
+        externalId: `Ext-${i}`,
+        displayName: `Person ${i % 2}`,
+      }),
+    );
+    const all = users.map((u) => u.resource);
+    const filters = [
+      ...names.flatMap((name) => [name, name.toLowerCase(), name.toUpperCase()].map((v) => `userName eq "${v}"`)),
+      'externalId eq "Ext-1"',
+      'externalId eq "ext-1"',
+      'displayName eq "PERSON 1"',
+      `id eq "${all[2]!.id}"`,
+      `id eq "${all[2]!.id.toUpperCase()}"`,
+    ];
+    const ctx = { registry: dctx.registry, resourceType: 'User' as const };
+    for (const filter of filters) {
+      const parsed = parseFilter(filter);
+      const expected = all
+        .filter((r) => matchesFilter({ ...(r.doc as JsonObject), id: r.id }, parsed, ctx))
+        .map((r) => r.id)
+        .sort();
+      const listed = JSON.parse(listResources(stores, dctx, 'User', { filter }, 100)) as {
+        Resources: { id: string }[];
+      };
+      expect(listed.Resources.map((r) => r.id).sort(), filter).to.deep.equal(expected);
+    }
+  });
+});
