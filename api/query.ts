@@ -21,9 +21,13 @@ function caseInsensitive(query: Record<string, string | string[] | undefined>): 
   return out;
 }
 
+const projectionOf = (q: Record<string, string | undefined>): Projection => ({
+  attributes: parseAttributeList(q.attributes),
+  excludedAttributes: parseAttributeList(q.excludedattributes),
+});
+
 export function projectionFromQuery(query: Record<string, string | string[] | undefined>): Projection {
-  const q = caseInsensitive(query);
-  return { attributes: parseAttributeList(q.attributes), excludedAttributes: parseAttributeList(q.excludedattributes) };
+  return projectionOf(caseInsensitive(query));
 }
 
 const SortOrder = z.enum(['ascending', 'descending']);
@@ -38,7 +42,7 @@ function sortOrder(raw: string | undefined): 'ascending' | 'descending' | undefi
 export function listQueryFromQuery(query: Record<string, string | string[] | undefined>): ListQuery {
   const q = caseInsensitive(query);
   return {
-    ...projectionFromQuery(query),
+    ...projectionOf(q),
     filter: q.filter,
     startIndex: intParam('startIndex', q.startindex),
     count: intParam('count', q.count),

@@ -4,6 +4,7 @@ import { createApp } from '../api/app';
 import type { EventRow } from '../store/event-log';
 import { openDatabase } from '../store/db';
 import { createStores } from '../store';
+import { startCheckpointer } from '../store/checkpointer';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   if (!values.db) throw new Error('usage: scim-server.ts --db <sqlite file> [--port N] [--synchronous NORMAL|FULL]');
   const synchronous = values.synchronous === 'FULL' ? 'FULL' : 'NORMAL';
   const stores = createStores(await openDatabase({ file: values.db, synchronous }));
+  const checkpointer = startCheckpointer(stores.db, (err) => process.stderr.write(`checkpointer: ${err.message}\n`));
 
   // The benchmark measures record-then-respond; signalling Temporal is off the critical path, so pokes are only counted.
   const pokes = { calls: 0, events: 0 };
@@ -42,15 +44,17 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 60_000;
 
   // process.exit (not a hard kill) so that --cpu-prof can write its profile.
-  const stop = () => {
+  const stop = async () => {
+    const checkpoints = await checkpointer.stats();
+    await checkpointer.stop();
     process.stdout.write(
-      `stats ${JSON.stringify({ pokeCalls: pokes.calls, pokedEvents: pokes.events, serverErrors })}\n`,
+      `stats ${JSON.stringify({ pokeCalls: pokes.calls, pokedEvents: pokes.events, serverErrors, checkpoints })}\n`,
     );
     stores.db.close();
     process.exit(0);
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
 }
 
 main().catch((err: unknown) => {

@@ -5,6 +5,7 @@ import { createApp } from '../api/app';
 import type { ApiConfig } from '../api/config';
 import { Poker } from '../api/poke';
 import type { Stores } from '../store';
+import { startCheckpointer } from '../store/checkpointer';
 
 export interface RunningApi {
   url: string;
@@ -19,6 +20,10 @@ export async function startApiServer(deps: {
   log: (line: string) => void;
 }): Promise<RunningApi> {
   const { config, log } = deps;
+  // Request COMMITs never checkpoint (copy pages, fsync) on the event loop: a worker thread does it.
+  const checkpointer = startCheckpointer(deps.stores.db, (err) =>
+    log(`checkpoint thread failed, SQLite checkpoints on commit again: ${err.message}`),
+  );
   const poker = new Poker(deps.client, deps.stores, { log });
   poker.startRelay();
   const app = createApp({
@@ -43,6 +48,7 @@ export async function startApiServer(deps: {
       if (retention) clearInterval(retention);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await poker.stop();
+      await checkpointer.stop();
     },
   };
 }

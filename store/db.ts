@@ -3,11 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DatabaseConfig } from './env';
+import { DEFAULT_CACHE_MB, DEFAULT_MMAP_MB } from './env';
 import { migrateLatest } from './migrate';
 
 export type Db = Database.Database;
 
-export async function openDatabase(config: Pick<DatabaseConfig, 'file' | 'synchronous'>): Promise<Db> {
+export async function openDatabase(
+  config: Pick<DatabaseConfig, 'file' | 'synchronous' | 'cacheMb' | 'mmapMb'>,
+): Promise<Db> {
   fs.mkdirSync(path.dirname(config.file), { recursive: true });
   await migrateLatest(config.file);
   const db = new Database(config.file);
@@ -16,6 +19,8 @@ export async function openDatabase(config: Pick<DatabaseConfig, 'file' | 'synchr
   db.pragma(`synchronous = ${config.synchronous}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  db.pragma(`cache_size = ${-1024 * (config.cacheMb ?? DEFAULT_CACHE_MB)}`);
+  db.pragma(`mmap_size = ${1024 * 1024 * (config.mmapMb ?? DEFAULT_MMAP_MB)}`);
   return db;
 }
 

@@ -4,11 +4,13 @@ import type { Knex } from 'knex';
 import * as createCoreTables from './migrations/20261129000000_create-core-tables';
 import * as addPolicies from './migrations/20261129000100_add-policies';
 import * as indexDeletedUserNames from './migrations/20261129000200_index-deleted-user-names';
+import * as coverMemberIndex from './migrations/20261129000300_cover-member-index';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_create-core-tables': createCoreTables,
   '20261129000100_add-policies': addPolicies,
   '20261129000200_index-deleted-user-names': indexDeletedUserNames,
+  '20261129000300_cover-member-index': coverMemberIndex,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */

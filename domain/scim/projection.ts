@@ -24,7 +24,8 @@ type KeepSub = (lowerName: string, returned: AttributeDef['returned']) => boolea
 
 /** Splits a comma-separated query parameter; blank or absent means "not given". */
 export function parseAttributeList(param: string | undefined): string[] | undefined {
-  const names = (param ?? '')
+  if (param === undefined || param === '') return undefined;
+  const names = param
     .split(',')
     .map((name) => name.trim())
     .filter((name) => name !== '');

@@ -1,0 +1,102 @@
+// store/checkpointer.ts: WAL checkpoints on a worker thread, so that no request's COMMIT copies pages or waits for fsync.
+import { Worker } from 'node:worker_threads';
+import type { Db } from './db';
+
+/** Checkpoint cadence of the background thread; a PASSIVE checkpoint with nothing to copy costs microseconds. */
+export const CHECKPOINT_INTERVAL_MS = 20;
+/**
+ * The API connection's own auto-checkpoint threshold while the thread runs (pages; SQLite's default is 1,000). Under
+ * sustained writes the thread rarely catches up completely, so the WAL would never restart; past this size the next
+ * COMMIT checkpoints the few frames not yet copied and the WAL starts over. Also the bound if the thread ever dies.
+ */
+export const BACKSTOP_PAGES = 10_000;
+
+export interface CheckpointStats {
+  checkpoints: number;
+  /** Frames copied into the database file by the thread. */
+  framesCopied: number;
+  errors: number;
+  lastError?: string;
+}
+
+export interface Checkpointer {
+  stats(): Promise<CheckpointStats>;
+  /** Stops the thread after its current checkpoint and closes its connection; the API connection gets its default back. */
+  stop(): Promise<void>;
+}
+
+// Plain JavaScript, run with `eval`: it must not depend on how the main program is loaded (tsx, compiled, bundled).
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('synchronous = ' + workerData.synchronous);
+db.pragma('busy_timeout = 0');
+const stats = { checkpoints: 0, framesCopied: 0, errors: 0 };
+let previous = 0;
+const tick = () => {
+  try {
+    const [row] = db.pragma('wal_checkpoint(PASSIVE)');
+    stats.checkpoints += 1;
+    // checkpointed counts from the start of the WAL; it drops when the WAL restarts.
+    const copied = row.checkpointed >= previous ? row.checkpointed - previous : row.checkpointed;
+    if (copied > 0) stats.framesCopied += copied;
+    previous = row.checkpointed;
+  } catch (err) {
+    stats.errors += 1;
+    stats.lastError = String(err && err.message ? err.message : err);
+  }
+};
+const timer = setInterval(tick, workerData.intervalMs);
+parentPort.on('message', (message) => {
+  if (message === 'stats') parentPort.postMessage({ stats });
+  if (message === 'stop') {
+    clearInterval(timer);
+    db.close();
+    parentPort.postMessage({ stopped: true, stats });
+  }
+});
+`;
+
+/**
+ * Starts checkpointing `db`'s file from a worker thread with its own connection (same `synchronous` level, so a
+ * checkpoint syncs exactly as SQLite's own would). Only long-running API processes use it; short CLI commands keep
+ * SQLite's automatic checkpoints.
+ */
+export function startCheckpointer(
+  db: Db,
+  onError: (err: Error) => void,
+  intervalMs = CHECKPOINT_INTERVAL_MS,
+): Checkpointer {
+  const synchronous = Number(db.pragma('synchronous', { simple: true })) >= 2 ? 'FULL' : 'NORMAL';
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { driver: require.resolve('better-sqlite3'), file: db.name, synchronous, intervalMs },
+  });
+  worker.unref();
+  // A dead thread only means SQLite's own checkpoints take over again (at the backstop size): report it, never throw.
+  worker.on('error', onError);
+  db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  let stopped: Promise<void> | undefined;
+  const ask = <T>(message: string, pick: (reply: Record<string, unknown>) => T | undefined): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (reply: Record<string, unknown>) => {
+        const value = pick(reply);
+        if (value === undefined) return;
+        worker.off('message', onMessage);
+        worker.off('error', reject);
+        resolve(value);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.postMessage(message);
+    });
+  return {
+    stats: () => ask('stats', (reply) => reply.stats as CheckpointStats | undefined),
+    stop: () =>
+      (stopped ??= ask('stop', (reply) => (reply.stopped ? true : undefined)).then(async () => {
+        await worker.terminate();
+        if (db.open) db.pragma('wal_autocheckpoint = 1000');
+      })),
+  };
+}
