@@ -1,5 +1,4 @@
 // api/app.ts: createApp(deps) builds the Koa app (SCIM, health, admin); it never listens by itself.
-import Router from '@koa/router';
 import Koa from 'koa';
 import type { Client } from '@temporalio/client';
 import type { Stores } from '../store';
@@ -13,6 +12,7 @@ import { mountAdminRoutes } from './routes/admin';
 import { mountBulkRoute } from './routes/bulk';
 import { mountDiscoveryRoutes } from './routes/discovery';
 import { mountResourceRoutes, mountRootSearch } from './routes/resources';
+import { Routes } from './router';
 import type { Poker } from './poke';
 
 export interface AppDeps {
@@ -28,14 +28,15 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   const service = new ResourceService(deps.stores, deps.poke);
 
-  const scim = new Router();
+  // Every SCIM route is per directory and authenticated by that directory's bearer token.
+  const scim = new Routes('/scim/v2/:directoryId', [directoryAuth(deps.stores, deps.publicUrl)]);
   mountDiscoveryRoutes(scim, deps.limits);
   mountBulkRoute(scim, service, deps.limits);
   mountResourceRoutes(scim, 'Users', { stores: deps.stores, service, limits: deps.limits });
   mountResourceRoutes(scim, 'Groups', { stores: deps.stores, service, limits: deps.limits });
   mountRootSearch(scim, { stores: deps.stores, service, limits: deps.limits });
 
-  const root = new Router();
+  const root = new Routes();
   root.get('/healthz', async (ctx) => {
     if (!deps.temporal) {
       ctx.status = 503;
@@ -47,12 +48,6 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = report;
   });
   mountAdminRoutes(root, deps);
-  root.use(
-    '/scim/v2/:directoryId',
-    directoryAuth(deps.stores, deps.publicUrl),
-    scim.routes(),
-    scim.allowedMethods({ throw: true }),
-  );
 
   app.use(scimErrors());
   app.use(async (ctx, next) => {
@@ -61,7 +56,7 @@ export function createApp(deps: AppDeps): Koa {
     if (ctx.body !== undefined && ctx.body !== null && ctx.path.startsWith('/scim/'))
       ctx.type = 'application/scim+json';
   });
-  app.use(root.routes());
-  app.use(root.allowedMethods());
+  app.use(scim.middleware());
+  app.use(root.middleware());
   return app;
 }

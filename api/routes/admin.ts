@@ -1,5 +1,5 @@
 // api/routes/admin.ts: operator API (ADMIN_TOKEN): lag, exceptions, revocations, audit, policy, identity view and retry.
-import type Router from '@koa/router';
+import type { Routes } from '../router';
 import crypto from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { ScimError } from '../../domain/scim/errors';
@@ -19,7 +19,7 @@ function adminAuth(token: string | undefined) {
   };
 }
 
-export function mountAdminRoutes(router: Router, deps: AppDeps): void {
+export function mountAdminRoutes(router: Routes, deps: AppDeps): void {
   const { stores } = deps;
   const auth = adminAuth(deps.adminToken);
   const directory = (ctx: Context) => {

@@ -1,5 +1,5 @@
 // api/routes/bulk.ts: POST /Bulk (RFC 7644 §3.7): ordered operations, bulkId references, failOnErrors, size limits.
-import type Router from '@koa/router';
+import type { Routes } from '../router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { ScimError, scimErrorBody } from '../../domain/scim/errors';
@@ -52,7 +52,7 @@ function target(path: string, ids: Map<string, string>): { type: ResourceType; e
   return { type: endpoint === 'Users' ? 'User' : 'Group', endpoint, id };
 }
 
-export function mountBulkRoute(router: Router, service: ResourceService, limits: ApiLimits): void {
+export function mountBulkRoute(router: Routes, service: ResourceService, limits: ApiLimits): void {
   router.post('/Bulk', async (ctx: Context) => {
     const dctx = ctx.state.dctx as DirectoryContext;
     const request = BulkRequestSchema.parse(await readJsonBody(ctx, limits.maxBodyBytes));

@@ -1,5 +1,5 @@
 // api/routes/discovery.ts: /ServiceProviderConfig, /ResourceTypes, /Schemas (RFC 7644 §4), /Me (501), root /.search.
-import type Router from '@koa/router';
+import type { Routes } from '../router';
 import type { Context } from 'koa';
 import { ScimError } from '../../domain/scim/errors';
 import type { JsonObject } from '../../domain/scim/json';
@@ -32,7 +32,7 @@ export function serviceProviderConfig(baseUrl: string, limits: ApiLimits): JsonO
   };
 }
 
-export function mountDiscoveryRoutes(router: Router, limits: ApiLimits): void {
+export function mountDiscoveryRoutes(router: Routes, limits: ApiLimits): void {
   router.get('/ServiceProviderConfig', (ctx) => {
     ctx.body = serviceProviderConfig(dctxOf(ctx).baseUrl, limits);
   });

@@ -1,5 +1,6 @@
 // api/routes/resources.ts: /Users and /Groups (RFC 7644 §3.3–3.6): create, read, list, search, replace, patch, delete.
-import type Router from '@koa/router';
+import querystring from 'node:querystring';
+import type { Routes } from '../router';
 import type { Context } from 'koa';
 import type { Stores } from '../../store';
 import type { ResourceType, StoredResource } from '../../store/resources';
@@ -22,14 +23,21 @@ const outcomeEvents = (outcome: WriteOutcome) => outcome.events;
 
 const dctxOf = (ctx: Context): DirectoryContext => ctx.state.dctx as DirectoryContext;
 
-export function mountRootSearch(router: Router, deps: ResourceRouteDeps): void {
+/**
+ * The request's query parameters. Not Koa's `ctx.query`: it memoises parses in an object keyed by the whole query
+ * string, so every distinct filter became a new property name (string interning and a dictionary-mode object per
+ * request, several microseconds on the hottest read).
+ */
+const queryOf = (ctx: Context) => querystring.parse(ctx.querystring);
+
+export function mountRootSearch(router: Routes, deps: ResourceRouteDeps): void {
   router.post('/.search', async (ctx) => {
     const query = listQueryFromSearchBody(await readJsonBody(ctx, deps.limits.maxBodyBytes));
     ctx.body = searchAllResources(deps.stores, dctxOf(ctx), query, deps.limits.maxPageSize);
   });
 }
 
-export function mountResourceRoutes(router: Router, endpoint: 'Users' | 'Groups', deps: ResourceRouteDeps): void {
+export function mountResourceRoutes(router: Routes, endpoint: 'Users' | 'Groups', deps: ResourceRouteDeps): void {
   const type: ResourceType = endpoint === 'Users' ? 'User' : 'Group';
   const { stores, service, limits } = deps;
 
@@ -37,11 +45,11 @@ export function mountResourceRoutes(router: Router, endpoint: 'Users' | 'Groups'
     const dctx = dctxOf(ctx);
     ctx.status = status;
     ctx.set('ETag', etagOf(resource));
-    ctx.body = renderResourceJson(stores, dctx.registry, dctx.baseUrl, resource, projectionFromQuery(ctx.query));
+    ctx.body = renderResourceJson(stores, dctx.registry, dctx.baseUrl, resource, projectionFromQuery(queryOf(ctx)));
   };
 
   router.get(`/${endpoint}`, (ctx) => {
-    ctx.body = listResources(stores, dctxOf(ctx), type, listQueryFromQuery(ctx.query), limits.maxPageSize);
+    ctx.body = listResources(stores, dctxOf(ctx), type, listQueryFromQuery(queryOf(ctx)), limits.maxPageSize);
   });
 
   router.post(`/${endpoint}/.search`, async (ctx) => {
@@ -84,7 +92,7 @@ export function mountResourceRoutes(router: Router, endpoint: 'Users' | 'Groups'
       outcomeEvents,
     );
     // Groups answer 204 (Entra requires it, and a 100,000-member body is never rendered); ask with ?attributes= for a body.
-    if (type === 'Group' && !projectionFromQuery(ctx.query).attributes) {
+    if (type === 'Group' && !projectionFromQuery(queryOf(ctx)).attributes) {
       ctx.status = 204;
       ctx.set('ETag', etagOf(resource));
       return;
