@@ -17,6 +17,7 @@ function parseOptions() {
       users: { type: 'string', default: '100000' },
       pool: { type: 'string', default: '50000' },
       duration: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '2' },
       connections: { type: 'string', default: '50' },
       synchronous: { type: 'string', default: 'NORMAL' },
@@ -40,6 +41,7 @@ function parseOptions() {
     users: int('users', values.users, 1),
     pool: int('pool', values.pool, 1),
     duration: int('duration', values.duration, 1),
+    rounds: int('rounds', values.rounds, 1),
     warmup: int('warmup', values.warmup, 0),
     connections: int('connections', values.connections, 1),
     synchronous,
@@ -50,13 +52,42 @@ function parseOptions() {
   };
 }
 
-function printTable(reports: ScenarioReport[]): void {
+/** One scenario over all rounds: the round with the median req/s stands for it; the spread shows the noise. */
+interface ScenarioSummary extends ScenarioReport {
+  rounds: { reqPerSec: number; p50Ms: number; p99Ms: number; verdict: string }[];
+  minReqPerSec: number;
+  maxReqPerSec: number;
+  /** Median req/s relative to the ceiling's median in the same run (how much of the raw path the product keeps). */
+  ofCeiling?: number;
+}
+
+function summarise(runs: ScenarioReport[], ceiling: number | undefined): ScenarioSummary {
+  const byRate = [...runs].sort((a, b) => a.result.reqPerSec - b.result.reqPerSec);
+  const median = byRate[Math.floor((byRate.length - 1) / 2)]!;
+  return {
+    ...median,
+    rounds: runs.map((r) => ({
+      reqPerSec: r.result.reqPerSec,
+      p50Ms: r.result.p50Ms,
+      p99Ms: r.result.p99Ms,
+      verdict: r.verdict,
+    })),
+    minReqPerSec: byRate[0]!.result.reqPerSec,
+    maxReqPerSec: byRate[byRate.length - 1]!.result.reqPerSec,
+    ofCeiling: ceiling ? median.result.reqPerSec / ceiling : undefined,
+  };
+}
+
+function printTable(reports: ScenarioSummary[]): void {
   const ms = (r: ScenarioReport, v: number) =>
     r.result.requests === 0 ? `>${Math.round(r.result.seconds * 1000)}` : v.toFixed(1);
+  const spread = (r: ScenarioSummary) =>
+    r.rounds.length > 1 ? ` (${r.minReqPerSec.toFixed(0)}–${r.maxReqPerSec.toFixed(0)})` : '';
   const rows = [
     [
       'scenario',
-      'req/s',
+      'req/s (min–max)',
+      'of ceiling',
       'p50 ms',
       'p99 ms',
       'err/non-2xx',
@@ -68,7 +99,8 @@ function printTable(reports: ScenarioReport[]): void {
     ],
     ...reports.map((r) => [
       r.name,
-      r.result.reqPerSec.toFixed(0),
+      `${r.result.reqPerSec.toFixed(0)}${spread(r)}`,
+      r.ofCeiling === undefined ? '—' : `${(100 * r.ofCeiling).toFixed(0)} %`,
       ms(r, r.result.p50Ms),
       ms(r, r.result.p99Ms),
       `${r.result.errors}/${r.result.non2xx}`,
@@ -97,17 +129,25 @@ async function main(): Promise<void> {
   const baseEvents = countEvents(seed.file);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-bench-'));
   log(
-    `${os.cpus().length} cores, node ${process.version}; ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.duration} s per scenario; ${POKE_NOTE}`,
+    `${os.cpus().length} cores, node ${process.version}; ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.duration} s per scenario, ${opts.rounds} round(s); ${POKE_NOTE}`,
   );
-  const reports: ScenarioReport[] = [];
+  // Rounds interleave the scenarios, so a slow minute of a shared machine hits every scenario alike.
+  const selected = SCENARIOS.filter((sc) => opts.only.includes(sc.name));
+  const runs = new Map<string, ScenarioReport[]>(selected.map((sc) => [sc.name, []]));
   try {
-    for (const s of SCENARIOS.filter((sc) => opts.only.includes(sc.name))) {
-      log(`running ${s.name}: ${s.what}`);
-      reports.push(await runScenario(s, seed, opts, workDir, baseEvents));
+    for (let round = 1; round <= opts.rounds; round++) {
+      for (const s of selected) {
+        log(`round ${round}/${opts.rounds}: ${s.name}: ${s.what}`);
+        const profileName = opts.rounds > 1 ? `${s.name}-round${round}` : s.name;
+        runs.get(s.name)!.push(await runScenario(s, seed, opts, workDir, baseEvents, profileName));
+      }
     }
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
+  const ceilingRuns = runs.get('ceiling');
+  const ceiling = ceilingRuns ? summarise(ceilingRuns, undefined).result.reqPerSec : undefined;
+  const reports = selected.map((sc) => summarise(runs.get(sc.name)!, sc.name === 'ceiling' ? undefined : ceiling));
   console.log('');
   printTable(reports);
   const analyzed = opts.analyze ? ' (ANALYZE run on each copy)' : '';
@@ -115,7 +155,10 @@ async function main(): Promise<void> {
     `\n${POKE_NOTE}; dataset ${seed.users} users in one group + ${seed.pool} non-members; SQLite synchronous=${opts.synchronous}${analyzed}`,
   );
   console.log(
-    `1-conn ms: median of ${SERIAL_REQUESTS} sequential requests before the load; srv CPU: server process CPU per answered request`,
+    `1-conn ms: median of ${SERIAL_REQUESTS} sequential requests before the load; srv CPU: server process CPU (all threads) per answered request`,
+  );
+  console.log(
+    `each row is the round with the median req/s (of ${opts.rounds}); "of ceiling": that median over the ceiling's median in this run`,
   );
   if (opts.profileDir) console.log(`CPU profiles of the server processes: ${opts.profileDir}`);
 

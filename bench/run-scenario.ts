@@ -95,12 +95,13 @@ export async function runScenario(
   opts: RunOptions,
   workDir: string,
   baseEvents: number,
+  profileName = s.name,
 ): Promise<ScenarioReport> {
   const file = path.join(workDir, `${s.name}.sqlite`);
   fs.copyFileSync(seed.file, file); // a fresh copy per scenario: no run sees another's writes
   if (opts.analyze) withDb(file, false, (db) => db.exec('ANALYZE'));
   const args = s.server === 'ceiling' ? ['--directory', seed.directoryId] : ['--synchronous', opts.synchronous];
-  const profile = opts.profileDir ? { dir: opts.profileDir, name: s.name } : undefined;
+  const profile = opts.profileDir ? { dir: opts.profileDir, name: profileName } : undefined;
   const server = await startServer(`${s.server}-server.ts`, ['--db', file, ...args], profile);
   const notes: string[] = [];
   let result: LoadResult;

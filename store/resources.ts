@@ -77,6 +77,10 @@ export interface WriteResult {
   events: EventRow[];
 }
 
+/** The columns a StoredResource is built from (the indexed copies of document attributes are not needed). */
+const RESOURCE_COLUMNS =
+  'directory_id, id, type, active, version, doc, created_at, updated_at, deleted_at, deactivated_at, deactivated_seq';
+
 interface RawResource {
   directory_id: string;
   id: string;
@@ -150,7 +154,7 @@ export class ResourceStore {
   ) {
     this.sql = statementCache(db);
     this.selectByIdAnyState = db.prepare<[string, string], RawResource>(
-      'SELECT * FROM resources WHERE directory_id = ? AND id = ?',
+      `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE directory_id = ? AND id = ?`,
     );
     this.touchRow = db.prepare(
       'UPDATE resources SET version = version + 1, updated_at = ? WHERE directory_id = ? AND id = ? AND deleted_at IS NULL',
@@ -163,7 +167,7 @@ export class ResourceStore {
 
   get(directoryId: string, type: ResourceType, id: string): StoredResource | undefined {
     const row = this.sql<[string, string], RawResource>(
-      `SELECT * FROM resources WHERE directory_id = ? AND id = ? AND type = ${typeLiteral(type)} AND deleted_at IS NULL`,
+      `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE directory_id = ? AND id = ? AND type = ${typeLiteral(type)} AND deleted_at IS NULL`,
     ).get(directoryId, id);
     return row ? toResource(row) : undefined;
   }
@@ -351,7 +355,7 @@ export class ResourceStore {
     // id and userName are unique among live resources: no ORDER BY (a sorter costs as much as the lookup).
     const order = attribute === 'id' || attribute === 'userName' ? '' : ' ORDER BY created_at, id';
     const stmt = this.sql<[string, string], RawResource>(
-      `SELECT * FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND ${column[0]} = ? AND deleted_at IS NULL${order}`,
+      `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND ${column[0]} = ? AND deleted_at IS NULL${order}`,
     );
     return stmt.all(directoryId, column[1]!).map(toResource);
   }
@@ -359,14 +363,14 @@ export class ResourceStore {
   /** Every live resource of a type, in creation order (for filters no index can answer). */
   *scan(directoryId: string, type: ResourceType): Generator<StoredResource> {
     const stmt = this.sql<[string], RawResource>(
-      `SELECT * FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND deleted_at IS NULL ORDER BY created_at, id`,
+      `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND deleted_at IS NULL ORDER BY created_at, id`,
     );
     for (const row of stmt.iterate(directoryId)) yield toResource(row);
   }
 
   page(directoryId: string, type: ResourceType, offset: number, limit: number): StoredResource[] {
     return this.sql<[string, number, number], RawResource>(
-      `SELECT * FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND deleted_at IS NULL ORDER BY created_at, id LIMIT ? OFFSET ?`,
+      `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND deleted_at IS NULL ORDER BY created_at, id LIMIT ? OFFSET ?`,
     )
       .all(directoryId, limit, offset)
       .map(toResource);
