@@ -50,12 +50,6 @@ export function createApp(deps: AppDeps): Koa {
   mountAdminRoutes(root, deps);
 
   app.use(scimErrors());
-  app.use(async (ctx, next) => {
-    await next();
-    // RFC 7644 §8.1: SCIM responses are application/scim+json (Entra rejects anything else).
-    if (ctx.body !== undefined && ctx.body !== null && ctx.path.startsWith('/scim/'))
-      ctx.type = 'application/scim+json';
-  });
   app.use(scim.middleware());
   app.use(root.middleware());
   return app;

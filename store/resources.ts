@@ -352,12 +352,19 @@ export class ResourceStore {
       externalId: ['external_id', value],
       displayName: ['display_name_lower', value.toLowerCase()],
     }[attribute];
-    // id and userName are unique among live resources: no ORDER BY (a sorter costs as much as the lookup).
-    const order = attribute === 'id' || attribute === 'userName' ? '' : ' ORDER BY created_at, id';
-    const stmt = this.sql<[string, string], RawResource>(
-      `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND ${column[0]} = ? AND deleted_at IS NULL${order}`,
-    );
-    return stmt.all(directoryId, column[1]!).map(toResource);
+    const where = `directory_id = ? AND type = ${typeLiteral(type)} AND ${column[0]} = ? AND deleted_at IS NULL`;
+    // id and userName are unique among live resources: one row at most, no sorter (it costs as much as the lookup).
+    if (attribute === 'id' || attribute === 'userName') {
+      const row = this.sql<[string, string], RawResource>(
+        `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE ${where}`,
+      ).get(directoryId, column[1]!);
+      return row ? [toResource(row)] : [];
+    }
+    return this.sql<[string, string], RawResource>(
+      `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE ${where} ORDER BY created_at, id`,
+    )
+      .all(directoryId, column[1]!)
+      .map(toResource);
   }
 
   /** Every live resource of a type, in creation order (for filters no index can answer). */

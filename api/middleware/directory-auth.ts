@@ -37,7 +37,7 @@ export function directoryAuth(stores: Stores, publicUrl: string | undefined, now
     entry.context = { origin, userAgent, dctx };
     return dctx;
   };
-  return async function directoryAuthMiddleware(ctx, next) {
+  return function directoryAuthMiddleware(ctx, next) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
     if (!match) throw new ScimError(401, undefined, 'Missing bearer token');
     const entry = resolve(match[1]!);
@@ -47,6 +47,6 @@ export function directoryAuth(stores: Stores, publicUrl: string | undefined, now
     if (directory.id !== ctx.params.directoryId)
       throw new ScimError(404, undefined, 'No such directory for this token');
     ctx.state.dctx = contextOf(entry, directory, publicUrl ?? ctx.origin, ctx.get('user-agent') || undefined);
-    await next();
+    return next();
   };
 }

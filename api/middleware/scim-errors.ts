@@ -1,4 +1,4 @@
-// api/middleware/scim-errors.ts: first in the chain; every failure leaves as an RFC 7644 §3.12 error body.
+// api/middleware/scim-errors.ts: first in the chain; failures leave as RFC 7644 §3.12 error bodies, SCIM answers as scim+json.
 import type { Middleware } from 'koa';
 import { ZodError } from 'zod';
 import { ScimError, scimErrorBody } from '../../domain/scim/errors';
@@ -21,6 +21,9 @@ export function toScimError(err: unknown): ScimError {
   return new ScimError(500, undefined, 'Internal server error');
 }
 
+const SCIM_JSON = 'application/scim+json';
+
+/** First in the chain: turns every failure into a SCIM error and types SCIM answers as application/scim+json. */
 export function scimErrors(): Middleware {
   return async function scimErrorsMiddleware(ctx, next) {
     try {
@@ -30,11 +33,13 @@ export function scimErrors(): Middleware {
       // The routers' allowedMethods set 405/501 without a body; every error still leaves as a SCIM error body.
       if (ctx.status >= 400 && (ctx.body === undefined || ctx.body === null))
         throw new ScimError(ctx.status, undefined, `${ctx.method} ${ctx.path}: ${ctx.message}`);
+      // RFC 7644 §8.1: SCIM responses are application/scim+json (Entra rejects anything else).
+      if (ctx.body !== undefined && ctx.body !== null && ctx.path.startsWith('/scim/')) ctx.type = SCIM_JSON;
     } catch (err) {
       const error = toScimError(err);
       ctx.status = error.status;
       ctx.body = scimErrorBody(error);
-      ctx.type = 'application/scim+json'; // after the body: Koa's body setter would otherwise pick application/json
+      ctx.type = SCIM_JSON; // after the body: Koa's body setter would otherwise pick application/json
       if (error.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="scimflow"');
       if (error.status === 500) ctx.app.emit('error', err, ctx); // a bug in our code: never leak internals to the client
     }
