@@ -36,6 +36,20 @@ describe('store writes', function () {
   const ids = (attribute: 'userName' | 'externalId' | 'displayName', value: string) =>
     stores.resources.findBy(dctx.directory.id, 'User', attribute, value).map((r) => r.id);
 
+  it('opens the file in WAL mode with the configured read map and page cache', async function () {
+    expect(stores.db.pragma('journal_mode', { simple: true })).to.equal('wal');
+    expect(stores.db.pragma('mmap_size', { simple: true })).to.equal(1024 * 1024 * 1024);
+    expect(stores.db.pragma('cache_size', { simple: true })).to.equal(-2048);
+    const other = await openDatabase({ file, synchronous: 'FULL', mmapMb: 0, cacheMb: 64 });
+    try {
+      expect(other.pragma('mmap_size', { simple: true })).to.equal(0);
+      expect(other.pragma('cache_size', { simple: true })).to.equal(-65536);
+      expect(other.pragma('synchronous', { simple: true })).to.equal(2);
+    } finally {
+      other.close();
+    }
+  });
+
   it('keeps every index in step when a write changes some indexed attributes and leaves others alone', function () {
     const { resource } = service.create(dctx, 'User', {
       schemas: [URN.User],

@@ -1,0 +1,35 @@
+// test/unit/store/env.test.ts: database settings from the environment (defaults, bounds, every problem named at once).
+import path from 'node:path';
+import { expect } from 'chai';
+import { ConfigError, DEFAULT_CACHE_MB, DEFAULT_MMAP_MB, loadDatabaseConfig } from '../../../store/env';
+
+describe('database configuration', () => {
+  it('defaults to ./.data, NORMAL sync, a 1 GiB read map and SQLite’s 2 MB page cache', () => {
+    const config = loadDatabaseConfig({});
+    expect(config).to.deep.include({
+      dataDir: path.resolve('./.data'),
+      file: path.resolve('./.data/scimflow.sqlite'),
+      synchronous: 'NORMAL',
+      mmapMb: DEFAULT_MMAP_MB,
+      cacheMb: DEFAULT_CACHE_MB,
+    });
+    expect([DEFAULT_MMAP_MB, DEFAULT_CACHE_MB]).to.deep.equal([1024, 2]);
+  });
+
+  it('takes the sizes from the environment; an empty value counts as unset and 0 turns the map off', () => {
+    expect(loadDatabaseConfig({ SQLITE_MMAP_MB: '0', SQLITE_CACHE_MB: '64' })).to.deep.include({
+      mmapMb: 0,
+      cacheMb: 64,
+    });
+    expect(loadDatabaseConfig({ SQLITE_MMAP_MB: '' }).mmapMb).to.equal(DEFAULT_MMAP_MB);
+  });
+
+  it('rejects nonsense sizes, naming every bad variable', () => {
+    expect(() => loadDatabaseConfig({ SQLITE_MMAP_MB: 'lots', SQLITE_CACHE_MB: '1', SQLITE_SYNCHRONOUS: 'OFF' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.matches(/SQLITE_MMAP_MB/)
+      .and.matches(/SQLITE_CACHE_MB/)
+      .and.matches(/SQLITE_SYNCHRONOUS/);
+  });
+});
