@@ -10,6 +10,11 @@ export interface DirectoryContext {
   registry: SchemaRegistry;
   dialect: DialectName;
   baseUrl: string;
+  /**
+   * Every stored document was normalised under the current schemas (false once `directory set-extensions` changed or
+   * dropped an attribute): only then may answers be spliced from the stored text (api/render.ts).
+   */
+  storedUnderCurrentSchemas: boolean;
 }
 
 const registries = new Map<string, { stamp: string; registry: SchemaRegistry }>();
@@ -31,5 +36,11 @@ export function directoryContext(directory: DirectoryRow, origin: string, userAg
     ? (directory.dialect as DialectName)
     : 'generic';
   const dialect = configured === 'generic' ? (detectDialect(userAgent) ?? 'generic') : configured;
-  return { directory, registry: registryFor(directory), dialect, baseUrl: `${origin}/scim/v2/${directory.id}` };
+  return {
+    directory,
+    registry: registryFor(directory),
+    dialect,
+    baseUrl: `${origin}/scim/v2/${directory.id}`,
+    storedUnderCurrentSchemas: directory.config.schemaNarrowedAt === undefined,
+  };
 }

@@ -95,7 +95,7 @@ export function listResources(
   maxPageSize: number,
 ): string {
   const { startIndex, count } = pageBounds(query, maxPageSize);
-  const render = (r: StoredResource) => renderResourceJson(stores, dctx.registry, dctx.baseUrl, r, query);
+  const render = (r: StoredResource) => renderResourceJson(stores, dctx, r, query);
   // Unfiltered, unsorted listing pages in SQL; everything else filters in memory over indexed candidates or a scan.
   if ((query.filter === undefined || query.filter.trim() === '') && !query.sortBy) {
     const total = stores.resources.count(dctx.directory.id, type);
@@ -118,7 +118,7 @@ export function searchAllResources(
   const matched = [...matchResources(stores, dctx, 'User', query), ...matchResources(stores, dctx, 'Group', query)];
   const page = matched.slice(startIndex - 1, startIndex - 1 + count);
   return listResponseJson(
-    page.map((r) => renderResourceJson(stores, dctx.registry, dctx.baseUrl, r, query)),
+    page.map((r) => renderResourceJson(stores, dctx, r, query)),
     matched.length,
     startIndex,
   );

@@ -4,6 +4,7 @@ import { defaultProjectionKeepsStored, projectResource } from '../domain/scim/pr
 import type { SchemaRegistry } from '../domain/scim/schemas/registry';
 import type { Stores } from '../store';
 import type { StoredResource } from '../store/resources';
+import type { DirectoryContext } from './directory-context';
 
 export interface Projection {
   attributes?: string[];
@@ -75,19 +76,23 @@ export function renderResource(
 const isDefaultProjection = (p: Projection) => !p.attributes?.length && !p.excludedAttributes?.length;
 
 /**
- * The JSON text of `renderResource`. When the default projection keeps every stored attribute, the text is spliced
+ * The JSON text of `renderResource`. When the default projection keeps every stored attribute (and every stored
+ * document was normalised under the directory's current schemas), the text is spliced
  * from the stored document text (normalised documents hold no id, meta, groups or members of their own): no parse,
  * no projection walk, no re-serialisation of the document. Otherwise it is `JSON.stringify(renderResource(…))`.
  */
 export function renderResourceJson(
   stores: Stores,
-  registry: SchemaRegistry,
-  baseUrl: string,
+  dctx: DirectoryContext,
   resource: StoredResource,
   projection: Projection = {},
 ): string {
-  if (!isDefaultProjection(projection) || !defaultProjectionKeepsStored({ registry, resourceType: resource.type }))
-    return JSON.stringify(renderResource(stores, registry, baseUrl, resource, projection));
+  const { registry, baseUrl } = dctx;
+  const splice =
+    dctx.storedUnderCurrentSchemas &&
+    isDefaultProjection(projection) &&
+    defaultProjectionKeepsStored({ registry, resourceType: resource.type });
+  if (!splice) return JSON.stringify(renderResource(stores, registry, baseUrl, resource, projection));
   const text = resource.docText;
   let out = text.length > 2 ? `${text.slice(0, -1)},"id":` : '{"id":';
   out += JSON.stringify(resource.id);

@@ -18,7 +18,12 @@ const METHODS: HTTPMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
  * their case. A known path asked with another method answers 405 with `Allow`; an unknown method 501.
  */
 export class Routes {
-  private readonly tree = FindMyWay({ caseSensitive: false, ignoreTrailingSlash: true });
+  private readonly tree = FindMyWay({
+    caseSensitive: false,
+    ignoreTrailingSlash: true,
+    // Schema URNs are path parameters (/Schemas/:id) and may be long; find-my-way's default is 100 characters.
+    maxParamLength: 2048,
+  });
 
   /** `prefix` is prepended to every path; `guards` run before every handler (e.g. directory authentication). */
   constructor(

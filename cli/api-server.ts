@@ -35,9 +35,13 @@ export async function startApiServer(deps: {
     temporal: { client: deps.client, namespace: deps.namespace, poker },
   });
   app.on('error', (err: Error) => log(`internal error: ${err.stack ?? err.message}`));
-  const server: Server = await new Promise((resolve, reject) => {
+  const server: Server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);
+  }).catch(async (err: unknown) => {
+    await poker.stop();
+    await checkpointer.stop();
+    throw err;
   });
   const retention = config.eventRetentionDays
     ? startEventRetention(deps.stores, config.eventRetentionDays, log)

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import YAML from 'yaml';
+import { onlyAddsTo } from '../domain/scim/schemas/extension-change';
 import { SchemaRegistry } from '../domain/scim/schemas/registry';
 import { SchemaDefSchema } from '../domain/scim/schemas/types';
 import { Option } from 'commander';
@@ -81,8 +82,15 @@ export function registerDirectoryCommands(program: Command): void {
       await withStores((stores) => {
         const dir = stores.directories.get(opts.directory);
         if (!dir) throw new CliError(`directory ${opts.directory} not found`);
-        stores.directories.updateConfig(dir.id, { ...dir.config, userExtensions: extensions });
-        printJson({ id: dir.id, userExtensions: extensions.map((e) => e.id) });
+        const before = SchemaDefSchema.array().parse(dir.config.userExtensions ?? []);
+        // Stored users may now hold attributes the schemas no longer define or return: see DirectoryContext.
+        const narrowedAt = onlyAddsTo(before, extensions) ? dir.config.schemaNarrowedAt : new Date().toISOString();
+        stores.directories.updateConfig(dir.id, {
+          ...dir.config,
+          userExtensions: extensions,
+          schemaNarrowedAt: narrowedAt,
+        });
+        printJson({ id: dir.id, userExtensions: extensions.map((e) => e.id), schemaNarrowedAt: narrowedAt ?? null });
       });
     });
 

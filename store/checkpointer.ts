@@ -20,6 +20,7 @@ export interface CheckpointStats {
 }
 
 export interface Checkpointer {
+  /** The thread's counters; once the thread is gone, zeros with `lastError: 'thread stopped'`. */
   stats(): Promise<CheckpointStats>;
   /** Stops the thread after its current checkpoint and closes its connection; the API connection gets its default back. */
   stop(): Promise<void>;
@@ -77,24 +78,43 @@ export function startCheckpointer(
   // A dead thread only means SQLite's own checkpoints take over again (at the backstop size): report it, never throw.
   worker.on('error', onError);
   db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  let exited = false;
+  worker.once('exit', () => {
+    exited = true;
+  });
   let stopped: Promise<void> | undefined;
-  const ask = <T>(message: string, pick: (reply: Record<string, unknown>) => T | undefined): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const onMessage = (reply: Record<string, unknown>) => {
-        const value = pick(reply);
-        if (value === undefined) return;
+  /** One request/reply round trip; settles (with `gone`) when the thread is or becomes dead instead of waiting forever. */
+  const ask = <T>(message: string, pick: (reply: Record<string, unknown>) => T | undefined, gone: () => T) =>
+    new Promise<T>((resolve) => {
+      if (exited) return resolve(gone());
+      const done = (value: T) => {
         worker.off('message', onMessage);
-        worker.off('error', reject);
+        worker.off('exit', onExit);
         resolve(value);
       };
+      const onMessage = (reply: Record<string, unknown>) => {
+        const value = pick(reply);
+        if (value !== undefined) done(value);
+      };
+      const onExit = () => done(gone());
       worker.on('message', onMessage);
-      worker.once('error', reject);
+      worker.once('exit', onExit);
       worker.postMessage(message);
     });
+  const deadStats = (): CheckpointStats => ({
+    checkpoints: 0,
+    framesCopied: 0,
+    errors: 1,
+    lastError: 'thread stopped',
+  });
   return {
-    stats: () => ask('stats', (reply) => reply.stats as CheckpointStats | undefined),
+    stats: () => ask('stats', (reply) => reply.stats as CheckpointStats | undefined, deadStats),
     stop: () =>
-      (stopped ??= ask('stop', (reply) => (reply.stopped ? true : undefined)).then(async () => {
+      (stopped ??= ask(
+        'stop',
+        (reply) => (reply.stopped ? true : undefined),
+        () => true,
+      ).then(async () => {
         await worker.terminate();
         if (db.open) db.pragma('wal_autocheckpoint = 1000');
       })),

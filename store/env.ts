@@ -2,7 +2,10 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-/** Page cache per connection; SQLite's own default (2 MB) misses on nearly every random lookup at 100,000 users. */
+/**
+ * Page cache per connection: SQLite's own 2 MB. With reads memory-mapped a bigger cache gains nothing on lookups and
+ * costs every COMMIT (SQLite walks the cache when a write transaction ends): 64 MB cut user PATCHes by 15 %.
+ */
 export const DEFAULT_CACHE_MB = 2;
 /** Reads through a memory map instead of read() copies into the page cache; 0 turns it off. */
 export const DEFAULT_MMAP_MB = 1024;

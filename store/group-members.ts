@@ -8,6 +8,12 @@ export interface MemberRef {
   display?: string;
 }
 
+function displayOf(json: unknown): string {
+  if (typeof json !== 'string') return '';
+  const value: unknown = JSON.parse(json);
+  return typeof value === 'string' ? value : '';
+}
+
 export class GroupMemberStore {
   private readonly insertOne;
   private readonly deleteOne;
@@ -23,9 +29,10 @@ export class GroupMemberStore {
     this.deleteOne = db.prepare('DELETE FROM group_members WHERE directory_id = ? AND group_id = ? AND member_id = ?');
     // Members first, then each group by primary key: without planner statistics SQLite would otherwise scan every
     // resource of the directory (250 ms at 100,000 users) instead of probing the member index (10 µs).
-    // The display name is read in SQL (->>) instead of parsing each group document in JS.
+    // Only the display name is taken from each group document: `->` returns its JSON text (escapes intact, so a lone
+    // surrogate survives; `->>` would decode it to UTF-8 replacement characters), parsed in JS.
     this.groupsOfStmt = db.prepare<[string, string], { id: string; display: unknown; external_id: string | null }>(
-      `SELECT r.id, r.doc ->> '$.displayName' AS display, r.external_id FROM group_members m INDEXED BY group_members_member_group
+      `SELECT r.id, r.doc -> '$.displayName' AS display, r.external_id FROM group_members m INDEXED BY group_members_member_group
        CROSS JOIN resources r ON r.directory_id = m.directory_id AND r.id = m.group_id AND r.deleted_at IS NULL
        WHERE m.directory_id = ? AND m.member_id = ? ORDER BY m.group_id`,
     );
@@ -79,7 +86,7 @@ export class GroupMemberStore {
   groupsOf(directoryId: string, userId: string): { value: string; display: string; externalId: string | null }[] {
     return this.groupsOfStmt.all(directoryId, userId).map((r) => ({
       value: r.id,
-      display: typeof r.display === 'string' ? r.display : '',
+      display: displayOf(r.display),
       externalId: r.external_id,
     }));
   }

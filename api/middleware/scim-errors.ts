@@ -22,6 +22,8 @@ export function toScimError(err: unknown): ScimError {
 }
 
 const SCIM_JSON = 'application/scim+json';
+/** Routing matches paths case-insensitively, so does this. */
+const SCIM_PATH = /^\/scim\//i;
 
 /** First in the chain: turns every failure into a SCIM error and types SCIM answers as application/scim+json. */
 export function scimErrors(): Middleware {
@@ -34,7 +36,7 @@ export function scimErrors(): Middleware {
       if (ctx.status >= 400 && (ctx.body === undefined || ctx.body === null))
         throw new ScimError(ctx.status, undefined, `${ctx.method} ${ctx.path}: ${ctx.message}`);
       // RFC 7644 §8.1: SCIM responses are application/scim+json (Entra rejects anything else).
-      if (ctx.body !== undefined && ctx.body !== null && ctx.path.startsWith('/scim/')) ctx.type = SCIM_JSON;
+      if (ctx.body !== undefined && ctx.body !== null && SCIM_PATH.test(ctx.path)) ctx.type = SCIM_JSON;
     } catch (err) {
       const error = toScimError(err);
       ctx.status = error.status;

@@ -45,7 +45,7 @@ export function mountResourceRoutes(router: Routes, endpoint: 'Users' | 'Groups'
     const dctx = dctxOf(ctx);
     ctx.status = status;
     ctx.set('ETag', etagOf(resource));
-    ctx.body = renderResourceJson(stores, dctx.registry, dctx.baseUrl, resource, projectionFromQuery(queryOf(ctx)));
+    ctx.body = renderResourceJson(stores, dctx, resource, projectionFromQuery(queryOf(ctx)));
   };
 
   router.get(`/${endpoint}`, (ctx) => {

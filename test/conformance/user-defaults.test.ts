@@ -108,6 +108,42 @@ describe('server-side defaults and derived state', function () {
     });
   });
 
+  describe('HTTP details of the spliced answers', function () {
+    before(function () {
+      dir = suite.server.newDirectory('generic');
+    });
+
+    it('types answers application/scim+json however the client cases the path', async function () {
+      const upper = dir.baseUrl.replace('/scim/v2/', '/SCIM/V2/');
+      const res = await fetch(`${upper}/Users?count=1`, { headers: { authorization: `Bearer ${dir.token}` } });
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('content-type')).to.match(/^application\/scim\+json/);
+    });
+
+    it('answers /Schemas/{id} for a schema URN longer than 100 characters', async function () {
+      const urn = `urn:example:params:scim:schemas:extension:${'a'.repeat(90)}:2.0:User`;
+      const other = suite.server.newDirectory('generic');
+      suite.server.stores.directories.updateConfig(other.id, {
+        userExtensions: [{ id: urn, name: 'Long', attributes: [{ name: 'badge', type: 'string' }] }],
+      });
+      const res = await call(other, 'GET', `/Schemas/${encodeURIComponent(urn)}`);
+      expect(res.status).to.equal(200);
+      expect(body(res).id).to.equal(urn);
+    });
+
+    it("returns a group's display name in a member's groups exactly, lone surrogates included", async function () {
+      const user = body(
+        await call(dir, 'POST', '/Users', { body: { schemas: [USER_SCHEMA], userName: 'sur@x.test' } }),
+      );
+      const displayName = 'Team \ud800 "quoted" \u2028';
+      await call(dir, 'POST', '/Groups', {
+        body: `{"schemas":["${GROUP_SCHEMA}"],"displayName":${JSON.stringify(displayName)},"members":[{"value":"${user.id}"}]}`,
+      });
+      const got = body(await call(dir, 'GET', `/Users/${user.id}`));
+      expect(got.groups.map((g: { display: string }) => g.display)).to.deep.equal([displayName]);
+    });
+  });
+
   describe('GET /healthz', function () {
     it('answers 503 with the failing part when Temporal is not configured', async function () {
       const res = await fetch(`${suite.server.origin}/healthz`);

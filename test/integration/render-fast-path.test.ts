@@ -93,7 +93,7 @@ describe('JSON fast paths answer what the general renderer answers', function ()
   };
 
   const bothRenderings = (dctx: DirectoryContext, resource: StoredResource) => {
-    const fast = renderResourceJson(stores, dctx.registry, dctx.baseUrl, resource);
+    const fast = renderResourceJson(stores, dctx, resource);
     const general = JSON.stringify(renderResource(stores, dctx.registry, dctx.baseUrl, resource));
     return { fast, general };
   };
@@ -138,6 +138,36 @@ describe('JSON fast paths answer what the general renderer answers', function ()
       expect((JSON.parse(fast) as { members: unknown[] }).members).to.have.length(30);
     });
   }
+
+  it('stops splicing for a directory whose extension schemas were narrowed, so dropped attributes stay hidden', function () {
+    const created = stores.directories.create({
+      name: `render-narrowed-${Math.random()}`,
+      dialect: 'generic',
+      config: { userExtensions: [customExtension('default')] },
+    });
+    const before = directoryContext(created.directory, ORIGIN);
+    const { resource } = service.create(before, 'User', {
+      schemas: [URN.User, CUSTOM],
+      userName: 'narrowed@x.example',
+      [CUSTOM]: { badge: 'B-7', clearance: 'top' },
+    });
+    expect(JSON.parse(renderResourceJson(stores, before, resource))[CUSTOM]).to.deep.equal({
+      badge: 'B-7',
+      clearance: 'top',
+    });
+    // What `scimflow directory set-extensions` stores when an attribute is dropped (see cli/directory-commands.ts).
+    const narrowed = { ...customExtension('default'), attributes: [{ name: 'badge', type: 'string' }] };
+    stores.directories.updateConfig(created.directory.id, {
+      userExtensions: [narrowed],
+      schemaNarrowedAt: new Date().toISOString(),
+    });
+    const after = directoryContext(stores.directories.get(created.directory.id)!, ORIGIN);
+    expect(after.storedUnderCurrentSchemas).to.equal(false);
+    const stored = service.get(after, 'User', resource.id);
+    const { fast, general } = bothRenderings(after, stored);
+    expect(fast).to.equal(general);
+    expect(JSON.parse(fast)[CUSTOM]).to.deep.equal({ badge: 'B-7' });
+  });
 
   it('renders an empty group with its empty member list, like the general renderer', function () {
     const dctx = newDirectory('default');

@@ -80,6 +80,24 @@ describe('store writes', function () {
     expect(() => patch([{ op: 'replace', path: 'userName', value: 'ADA@x.example' }])).to.throw(/already taken/);
   });
 
+  it('reports a checkpoint thread that cannot start, and still stops (restoring SQLite’s own checkpoints)', async function () {
+    // The open connection keeps working after its directory moves; the thread's new connection cannot find the file.
+    const moved = `${dir}-moved`;
+    fs.renameSync(dir, moved);
+    try {
+      const errors: Error[] = [];
+      const checkpointer = startCheckpointer(stores.db, (err) => errors.push(err), 5);
+      for (let waited = 0; errors.length === 0 && waited < 5_000; waited += 20)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(errors[0]?.message).to.match(/Cannot open database because the directory does not exist/);
+      expect(await checkpointer.stats()).to.include({ errors: 1, lastError: 'thread stopped' });
+      await checkpointer.stop();
+      expect(stores.db.pragma('wal_autocheckpoint', { simple: true })).to.equal(1000);
+    } finally {
+      fs.renameSync(moved, dir);
+    }
+  });
+
   it('checkpoints the WAL from a worker thread and restores the connection default when stopped', async function () {
     const errors: Error[] = [];
     const checkpointer = startCheckpointer(stores.db, (err) => errors.push(err), 5);
