@@ -2,26 +2,32 @@
 import type { Db } from './db';
 import type { Sql } from './statements';
 import { statementCache } from './statements';
+import type { GroupNames, GroupRef } from './group-names';
+import { displayOf } from './group-names';
 
 export interface MemberRef {
   value: string;
   display?: string;
 }
 
-function displayOf(json: unknown): string {
-  if (typeof json !== 'string') return '';
-  const value: unknown = JSON.parse(json);
-  return typeof value === 'string' ? value : '';
-}
+const toGroupRef = (r: { id: string; display: unknown; external_id: string | null }): GroupRef => ({
+  value: r.id,
+  display: displayOf(r.display),
+  externalId: r.external_id,
+});
 
 export class GroupMemberStore {
   private readonly insertOne;
   private readonly deleteOne;
   private readonly userExists;
   private readonly groupsOfStmt;
+  private readonly syncGroupIds;
   private readonly sql: Sql;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly names: GroupNames,
+  ) {
     this.sql = statementCache(db);
     this.insertOne = db.prepare(
       'INSERT OR IGNORE INTO group_members (directory_id, group_id, member_id, display) VALUES (?, ?, ?, ?)',
@@ -35,6 +41,14 @@ export class GroupMemberStore {
       `SELECT r.id, r.doc -> '$.displayName' AS display, r.external_id FROM group_members m INDEXED BY group_members_member_group
        CROSS JOIN resources r ON r.directory_id = m.directory_id AND r.id = m.group_id AND r.deleted_at IS NULL
        WHERE m.directory_id = ? AND m.member_id = ? ORDER BY m.group_id`,
+    );
+    // resources.group_ids mirrors this table for each member (see the migration that added it); rewritten from the
+    // member index (the entries just changed, so the pages are hot) whenever a membership row changes.
+    this.syncGroupIds = db.prepare<[{ dir: string; member: string }]>(
+      `UPDATE resources SET group_ids = (
+         SELECT json_group_array(group_id ORDER BY group_id) FROM group_members INDEXED BY group_members_member_group
+         WHERE directory_id = @dir AND member_id = @member)
+       WHERE directory_id = @dir AND id = @member`,
     );
     this.userExists = db.prepare<[string, string], { id: string }>(
       "SELECT id FROM resources WHERE directory_id = ? AND id = ? AND type = 'User' AND deleted_at IS NULL",
@@ -50,14 +64,20 @@ export class GroupMemberStore {
   add(directoryId: string, groupId: string, refs: MemberRef[]): string[] {
     const added: string[] = [];
     for (const ref of refs) {
-      if (this.insertOne.run(directoryId, groupId, ref.value, ref.display ?? null).changes > 0) added.push(ref.value);
+      if (this.insertOne.run(directoryId, groupId, ref.value, ref.display ?? null).changes === 0) continue;
+      this.syncGroupIds.run({ dir: directoryId, member: ref.value });
+      added.push(ref.value);
     }
     return added;
   }
 
   /** Removes members; returns the ids that were really removed (absent members are an idempotent no-op). */
   remove(directoryId: string, groupId: string, ids: string[]): string[] {
-    return ids.filter((id) => this.deleteOne.run(directoryId, groupId, id).changes > 0);
+    return ids.filter((id) => {
+      if (this.deleteOne.run(directoryId, groupId, id).changes === 0) return false;
+      this.syncGroupIds.run({ dir: directoryId, member: id });
+      return true;
+    });
   }
 
   memberIds(directoryId: string, groupId: string): string[] {
@@ -82,29 +102,40 @@ export class GroupMemberStore {
     ).get(directoryId, groupId)!.n;
   }
 
-  /** The live groups a user belongs to, for the read-only `groups` attribute and for policy evaluation. */
-  groupsOf(directoryId: string, userId: string): { value: string; display: string; externalId: string | null }[] {
-    return this.groupsOfStmt.all(directoryId, userId).map((r) => ({
-      value: r.id,
-      display: displayOf(r.display),
-      externalId: r.external_id,
-    }));
+  /** The live groups among `groupIds` (a resource's sorted `groupIds`), in that order: no member-index probe. */
+  groupsByIds(directoryId: string, groupIds: readonly string[]): GroupRef[] {
+    const groups: GroupRef[] = [];
+    for (const id of groupIds) {
+      const group = this.names.get(directoryId, id);
+      if (group) groups.push(group);
+    }
+    return groups;
   }
 
-  /** Removes a user from every group (user deletion); returns the group ids affected. */
+  /** The live groups a user belongs to, from the member index (policy evaluation; rows without `groupIds`). */
+  groupsOf(directoryId: string, userId: string): GroupRef[] {
+    return this.groupsOfStmt.all(directoryId, userId).map(toGroupRef);
+  }
+
+  /** Removes a user (or a nested group) from every group (its deletion); returns the group ids affected. */
   removeEverywhere(directoryId: string, memberId: string): string[] {
-    return this.sql<[string, string], { group_id: string }>(
+    const groups = this.sql<[string, string], { group_id: string }>(
       'DELETE FROM group_members WHERE directory_id = ? AND member_id = ? RETURNING group_id',
     )
       .all(directoryId, memberId)
       .map((r) => r.group_id);
+    this.syncGroupIds.run({ dir: directoryId, member: memberId });
+    return groups;
   }
 
+  /** Empties a group (its deletion); returns the former members. */
   removeGroup(directoryId: string, groupId: string): string[] {
-    return this.sql<[string, string], { member_id: string }>(
+    const members = this.sql<[string, string], { member_id: string }>(
       'DELETE FROM group_members WHERE directory_id = ? AND group_id = ? RETURNING member_id',
     )
       .all(directoryId, groupId)
       .map((r) => r.member_id);
+    for (const member of members) this.syncGroupIds.run({ dir: directoryId, member });
+    return members;
   }
 }

@@ -4,6 +4,7 @@ import { AppliedStateStore } from './applied-state';
 import { DirectoryStore } from './directories';
 import { EventLog } from './event-log';
 import { GroupMemberStore } from './group-members';
+import { GroupNames } from './group-names';
 import { PolicyStore } from './policies';
 import { ResourceStore } from './resources';
 import { WriteBatcher } from './write-batch';
@@ -22,12 +23,13 @@ export interface Stores {
 
 export function createStores(db: Db): Stores {
   const events = new EventLog(db);
+  const groupNames = new GroupNames(db);
   return {
     db,
     directories: new DirectoryStore(db),
     events,
-    resources: new ResourceStore(db, events),
-    members: new GroupMemberStore(db),
+    resources: new ResourceStore(db, events, groupNames),
+    members: new GroupMemberStore(db, groupNames),
     applied: new AppliedStateStore(db),
     policies: new PolicyStore(db),
     batch: new WriteBatcher(db),

@@ -5,12 +5,14 @@ import * as createCoreTables from './migrations/20261129000000_create-core-table
 import * as addPolicies from './migrations/20261129000100_add-policies';
 import * as indexDeletedUserNames from './migrations/20261129000200_index-deleted-user-names';
 import * as coverMemberIndex from './migrations/20261129000300_cover-member-index';
+import * as resourceGroupIds from './migrations/20261129000400_resource-group-ids';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_create-core-tables': createCoreTables,
   '20261129000100_add-policies': addPolicies,
   '20261129000200_index-deleted-user-names': indexDeletedUserNames,
   '20261129000300_cover-member-index': coverMemberIndex,
+  '20261129000400_resource-group-ids': resourceGroupIds,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */

@@ -5,6 +5,7 @@ import type { Sql } from './statements';
 import { statementCache, typeLiteral } from './statements';
 import { nowIso } from './db';
 import type { EventLog, EventRow, NewEvent } from './event-log';
+import type { GroupNames } from './group-names';
 import { isUniqueViolation, ResourceGoneError, UniqueViolationError } from './errors';
 
 export type ResourceType = 'User' | 'Group';
@@ -25,9 +26,15 @@ export interface StoredResource {
   readonly deletedAt: string | null;
   readonly deactivatedAt: string | null;
   readonly deactivatedSeq: number | null;
+  /**
+   * Ids of the groups the resource is a direct member of, sorted (resources.group_ids, kept in step with
+   * group_members by GroupMemberStore); undefined for a row that predates the column.
+   */
+  readonly groupIds: readonly string[] | undefined;
 }
 
-type ResourceFields = Omit<StoredResource, 'doc'>;
+type ResourceFields = Omit<StoredResource, 'doc' | 'groupIds'> & { groupIdsJson: string | null };
+type KnownGroups = { ids: readonly string[] | undefined };
 
 /** A stored resource whose document is parsed lazily and at most once. */
 class StoredRow implements StoredResource {
@@ -42,9 +49,11 @@ class StoredRow implements StoredResource {
   readonly deletedAt: string | null;
   readonly deactivatedAt: string | null;
   readonly deactivatedSeq: number | null;
+  private readonly groupIdsJson: string | null;
   private parsed: Doc | undefined;
+  private groups: KnownGroups | undefined;
 
-  constructor(fields: ResourceFields, doc?: Doc) {
+  constructor(fields: ResourceFields, doc?: Doc, groups?: KnownGroups) {
     this.directoryId = fields.directoryId;
     this.id = fields.id;
     this.type = fields.type;
@@ -56,11 +65,18 @@ class StoredRow implements StoredResource {
     this.deletedAt = fields.deletedAt;
     this.deactivatedAt = fields.deactivatedAt;
     this.deactivatedSeq = fields.deactivatedSeq;
+    this.groupIdsJson = fields.groupIdsJson;
     this.parsed = doc;
+    this.groups = groups;
   }
 
   get doc(): Doc {
     return (this.parsed ??= JSON.parse(this.docText) as Doc);
+  }
+
+  get groupIds(): readonly string[] | undefined {
+    this.groups ??= { ids: this.groupIdsJson === null ? undefined : (JSON.parse(this.groupIdsJson) as string[]) };
+    return this.groups.ids;
   }
 }
 
@@ -79,7 +95,7 @@ export interface WriteResult {
 
 /** The columns a StoredResource is built from (the indexed copies of document attributes are not needed). */
 const RESOURCE_COLUMNS =
-  'directory_id, id, type, active, version, doc, created_at, updated_at, deleted_at, deactivated_at, deactivated_seq';
+  'directory_id, id, type, active, version, doc, created_at, updated_at, deleted_at, deactivated_at, deactivated_seq, group_ids';
 
 interface RawResource {
   directory_id: string;
@@ -93,6 +109,7 @@ interface RawResource {
   deleted_at: string | null;
   deactivated_at: string | null;
   deactivated_seq: number | null;
+  group_ids: string | null;
 }
 
 export const toResource = (r: RawResource): StoredResource =>
@@ -108,6 +125,7 @@ export const toResource = (r: RawResource): StoredResource =>
     deletedAt: r.deleted_at,
     deactivatedAt: r.deactivated_at,
     deactivatedSeq: r.deactivated_seq,
+    groupIdsJson: r.group_ids,
   });
 
 export type IndexedAttribute = 'id' | 'userName' | 'externalId' | 'displayName';
@@ -151,6 +169,8 @@ export class ResourceStore {
   constructor(
     private readonly db: Db,
     private readonly events: EventLog,
+    /** Told about every group document written here, so rendered `groups` never show an old name. */
+    private readonly groupNames: Pick<GroupNames, 'forget'>,
   ) {
     this.sql = statementCache(db);
     this.selectByIdAnyState = db.prepare<[string, string], RawResource>(
@@ -160,8 +180,8 @@ export class ResourceStore {
       'UPDATE resources SET version = version + 1, updated_at = ? WHERE directory_id = ? AND id = ? AND deleted_at IS NULL',
     );
     this.insertRow = db.prepare(
-      `INSERT INTO resources (directory_id, id, type, user_name, user_name_lower, external_id, display_name_lower, active, version, doc, created_at, updated_at, deactivated_at, deactivated_seq)
-       VALUES (@directoryId, @id, @type, @userName, @userNameLower, @externalId, @displayNameLower, @active, 1, @doc, @at, @at, @deactivatedAt, @deactivatedSeq)`,
+      `INSERT INTO resources (directory_id, id, type, user_name, user_name_lower, external_id, display_name_lower, active, version, doc, created_at, updated_at, deactivated_at, deactivated_seq, group_ids)
+       VALUES (@directoryId, @id, @type, @userName, @userNameLower, @externalId, @displayNameLower, @active, 1, @doc, @at, @at, @deactivatedAt, @deactivatedSeq, '[]')`,
     );
   }
 
@@ -218,6 +238,7 @@ export class ResourceStore {
         deactivatedAt: inactive ? at : null,
         deactivatedSeq: inactive ? events[0]!.seq : null,
       });
+      if (type === 'Group') this.groupNames.forget(directoryId, id);
       const resource = new StoredRow(
         {
           directoryId,
@@ -231,8 +252,10 @@ export class ResourceStore {
           deletedAt: null,
           deactivatedAt: inactive ? at : null,
           deactivatedSeq: inactive ? events[0]!.seq : null,
+          groupIdsJson: null,
         },
         next.doc,
+        { ids: [] }, // new: in no group yet (members are added after the row exists)
       );
       return { resource, events };
     });
@@ -275,6 +298,7 @@ export class ResourceStore {
         deactivatedSeq,
       });
       if (updated.changes !== 1) throw new ResourceGoneError('the resource was deleted concurrently');
+      if (current.type === 'Group') this.groupNames.forget(current.directoryId, current.id);
       const resource = new StoredRow(
         {
           directoryId: current.directoryId,
@@ -288,8 +312,10 @@ export class ResourceStore {
           deletedAt: current.deletedAt,
           deactivatedAt,
           deactivatedSeq,
+          groupIdsJson: null,
         },
         next.doc,
+        { ids: current.groupIds }, // a document write never changes memberships
       );
       return { resource, events };
     });
@@ -331,6 +357,7 @@ export class ResourceStore {
            WHERE directory_id = ? AND id = ? AND deleted_at IS NULL`,
         )
         .run(at, wasActive ? 1 : 0, at, wasActive ? 1 : 0, events[0]!.seq, current.directoryId, current.id);
+      if (current.type === 'Group') this.groupNames.forget(current.directoryId, current.id);
       return events;
     });
   }

@@ -1,0 +1,90 @@
+// test/integration/group-names.test.ts: the cached group names never outlive a rename, a deletion or a rollback.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import { directoryContext } from '../../api/directory-context';
+import type { DirectoryContext } from '../../api/directory-context';
+import { renderResourceJson } from '../../api/render';
+import { ResourceService } from '../../api/resource-service';
+import { URN } from '../../domain/scim/schemas/urns';
+import { createStores } from '../../store';
+import type { Stores } from '../../store';
+import { openDatabase } from '../../store/db';
+import { FOREIGN_WRITE_CHECK_MS, GroupNames } from '../../store/group-names';
+
+describe('group names cache', function () {
+  let dir: string;
+  let file: string;
+  let stores: Stores;
+  let service: ResourceService;
+  let dctx: DirectoryContext;
+  let userId: string;
+  let groupId: string;
+
+  beforeEach(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-group-names-'));
+    file = path.join(dir, 'scimflow.sqlite');
+    stores = createStores(await openDatabase({ file, synchronous: 'NORMAL' }));
+    service = new ResourceService(stores, () => undefined);
+    dctx = directoryContext(stores.directories.create({ name: 'names', dialect: 'generic' }).directory, 'http://x');
+    userId = service.create(dctx, 'User', { schemas: [URN.User], userName: 'n@x.test' }).resource.id;
+    groupId = service.create(dctx, 'Group', {
+      schemas: [URN.Group],
+      displayName: 'Before',
+      members: [{ value: userId }],
+    }).resource.id;
+  });
+
+  afterEach(function () {
+    if (stores.db.open) stores.db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const shownGroups = () =>
+    (
+      JSON.parse(renderResourceJson(stores, dctx, service.get(dctx, 'User', userId))) as {
+        groups?: { display: string }[];
+      }
+    ).groups?.map((g) => g.display) ?? [];
+  const rename = (displayName: string) =>
+    service.patch(dctx, 'Group', groupId, {
+      schemas: [URN.PatchOp],
+      Operations: [{ op: 'replace', path: 'displayName', value: displayName }],
+    });
+
+  it('shows a rename and a deletion made through this process at once', function () {
+    expect(shownGroups()).to.deep.equal(['Before']); // now cached
+    rename('After');
+    expect(shownGroups()).to.deep.equal(['After']);
+    service.remove(dctx, 'Group', groupId);
+    expect(shownGroups()).to.deep.equal([]);
+  });
+
+  it('never keeps a name read inside a write transaction that is then rolled back', function () {
+    expect(shownGroups()).to.deep.equal(['Before']);
+    stores.db.exec('BEGIN IMMEDIATE');
+    rename('Uncommitted');
+    expect(shownGroups()).to.deep.equal(['Uncommitted']); // this connection sees its own open transaction
+    stores.db.exec('ROLLBACK');
+    expect(shownGroups()).to.deep.equal(['Before']);
+  });
+
+  it('drops everything when another connection commits, within the check interval', function () {
+    let clock = 0;
+    const names = new GroupNames(stores.db, () => clock);
+    expect(names.get(dctx.directory.id, groupId)?.display).to.equal('Before');
+    const other = new Database(file);
+    try {
+      const doc = JSON.stringify({ schemas: [URN.Group], displayName: 'Elsewhere' });
+      other.prepare('UPDATE resources SET doc = ? WHERE id = ?').run(doc, groupId);
+    } finally {
+      other.close();
+    }
+    clock += FOREIGN_WRITE_CHECK_MS / 2;
+    expect(names.get(dctx.directory.id, groupId)?.display).to.equal('Before'); // bounded staleness
+    clock += FOREIGN_WRITE_CHECK_MS;
+    expect(names.get(dctx.directory.id, groupId)?.display).to.equal('Elsewhere');
+  });
+});
