@@ -26,6 +26,23 @@ export function classifyKey(
   type: ResourceTypeName,
   withinSchema?: string,
 ): BodyKey {
+  // IdPs send the same few keys in every request: classify each once per registry.
+  let byKey = classified.get(registry);
+  if (!byKey) classified.set(registry, (byKey = new Map()));
+  const cacheKey = `${type}\u0000${withinSchema ?? ''}\u0000${key}`;
+  let found = byKey.get(cacheKey);
+  if (!found) {
+    found = classify(key, registry, type, withinSchema);
+    if (byKey.size >= MAX_CLASSIFIED) byKey.clear(); // bounded: clients choose the keys
+    byKey.set(cacheKey, found);
+  }
+  return found;
+}
+
+const classified = new WeakMap<SchemaRegistry, Map<string, BodyKey>>();
+const MAX_CLASSIFIED = 4096;
+
+function classify(key: string, registry: SchemaRegistry, type: ResourceTypeName, withinSchema?: string): BodyKey {
   if (withinSchema === undefined) {
     const schema = registry.schemasFor(type).find((s) => s.id.toLowerCase() === key.toLowerCase());
     if (schema)
