@@ -21,7 +21,6 @@ export class GroupMemberStore {
   private readonly deleteOne;
   private readonly userExists;
   private readonly groupsOfStmt;
-  private readonly syncGroupIds;
   private readonly sql: Sql;
 
   constructor(
@@ -42,14 +41,6 @@ export class GroupMemberStore {
        CROSS JOIN resources r ON r.directory_id = m.directory_id AND r.id = m.group_id AND r.deleted_at IS NULL
        WHERE m.directory_id = ? AND m.member_id = ? ORDER BY m.group_id`,
     );
-    // resources.group_ids mirrors this table for each member (see the migration that added it); rewritten from the
-    // member index (the entries just changed, so the pages are hot) whenever a membership row changes.
-    this.syncGroupIds = db.prepare<[{ dir: string; member: string }]>(
-      `UPDATE resources SET group_ids = (
-         SELECT json_group_array(group_id ORDER BY group_id) FROM group_members INDEXED BY group_members_member_group
-         WHERE directory_id = @dir AND member_id = @member)
-       WHERE directory_id = @dir AND id = @member`,
-    );
     this.userExists = db.prepare<[string, string], { id: string }>(
       "SELECT id FROM resources WHERE directory_id = ? AND id = ? AND type = 'User' AND deleted_at IS NULL",
     );
@@ -64,20 +55,14 @@ export class GroupMemberStore {
   add(directoryId: string, groupId: string, refs: MemberRef[]): string[] {
     const added: string[] = [];
     for (const ref of refs) {
-      if (this.insertOne.run(directoryId, groupId, ref.value, ref.display ?? null).changes === 0) continue;
-      this.syncGroupIds.run({ dir: directoryId, member: ref.value });
-      added.push(ref.value);
+      if (this.insertOne.run(directoryId, groupId, ref.value, ref.display ?? null).changes > 0) added.push(ref.value);
     }
     return added;
   }
 
   /** Removes members; returns the ids that were really removed (absent members are an idempotent no-op). */
   remove(directoryId: string, groupId: string, ids: string[]): string[] {
-    return ids.filter((id) => {
-      if (this.deleteOne.run(directoryId, groupId, id).changes === 0) return false;
-      this.syncGroupIds.run({ dir: directoryId, member: id });
-      return true;
-    });
+    return ids.filter((id) => this.deleteOne.run(directoryId, groupId, id).changes > 0);
   }
 
   memberIds(directoryId: string, groupId: string): string[] {
@@ -119,23 +104,19 @@ export class GroupMemberStore {
 
   /** Removes a user (or a nested group) from every group (its deletion); returns the group ids affected. */
   removeEverywhere(directoryId: string, memberId: string): string[] {
-    const groups = this.sql<[string, string], { group_id: string }>(
+    return this.sql<[string, string], { group_id: string }>(
       'DELETE FROM group_members WHERE directory_id = ? AND member_id = ? RETURNING group_id',
     )
       .all(directoryId, memberId)
       .map((r) => r.group_id);
-    this.syncGroupIds.run({ dir: directoryId, member: memberId });
-    return groups;
   }
 
   /** Empties a group (its deletion); returns the former members. */
   removeGroup(directoryId: string, groupId: string): string[] {
-    const members = this.sql<[string, string], { member_id: string }>(
+    return this.sql<[string, string], { member_id: string }>(
       'DELETE FROM group_members WHERE directory_id = ? AND group_id = ? RETURNING member_id',
     )
       .all(directoryId, groupId)
       .map((r) => r.member_id);
-    for (const member of members) this.syncGroupIds.run({ dir: directoryId, member });
-    return members;
   }
 }

@@ -21,9 +21,17 @@ export interface Stores {
   batch: WriteBatcher;
 }
 
+/** One cache per connection: a connection's own writes never change its data_version, so every Stores over it must share it. */
+const groupNamesByDb = new WeakMap<Db, GroupNames>();
+function groupNamesOf(db: Db): GroupNames {
+  let names = groupNamesByDb.get(db);
+  if (!names) groupNamesByDb.set(db, (names = new GroupNames(db)));
+  return names;
+}
+
 export function createStores(db: Db): Stores {
   const events = new EventLog(db);
-  const groupNames = new GroupNames(db);
+  const groupNames = groupNamesOf(db);
   return {
     db,
     directories: new DirectoryStore(db),

@@ -28,7 +28,7 @@ export interface StoredResource {
   readonly deactivatedSeq: number | null;
   /**
    * Ids of the groups the resource is a direct member of, sorted (resources.group_ids, kept in step with
-   * group_members by GroupMemberStore); undefined for a row that predates the column.
+   * group_members by triggers); undefined where unknown (a row the migration's backfill skipped, a tombstone).
    */
   readonly groupIds: readonly string[] | undefined;
 }
@@ -315,7 +315,9 @@ export class ResourceStore {
           groupIdsJson: null,
         },
         next.doc,
-        { ids: current.groupIds }, // a document write never changes memberships
+        // A user's memberships change only through group writes, never in its own replace; a group can be added to
+        // itself in the same transaction (group_members triggers keep the row right), so its list is read afresh.
+        current.type === 'User' ? { ids: current.groupIds } : undefined,
       );
       return { resource, events };
     });

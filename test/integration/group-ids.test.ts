@@ -137,6 +137,30 @@ describe('resources.group_ids', function () {
     expect(refused).to.be.lessThan(applied / 2);
   });
 
+  it('follows membership rows written by anyone, in SQL, through triggers', function () {
+    const { directory } = stores.directories.create({ name: 'foreign', dialect: 'generic' });
+    const dctx = directoryContext(directory, 'http://scim.test');
+    const service = new ResourceService(stores, () => undefined);
+    const user = service.create(dctx, 'User', { schemas: [URN.User], userName: 'sql@x.test' }).resource.id;
+    const [g1, g2] = ['B', 'A'].map(
+      (name) => service.create(dctx, 'Group', { schemas: [URN.Group], displayName: name }).resource.id,
+    );
+    // What an older scimflow process (or an operator) would run, unaware of the column.
+    const insert = stores.db.prepare('INSERT INTO group_members (directory_id, group_id, member_id) VALUES (?, ?, ?)');
+    insert.run(directory.id, g1, user);
+    insert.run(directory.id, g2, user);
+    expect(stores.resources.get(directory.id, 'User', user)!.groupIds).to.deep.equal([g1!, g2!].sort());
+    stores.db.prepare('DELETE FROM group_members WHERE group_id = ?').run(g1);
+    expect(stores.resources.get(directory.id, 'User', user)!.groupIds).to.deep.equal([g2]);
+    // A group made a member of itself: its own row follows too (and a write's answer never claims otherwise).
+    const patched = service.patch(dctx, 'Group', g2!, {
+      schemas: [URN.PatchOp],
+      Operations: [{ op: 'add', path: 'members', value: [{ value: g2 }] }],
+    }).resource;
+    expect(stores.resources.get(directory.id, 'Group', g2!)!.groupIds).to.deep.equal([g2]);
+    expect(patched.groupIds).to.equal(undefined);
+  });
+
   it('is filled in for existing rows by the migration that adds it', async function () {
     const { directory } = stores.directories.create({ name: 'migrated', dialect: 'generic' });
     const dctx = directoryContext(directory, 'http://scim.test');
@@ -149,6 +173,8 @@ describe('resources.group_ids', function () {
     });
     // Roll the column back to what a database from before the migration holds, then migrate again.
     stores.db.exec("DELETE FROM knex_migrations WHERE name = '20261129000400_resource-group-ids'");
+    stores.db.exec('DROP TRIGGER group_members_insert_group_ids');
+    stores.db.exec('DROP TRIGGER group_members_delete_group_ids');
     stores.db.exec('ALTER TABLE resources DROP COLUMN group_ids');
     stores.db.close();
     await migrateLatest(file);

@@ -62,6 +62,14 @@ describe('group names cache', function () {
     expect(shownGroups()).to.deep.equal([]);
   });
 
+  it('shares one cache among all stores over one connection', function () {
+    const second = createStores(stores.db);
+    const user = () => second.resources.get(dctx.directory.id, 'User', userId)!;
+    expect(JSON.parse(renderResourceJson(second, dctx, user())).groups[0].display).to.equal('Before');
+    rename('Through the first');
+    expect(JSON.parse(renderResourceJson(second, dctx, user())).groups[0].display).to.equal('Through the first');
+  });
+
   it('never keeps a name read inside a write transaction that is then rolled back', function () {
     expect(shownGroups()).to.deep.equal(['Before']);
     stores.db.exec('BEGIN IMMEDIATE');
