@@ -51,8 +51,7 @@ export class ResourceService {
     const dir = dctx.directory.id;
     let added: string[] = [];
     const result = this.stores.resources.insert(dir, 'Group', group, (groupId) => {
-      added = this.stores.members.add(dir, groupId, members);
-      this.stores.resources.touch(dir, added);
+      added = this.stores.members.add(dir, groupId, members); // members' versions: group_members triggers
       return this.membershipEvents(dctx, groupId, added, []);
     });
     return result;
@@ -101,8 +100,9 @@ export class ResourceService {
       const memberIds = this.stores.members.memberIds(dir, id);
       events = this.stores.resources.remove(current, this.membershipEvents(dctx, id, [], memberIds), () => {
         this.stores.members.removeGroup(dir, id);
-        // A nested group leaves its parents too; both sides' rendered forms change.
-        this.stores.resources.touch(dir, [...memberIds, ...this.stores.members.removeEverywhere(dir, id)]);
+        // A nested group leaves its parents too, whose `members` change; the former members' `groups` change too
+        // (their versions are bumped by the group_members triggers).
+        this.stores.resources.touch(dir, this.stores.members.removeEverywhere(dir, id));
       });
     }
     return events;
@@ -127,8 +127,7 @@ export class ResourceService {
     const result = this.stores.resources.transaction(() => {
       const removeIds = this.removalIds(dctx, groupId, delta, toAdd);
       changedMembers.removed = this.stores.members.remove(dir, groupId, removeIds);
-      changedMembers.added = this.stores.members.add(dir, groupId, toAdd);
-      this.stores.resources.touch(dir, [...changedMembers.added, ...changedMembers.removed]);
+      changedMembers.added = this.stores.members.add(dir, groupId, toAdd); // members' versions: the triggers
       const extraEvents = this.membershipEvents(dctx, groupId, changedMembers.added, changedMembers.removed);
       const memberChange = changedMembers.added.length + changedMembers.removed.length > 0;
       return this.stores.resources.replace(current, next, { changed: docChanged || memberChange, extraEvents });
