@@ -2,8 +2,14 @@
 import { Worker } from 'node:worker_threads';
 import type { Db } from './db';
 
-/** Checkpoint cadence of the background thread; a PASSIVE checkpoint with nothing to copy costs microseconds. */
+/**
+ * Cadence of the background thread: every 20 ms while writes keep coming (a checkpoint copied at least
+ * BUSY_FRAMES), backing off by doubling to once a second when they trickle. Each checkpoint that copies anything
+ * fsyncs twice, and a steady 100 fsyncs/s slowed the Temporal dev server sharing the disk threefold.
+ */
 export const CHECKPOINT_INTERVAL_MS = 20;
+export const IDLE_INTERVAL_MS = 1_000;
+export const BUSY_FRAMES = 256;
 /**
  * The API connection's own auto-checkpoint threshold while the thread runs (pages; SQLite's default is 1,000). Under
  * sustained writes the thread rarely catches up completely, so the WAL would never restart; past this size the next
@@ -48,11 +54,22 @@ const tick = () => {
     stats.lastError = String(err && err.message ? err.message : err);
   }
 };
-const timer = setInterval(tick, workerData.intervalMs);
+let interval = workerData.intervalMs;
+let timer;
+const schedule = () => {
+  timer = setTimeout(() => {
+    const before = stats.framesCopied;
+    tick();
+    const busy = stats.framesCopied - before >= workerData.busyFrames;
+    interval = busy ? workerData.intervalMs : Math.min(interval * 2, workerData.idleIntervalMs);
+    schedule();
+  }, interval);
+};
+schedule();
 parentPort.on('message', (message) => {
   if (message === 'stats') parentPort.postMessage({ stats });
   if (message === 'stop') {
-    clearInterval(timer);
+    clearTimeout(timer);
     db.close();
     parentPort.postMessage({ stopped: true, stats });
   }
@@ -72,7 +89,14 @@ export function startCheckpointer(
   const synchronous = Number(db.pragma('synchronous', { simple: true })) >= 2 ? 'FULL' : 'NORMAL';
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { driver: require.resolve('better-sqlite3'), file: db.name, synchronous, intervalMs },
+    workerData: {
+      driver: require.resolve('better-sqlite3'),
+      file: db.name,
+      synchronous,
+      intervalMs,
+      idleIntervalMs: Math.max(intervalMs, IDLE_INTERVAL_MS),
+      busyFrames: BUSY_FRAMES,
+    },
   });
   worker.unref();
   // A dead thread only means SQLite's own checkpoints take over again (at the backstop size): report it, never throw.
