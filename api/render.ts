@@ -82,10 +82,10 @@ export function renderResource(
 const isDefaultProjection = (p: Projection) => !p.attributes?.length && !p.excludedAttributes?.length;
 
 /**
- * The JSON text of `renderResource`. When the default projection keeps every stored attribute (and every stored
- * document was normalised under the directory's current schemas), the text is spliced
- * from the stored document text (normalised documents hold no id, meta, groups or members of their own): no parse,
- * no projection walk, no re-serialisation of the document. Otherwise it is `JSON.stringify(renderResource(…))`.
+ * The JSON text of `renderResource`. When the default projection keeps every stored attribute and every stored
+ * document was normalised under the directory's current schemas, the text is spliced from the stored document text
+ * (normalised documents hold no id, meta, groups or members of their own): no parse, no projection walk, no
+ * re-serialisation of the document. Otherwise it is `JSON.stringify(renderResource(…))`.
  */
 export function renderResourceJson(
   stores: Stores,

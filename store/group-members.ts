@@ -2,19 +2,13 @@
 import type { Db } from './db';
 import type { Sql } from './statements';
 import { statementCache } from './statements';
-import type { GroupNames, GroupRef } from './group-names';
-import { displayOf } from './group-names';
+import type { GroupNames, GroupRef, GroupRow } from './group-names';
+import { toGroupRef } from './group-names';
 
 export interface MemberRef {
   value: string;
   display?: string;
 }
-
-const toGroupRef = (r: { id: string; display: unknown; external_id: string | null }): GroupRef => ({
-  value: r.id,
-  display: displayOf(r.display),
-  externalId: r.external_id,
-});
 
 export class GroupMemberStore {
   private readonly insertOne;
@@ -36,7 +30,7 @@ export class GroupMemberStore {
     // resource of the directory (250 ms at 100,000 users) instead of probing the member index (10 µs).
     // Only the display name is taken from each group document: `->` returns its JSON text (escapes intact, so a lone
     // surrogate survives; `->>` would decode it to UTF-8 replacement characters), parsed in JS.
-    this.groupsOfStmt = db.prepare<[string, string], { id: string; display: unknown; external_id: string | null }>(
+    this.groupsOfStmt = db.prepare<[string, string], GroupRow>(
       `SELECT r.id, r.doc -> '$.displayName' AS display, r.external_id FROM group_members m INDEXED BY group_members_member_group
        CROSS JOIN resources r ON r.directory_id = m.directory_id AND r.id = m.group_id AND r.deleted_at IS NULL
        WHERE m.directory_id = ? AND m.member_id = ? ORDER BY m.group_id`,

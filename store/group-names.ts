@@ -11,11 +11,17 @@ export interface GroupRef {
 export const FOREIGN_WRITE_CHECK_MS = 100;
 const MAX_ENTRIES = 100_000;
 
-/** A display name from its JSON text (SQLite `->`); anything but a string is no name. */
-export function displayOf(json: unknown): string {
-  if (typeof json !== 'string') return '';
-  const value: unknown = JSON.parse(json);
-  return typeof value === 'string' ? value : '';
+/** A group row as both queries select it: its display name as JSON text (SQLite `->`, escapes intact). */
+export interface GroupRow {
+  id: string;
+  display: unknown;
+  external_id: string | null;
+}
+
+/** Anything but a JSON string is no name (a group without a string displayName renders with ''). */
+export function toGroupRef(row: GroupRow): GroupRef {
+  const name: unknown = typeof row.display === 'string' ? JSON.parse(row.display) : undefined;
+  return { value: row.id, display: typeof name === 'string' ? name : '', externalId: row.external_id };
 }
 
 /**
@@ -37,7 +43,7 @@ export class GroupNames {
     private readonly now: () => number = () => performance.now(),
   ) {
     // `->` gives the JSON text of the name (escapes intact, lone surrogates survive), parsed in JS.
-    this.byId = db.prepare<[string, string], { id: string; display: unknown; external_id: string | null }>(
+    this.byId = db.prepare<[string, string], GroupRow>(
       `SELECT id, doc -> '$.displayName' AS display, external_id FROM resources
        WHERE directory_id = ? AND id = ? AND deleted_at IS NULL`,
     );
@@ -52,7 +58,7 @@ export class GroupNames {
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit ?? undefined;
     const row = this.byId.get(directoryId, groupId);
-    const group = row ? { value: row.id, display: displayOf(row.display), externalId: row.external_id } : null;
+    const group = row ? toGroupRef(row) : null;
     if (!this.db.inTransaction) {
       if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
       this.cache.set(key, group);

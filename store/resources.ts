@@ -11,36 +11,15 @@ import { isUniqueViolation, ResourceGoneError, UniqueViolationError } from './er
 export type ResourceType = 'User' | 'Group';
 export type Doc = Record<string, unknown>;
 
-export interface StoredResource {
-  readonly directoryId: string;
-  readonly id: string;
-  readonly type: ResourceType;
-  /** The document, parsed from `docText` on first use (list and existence checks often never need it). */
-  readonly doc: Doc;
-  /** The document exactly as stored: JSON.stringify of `doc`, so responses can be spliced from it. */
-  readonly docText: string;
-  readonly version: number;
-  readonly active: boolean;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly deletedAt: string | null;
-  readonly deactivatedAt: string | null;
-  readonly deactivatedSeq: number | null;
-  /**
-   * Ids of the groups the resource is a direct member of, sorted (resources.group_ids, kept in step with
-   * group_members by triggers); undefined where unknown (a row the migration's backfill skipped, a tombstone).
-   */
-  readonly groupIds: readonly string[] | undefined;
-}
-
 type ResourceFields = Omit<StoredResource, 'doc' | 'groupIds'> & { groupIdsJson: string | null };
 type KnownGroups = { ids: readonly string[] | undefined };
 
-/** A stored resource whose document is parsed lazily and at most once. */
-class StoredRow implements StoredResource {
+/** A stored user or group; its document (and group list) is parsed lazily and at most once. */
+export class StoredResource {
   readonly directoryId: string;
   readonly id: string;
   readonly type: ResourceType;
+  /** The document exactly as stored: JSON.stringify of `doc`, so responses can be spliced from it. */
   readonly docText: string;
   readonly version: number;
   readonly active: boolean;
@@ -70,10 +49,15 @@ class StoredRow implements StoredResource {
     this.groups = groups;
   }
 
+  /** The document, parsed from `docText` on first use (list and existence checks often never need it). */
   get doc(): Doc {
     return (this.parsed ??= JSON.parse(this.docText) as Doc);
   }
 
+  /**
+   * Ids of the groups the resource is a direct member of, sorted (resources.group_ids, kept in step with
+   * group_members by triggers); undefined where unknown (a row the migration's backfill skipped, a tombstone).
+   */
   get groupIds(): readonly string[] | undefined {
     this.groups ??= { ids: this.groupIdsJson === null ? undefined : (JSON.parse(this.groupIdsJson) as string[]) };
     return this.groups.ids;
@@ -113,7 +97,7 @@ interface RawResource {
 }
 
 export const toResource = (r: RawResource): StoredResource =>
-  new StoredRow({
+  new StoredResource({
     directoryId: r.directory_id,
     id: r.id,
     type: r.type,
@@ -239,7 +223,7 @@ export class ResourceStore {
         deactivatedSeq: inactive ? events[0]!.seq : null,
       });
       if (type === 'Group') this.groupNames.forget(directoryId, id);
-      const resource = new StoredRow(
+      const resource = new StoredResource(
         {
           directoryId,
           id,
@@ -299,7 +283,7 @@ export class ResourceStore {
       });
       if (updated.changes !== 1) throw new ResourceGoneError('the resource was deleted concurrently');
       if (current.type === 'Group') this.groupNames.forget(current.directoryId, current.id);
-      const resource = new StoredRow(
+      const resource = new StoredResource(
         {
           directoryId: current.directoryId,
           id: current.id,
@@ -365,8 +349,8 @@ export class ResourceStore {
   }
 
   /**
-   * Bumps meta.version/lastModified of resources whose rendered form changed through another resource
-   * (a user's `groups` when a group's members change; a group's `members` when a member is deleted).
+   * Bumps meta.version/lastModified of groups whose `members` changed through another resource's deletion (members
+   * themselves are bumped by the group_members triggers when their `groups` change).
    */
   touch(directoryId: string, ids: string[]): void {
     const at = nowIso();
