@@ -1,7 +1,4 @@
 // test/integration/group-ids.test.ts: resources.group_ids always equals what group_members says (property, real SQLite).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { directoryContext } from '../../api/directory-context';
@@ -12,6 +9,7 @@ import { URN } from '../../domain/scim/schemas/urns';
 import { createStores } from '../../store';
 import type { Stores } from '../../store';
 import { openDatabase } from '../../store/db';
+import { openTempStores, removeTempStores } from '../helpers/temp-stores';
 import { migrateLatest } from '../../store/migrate';
 
 type Op =
@@ -56,14 +54,11 @@ describe('resources.group_ids', function () {
   let stores: Stores;
 
   before(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-group-ids-'));
-    file = path.join(dir, 'scimflow.sqlite');
-    stores = createStores(await openDatabase({ file, synchronous: 'NORMAL' }));
+    ({ dir, file, stores } = await openTempStores('scimflow-group-ids-'));
   });
 
   after(function () {
-    stores.db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTempStores({ dir, stores });
   });
 
   /** Every live resource's own group list against the member index. */

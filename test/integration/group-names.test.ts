@@ -1,7 +1,4 @@
 // test/integration/group-names.test.ts: the cached group names never outlive a rename, a deletion or a rollback.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { directoryContext } from '../../api/directory-context';
@@ -11,7 +8,7 @@ import { ResourceService } from '../../api/resource-service';
 import { URN } from '../../domain/scim/schemas/urns';
 import { createStores } from '../../store';
 import type { Stores } from '../../store';
-import { openDatabase } from '../../store/db';
+import { openTempStores, removeTempStores } from '../helpers/temp-stores';
 import { FOREIGN_WRITE_CHECK_MS, GroupNames } from '../../store/group-names';
 
 describe('group names cache', function () {
@@ -24,9 +21,7 @@ describe('group names cache', function () {
   let groupId: string;
 
   beforeEach(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-group-names-'));
-    file = path.join(dir, 'scimflow.sqlite');
-    stores = createStores(await openDatabase({ file, synchronous: 'NORMAL' }));
+    ({ dir, file, stores } = await openTempStores('scimflow-group-names-'));
     service = new ResourceService(stores, () => undefined);
     dctx = directoryContext(stores.directories.create({ name: 'names', dialect: 'generic' }).directory, 'http://x');
     userId = service.create(dctx, 'User', { schemas: [URN.User], userName: 'n@x.test' }).resource.id;
@@ -38,8 +33,7 @@ describe('group names cache', function () {
   });
 
   afterEach(function () {
-    if (stores.db.open) stores.db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTempStores({ dir, stores });
   });
 
   const shownGroups = () =>

@@ -1,8 +1,5 @@
 // test/integration/render-fast-path.test.ts: the spliced JSON renderer and the exact-index listing answer exactly
 // what the general path (parse, project, evaluate, stringify) answers, over a real SQLite file.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { directoryContext } from '../../api/directory-context';
@@ -15,9 +12,8 @@ import { parseFilter } from '../../domain/scim/filter/parse';
 import type { JsonObject } from '../../domain/scim/json';
 import { defaultProjectionKeepsStored } from '../../domain/scim/projection';
 import { URN } from '../../domain/scim/schemas/urns';
-import { createStores } from '../../store';
 import type { Stores } from '../../store';
-import { openDatabase } from '../../store/db';
+import { openTempStores, removeTempStores } from '../helpers/temp-stores';
 import type { StoredResource } from '../../store/resources';
 
 const ORIGIN = 'http://scim.test';
@@ -73,14 +69,12 @@ describe('JSON fast paths answer what the general renderer answers', function ()
   let service: ResourceService;
 
   before(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-render-'));
-    stores = createStores(await openDatabase({ file: path.join(dir, 'scimflow.sqlite'), synchronous: 'NORMAL' }));
+    ({ dir, stores } = await openTempStores('scimflow-render-'));
     service = new ResourceService(stores, () => undefined);
   });
 
   after(function () {
-    stores.db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTempStores({ dir, stores });
   });
 
   const newDirectory = (returned: 'default' | 'request' | 'never'): DirectoryContext => {

@@ -1,7 +1,5 @@
 // test/integration/store-writes.test.ts: indexed columns follow every write; WAL checkpoints run on a worker thread.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
 import { directoryContext } from '../../api/directory-context';
 import type { DirectoryContext } from '../../api/directory-context';
@@ -11,6 +9,7 @@ import { createStores } from '../../store';
 import type { Stores } from '../../store';
 import { BACKSTOP_PAGES, startCheckpointer } from '../../store/checkpointer';
 import { openDatabase } from '../../store/db';
+import { openTempStores, removeTempStores } from '../helpers/temp-stores';
 
 describe('store writes', function () {
   let dir: string;
@@ -20,17 +19,14 @@ describe('store writes', function () {
   let dctx: DirectoryContext;
 
   beforeEach(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-writes-'));
-    file = path.join(dir, 'scimflow.sqlite');
-    stores = createStores(await openDatabase({ file, synchronous: 'NORMAL' }));
+    ({ dir, file, stores } = await openTempStores('scimflow-writes-'));
     service = new ResourceService(stores, () => undefined);
     const { directory } = stores.directories.create({ name: 'writes', dialect: 'generic' });
     dctx = directoryContext(directory, 'http://scim.test');
   });
 
   afterEach(function () {
-    if (stores.db.open) stores.db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeTempStores({ dir, stores });
   });
 
   const ids = (attribute: 'userName' | 'externalId' | 'displayName', value: string) =>
