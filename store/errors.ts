@@ -18,3 +18,11 @@ export class ResourceGoneError extends Error {
     this.name = 'ResourceGoneError';
   }
 }
+
+/** Another process held the write lock for longer than the API waits; the IdP should retry. */
+export class DatabaseBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseBusyError';
+  }
+}

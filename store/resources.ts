@@ -1,4 +1,5 @@
 // store/resources.ts: SCIM users and groups of a directory, each write recorded with its events in one transaction.
+import { transactor } from './transact';
 import { newResourceId } from './ids';
 import type { Db } from './db';
 import type { Sql } from './statements';
@@ -185,7 +186,7 @@ export class ResourceStore {
   /** Runs `fn` in one write transaction; unique-index violations become UniqueViolationError. */
   transaction<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn).immediate();
+      return transactor(this.db).run(fn);
     } catch (err) {
       if (isUniqueViolation(err))
         throw new UniqueViolationError('a resource with that unique attribute already exists');

@@ -1,56 +1,156 @@
-// store/write-batch.ts: group commit. Writes arriving in the same event-loop turn share one transaction and one commit.
+// store/write-batch.ts: group commit. Writes queued in the same event-loop turn share one transaction and one commit.
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db';
+import { DatabaseBusyError } from './errors';
+import { transactor } from './transact';
+import type { Transactor } from './transact';
 
-interface Waiter {
-  resolve: () => void;
+interface Queued {
+  fn: () => unknown;
+  resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
+  queuedAt: number;
 }
 
+export interface WriteBatcherOptions {
+  /** Writes per transaction; a longer queue commits in several transactions back to back. */
+  maxBatch?: number;
+  /** How long a queued write may wait for another process's write lock before it fails with DatabaseBusyError. */
+  busyTimeoutMs?: number;
+  /** The connection's busy_timeout for everything else (restored after each attempt to take the lock). */
+  connectionBusyTimeoutMs?: number;
+}
+
+const LOCK_RETRY_MS = 1;
+
 /**
- * Each `run(fn)` executes `fn` at once inside the open group transaction (as a savepoint: a failing `fn` rolls back
- * only its own changes) and resolves only after the group has committed, so nothing is acknowledged before it is
- * durable. The group commits on the next `setImmediate`, or as soon as `maxBatch` writes joined it.
- * Reads on the same connection see a group's writes before they commit; a failed COMMIT (disk full, I/O error)
- * rejects every write of the group.
+ * Each `run(fn)` queues `fn`; on the next `setImmediate` the queue runs inside one `BEGIN IMMEDIATE` transaction, each
+ * `fn` as a savepoint (a failing `fn` rolls back only its own changes and rejects only its own promise), and every
+ * promise settles only after COMMIT, so nothing is acknowledged before it is durable. A failed COMMIT (disk full, I/O
+ * error) rejects every write of the group.
+ *
+ * The write lock is held only while the queue runs, never across an event-loop turn, and it is taken without SQLite's
+ * busy handler (which sleeps on the event loop): when another process holds it, the attempt is retried from a timer
+ * while this process keeps serving reads and keeps queueing writes. That is what lets several API processes share one
+ * database file. Because `fn` runs inside the transaction, a read-modify-write in `fn` sees the latest committed state.
  */
 export class WriteBatcher {
-  private waiters: Waiter[] = [];
-  private open = false;
-
+  private queue: Queued[] = [];
+  private scheduled = false;
+  private readonly maxBatch: number;
+  private readonly busyTimeoutMs: number;
+  private readonly connectionBusyTimeoutMs: number;
+  private readonly transactor: Transactor;
+  private readonly sql: Record<'begin' | 'commit' | 'rollback', Statement>;
+  /** Transactions committed and attempts that found the lock taken (for tests and stats). */
+  readonly stats = { commits: 0, lockWaits: 0 };
   constructor(
     private readonly db: Db,
-    private readonly maxBatch = 256,
-  ) {}
+    options: WriteBatcherOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 256;
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+    this.connectionBusyTimeoutMs = options.connectionBusyTimeoutMs ?? 5_000;
+    this.transactor = transactor(db);
+    this.sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+    };
+  }
 
   run<T>(fn: () => T): Promise<T> {
-    if (!this.open) {
-      this.db.exec('BEGIN IMMEDIATE');
-      this.open = true;
-      setImmediate(() => this.commit());
-    }
-    let value: T;
-    try {
-      value = this.db.transaction(fn)();
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    const done = new Promise<T>((resolve, reject) => this.waiters.push({ resolve: () => resolve(value), reject }));
-    if (this.waiters.length >= this.maxBatch) this.commit();
-    return done;
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, queuedAt: Date.now() });
+      this.schedule(0);
+    });
   }
 
-  /** Commits the open group (idempotent); also used at shutdown. */
-  commit(): void {
-    if (!this.open) return;
-    const group = this.waiters.splice(0);
-    this.open = false;
+  /** Runs and commits everything queued now, if the lock is free (also used at shutdown). */
+  flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0) {
+      let began: boolean;
+      try {
+        began = this.tryBegin();
+      } catch (err) {
+        // Not a lock conflict (I/O error, read-only file): every queued write fails with it, none is lost silently.
+        for (const q of this.queue.splice(0)) q.reject(err);
+        return;
+      }
+      if (!began) {
+        this.stats.lockWaits += 1;
+        this.expireWaiting();
+        this.schedule(LOCK_RETRY_MS);
+        return;
+      }
+      this.runGroup(this.queue.splice(0, this.maxBatch));
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.scheduled || this.queue.length === 0) return;
+    this.scheduled = true;
+    if (delayMs === 0) setImmediate(() => this.flush());
+    else setTimeout(() => this.flush(), delayMs);
+  }
+
+  /** BEGIN IMMEDIATE without waiting: false if another connection holds the write lock. */
+  private tryBegin(): boolean {
+    // PRAGMA busy_timeout takes effect when it is compiled, so it cannot be a prepared statement run again.
+    this.db.pragma('busy_timeout = 0');
     try {
-      this.db.exec('COMMIT');
+      this.sql.begin.run();
+      return true;
     } catch (err) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      for (const w of group) w.reject(err);
+      if (isBusy(err)) return false;
+      throw err;
+    } finally {
+      this.db.pragma(`busy_timeout = ${this.connectionBusyTimeoutMs}`);
+    }
+  }
+
+  private runGroup(group: Queued[]): void {
+    const results: { ok: boolean; value: unknown }[] = [];
+    let lastError: unknown = new Error('the write transaction was rolled back');
+    for (const q of group) {
+      // SQLite may roll the whole transaction back (I/O error, disk full): then nothing of this group is durable.
+      if (!this.db.inTransaction) break;
+      try {
+        results.push({ ok: true, value: this.transactor.run(q.fn) });
+      } catch (err) {
+        lastError = err instanceof Error ? err : new Error(String(err));
+        results.push({ ok: false, value: lastError });
+      }
+    }
+    try {
+      if (!this.db.inTransaction) throw lastError;
+      this.sql.commit.run();
+      this.stats.commits += 1;
+    } catch (err) {
+      if (this.db.inTransaction) this.sql.rollback.run();
+      for (const q of group) q.reject(err);
       return;
     }
-    for (const w of group) w.resolve();
+    group.forEach((q, i) => {
+      const r = results[i]!;
+      if (r.ok) q.resolve(r.value);
+      else q.reject(r.value);
+    });
   }
+
+  /** Writes that have waited past the busy timeout fail (503 to the IdP, which retries) instead of waiting forever. */
+  private expireWaiting(): void {
+    const cutoff = Date.now() - this.busyTimeoutMs;
+    const expired = this.queue.filter((q) => q.queuedAt <= cutoff);
+    if (expired.length === 0) return;
+    this.queue = this.queue.filter((q) => q.queuedAt > cutoff);
+    const err = new DatabaseBusyError(`the database stayed locked by another process for ${this.busyTimeoutMs} ms`);
+    for (const q of expired) q.reject(err);
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }

@@ -2,7 +2,7 @@
 import type { Middleware } from 'koa';
 import { ZodError } from 'zod';
 import { ScimError, scimErrorBody } from '../../domain/scim/errors';
-import { ResourceGoneError, UniqueViolationError } from '../../store/errors';
+import { DatabaseBusyError, ResourceGoneError, UniqueViolationError } from '../../store/errors';
 
 export function toScimError(err: unknown): ScimError {
   if (err instanceof ScimError) return err;
@@ -12,6 +12,7 @@ export function toScimError(err: unknown): ScimError {
   }
   if (err instanceof UniqueViolationError) return new ScimError(409, 'uniqueness', err.message);
   if (err instanceof ResourceGoneError) return new ScimError(404, undefined, err.message);
+  if (err instanceof DatabaseBusyError) return new ScimError(503, undefined, `${err.message}; retry`);
   if (!(err instanceof Error)) return new ScimError(500, undefined, 'Internal server error');
   const { status, expose } = err as Error & { status?: number; expose?: boolean };
   if (typeof status === 'number' && ((status >= 400 && status < 500) || status === 501)) {
@@ -43,6 +44,7 @@ export function scimErrors(): Middleware {
       ctx.body = scimErrorBody(error);
       ctx.type = SCIM_JSON; // after the body: Koa's body setter would otherwise pick application/json
       if (error.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="scimflow"');
+      if (error.status === 503) ctx.set('Retry-After', '1');
       if (error.status === 500) ctx.app.emit('error', err, ctx); // a bug in our code: never leak internals to the client
     }
   };

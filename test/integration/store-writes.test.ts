@@ -82,7 +82,7 @@ describe('store writes', function () {
     fs.renameSync(dir, moved);
     try {
       const errors: Error[] = [];
-      const checkpointer = startCheckpointer(stores.db, (err) => errors.push(err), 5);
+      const checkpointer = startCheckpointer(stores.db, (err) => errors.push(err), { intervalMs: 5 });
       for (let waited = 0; errors.length === 0 && waited < 5_000; waited += 20)
         await new Promise((resolve) => setTimeout(resolve, 20));
       expect(errors[0]?.message).to.match(/Cannot open database because the directory does not exist/);
@@ -96,7 +96,7 @@ describe('store writes', function () {
 
   it('checkpoints the WAL from a worker thread and restores the connection default when stopped', async function () {
     const errors: Error[] = [];
-    const checkpointer = startCheckpointer(stores.db, (err) => errors.push(err), 5);
+    const checkpointer = startCheckpointer(stores.db, (err) => errors.push(err), { intervalMs: 5 });
     expect(stores.db.pragma('wal_autocheckpoint', { simple: true })).to.equal(BACKSTOP_PAGES);
     for (let i = 0; i < 300; i++) {
       await stores.batch.run(() =>
