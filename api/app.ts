@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Client } from '@temporalio/client';
 import type { Stores } from '../store';
 import type { ApiLimits } from './config';
+import { forwardWrites } from './forward-writes';
 import { checkHealth } from './health';
 import { directoryAuth } from './middleware/directory-auth';
 import { scimErrors } from './middleware/scim-errors';
@@ -22,6 +23,8 @@ export interface AppDeps {
   publicUrl?: string;
   adminToken?: string;
   temporal?: { client: Client; namespace: string; poker?: Poker };
+  /** One of several API processes that is not the writer: SCIM writes are relayed to the writer on this socket. */
+  forwardWritesTo?: string;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -50,6 +53,7 @@ export function createApp(deps: AppDeps): Koa {
   mountAdminRoutes(root, deps);
 
   app.use(scimErrors());
+  if (deps.forwardWritesTo) app.use(forwardWrites(deps.forwardWritesTo, deps.limits.maxBodyBytes));
   app.use(scim.middleware());
   app.use(root.middleware());
   return app;

@@ -7,22 +7,31 @@ const JSON_TYPES = ['application/scim+json', 'application/json', 'text/json'];
 
 export async function readJsonBody(ctx: Context, maxBytes: number): Promise<unknown> {
   const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
-  const declared = Number(ctx.get('content-length') || 0);
-  if (declared > maxBytes) throw new ScimError(413, undefined, `Request body exceeds ${maxBytes} bytes`);
+  assertDeclaredLength(ctx, maxBytes);
   if (type !== '' && !JSON_TYPES.includes(type) && !type.endsWith('+json'))
     throw new ScimError(415, undefined, `Unsupported Content-Type '${type}': send application/scim+json`);
-  let raw: string;
-  try {
-    raw = await getRawBody(ctx.req, { limit: maxBytes, encoding: 'utf8' });
-  } catch (err) {
-    const status = (err as { status?: number }).status;
-    if (status === 413) throw new ScimError(413, undefined, `Request body exceeds ${maxBytes} bytes`);
-    throw new ScimError(400, 'invalidSyntax', 'Could not read the request body');
-  }
+  const raw = (await readRawBody(ctx, maxBytes)).toString('utf8');
   if (raw.trim() === '') throw new ScimError(400, 'invalidSyntax', 'Request body is empty');
   try {
     return JSON.parse(raw) as unknown;
   } catch (err) {
     throw new ScimError(400, 'invalidSyntax', `Request body is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/** The body's bytes, at most `maxBytes` (413 beyond, whatever Content-Length said). */
+export async function readRawBody(ctx: Context, maxBytes: number): Promise<Buffer> {
+  assertDeclaredLength(ctx, maxBytes);
+  try {
+    return await getRawBody(ctx.req, { limit: maxBytes });
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status === 413) throw new ScimError(413, undefined, `Request body exceeds ${maxBytes} bytes`);
+    throw new ScimError(400, 'invalidSyntax', 'Could not read the request body');
+  }
+}
+
+function assertDeclaredLength(ctx: Context, maxBytes: number): void {
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > maxBytes) throw new ScimError(413, undefined, `Request body exceeds ${maxBytes} bytes`);
 }

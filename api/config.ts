@@ -1,4 +1,5 @@
 // api/config.ts: everything the API process reads from its environment.
+import os from 'node:os';
 import { z } from 'zod';
 import { DatabaseEnv, parseEnv, toDatabaseConfig } from '../store/env';
 
@@ -12,12 +13,18 @@ const ApiEnv = DatabaseEnv.extend({
   ADMIN_TOKEN: z.string().min(16).optional(),
   /** Delivered events older than this many days are pruned hourly; unset keeps everything (the default). */
   EVENT_RETENTION_DAYS: z.coerce.number().positive().optional(),
+  /** API processes sharing the port (`auto`: one per core). Reads scale with them; writes share SQLite's one lock. */
+  API_PROCESSES: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)])
+    .default(1)
+    .transform((v) => (v === 'auto' ? os.availableParallelism() : v)),
 });
 
 export function loadApiConfig(env: Record<string, string | undefined> = process.env) {
   const e = parseEnv(ApiEnv, env, 'API');
   return Object.freeze({
     http: { port: e.PORT, host: e.HOST, publicUrl: e.PUBLIC_URL },
+    processes: e.API_PROCESSES,
     limits: { maxBodyBytes: e.MAX_BODY_BYTES, bulkMaxOperations: e.BULK_MAX_OPERATIONS, maxPageSize: e.MAX_PAGE_SIZE },
     adminToken: e.ADMIN_TOKEN,
     eventRetentionDays: e.EVENT_RETENTION_DAYS,

@@ -20,6 +20,7 @@ function parseOptions() {
       rounds: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '2' },
       connections: { type: 'string', default: '50' },
+      processes: { type: 'string', default: 'auto' },
       synchronous: { type: 'string', default: 'NORMAL' },
       profile: { type: 'boolean', default: false },
       analyze: { type: 'boolean', default: false },
@@ -44,6 +45,8 @@ function parseOptions() {
     rounds: int('rounds', values.rounds, 1),
     warmup: int('warmup', values.warmup, 0),
     connections: int('connections', values.connections, 1),
+    // Like API_PROCESSES=auto (docker-compose.yml): one server process per core; the ceiling runs as many.
+    processes: values.processes === 'auto' ? os.availableParallelism() : int('processes', values.processes, 1),
     synchronous,
     analyze: values.analyze,
     profileDir: values.profile
@@ -129,7 +132,7 @@ async function main(): Promise<void> {
   const baseEvents = countEvents(seed.file);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-bench-'));
   log(
-    `${os.cpus().length} cores, node ${process.version}; ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.duration} s per scenario, ${opts.rounds} round(s); ${POKE_NOTE}`,
+    `${os.cpus().length} cores, node ${process.version}; ${opts.processes} server process(es); ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.duration} s per scenario, ${opts.rounds} round(s); ${POKE_NOTE}`,
   );
   // Rounds interleave the scenarios, so a slow minute of a shared machine hits every scenario alike.
   const selected = SCENARIOS.filter((sc) => opts.only.includes(sc.name));

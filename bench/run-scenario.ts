@@ -15,6 +15,8 @@ export interface RunOptions {
   duration: number;
   warmup: number;
   connections: number;
+  /** Server processes sharing the port (the ceiling's too). */
+  processes: number;
   synchronous: 'NORMAL' | 'FULL';
   /** Experiment switch: planner statistics on each copy, as `PRAGMA optimize` would gather them in production. */
   analyze: boolean;
@@ -100,7 +102,10 @@ export async function runScenario(
   const file = path.join(workDir, `${s.name}.sqlite`);
   fs.copyFileSync(seed.file, file); // a fresh copy per scenario: no run sees another's writes
   if (opts.analyze) withDb(file, false, (db) => db.exec('ANALYZE'));
-  const args = s.server === 'ceiling' ? ['--directory', seed.directoryId] : ['--synchronous', opts.synchronous];
+  const args = [
+    ...(s.server === 'ceiling' ? ['--directory', seed.directoryId] : ['--synchronous', opts.synchronous]),
+    ...['--processes', String(opts.processes)],
+  ];
   const profile = opts.profileDir ? { dir: opts.profileDir, name: profileName } : undefined;
   const server = await startServer(`${s.server}-server.ts`, ['--db', file, ...args], profile);
   const notes: string[] = [];

@@ -1,10 +1,13 @@
 // bench/scim-server.ts: child process serving the real createApp over a seeded database copy, for the benchmark.
+import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { createApp } from '../api/app';
+import { listenForForwardedWrites } from '../api/forward-writes';
 import type { EventRow } from '../store/event-log';
 import { openDatabase } from '../store/db';
 import { createStores } from '../store';
-import { startCheckpointer } from '../store/checkpointer';
+import { startCheckpointer, useCheckpointBackstop } from '../store/checkpointer';
+import { serveBench } from './bench-members';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -12,52 +15,72 @@ async function main(): Promise<void> {
       db: { type: 'string' },
       port: { type: 'string', default: '0' },
       synchronous: { type: 'string', default: 'NORMAL' },
+      processes: { type: 'string', default: '1' },
     },
   });
-  if (!values.db) throw new Error('usage: scim-server.ts --db <sqlite file> [--port N] [--synchronous NORMAL|FULL]');
+  if (!values.db)
+    throw new Error('usage: scim-server.ts --db <sqlite file> [--port N] [--synchronous NORMAL|FULL] [--processes N]');
+  const file = values.db;
   const synchronous = values.synchronous === 'FULL' ? 'FULL' : 'NORMAL';
-  const stores = createStores(await openDatabase({ file: values.db, synchronous }));
-  const checkpointer = startCheckpointer(stores.db, (err) => process.stderr.write(`checkpointer: ${err.message}\n`));
+  await serveBench(__filename, Number(values.processes), async (member) => {
+    const writer = !member || member.index === 0;
+    const stores = createStores(await openDatabase({ file, synchronous }));
+    const onError = (err: Error) => process.stderr.write(`checkpointer: ${err.message}\n`);
+    const checkpointer = writer ? startCheckpointer(stores.db, onError) : useCheckpointBackstop(stores.db);
 
-  // The benchmark measures record-then-respond; signalling Temporal is off the critical path, so pokes are only counted.
-  const pokes = { calls: 0, events: 0 };
-  const poke = (events: EventRow[]) => {
-    pokes.calls += 1;
-    pokes.events += events.length;
-  };
-  const app = createApp({
-    stores,
-    poke,
-    limits: { maxBodyBytes: 1_048_576, bulkMaxOperations: 1000, maxPageSize: 1000 },
+    // The benchmark measures record-then-respond; signalling Temporal is off the critical path, so pokes are only counted.
+    const pokes = { calls: 0, events: 0 };
+    const poke = (events: EventRow[]) => {
+      pokes.calls += 1;
+      pokes.events += events.length;
+    };
+    const app = createApp({
+      stores,
+      poke,
+      limits: { maxBodyBytes: 1_048_576, bulkMaxOperations: 1000, maxPageSize: 1000 },
+      forwardWritesTo: writer ? undefined : member?.writerSocket,
+    });
+    let serverErrors = 0;
+    app.on('error', (err: Error) => {
+      serverErrors += 1;
+      if (serverErrors <= 3) process.stderr.write(`scim-server: ${err.stack ?? err.message}\n`);
+    });
+    if (member && writer) await listenForForwardedWrites(app, member.writerSocket);
+    const server = await listen(app.listen.bind(app), Number(values.port));
+    return {
+      port: portOf(server),
+      stats: async () => ({
+        pokeCalls: pokes.calls,
+        pokedEvents: pokes.events,
+        serverErrors,
+        checkpoints: { ...(await checkpointer.stats()) },
+        batches: { ...stores.batch.stats },
+      }),
+      close: async () => {
+        await checkpointer.stop();
+        stores.db.close();
+      },
+    };
   });
-  let serverErrors = 0;
-  app.on('error', (err: Error) => {
-    serverErrors += 1;
-    if (serverErrors <= 3) process.stderr.write(`scim-server: ${err.stack ?? err.message}\n`);
-  });
-
-  const server = app.listen(Number(values.port), '127.0.0.1', () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : Number(values.port);
-    process.stdout.write(`ready ${port}\n`);
-  });
-  server.keepAliveTimeout = 60_000;
-
-  // process.exit (not a hard kill) so that --cpu-prof can write its profile.
-  const stop = async () => {
-    const checkpoints = await checkpointer.stats();
-    await checkpointer.stop();
-    process.stdout.write(
-      `stats ${JSON.stringify({ pokeCalls: pokes.calls, pokedEvents: pokes.events, serverErrors, checkpoints })}\n`,
-    );
-    stores.db.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`scim-server failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+export function listen(
+  listenFn: (port: number, host: string, cb: () => void) => Server,
+  port: number,
+): Promise<Server> {
+  return new Promise((resolve) => {
+    const server = listenFn(port, '127.0.0.1', () => resolve(server));
+    server.keepAliveTimeout = 60_000;
+  });
+}
+
+export function portOf(server: Server): number {
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+if (require.main === module)
+  main().catch((err: unknown) => {
+    process.stderr.write(`scim-server failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });

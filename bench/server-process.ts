@@ -14,16 +14,30 @@ export interface ServerProcess {
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-function procCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
+/** utime + stime (seconds) and parent pid of one process from /proc/<pid>/stat. */
+function procStat(pid: string): { ppid: number; cpu: number } | undefined {
   try {
-    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    // Fields after the parenthesised command name: ppid is the 2nd, utime and stime the 12th and 13th.
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds of the server and of its direct children (the members of a multi-process server), all threads. */
+function procCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  const own = procStat(String(pid));
+  if (!own) return undefined;
+  let total = own.cpu;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = procStat(entry);
+    if (child?.ppid === pid) total += child.cpu;
+  }
+  return total;
 }
 
 /** Busy CPU seconds of the whole machine (all cores) since boot; undefined where /proc is absent. */

@@ -1,33 +1,32 @@
 // cli/api-command.ts: `scimflow api`: only the HTTP API (records, pokes, relays); workers run apart (`scimflow worker`).
-import { Client, Connection } from '@temporalio/client';
 import { loadApiConfig } from '../api/config';
-import { openDatabase } from '../store/db';
-import { createStores } from '../store';
-import { loadTemporalConfig } from '../worker/config';
-import { startApiServer } from './api-server';
+import type { ApiConfig } from '../api/config';
+import { migrateLatest } from '../store/migrate';
+import { startApiCluster } from './api-cluster';
+import { startApiProcess } from './api-server';
 
 const log = (line: string) => process.stderr.write(`[scimflow] ${line}\n`);
 
 export async function runApi(): Promise<void> {
   const config = loadApiConfig();
-  const temporal = loadTemporalConfig();
-  const address = temporal.address ?? `127.0.0.1:${temporal.port}`;
-  const db = await openDatabase(config.database);
-  // Connection.lazy: the API starts (and keeps recording SCIM writes) even while Temporal is unreachable.
-  const connection = Connection.lazy({ address });
-  const client = new Client({ connection, namespace: temporal.namespace });
-  const running = await startApiServer({
-    stores: createStores(db),
-    client,
-    namespace: temporal.namespace,
-    config,
-    log,
-  });
-  log(`API listening on ${running.url} (Temporal ${address})`);
+  if (config.processes > 1) return runApiCluster(config);
+  const running = await startApiProcess(config, log);
+  log(`API listening on ${running.url} (Temporal ${running.temporalAddress})`);
   const stop = async () => {
     await running.close();
-    await connection.close();
-    db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+/** API_PROCESSES > 1: migrate once here, then the members serve; this process only supervises them. */
+async function runApiCluster(config: ApiConfig): Promise<void> {
+  await migrateLatest(config.database.file);
+  const running = await startApiCluster({ config, log, onGiveUp: () => process.exit(1) });
+  log(`API listening on ${running.url} with ${config.processes} processes`);
+  const stop = async () => {
+    await running.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());

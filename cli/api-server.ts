@@ -1,11 +1,15 @@
 // cli/api-server.ts: starts the Koa API with its poker and relay on an opened store and a Temporal client.
 import type { Server } from 'node:http';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app';
 import type { ApiConfig } from '../api/config';
+import { listenForForwardedWrites } from '../api/forward-writes';
 import { Poker } from '../api/poke';
+import { createStores } from '../store';
 import type { Stores } from '../store';
-import { startCheckpointer } from '../store/checkpointer';
+import { openDatabase } from '../store/db';
+import { loadTemporalConfig } from '../worker/config';
+import { startCheckpointer, useCheckpointBackstop } from '../store/checkpointer';
 
 export interface RunningApi {
   url: string;
@@ -18,14 +22,23 @@ export async function startApiServer(deps: {
   namespace: string;
   config: ApiConfig;
   log: (line: string) => void;
+  /**
+   * Set when this is one of several API processes (cli/api-cluster.ts). Member 0 is the writer: it also listens on
+   * `writerSocket` for the SCIM writes the others relay, and runs the jobs one process per database file does (WAL
+   * checkpoints, the relay of undelivered events, event retention). The others answer reads and relay writes.
+   */
+  member?: { index: number; writerSocket: string };
 }): Promise<RunningApi> {
-  const { config, log } = deps;
+  const { config, log, member } = deps;
+  const background = !member || member.index === 0;
   // Request COMMITs never checkpoint (copy pages, fsync) on the event loop: a worker thread does it.
-  const checkpointer = startCheckpointer(deps.stores.db, (err) =>
-    log(`checkpoint thread failed, SQLite checkpoints on commit again: ${err.message}`),
-  );
+  const checkpointer = background
+    ? startCheckpointer(deps.stores.db, (err) =>
+        log(`checkpoint thread failed, SQLite checkpoints on commit again: ${err.message}`),
+      )
+    : useCheckpointBackstop(deps.stores.db);
   const poker = new Poker(deps.client, deps.stores, { log });
-  poker.startRelay();
+  if (background) poker.startRelay();
   const app = createApp({
     stores: deps.stores,
     poke: poker.poke,
@@ -33,26 +46,66 @@ export async function startApiServer(deps: {
     publicUrl: config.http.publicUrl,
     adminToken: config.adminToken,
     temporal: { client: deps.client, namespace: deps.namespace, poker },
+    forwardWritesTo: background ? undefined : member?.writerSocket,
   });
   app.on('error', (err: Error) => log(`internal error: ${err.stack ?? err.message}`));
+  // The writer takes relayed writes before it takes any connection of its own.
+  const writerServer = member && background ? await listenForForwardedWrites(app, member.writerSocket) : undefined;
   const server: Server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);
   }).catch(async (err: unknown) => {
+    writerServer?.close();
     await poker.stop();
     await checkpointer.stop();
     throw err;
   });
-  const retention = config.eventRetentionDays
-    ? startEventRetention(deps.stores, config.eventRetentionDays, log)
-    : undefined;
+  const retention =
+    background && config.eventRetentionDays
+      ? startEventRetention(deps.stores, config.eventRetentionDays, log)
+      : undefined;
   return {
     url: config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`,
     async close() {
       if (retention) clearInterval(retention);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (writerServer) await new Promise<void>((resolve) => writerServer.close(() => resolve()));
       await poker.stop();
       await checkpointer.stop();
+    },
+  };
+}
+
+/**
+ * An API process of its own (`scimflow api`, or one member of several): opens the database and a lazy Temporal
+ * connection (the API starts, and keeps recording SCIM writes, even while Temporal is unreachable), then serves.
+ * `close` stops serving and closes both.
+ */
+export async function startApiProcess(
+  config: ApiConfig,
+  log: (line: string) => void,
+  member?: { index: number; writerSocket: string },
+): Promise<RunningApi & { temporalAddress: string }> {
+  const temporal = loadTemporalConfig();
+  const address = temporal.address ?? `127.0.0.1:${temporal.port}`;
+  const db = await openDatabase(config.database); // members: the primary migrated it before forking
+  const connection = Connection.lazy({ address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const running = await startApiServer({
+    stores: createStores(db),
+    client,
+    namespace: temporal.namespace,
+    config,
+    log,
+    member,
+  });
+  return {
+    url: running.url,
+    temporalAddress: address,
+    async close() {
+      await running.close();
+      await connection.close();
+      db.close();
     },
   };
 }

@@ -4,12 +4,15 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadApiConfig } from '../api/config';
+import { startApiCluster } from './api-cluster';
 import { startApiServer } from './api-server';
+import type { RunningApi } from './api-server';
 import { ensureTemporalCli } from '../runtime/temporal-cli';
 import { startDevServer } from '../runtime/dev-server';
 import { assertPortFree } from '../runtime/ports';
 import { openDatabase } from '../store/db';
 import { createStores } from '../store';
+import type { Stores } from '../store';
 import { loadTemporalConfig } from '../worker/config';
 import { createWorker } from '../worker/create-worker';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contracts';
@@ -76,13 +79,19 @@ export async function serve(): Promise<void> {
       void shutdown(1);
     });
 
-    const connection = await Connection.connect({ address });
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: temporal.namespace });
-    const running = await startApiServer({ stores, client, namespace: temporal.namespace, config: api, log });
+    const running =
+      api.processes > 1
+        ? await startApiCluster({
+            config: api,
+            env: { TEMPORAL_ADDRESS: address },
+            log,
+            onGiveUp: () => void shutdown(1),
+          })
+        : await startInProcessApi(stores, address);
     cleanups.push(() => running.close());
 
     const apiUrl = running.url;
+    if (api.processes > 1) log(`API runs in ${api.processes} processes`);
     log(`ready`);
     process.stdout.write(`scimflow API:     ${apiUrl}\n`);
     process.stdout.write(`Temporal:         ${address}\n`);
@@ -92,5 +101,12 @@ export async function serve(): Promise<void> {
   } catch (err) {
     log(`failed to start: ${(err as Error).message}`);
     await shutdown(1);
+  }
+
+  async function startInProcessApi(stores: Stores, address: string): Promise<RunningApi> {
+    const connection = await Connection.connect({ address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: temporal.namespace });
+    return startApiServer({ stores, client, namespace: temporal.namespace, config: api, log });
   }
 }
