@@ -17,7 +17,7 @@ const ApiEnv = DatabaseEnv.extend({
   API_PROCESSES: z
     .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)])
     .default(1)
-    .transform((v) => (v === 'auto' ? os.availableParallelism() : v)),
+    .transform((v) => (v === 'auto' ? Math.min(os.availableParallelism(), 64) : v)),
 });
 
 export function loadApiConfig(env: Record<string, string | undefined> = process.env) {

@@ -17,8 +17,11 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'up
 
 /** SCIM writes (and Bulk); `POST …/.search` is a query and stays in the process that received it. */
 export function isScimWrite(method: string, path: string): boolean {
-  return WRITE_METHODS.has(method) && SCIM_PATH.test(path) && !SEARCH_PATH.test(path);
+  return WRITE_METHODS.has(method) && SCIM_PATH.test(path) && !(method === 'POST' && SEARCH_PATH.test(path));
 }
+
+/** How long a relaying process waits for the writer's answer (a Bulk of 1,000 operations takes about a second). */
+export const RELAY_TIMEOUT_MS = 60_000;
 
 /**
  * SQLite has one write lock per file. Several API processes each committing their own groups would pass that lock
@@ -31,34 +34,45 @@ export function forwardWrites(socketPath: string, maxBodyBytes: number): Middlew
   return async function forwardWritesMiddleware(ctx, next) {
     if (!isScimWrite(ctx.method, ctx.path)) return next();
     const body = await readRawBody(ctx, maxBodyBytes);
+    const unavailable = (why: string) =>
+      new ScimError(503, undefined, `the writer process is not available (${why}); retry`);
     const send = (): Promise<Relayed> =>
       new Promise((resolve, reject) => {
         const upstream = http.request(
-          { socketPath, agent, method: ctx.method, path: ctx.url, headers: ctx.req.headers },
+          {
+            socketPath,
+            agent,
+            method: ctx.method,
+            path: ctx.url,
+            headers: endToEnd(ctx.req.headers),
+            timeout: RELAY_TIMEOUT_MS,
+          },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (chunk: Buffer) => chunks.push(chunk));
             res.on('end', () =>
               resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
             );
-            res.on('error', reject);
+            res.on('error', (err: NodeJS.ErrnoException) => reject(unavailable(err.code ?? err.message)));
           },
         );
-        upstream.on('error', (err: NodeJS.ErrnoException) => {
-          // A pooled connection the writer closed just as it was reused: the request never reached it, send it again.
-          if (upstream.reusedSocket && err.code === 'ECONNRESET') return void send().then(resolve, reject);
-          reject(
-            new ScimError(503, undefined, `the writer process is not available (${err.code ?? err.message}); retry`),
-          );
-        });
+        // Never re-sent: the writer may have committed a write whose answer was lost.
+        upstream.on('error', (err: NodeJS.ErrnoException) => reject(unavailable(err.code ?? err.message)));
+        upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
         upstream.end(body);
       });
     const answer = await send();
-    for (const [name, value] of Object.entries(answer.headers))
-      if (value !== undefined && !HOP_BY_HOP.has(name)) ctx.set(name, value);
+    for (const [name, value] of Object.entries(endToEnd(answer.headers))) if (value !== undefined) ctx.set(name, value);
     ctx.status = answer.status;
     if (answer.body.length > 0 || answer.status !== 204) ctx.body = answer.body;
   };
+}
+
+/** Headers minus the hop-by-hop ones (a client's `Connection: close` must not close the pooled relay connection). */
+function endToEnd(headers: http.IncomingHttpHeaders): http.IncomingHttpHeaders {
+  const out: http.IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name)) out[name] = value;
+  return out;
 }
 
 interface Relayed {
@@ -69,7 +83,7 @@ interface Relayed {
 
 /** In the writer process: also serve `app` on the local socket the other processes forward writes to. */
 export function listenForForwardedWrites(app: Koa, socketPath: string): Promise<Server> {
-  removeWriterSocket(socketPath); // left by a writer that died
+  removeStaleSocket(socketPath); // left by a writer that died
   return new Promise((resolve, reject) => {
     const server = app.listen({ path: socketPath, exclusive: true }, () => resolve(server));
     server.keepAliveTimeout = 0; // relaying processes keep their pooled connections; the writer never drops them idle
@@ -77,10 +91,13 @@ export function listenForForwardedWrites(app: Koa, socketPath: string): Promise<
   });
 }
 
-/** A fresh local socket path for one cluster's writer (named after the primary's pid). */
-export function writerSocketPath(pid = process.pid): string {
-  const name = `scimflow-${pid}-writer`;
-  return process.platform === 'win32' ? `\\\\.\\pipe\\${name}` : path.join(os.tmpdir(), `${name}.sock`);
+/**
+ * A fresh local socket path for one cluster's writer, in a new directory only this user can enter (mkdtemp: 0700),
+ * so no other local user can take the path or connect to it. `removeWriterSocket` deletes the directory.
+ */
+export function createWriterSocketPath(): string {
+  if (process.platform === 'win32') return `\\\\.\\pipe\\scimflow-writer-${process.pid}-${Date.now()}`;
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-writer-')), 'writer.sock');
 }
 
 /** Set by the primary in every member's environment. */
@@ -92,7 +109,15 @@ export function writerSocketFromEnv(env: NodeJS.ProcessEnv = process.env): strin
   return socket;
 }
 
-/** Unix socket files outlive a process that did not close its server (named pipes on Windows do not). */
+/** The socket and its private directory (the socket file outlives a writer that did not close its server). */
 export function removeWriterSocket(socketPath: string): void {
+  if (process.platform === 'win32') return;
+  fs.rmSync(socketPath, { force: true });
+  const dir = path.dirname(socketPath);
+  if (path.basename(dir).startsWith('scimflow-writer-')) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A writer's own start: only the socket file a dead predecessor left, never the directory the others connect into. */
+function removeStaleSocket(socketPath: string): void {
   if (process.platform !== 'win32') fs.rmSync(socketPath, { force: true });
 }

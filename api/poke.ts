@@ -29,6 +29,7 @@ export class Poker {
   private relayTimer?: NodeJS.Timeout;
   private flushTimer?: NodeJS.Timeout;
   private failures = 0;
+  private stopped = false;
 
   constructor(
     private readonly client: Client,
@@ -84,7 +85,7 @@ export class Poker {
         typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.directory, value: p.directoryId }],
       });
       this.delivered.push(p);
-      this.flushTimer ??= setTimeout(() => this.flushDelivered(), 50);
+      this.flushTimer ??= setTimeout(() => void this.flushDelivered(), 50);
     } catch (err) {
       // The event stays undelivered in the log; the relay retries it, so the IdP's write is never lost.
       this.failures += 1;
@@ -92,14 +93,25 @@ export class Poker {
     }
   }
 
-  /** Marks delivered in batches: one write transaction for many signals. */
-  private flushDelivered(): void {
+  /**
+   * Marks delivered in batches, through the API's group commit: it joins request writes instead of taking SQLite's
+   * lock on its own (which would sleep on the event loop while another connection holds it). If it fails, the marks
+   * are kept for the next flush; an unmarked event is only re-poked by the relay, which the workflow ignores.
+   */
+  private flushDelivered(): Promise<void> {
     this.flushTimer = undefined;
     const batch = this.delivered.splice(0);
+    if (batch.length === 0) return Promise.resolve();
     const at = new Date().toISOString();
-    this.stores.db.transaction(() => {
-      for (const p of batch) this.stores.events.markDelivered(p.directoryId, p.identityId, p.seq, at);
-    })();
+    return this.stores.batch
+      .run(() => {
+        for (const p of batch) this.stores.events.markDelivered(p.directoryId, p.identityId, p.seq, at);
+      })
+      .catch((err: unknown) => {
+        this.options.log?.(`marking ${batch.length} events delivered failed, will retry: ${(err as Error).message}`);
+        this.delivered.push(...batch);
+        if (!this.stopped) this.flushTimer ??= setTimeout(() => void this.flushDelivered(), 1_000);
+      });
   }
 
   /** Starts the relay: undelivered events (Temporal was down, the process died before poking) are re-poked. */
@@ -119,10 +131,11 @@ export class Poker {
   /** Stops the relay and waits (bounded) for in-flight signals, then records what was delivered. */
   async stop(timeoutMs = 5_000): Promise<void> {
     if (this.relayTimer) clearInterval(this.relayTimer);
+    this.stopped = true;
     const deadline = Date.now() + timeoutMs;
     while ((this.inFlight.size > 0 || this.pending.size > 0) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushDelivered();
+    await this.flushDelivered();
   }
 }

@@ -1,6 +1,11 @@
 // bench/bench-members.ts: runs a benchmark server entry as one process or as --processes members sharing its port.
 import cluster from 'node:cluster';
-import { removeWriterSocket, WRITER_SOCKET_ENV, writerSocketFromEnv, writerSocketPath } from '../api/forward-writes';
+import {
+  removeWriterSocket,
+  WRITER_SOCKET_ENV,
+  writerSocketFromEnv,
+  createWriterSocketPath,
+} from '../api/forward-writes';
 import {
   announceReady,
   answerAsks,
@@ -36,7 +41,7 @@ export async function serveBench(
   start: (member?: BenchMember) => Promise<BenchServer>,
 ): Promise<void> {
   if (processes > 1 && cluster.isPrimary) {
-    const writerSocket = writerSocketPath();
+    const writerSocket = createWriterSocketPath();
     const members = await startProcessCluster({
       module: entry,
       processes,

@@ -1,6 +1,6 @@
 // cli/api-cluster.ts: runs the API as API_PROCESSES processes sharing one port and one (already migrated) database.
 import type { ApiConfig } from '../api/config';
-import { removeWriterSocket, WRITER_SOCKET_ENV, writerSocketPath } from '../api/forward-writes';
+import { removeWriterSocket, WRITER_SOCKET_ENV, createWriterSocketPath } from '../api/forward-writes';
 import { siblingModule, startProcessCluster } from '../runtime/process-cluster';
 import type { RunningApi } from './api-server';
 
@@ -15,13 +15,19 @@ export async function startApiCluster(deps: {
   log: (line: string) => void;
   onGiveUp: (reason: string) => void;
 }): Promise<RunningApi> {
-  const writerSocket = writerSocketPath();
+  const writerSocket = createWriterSocketPath();
   const members = await startProcessCluster({
     module: siblingModule(__filename, 'api-member'),
     processes: deps.config.processes,
     env: { ...deps.env, [WRITER_SOCKET_ENV]: writerSocket },
     log: deps.log,
-    onGiveUp: deps.onGiveUp,
+    onGiveUp: (reason) => {
+      removeWriterSocket(writerSocket);
+      deps.onGiveUp(reason);
+    },
+  }).catch((err: unknown) => {
+    removeWriterSocket(writerSocket);
+    throw err;
   });
   return {
     url: String(members.ready[0]),

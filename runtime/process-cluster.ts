@@ -48,14 +48,21 @@ export async function startProcessCluster(opts: ClusterOptions): Promise<Process
   let stopping: Promise<void> | undefined;
   let starting = true;
 
+  /** Members that exited while the cluster was still starting, even after they had announced they were ready. */
+  const diedWhileStarting: string[] = [];
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
+
   const fork = (index: number): Promise<unknown> =>
     new Promise((resolve, reject) => {
       const worker = cluster.fork({ ...opts.env, [MEMBER_INDEX_ENV]: String(index) });
       slots[index] = worker;
-      const timer = setTimeout(
-        () => reject(new Error(`cluster member ${index} not ready within ${opts.readyTimeoutMs ?? 60_000} ms`)),
-        opts.readyTimeoutMs ?? 60_000,
-      );
+      // A send to a member whose channel just closed emits 'error' here; its 'exit' follows and is handled below.
+      worker.on('error', (err: Error) => opts.log(`cluster member ${index}: ${err.message}`));
+      const timer = setTimeout(() => {
+        // Hung before it was ready: kill it, so its slot is freed (and, once started, it is replaced).
+        reject(new Error(`cluster member ${index} not ready within ${readyTimeoutMs} ms`));
+        worker.process.kill('SIGKILL');
+      }, readyTimeoutMs);
       const onMessage = (m: Message) => {
         if (m?.type !== 'ready') return;
         clearTimeout(timer);
@@ -67,7 +74,9 @@ export async function startProcessCluster(opts: ClusterOptions): Promise<Process
         clearTimeout(timer);
         if (slots[index] === worker) slots[index] = undefined;
         reject(new Error(`cluster member ${index} exited (${signal ?? code}) before it was ready`));
-        if (!stopping && !starting) onUnexpectedExit(index, signal ?? code);
+        if (stopping) return;
+        if (starting) diedWhileStarting.push(`cluster member ${index} exited (${signal ?? code}) while starting`);
+        else onUnexpectedExit(index, signal ?? code);
       });
     });
 
@@ -110,21 +119,21 @@ export async function startProcessCluster(opts: ClusterOptions): Promise<Process
                 resolve(m.value as T);
               };
               worker.on('message', onMessage);
-              worker.send({ type: 'ask', topic });
+              worker.send({ type: 'ask', topic }, (err: Error | null) => {
+                if (!err) return;
+                clearTimeout(timer);
+                worker.off('message', onMessage);
+                reject(new Error(`cluster member ${index} cannot be asked '${topic}': ${err.message}`));
+              });
             }),
         ),
       ),
     stop: (graceMs = 10_000) =>
-      (stopping ??= Promise.all(
-        slots.map(async (worker) => {
-          if (!worker || worker.isDead()) return;
-          const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-          worker.process.kill('SIGTERM');
-          const killer = setTimeout(() => worker.process.kill('SIGKILL'), graceMs);
-          await exited;
-          clearTimeout(killer);
-        }),
-      ).then(() => undefined)),
+      (stopping ??= (async () => {
+        // Member 0 last: it may serve the others (the API's writer), whose in-flight requests finish first.
+        await Promise.all(slots.slice(1).map((worker) => stopMember(worker, graceMs)));
+        await stopMember(slots[0], graceMs);
+      })()),
   };
 
   try {
@@ -132,12 +141,22 @@ export async function startProcessCluster(opts: ClusterOptions): Promise<Process
     ready[0] = await fork(0);
     const rest = await Promise.all(slots.slice(1).map((_, i) => fork(i + 1)));
     rest.forEach((value, i) => (ready[i + 1] = value));
+    if (diedWhileStarting.length > 0) throw new Error(diedWhileStarting.join('; '));
   } catch (err) {
     await handle.stop(2_000);
     throw err;
   }
   starting = false;
   return handle;
+}
+
+async function stopMember(worker: Worker | undefined, graceMs: number): Promise<void> {
+  if (!worker || worker.isDead()) return;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.process.kill('SIGTERM');
+  const killer = setTimeout(() => worker.process.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(killer);
 }
 
 /** In a member: this member's slot, or undefined when the process was not started by `startProcessCluster`. */
@@ -162,8 +181,9 @@ export function answerAsks(answers: Record<string, () => unknown>): void {
 }
 
 /**
- * In a member: runs `shutdown` once on SIGTERM (sent by the primary's `stop`) or when the primary is gone. SIGINT is
- * ignored: a terminal's Ctrl-C reaches the whole process group, and the primary decides how its members stop.
+ * In a member: runs `shutdown` once on SIGTERM (sent by the primary's `stop`) or when the primary is gone (its IPC
+ * channel closes), then exits. SIGINT is ignored: a terminal's Ctrl-C reaches the whole process group, and the primary
+ * decides how its members stop.
  */
 export function onMemberShutdown(shutdown: () => Promise<void>): void {
   let once: Promise<void> | undefined;
@@ -172,7 +192,12 @@ export function onMemberShutdown(shutdown: () => Promise<void>): void {
   };
   process.on('SIGINT', () => undefined);
   process.once('SIGTERM', run);
-  process.once('disconnect', run);
+  // node:cluster's own 'disconnect' handler exits at once unless the disconnect was expected: say it was, and stop
+  // gracefully instead (in-flight requests finish, pending pokes are flushed).
+  process.prependOnceListener('disconnect', () => {
+    if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
+    run();
+  });
 }
 
 /** Resolves a sibling module of `fromFile` with the same extension (`.ts` under tsx, `.js` when compiled). */

@@ -8,6 +8,11 @@ import type { Db } from './db';
  */
 export interface Transactor {
   run<T>(fn: () => T): T;
+  /**
+   * Runs `fn` (a group's writes) knowing an outer transaction is open: if SQLite rolls it back by itself (I/O error,
+   * disk full), a later `run` inside `fn` throws instead of quietly committing on its own outside the group.
+   */
+  inGroup<T>(fn: () => T): T;
 }
 
 const byDb = new WeakMap<Db, Transactor>();
@@ -26,9 +31,19 @@ function createTransactor(db: Db): Transactor {
   const [savepoint, release, rollbackTo] = ['SAVEPOINT nested', 'RELEASE nested', 'ROLLBACK TO nested'].map((sql) =>
     db.prepare(sql),
   );
+  let groups = 0;
   return {
+    inGroup<T>(fn: () => T): T {
+      groups += 1;
+      try {
+        return fn();
+      } finally {
+        groups -= 1;
+      }
+    },
     run<T>(fn: () => T): T {
       if (!db.inTransaction) {
+        if (groups > 0) throw new Error('the group transaction was rolled back (I/O error or disk full)');
         begin!.run();
         try {
           const value = fn();

@@ -69,22 +69,20 @@ export class WriteBatcher {
   /** Runs and commits everything queued now, if the lock is free (also used at shutdown). */
   flush(): void {
     this.scheduled = false;
-    while (this.queue.length > 0) {
-      let began: boolean;
-      try {
-        began = this.tryBegin();
-      } catch (err) {
-        // Not a lock conflict (I/O error, read-only file): every queued write fails with it, none is lost silently.
-        for (const q of this.queue.splice(0)) q.reject(err);
-        return;
+    try {
+      while (this.queue.length > 0) {
+        if (!this.tryBegin()) {
+          this.stats.lockWaits += 1;
+          this.expireWaiting();
+          this.schedule(LOCK_RETRY_MS);
+          return;
+        }
+        this.runGroup(this.queue.splice(0, this.maxBatch));
       }
-      if (!began) {
-        this.stats.lockWaits += 1;
-        this.expireWaiting();
-        this.schedule(LOCK_RETRY_MS);
-        return;
-      }
-      this.runGroup(this.queue.splice(0, this.maxBatch));
+    } catch (err) {
+      // Not a lock conflict (I/O error, closed connection): every queued write fails with it, none is lost silently,
+      // and nothing escapes the timer to crash the process.
+      for (const q of this.queue.splice(0)) q.reject(err);
     }
   }
 
@@ -117,7 +115,7 @@ export class WriteBatcher {
       // SQLite may roll the whole transaction back (I/O error, disk full): then nothing of this group is durable.
       if (!this.db.inTransaction) break;
       try {
-        results.push({ ok: true, value: this.transactor.run(q.fn) });
+        results.push({ ok: true, value: this.transactor.inGroup(() => this.transactor.run(q.fn)) });
       } catch (err) {
         lastError = err instanceof Error ? err : new Error(String(err));
         results.push({ ok: false, value: lastError });
@@ -128,8 +126,11 @@ export class WriteBatcher {
       this.sql.commit.run();
       this.stats.commits += 1;
     } catch (err) {
-      if (this.db.inTransaction) this.sql.rollback.run();
-      for (const q of group) q.reject(err);
+      try {
+        if (this.db.inTransaction) this.sql.rollback.run();
+      } finally {
+        for (const q of group) q.reject(err);
+      }
       return;
     }
     group.forEach((q, i) => {

@@ -4,7 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createApp } from '../../api/app';
-import { isScimWrite, listenForForwardedWrites } from '../../api/forward-writes';
+import fs from 'node:fs';
+import {
+  createWriterSocketPath,
+  isScimWrite,
+  listenForForwardedWrites,
+  removeWriterSocket,
+} from '../../api/forward-writes';
 import { createStores } from '../../store';
 import type { Stores } from '../../store';
 import { openDatabase } from '../../store/db';
@@ -77,6 +83,7 @@ describe('write relay between API processes (api/forward-writes.ts)', function (
     expect(isScimWrite('POST', '/scim/v2/d/Bulk')).to.equal(true);
     expect(isScimWrite('POST', '/scim/v2/d/Users/.search')).to.equal(false);
     expect(isScimWrite('POST', '/scim/v2/d/.SEARCH')).to.equal(false);
+    expect(isScimWrite('PUT', '/scim/v2/d/Users/.search')).to.equal(true); // only POST makes .search a query
     expect(isScimWrite('GET', '/scim/v2/d/Users')).to.equal(false);
     expect(isScimWrite('POST', '/admin/directories')).to.equal(false);
   });
@@ -113,6 +120,32 @@ describe('write relay between API processes (api/forward-writes.ts)', function (
     const bad = await call('POST', '/Users', '{"schemas": [');
     expect(bad.status).to.equal(400);
     expect(bad.json).to.include({ scimType: 'invalidSyntax' });
+  });
+
+  it('a client’s Connection: close ends its own connection, not the pooled one to the writer', async function () {
+    for (let i = 0; i < 3; i++) {
+      const created = await call(
+        'POST',
+        '/Users',
+        { schemas: [USER], userName: `close${i}@x.test` },
+        { connection: 'close' },
+      );
+      expect(created.status).to.equal(201);
+      expect(created.headers.connection).to.equal('close');
+    }
+  });
+
+  it('puts each cluster’s writer socket in a fresh directory only its user can enter, and removes both', function () {
+    const socketPath = createWriterSocketPath();
+    const dirOf = path.dirname(socketPath);
+    expect(fs.statSync(dirOf).mode & 0o777).to.equal(0o700);
+    const another = createWriterSocketPath();
+    expect(path.dirname(another)).to.not.equal(dirOf);
+    fs.writeFileSync(socketPath, '');
+    removeWriterSocket(socketPath);
+    removeWriterSocket(another);
+    expect(fs.existsSync(dirOf)).to.equal(false);
+    expect(fs.existsSync(path.dirname(another))).to.equal(false);
   });
 
   it('refuses an oversized body itself with 413, before relaying it', async function () {

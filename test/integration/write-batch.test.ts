@@ -123,6 +123,26 @@ describe('group commit (store/write-batch.ts) and nested transactions (store/tra
     expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
   });
 
+  it('when the group transaction is rolled back under it, no later write of the group commits on its own', async function () {
+    const batch = new WriteBatcher(stores.db);
+    const tx = transactor(stores.db);
+    const results = await Promise.allSettled([
+      batch.run(() => insert('before')),
+      batch.run(() => {
+        insert('doomed');
+        stores.db.exec('ROLLBACK'); // what SQLite does by itself on an I/O error or a full disk
+        tx.run(() => insert('nested-after')); // must not BEGIN a transaction of its own
+      }),
+      batch.run(() => insert('after')),
+    ]);
+    expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).to.match(/group transaction was rolled back/);
+    expect(count()).to.equal(0);
+    expect(stores.db.inTransaction).to.equal(false);
+    await batch.run(() => insert('next group'));
+    expect(count()).to.equal(1);
+  });
+
   it('nests: a failing inner transaction undoes only itself; an outer failure undoes everything', function () {
     const tx = transactor(stores.db);
     tx.run(() => {
