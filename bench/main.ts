@@ -15,7 +15,7 @@ function parseOptions() {
     options: {
       only: { type: 'string' },
       users: { type: 'string', default: '100000' },
-      pool: { type: 'string', default: '50000' },
+      pool: { type: 'string', default: '100000' },
       duration: { type: 'string', default: '10' },
       rounds: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '2' },
