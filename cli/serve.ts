@@ -71,8 +71,9 @@ export async function serve(): Promise<void> {
     });
     const workerRun = worker.run();
     cleanups.push(async () => {
-      worker.shutdown();
-      await workerRun;
+      // Worker.run() stops by itself on SIGINT/SIGTERM; shutdown() is only for the other ways out (and throws then).
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun; // before the connection closes: a worker still stopping holds it
     });
     workerRun.catch((err: Error) => {
       log(`worker stopped: ${err.message}`);

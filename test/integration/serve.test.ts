@@ -27,10 +27,11 @@ describe('scimflow serve (the one command)', function () {
     delete process.env.TEMPORAL_ADDRESS_FOR_SERVE;
   });
 
-  const serve = () => startCli(['serve'], { ...env, TEMPORAL_ADDRESS: '' }, 'Next:');
-  const stop = async (child: ChildProcess) => {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
+  const serve = (extra: Record<string, string> = {}) =>
+    startCli(['serve'], { ...env, TEMPORAL_ADDRESS: '', ...extra }, 'Next:');
+  const stop = async (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') => {
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    child.kill(signal);
     return exited;
   };
 
@@ -61,12 +62,15 @@ describe('scimflow serve (the one command)', function () {
       ),
     );
 
-    await stop(child);
+    // Ctrl-C: the Temporal worker stops by itself on SIGINT, and every shutdown step still succeeds.
+    expect(await stop(child, 'SIGINT')).to.equal(0);
+    expect(output()).to.not.include('shutdown step failed');
     expect(await isPortFree(Number(env.TEMPORAL_PORT))).to.equal(true);
     expect(await isPortFree(Number(env.PORT))).to.equal(true);
 
-    // Same DATA_DIR: the identity's workflow is still there, running, and takes the leaver.
-    const again = await serve();
+    // Same DATA_DIR: the identity's workflow is still there, running, and takes the leaver; this time the API runs
+    // as two processes (the leaver's PATCH may arrive at either and is recorded by the writer).
+    const again = await serve({ API_PROCESSES: '2' });
     try {
       const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
       const described = await new Client({ connection }).workflow
@@ -93,6 +97,8 @@ describe('scimflow serve (the one command)', function () {
     } finally {
       await stop(again.child);
     }
+    expect(again.output()).to.include('API runs in 2 processes').and.not.include('shutdown step failed');
+    expect(await isPortFree(Number(env.PORT))).to.equal(true);
   });
 
   it('fails fast with a clear message when the API port is taken', async function () {
