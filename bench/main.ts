@@ -10,22 +10,48 @@ import { cacheDir, ensureSeed } from './seed';
 
 const POKE_NOTE = 'poke: counted, Temporal not involved';
 
+const USAGE = `usage: npm run bench:scim -- [options]
+  --only a,b          scenarios to run (${SCENARIOS.map((s) => s.name).join(', ')})
+  --users N           users in the seeded group (100000)       --pool N        non-members (100000)
+  --duration S        seconds per scenario (10)                --warmup S      warm-up seconds (2)
+  --rounds N          interleaved rounds; the median round is shown (3)
+  --connections N     concurrent connections (50)              --processes N   server processes, or auto (auto)
+  --synchronous M     SQLite synchronous: NORMAL or FULL (NORMAL)
+  --profile           CPU profiles of the server processes     --analyze       ANALYZE each dataset copy`;
+
+/** A mistyped option prints the usage instead of a stack trace. */
+function orUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
 function parseOptions() {
-  const { values } = parseArgs({
-    options: {
-      only: { type: 'string' },
-      users: { type: 'string', default: '100000' },
-      pool: { type: 'string', default: '100000' },
-      duration: { type: 'string', default: '10' },
-      rounds: { type: 'string', default: '3' },
-      warmup: { type: 'string', default: '2' },
-      connections: { type: 'string', default: '50' },
-      processes: { type: 'string', default: 'auto' },
-      synchronous: { type: 'string', default: 'NORMAL' },
-      profile: { type: 'boolean', default: false },
-      analyze: { type: 'boolean', default: false },
-    },
-  });
+  const { values } = orUsage(() =>
+    parseArgs({
+      options: {
+        only: { type: 'string' },
+        users: { type: 'string', default: '100000' },
+        pool: { type: 'string', default: '100000' },
+        duration: { type: 'string', default: '10' },
+        rounds: { type: 'string', default: '3' },
+        warmup: { type: 'string', default: '2' },
+        connections: { type: 'string', default: '50' },
+        processes: { type: 'string', default: 'auto' },
+        synchronous: { type: 'string', default: 'NORMAL' },
+        profile: { type: 'boolean', default: false },
+        analyze: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }),
+  );
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const int = (name: string, raw: string, min: number) => {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
