@@ -9,10 +9,15 @@ import type { Db } from './db';
 export interface Transactor {
   run<T>(fn: () => T): T;
   /**
-   * Runs `fn` (a group's writes) knowing an outer transaction is open: if SQLite rolls it back by itself (I/O error,
-   * disk full), a later `run` inside `fn` throws instead of quietly committing on its own outside the group.
+   * Opens a group transaction (`BEGIN IMMEDIATE`) without SQLite's busy handler, which would sleep on the event loop:
+   * false, at once, when another connection holds the write lock. Until `commitGroup`/`rollbackGroup`, a `run` that
+   * finds the group gone (SQLite rolled it back by itself on an I/O error or a full disk) throws instead of quietly
+   * committing on its own outside the group.
    */
-  inGroup<T>(fn: () => T): T;
+  tryBeginGroup(): boolean;
+  commitGroup(): void;
+  /** Rolls the group back if SQLite has not already. */
+  rollbackGroup(): void;
 }
 
 const byDb = new WeakMap<Db, Transactor>();
@@ -31,19 +36,36 @@ function createTransactor(db: Db): Transactor {
   const [savepoint, release, rollbackTo] = ['SAVEPOINT nested', 'RELEASE nested', 'ROLLBACK TO nested'].map((sql) =>
     db.prepare(sql),
   );
-  let groups = 0;
+  // The connection's own busy timeout, for everything but taking a group's lock.
+  const busyTimeout = Number(db.pragma('busy_timeout', { simple: true }));
+  let groupOpen = false;
   return {
-    inGroup<T>(fn: () => T): T {
-      groups += 1;
+    tryBeginGroup(): boolean {
+      // PRAGMA busy_timeout takes effect when it is compiled, so it cannot be a prepared statement run again.
+      db.pragma('busy_timeout = 0');
       try {
-        return fn();
+        begin!.run();
+        groupOpen = true;
+        return true;
+      } catch (err) {
+        const code = (err as { code?: unknown } | null)?.code;
+        if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return false;
+        throw err;
       } finally {
-        groups -= 1;
+        db.pragma(`busy_timeout = ${busyTimeout}`);
       }
+    },
+    commitGroup(): void {
+      groupOpen = false;
+      commit!.run();
+    },
+    rollbackGroup(): void {
+      groupOpen = false;
+      if (db.inTransaction) rollback!.run();
     },
     run<T>(fn: () => T): T {
       if (!db.inTransaction) {
-        if (groups > 0) throw new Error('the group transaction was rolled back (I/O error or disk full)');
+        if (groupOpen) throw new Error('the group transaction was rolled back (I/O error or disk full)');
         begin!.run();
         try {
           const value = fn();

@@ -1,5 +1,4 @@
 // store/write-batch.ts: group commit. Writes queued in the same event-loop turn share one transaction and one commit.
-import type { Statement } from 'better-sqlite3';
 import type { Db } from './db';
 import { DatabaseBusyError } from './errors';
 import { transactor } from './transact';
@@ -17,8 +16,6 @@ export interface WriteBatcherOptions {
   maxBatch?: number;
   /** How long a queued write may wait for another process's write lock before it fails with DatabaseBusyError. */
   busyTimeoutMs?: number;
-  /** The connection's busy_timeout for everything else (restored after each attempt to take the lock). */
-  connectionBusyTimeoutMs?: number;
 }
 
 const LOCK_RETRY_MS = 1;
@@ -39,9 +36,7 @@ export class WriteBatcher {
   private scheduled = false;
   private readonly maxBatch: number;
   private readonly busyTimeoutMs: number;
-  private readonly connectionBusyTimeoutMs: number;
   private readonly transactor: Transactor;
-  private readonly sql: Record<'begin' | 'commit' | 'rollback', Statement>;
   /** Transactions committed and attempts that found the lock taken (for tests and stats). */
   readonly stats = { commits: 0, lockWaits: 0 };
   constructor(
@@ -50,13 +45,7 @@ export class WriteBatcher {
   ) {
     this.maxBatch = options.maxBatch ?? 256;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
-    this.connectionBusyTimeoutMs = options.connectionBusyTimeoutMs ?? 5_000;
     this.transactor = transactor(db);
-    this.sql = {
-      begin: db.prepare('BEGIN IMMEDIATE'),
-      commit: db.prepare('COMMIT'),
-      rollback: db.prepare('ROLLBACK'),
-    };
   }
 
   run<T>(fn: () => T): Promise<T> {
@@ -66,12 +55,12 @@ export class WriteBatcher {
     });
   }
 
-  /** Runs and commits everything queued now, if the lock is free (also used at shutdown). */
-  flush(): void {
+  /** Runs and commits everything queued now, if the lock is free; otherwise retries from a timer. */
+  private flush(): void {
     this.scheduled = false;
     try {
       while (this.queue.length > 0) {
-        if (!this.tryBegin()) {
+        if (!this.transactor.tryBeginGroup()) {
           this.stats.lockWaits += 1;
           this.expireWaiting();
           this.schedule(LOCK_RETRY_MS);
@@ -93,21 +82,6 @@ export class WriteBatcher {
     else setTimeout(() => this.flush(), delayMs);
   }
 
-  /** BEGIN IMMEDIATE without waiting: false if another connection holds the write lock. */
-  private tryBegin(): boolean {
-    // PRAGMA busy_timeout takes effect when it is compiled, so it cannot be a prepared statement run again.
-    this.db.pragma('busy_timeout = 0');
-    try {
-      this.sql.begin.run();
-      return true;
-    } catch (err) {
-      if (isBusy(err)) return false;
-      throw err;
-    } finally {
-      this.db.pragma(`busy_timeout = ${this.connectionBusyTimeoutMs}`);
-    }
-  }
-
   private runGroup(group: Queued[]): void {
     const results: { ok: boolean; value: unknown }[] = [];
     let lastError: unknown = new Error('the write transaction was rolled back');
@@ -115,7 +89,7 @@ export class WriteBatcher {
       // SQLite may roll the whole transaction back (I/O error, disk full): then nothing of this group is durable.
       if (!this.db.inTransaction) break;
       try {
-        results.push({ ok: true, value: this.transactor.inGroup(() => this.transactor.run(q.fn)) });
+        results.push({ ok: true, value: this.transactor.run(q.fn) });
       } catch (err) {
         lastError = err instanceof Error ? err : new Error(String(err));
         results.push({ ok: false, value: lastError });
@@ -123,11 +97,11 @@ export class WriteBatcher {
     }
     try {
       if (!this.db.inTransaction) throw lastError;
-      this.sql.commit.run();
+      this.transactor.commitGroup();
       this.stats.commits += 1;
     } catch (err) {
       try {
-        if (this.db.inTransaction) this.sql.rollback.run();
+        this.transactor.rollbackGroup();
       } finally {
         for (const q of group) q.reject(err);
       }
@@ -149,9 +123,4 @@ export class WriteBatcher {
     const err = new DatabaseBusyError(`the database stayed locked by another process for ${this.busyTimeoutMs} ms`);
     for (const q of expired) q.reject(err);
   }
-}
-
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
