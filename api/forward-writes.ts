@@ -8,9 +8,9 @@ import type Koa from 'koa';
 import type { Middleware } from 'koa';
 import { ScimError } from '../domain/scim/errors';
 import { readRawBody } from './body';
+import { SCIM_PATH } from './middleware/scim-errors';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const SCIM_PATH = /^\/scim\//i;
 const SEARCH_PATH = /\/\.search\/?$/i;
 /** Hop-by-hop headers (RFC 9110 §7.6.1) stay on their own connection. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te']);
@@ -36,32 +36,30 @@ export function forwardWrites(socketPath: string, maxBodyBytes: number): Middlew
     const body = await readRawBody(ctx, maxBodyBytes);
     const unavailable = (why: string) =>
       new ScimError(503, undefined, `the writer process is not available (${why}); retry`);
-    const send = (): Promise<Relayed> =>
-      new Promise((resolve, reject) => {
-        const upstream = http.request(
-          {
-            socketPath,
-            agent,
-            method: ctx.method,
-            path: ctx.url,
-            headers: endToEnd(ctx.req.headers),
-            timeout: RELAY_TIMEOUT_MS,
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () =>
-              resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
-            );
-            res.on('error', (err: NodeJS.ErrnoException) => reject(unavailable(err.code ?? err.message)));
-          },
-        );
-        // Never re-sent: the writer may have committed a write whose answer was lost.
-        upstream.on('error', (err: NodeJS.ErrnoException) => reject(unavailable(err.code ?? err.message)));
-        upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-        upstream.end(body);
-      });
-    const answer = await send();
+    const answer = await new Promise<Relayed>((resolve, reject) => {
+      const upstream = http.request(
+        {
+          socketPath,
+          agent,
+          method: ctx.method,
+          path: ctx.url,
+          headers: endToEnd(ctx.req.headers),
+          timeout: RELAY_TIMEOUT_MS,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', (err: NodeJS.ErrnoException) => reject(unavailable(err.code ?? err.message)));
+        },
+      );
+      // Never re-sent: the writer may have committed a write whose answer was lost.
+      upstream.on('error', (err: NodeJS.ErrnoException) => reject(unavailable(err.code ?? err.message)));
+      upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+      upstream.end(body);
+    });
     for (const [name, value] of Object.entries(endToEnd(answer.headers))) if (value !== undefined) ctx.set(name, value);
     ctx.status = answer.status;
     if (answer.body.length > 0 || answer.status !== 204) ctx.body = answer.body;

@@ -24,7 +24,7 @@ export function toScimError(err: unknown): ScimError {
 
 const SCIM_JSON = 'application/scim+json';
 /** Routing matches paths case-insensitively, so does this. */
-const SCIM_PATH = /^\/scim\//i;
+export const SCIM_PATH = /^\/scim\//i;
 
 /** First in the chain: turns every failure into a SCIM error and types SCIM answers as application/scim+json. */
 export function scimErrors(): Middleware {
