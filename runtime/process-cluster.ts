@@ -52,33 +52,25 @@ export async function startProcessCluster(opts: ClusterOptions): Promise<Process
   const diedWhileStarting: string[] = [];
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
 
-  const fork = (index: number): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      const worker = cluster.fork({ ...opts.env, [MEMBER_INDEX_ENV]: String(index) });
-      slots[index] = worker;
-      // A send to a member whose channel just closed emits 'error' here; its 'exit' follows and is handled below.
-      worker.on('error', (err: Error) => opts.log(`cluster member ${index}: ${err.message}`));
-      const timer = setTimeout(() => {
-        // Hung before it was ready: kill it, so its slot is freed (and, once started, it is replaced).
-        reject(new Error(`cluster member ${index} not ready within ${readyTimeoutMs} ms`));
-        worker.process.kill('SIGKILL');
-      }, readyTimeoutMs);
-      const onMessage = (m: Message) => {
-        if (m?.type !== 'ready') return;
-        clearTimeout(timer);
-        worker.off('message', onMessage);
-        resolve(m.value);
-      };
-      worker.on('message', onMessage);
-      worker.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        if (slots[index] === worker) slots[index] = undefined;
-        reject(new Error(`cluster member ${index} exited (${signal ?? code}) before it was ready`));
-        if (stopping) return;
-        if (starting) diedWhileStarting.push(`cluster member ${index} exited (${signal ?? code}) while starting`);
-        else onUnexpectedExit(index, signal ?? code);
-      });
+  const fork = (index: number): Promise<unknown> => {
+    const worker = cluster.fork({ ...opts.env, [MEMBER_INDEX_ENV]: String(index) });
+    slots[index] = worker;
+    // A send to a member whose channel just closed emits 'error' here; its 'exit' follows and is handled below.
+    worker.on('error', (err: Error) => opts.log(`cluster member ${index}: ${err.message}`));
+    const ready = nextMessage(worker, 'ready', readyTimeoutMs, () => {
+      // Hung before it was ready: kill it, so its slot is freed (and, once started, it is replaced).
+      worker.process.kill('SIGKILL');
+      return new Error(`cluster member ${index} not ready within ${readyTimeoutMs} ms`);
     });
+    worker.once('exit', (code, signal) => {
+      if (slots[index] === worker) slots[index] = undefined;
+      ready.cancel(new Error(`cluster member ${index} exited (${signal ?? code}) before it was ready`));
+      if (stopping) return;
+      if (starting) diedWhileStarting.push(`cluster member ${index} exited (${signal ?? code}) while starting`);
+      else onUnexpectedExit(index, signal ?? code);
+    });
+    return ready.value;
+  };
 
   const onUnexpectedExit = (index: number, why: string | number | null) => {
     const now = Date.now();
@@ -104,29 +96,20 @@ export async function startProcessCluster(opts: ClusterOptions): Promise<Process
     pids: () => slots.flatMap((w) => (w?.process.pid === undefined ? [] : [w.process.pid])),
     ask: <T>(topic: string, timeoutMs = 10_000) =>
       Promise.all(
-        slots.map(
-          (worker, index) =>
-            new Promise<T>((resolve, reject) => {
-              if (!worker) return reject(new Error(`cluster member ${index} is not running`));
-              const timer = setTimeout(() => {
-                worker.off('message', onMessage);
-                reject(new Error(`cluster member ${index} did not answer '${topic}' within ${timeoutMs} ms`));
-              }, timeoutMs);
-              const onMessage = (m: Message) => {
-                if (m?.type !== 'answer' || m.topic !== topic) return;
-                clearTimeout(timer);
-                worker.off('message', onMessage);
-                resolve(m.value as T);
-              };
-              worker.on('message', onMessage);
-              worker.send({ type: 'ask', topic }, (err: Error | null) => {
-                if (!err) return;
-                clearTimeout(timer);
-                worker.off('message', onMessage);
-                reject(new Error(`cluster member ${index} cannot be asked '${topic}': ${err.message}`));
-              });
-            }),
-        ),
+        slots.map((worker, index) => {
+          if (!worker) return Promise.reject(new Error(`cluster member ${index} is not running`));
+          const answer = nextMessage(
+            worker,
+            'answer',
+            timeoutMs,
+            () => new Error(`cluster member ${index} did not answer '${topic}' within ${timeoutMs} ms`),
+            topic,
+          );
+          worker.send({ type: 'ask', topic }, (err: Error | null) => {
+            if (err) answer.cancel(new Error(`cluster member ${index} cannot be asked '${topic}': ${err.message}`));
+          });
+          return answer.value as Promise<T>;
+        }),
       ),
     stop: (graceMs = 10_000) =>
       (stopping ??= (async () => {
@@ -148,6 +131,41 @@ export async function startProcessCluster(opts: ClusterOptions): Promise<Process
   }
   starting = false;
   return handle;
+}
+
+/**
+ * The value of the first message of `type` (and `topic`) from `worker`; rejects with `onTimeout()` after `timeoutMs`,
+ * or with what `cancel` is given. The listener and the timer go either way.
+ */
+function nextMessage(
+  worker: Worker,
+  type: string,
+  timeoutMs: number,
+  onTimeout: () => Error,
+  topic?: string,
+): { value: Promise<unknown>; cancel: (err: Error) => void } {
+  let cancel: (err: Error) => void = () => undefined;
+  const value = new Promise<unknown>((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+    };
+    const onMessage = (m: Message) => {
+      if (m?.type !== type || (topic !== undefined && m.topic !== topic)) return;
+      done();
+      resolve(m.value);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(onTimeout());
+    }, timeoutMs);
+    worker.on('message', onMessage);
+    cancel = (err) => {
+      done();
+      reject(err);
+    };
+  });
+  return { value, cancel };
 }
 
 async function stopMember(worker: Worker | undefined, graceMs: number): Promise<void> {
