@@ -255,8 +255,8 @@ export class ResourceStore {
     next: DocWithText,
     opts: { changed: boolean; extraEvents?: NewEvent[]; apply?: () => void },
   ): WriteResult {
-    // `current` was read in the same synchronous call (one writer process), so it is fresh; the UPDATE still checks
-    // that the row is live, and the result is built in memory instead of re-reading it.
+    // `current` was read inside the same write transaction (request writes run in the group commit's), so it is fresh;
+    // the UPDATE still checks that the row is live, and the result is built in memory instead of re-reading it.
     return this.transaction(() => {
       const extra = opts.extraEvents ?? [];
       if (!opts.changed && extra.length === 0) return { resource: current, events: [] };
