@@ -1,5 +1,5 @@
-// domain/planner/plan.ts: pure planner, (desired, applied) → ordered steps. Revocations first, then accounts, then grants.
-import type { AppliedApp, DesiredApp, DesiredState, LifecycleLabel, PlanStep } from './types';
+// workflows/legacy/plan-v1.ts: the first planner, frozen: runs recorded before per-app convergence replay through it.
+import type { AppliedApp, DesiredApp, DesiredState, LifecycleLabel, PlanStep } from './types-v1';
 
 const ABSENT: AppliedApp = { appId: '', remoteId: null, state: 'deleted', specHash: null, entitlements: [] };
 

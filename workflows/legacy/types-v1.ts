@@ -1,9 +1,9 @@
-// domain/planner/types.ts: desired and applied state per (identity, app), and the steps that converge them.
+// workflows/legacy/types-v1.ts: the first planner's types, frozen with it (workflows/legacy/plan-v1.ts).
 
 export type DesiredAccount = 'active' | 'disabled' | 'absent';
 export type AppliedAccountState = 'active' | 'disabled' | 'deleted';
 
-/** The account spec the app should hold (kept in sync with connectors/connector.ts AccountSpecSchema). */
+/** The account spec the app should hold, as the first planner carried it in the history. */
 export interface AccountSpecView {
   userName: string;
   externalId?: string;
@@ -61,3 +61,13 @@ export type PlanStep =
     };
 
 export type LifecycleLabel = 'joiner' | 'mover' | 'leaver' | 'steady';
+
+/** Input of the first planner's step activities (kept registered for steps in flight when a worker is upgraded). */
+export interface StepInput {
+  directoryId: string;
+  identityId: string;
+  seq: number;
+  idempotencyKey: string;
+  step: PlanStep;
+  alertAfterAttempts?: number;
+}

@@ -1,10 +1,8 @@
-// workflows/converge.ts: executes a plan. Grants are compensable within one run; revocations are relentless and verified.
+// workflows/legacy/converge-v1.ts: the first plan executor, frozen: runs recorded before per-app convergence replay through it.
 import * as wf from '@temporalio/workflow';
-import type { createActivities } from '../activities';
-import type { PlanStep } from '../domain/planner/types';
-import type { RetryTiming, StepInput } from './contracts';
-
-type Activities = ReturnType<typeof createActivities>;
+import type { Activities } from '../../activities';
+import type { RetryTiming } from '../contracts';
+import type { PlanStep, StepInput } from './types-v1';
 
 export interface ConvergeResult {
   exception: string | null;

@@ -1,8 +1,8 @@
-// test/unit/domain/planner.test.ts: desired × applied → ordered steps; duplicates and replays converge to the same plan.
+// test/unit/workflows/legacy/plan-v1.test.ts: the first (frozen) planner, still replayed by old histories.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { classifyChange, planSteps } from '../../../domain/planner/plan';
-import type { AppliedApp, DesiredApp, DesiredState, PlanStep } from '../../../domain/planner/types';
+import { classifyChange, planSteps } from '../../../../workflows/legacy/plan-v1';
+import type { AppliedApp, DesiredApp, DesiredState, PlanStep } from '../../../../workflows/legacy/types-v1';
 
 const spec = { userName: 'ada@acme.test', active: true };
 
