@@ -5,6 +5,7 @@ import { normalizeGroupBody, normalizeResource } from '../domain/scim/normalize'
 import { applyPatch } from '../domain/scim/patch/apply';
 import type { MemberDelta } from '../domain/scim/patch/apply';
 import { matchesFilter } from '../domain/scim/filter/evaluate';
+import { assertValueSizes } from '../domain/scim/value-limits';
 import type { Stores } from '../store';
 import type { EventRow, NewEvent } from '../store/event-log';
 import type { DocWithText, ResourceType, StoredResource } from '../store/resources';
@@ -40,10 +41,12 @@ export class ResourceService {
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     if (type === 'User') {
       const doc = withUserDefaults(normalizeResource(body, ctx));
+      assertValueSizes(doc, undefined, type);
       // The unique index decides (also between concurrent POSTs); the violation becomes a 409 naming the userName.
       return this.withUniqueUserName(doc, () => this.stores.resources.insert(dctx.directory.id, 'User', doc));
     }
     const { group, members } = normalizeGroupBody(body, ctx);
+    assertValueSizes(group, undefined, type);
     this.assertMembersExist(
       dctx,
       members.map((m) => m.value),
@@ -63,11 +66,13 @@ export class ResourceService {
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     if (type === 'User') {
       const next = withText(withUserDefaults(normalizeResource(body, ctx)));
+      assertValueSizes(next.doc, current.doc, type); // values already stored pass: a leaver's PUT is never refused
       return this.withUniqueUserName(next.doc, () =>
         this.stores.resources.replace(current, next, { changed: next.text !== current.docText }),
       );
     }
     const { group, members } = normalizeGroupBody(body, ctx);
+    assertValueSizes(group, current.doc, type);
     const next = withText(group);
     const delta = { add: members, remove: [], replaceAll: members };
     return this.writeGroup(dctx, current, next, delta, next.text !== current.docText);
@@ -79,6 +84,7 @@ export class ResourceService {
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     const patched = applyPatch(current.doc as JsonObject, body, ctx);
     const result = type === 'User' ? { ...patched, resource: withUserDefaults(patched.resource) } : patched;
+    assertValueSizes(result.resource, current.doc, type); // values already stored pass: deactivating is never refused
     const next = withText(result.resource);
     const changed = result.changed && next.text !== current.docText;
     if (type === 'User') {

@@ -53,7 +53,7 @@ export function evaluatePolicy(policy: Policy, facts: IdentityFacts, appNames: s
       result.set(grant.app, set);
     }
   }
-  const out: AppEntitlements = {};
+  const out = Object.create(null) as AppEntitlements; // an app may be named `__proto__`
   for (const [app, set] of [...result.entries()].sort(([a], [b]) => a.localeCompare(b))) out[app] = [...set].sort();
   return out;
 }

@@ -1,0 +1,112 @@
+// domain/planner/desired.ts: pure: an identity's facts (user, groups, policy, apps) → the state every app should hold.
+import type { AccountSpec } from '../accounts/account-spec';
+import { accountSpecFromUser, specHashInput } from '../accounts/account-spec';
+import { evaluatePolicy } from '../policy/evaluate';
+import { factsFromUser } from '../policy/facts';
+import type { Policy } from '../policy/policy';
+import type { DesiredApp, DesiredState, IdentityStatus } from './types';
+
+/** Keyword search attributes hold at most 255 characters in Temporal's SQL visibility stores. */
+export const LABEL_MAX_CHARS = 255;
+
+export interface StoredIdentity {
+  type: string;
+  doc: Record<string, unknown>;
+  active: boolean;
+  deletedAt: string | null;
+  deactivatedAt: string | null;
+  deactivatedSeq: number | null;
+}
+
+export interface ConfiguredApp {
+  id: string;
+  name: string;
+  deprovision: 'disable' | 'delete';
+}
+
+export interface IdentityFactsInput {
+  directoryId: string;
+  identityId: string;
+  /** The stored resource in any state (deleted ones too), or undefined when there is none. */
+  resource: StoredIdentity | undefined;
+  /** Display names of the groups the user is a member of. */
+  groups: string[];
+  policy: Policy;
+  apps: ConfiguredApp[];
+  latestSeq: number;
+}
+
+export interface Desired {
+  state: DesiredState;
+  /** The account spec apps receive (activities only: it never enters a workflow history). */
+  spec: AccountSpec | undefined;
+}
+
+/**
+ * Cuts a string to at most `max` UTF-16 code units without splitting a surrogate pair, marking the cut with "…".
+ * Used for search attributes and other display copies of values an IdP may have made arbitrarily long.
+ */
+export function truncateLabel(value: string, max: number = LABEL_MAX_CHARS): string {
+  if (value.length <= max) return value;
+  let end = max - 1;
+  const code = value.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1; // do not keep half of a surrogate pair
+  return `${value.slice(0, end)}…`;
+}
+
+export function statusOf(resource: StoredIdentity | undefined): IdentityStatus {
+  if (!resource || resource.type !== 'User') return 'unknown';
+  if (resource.deletedAt) return 'deleted';
+  return resource.active ? 'active' : 'inactive';
+}
+
+/** Desired state from facts; `hash` turns a spec's hash input into its hash (crypto lives outside domain/). */
+export function desiredFromFacts(facts: IdentityFactsInput, hash: (text: string) => string): Desired {
+  const status = statusOf(facts.resource);
+  const base = {
+    directoryId: facts.directoryId,
+    identityId: facts.identityId,
+    latestSeq: facts.latestSeq,
+    deactivatedAt: null,
+    deactivatedSeq: null,
+  };
+  const resource = facts.resource;
+  if (status === 'unknown' || !resource) return { state: { ...base, label: '', status, apps: [] }, spec: undefined };
+
+  const bundles =
+    status === 'active'
+      ? evaluatePolicy(
+          facts.policy,
+          factsFromUser(resource.doc, facts.groups),
+          facts.apps.map((a) => a.name),
+        )
+      : {};
+  const spec = accountSpecFromUser(resource.doc, status === 'active');
+  const specHash = hash(specHashInput(spec));
+  const apps: DesiredApp[] = facts.apps.map((app) => {
+    // App names are free text: an app named `constructor` or `toString` must not read Object.prototype.
+    const entitlements = Object.hasOwn(bundles, app.name) ? bundles[app.name] : undefined;
+    const appPolicy = Object.hasOwn(facts.policy.apps, app.name) ? facts.policy.apps[app.name] : undefined;
+    return {
+      appId: app.id,
+      appName: app.name,
+      account: entitlements ? 'active' : app.deprovision === 'delete' ? 'absent' : 'disabled',
+      specHash,
+      entitlements: entitlements ?? [],
+      onGrantFailure: appPolicy?.onGrantFailure ?? 'rollback',
+      deprovision: app.deprovision,
+    };
+  });
+  const inactive = status !== 'active';
+  return {
+    state: {
+      ...base,
+      label: truncateLabel(spec.userName),
+      status,
+      apps,
+      deactivatedAt: inactive ? resource.deactivatedAt : null,
+      deactivatedSeq: inactive ? resource.deactivatedSeq : null,
+    },
+    spec,
+  };
+}
