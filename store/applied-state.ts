@@ -1,26 +1,60 @@
 // store/applied-state.ts: what scimflow last applied in each app for each identity, progress, revocations and audit.
+import type { AppliedAccountState } from '../domain/planner/types';
 import type { Db } from './db';
 import { nowIso } from './db';
-
-export type AccountState = 'active' | 'disabled' | 'deleted';
 
 export interface AppliedAccount {
   appId: string;
   remoteId: string | null;
-  state: AccountState;
+  state: AppliedAccountState;
   specHash: string | null;
   entitlements: string[];
+  revocationVerified: boolean;
+  /** Idempotency key of the last create intended in the app (recorded before the call). */
+  intentKey: string | null;
+  blocked: AppBlock | null;
   updatedAt: string;
 }
+
+/** A step that keeps failing in one app: a revocation retried for ever, or a grant the app refused. */
+export interface AppBlock {
+  kind: 'revocation' | 'exception';
+  since: string;
+  reason: string;
+}
+
+export type AppliedAccountChange = Partial<
+  Pick<AppliedAccount, 'remoteId' | 'state' | 'specHash' | 'entitlements' | 'revocationVerified' | 'intentKey'>
+>;
 
 interface RawApplied {
   app_id: string;
   remote_id: string | null;
-  state: AccountState;
+  state: AppliedAccountState;
   spec_hash: string | null;
   entitlements_json: string;
+  revocation_verified: number;
+  intent_key: string | null;
+  blocked_kind: AppBlock['kind'] | null;
+  blocked_since: string | null;
+  blocked_reason: string | null;
   updated_at: string;
 }
+
+const toApplied = (r: RawApplied): AppliedAccount => ({
+  appId: r.app_id,
+  remoteId: r.remote_id,
+  state: r.state,
+  specHash: r.spec_hash,
+  entitlements: JSON.parse(r.entitlements_json) as string[],
+  revocationVerified: r.revocation_verified === 1,
+  intentKey: r.intent_key,
+  blocked:
+    r.blocked_kind && r.blocked_since
+      ? { kind: r.blocked_kind, since: r.blocked_since, reason: r.blocked_reason ?? '' }
+      : null,
+  updatedAt: r.updated_at,
+});
 
 export interface AuditEntry {
   directoryId: string;
@@ -33,6 +67,29 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
+/** An identity whose workflow has not processed its newest events (the watchdog's view). */
+export interface UnprocessedIdentity {
+  identityId: string;
+  /** Newest unprocessed event. */
+  seq: number;
+  /** When the oldest unprocessed event was recorded. */
+  since: string;
+  exception: string | null;
+}
+
+export interface IdentityException {
+  identityId: string;
+  userName: string | null;
+  /** The identity-level exception (a refused grant, a failed workflow), if any. */
+  exception: string | null;
+  /** Apps whose convergence is blocked: a revocation retried for ever, or a grant the app refused. */
+  apps: { appId: string; kind: AppBlock['kind']; since: string; ageSeconds: number; reason: string }[];
+  since: string;
+  ageSeconds: number;
+}
+
+const ageSeconds = (since: string, now: number) => Math.max(0, Math.round((now - Date.parse(since)) / 1000));
+
 export class AppliedStateStore {
   constructor(private readonly db: Db) {}
 
@@ -42,34 +99,90 @@ export class AppliedStateStore {
         'SELECT * FROM applied_accounts WHERE directory_id = ? AND identity_id = ? ORDER BY app_id',
       )
       .all(directoryId, identityId)
-      .map((r) => ({
-        appId: r.app_id,
-        remoteId: r.remote_id,
-        state: r.state,
-        specHash: r.spec_hash,
-        entitlements: JSON.parse(r.entitlements_json) as string[],
-        updatedAt: r.updated_at,
-      }));
+      .map(toApplied);
   }
 
-  upsert(directoryId: string, identityId: string, account: Omit<AppliedAccount, 'updatedAt'>): void {
+  get(directoryId: string, identityId: string, appId: string): AppliedAccount | undefined {
+    const row = this.db
+      .prepare<[string, string, string], RawApplied>(
+        'SELECT * FROM applied_accounts WHERE directory_id = ? AND identity_id = ? AND app_id = ?',
+      )
+      .get(directoryId, identityId, appId);
+    return row ? toApplied(row) : undefined;
+  }
+
+  /** Writes the given fields of one (identity, app) row; fields left out keep their value (or their default). */
+  save(directoryId: string, identityId: string, appId: string, change: AppliedAccountChange): AppliedAccount {
+    const before = this.get(directoryId, identityId, appId);
+    const next = {
+      remoteId: before?.remoteId ?? null,
+      state: before?.state ?? 'deleted',
+      specHash: before?.specHash ?? null,
+      entitlements: before?.entitlements ?? [],
+      revocationVerified: before?.revocationVerified ?? false,
+      intentKey: before?.intentKey ?? null,
+      ...change,
+    };
     this.db
       .prepare(
-        `INSERT INTO applied_accounts (directory_id, identity_id, app_id, remote_id, state, spec_hash, entitlements_json, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (directory_id, identity_id, app_id) DO UPDATE SET remote_id = excluded.remote_id, state = excluded.state,
-           spec_hash = excluded.spec_hash, entitlements_json = excluded.entitlements_json, updated_at = excluded.updated_at`,
+        `INSERT INTO applied_accounts (directory_id, identity_id, app_id, remote_id, state, spec_hash, entitlements_json,
+           revocation_verified, intent_key, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (directory_id, identity_id, app_id) DO UPDATE SET remote_id = excluded.remote_id,
+           state = excluded.state, spec_hash = excluded.spec_hash, entitlements_json = excluded.entitlements_json,
+           revocation_verified = excluded.revocation_verified, intent_key = excluded.intent_key,
+           updated_at = excluded.updated_at`,
       )
       .run(
         directoryId,
         identityId,
-        account.appId,
-        account.remoteId,
-        account.state,
-        account.specHash,
-        JSON.stringify([...account.entitlements].sort()),
+        appId,
+        next.remoteId,
+        next.state,
+        next.specHash,
+        JSON.stringify([...new Set(next.entitlements)].sort()),
+        next.revocationVerified ? 1 : 0,
+        next.intentKey,
         nowIso(),
       );
+    return this.get(directoryId, identityId, appId)!;
+  }
+
+  /**
+   * Whether another identity holds this app account: as its live account, as its pending create, or as an account
+   * whose revocation is not verified yet. A predecessor whose revocation is verified has let go of it (a rehire's new
+   * identity adopts it).
+   */
+  claimedByOther(appId: string, remoteId: string, identityId: string): boolean {
+    return (
+      this.db
+        .prepare<[string, string, string], { n: number }>(
+          `SELECT 1 AS n FROM applied_accounts WHERE app_id = ? AND remote_id = ? AND identity_id <> ?
+             AND (state IN ('active', 'pending') OR revocation_verified = 0) LIMIT 1`,
+        )
+        .get(appId, remoteId, identityId) !== undefined
+    );
+  }
+
+  /** Marks (or, with null, clears) a step that keeps failing in one app. The first failure's time is kept. */
+  setBlocked(directoryId: string, identityId: string, appId: string, block: AppBlock | null): void {
+    if (!this.get(directoryId, identityId, appId)) this.save(directoryId, identityId, appId, {});
+    this.db
+      .prepare(
+        `UPDATE applied_accounts SET
+           blocked_since = CASE WHEN @kind IS NULL THEN NULL
+             WHEN blocked_kind = @kind AND blocked_since IS NOT NULL THEN blocked_since ELSE @since END,
+           blocked_kind = @kind, blocked_reason = @reason
+         WHERE directory_id = @directoryId AND identity_id = @identityId AND app_id = @appId`,
+      )
+      .run({
+        kind: block?.kind ?? null,
+        since: block?.since ?? null,
+        reason: block?.reason ?? null,
+        directoryId,
+        identityId,
+        appId,
+      });
   }
 
   audit(entry: AuditEntry): void {
@@ -118,12 +231,21 @@ export class AppliedStateStore {
   ): void {
     this.db
       .prepare(
-        `INSERT INTO identity_progress (directory_id, identity_id, processed_seq, lifecycle, exception, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO identity_progress (directory_id, identity_id, processed_seq, lifecycle, exception, exception_since, updated_at)
+         VALUES (@directoryId, @identityId, @processedSeq, @lifecycle, @exception, CASE WHEN @exception IS NULL THEN NULL ELSE @at END, @at)
          ON CONFLICT (directory_id, identity_id) DO UPDATE SET processed_seq = MAX(processed_seq, excluded.processed_seq),
-           lifecycle = excluded.lifecycle, exception = excluded.exception, updated_at = excluded.updated_at`,
+           lifecycle = excluded.lifecycle, exception = excluded.exception,
+           exception_since = CASE WHEN excluded.exception IS NULL THEN NULL ELSE COALESCE(exception_since, excluded.updated_at) END,
+           updated_at = excluded.updated_at`,
       )
-      .run(directoryId, identityId, progress.processedSeq, progress.lifecycle, progress.exception, nowIso());
+      .run({
+        directoryId,
+        identityId,
+        processedSeq: progress.processedSeq,
+        lifecycle: progress.lifecycle,
+        exception: progress.exception,
+        at: nowIso(),
+      });
   }
 
   progress(
@@ -138,13 +260,97 @@ export class AppliedStateStore {
     return row ? { processedSeq: row.processed_seq, lifecycle: row.lifecycle, exception: row.exception } : undefined;
   }
 
-  exceptions(directoryId: string): { identityId: string; exception: string; updatedAt: string }[] {
-    return this.db
-      .prepare<[string], { identity_id: string; exception: string; updated_at: string }>(
-        'SELECT identity_id, exception, updated_at FROM identity_progress WHERE directory_id = ? AND exception IS NOT NULL',
+  /** Identities that need an operator's eye: an exception, or an app whose convergence keeps failing; oldest first. */
+  exceptions(directoryId: string, now: number = Date.now()): IdentityException[] {
+    const byIdentity = new Map<string, IdentityException>();
+    const entry = (identityId: string, userName: string | null, since: string) => {
+      let found = byIdentity.get(identityId);
+      if (!found) {
+        found = { identityId, userName, exception: null, apps: [], since, ageSeconds: 0 };
+        byIdentity.set(identityId, found);
+      }
+      if (since < found.since) found.since = since;
+      return found;
+    };
+    const userNames = `LEFT JOIN resources r ON r.directory_id = x.directory_id AND r.id = x.identity_id`;
+    for (const row of this.db
+      .prepare<[string], { identity_id: string; exception: string; since: string; user_name: string | null }>(
+        `SELECT x.identity_id, x.exception, COALESCE(x.exception_since, x.updated_at) AS since, r.user_name
+         FROM identity_progress x ${userNames} WHERE x.directory_id = ? AND x.exception IS NOT NULL`,
       )
-      .all(directoryId)
-      .map((r) => ({ identityId: r.identity_id, exception: r.exception, updatedAt: r.updated_at }));
+      .all(directoryId))
+      entry(row.identity_id, row.user_name, row.since).exception = row.exception;
+    for (const row of this.db
+      .prepare<
+        [string],
+        {
+          identity_id: string;
+          app_id: string;
+          kind: AppBlock['kind'];
+          since: string;
+          reason: string | null;
+          user_name: string | null;
+        }
+      >(
+        `SELECT x.identity_id, x.app_id, x.blocked_kind AS kind, x.blocked_since AS since, x.blocked_reason AS reason, r.user_name
+         FROM applied_accounts x ${userNames} WHERE x.directory_id = ? AND x.blocked_kind IS NOT NULL`,
+      )
+      .all(directoryId))
+      entry(row.identity_id, row.user_name, row.since).apps.push({
+        appId: row.app_id,
+        kind: row.kind,
+        since: row.since,
+        ageSeconds: ageSeconds(row.since, now),
+        reason: row.reason ?? '',
+      });
+    return [...byIdentity.values()]
+      .map((e) => ({ ...e, ageSeconds: ageSeconds(e.since, now) }))
+      .sort((a, b) => (a.since < b.since ? -1 : a.since > b.since ? 1 : 0));
+  }
+
+  /**
+   * Identities of a directory with user events their workflow has not processed, among events after `afterSeq` (the
+   * watchdog's low-water mark, so a tick reads only the recent tail of the log through its primary key). `lowestSeq` is
+   * the oldest such event (the next low-water mark), or the newest seq read when none is unprocessed.
+   */
+  unprocessed(directoryId: string, afterSeq: number): { identities: UnprocessedIdentity[]; lowestSeq: number } {
+    const rows = this.db
+      .prepare<
+        [string, number],
+        { identity_id: string; seq: number; first_seq: number; since: string; exception: string | null }
+      >(
+        `SELECT e.identity_id, MAX(e.seq) AS seq, MIN(e.seq) AS first_seq, MIN(e.created_at) AS since, p.exception
+         FROM events e LEFT JOIN identity_progress p ON p.directory_id = e.directory_id AND p.identity_id = e.identity_id
+         WHERE e.directory_id = ? AND e.seq > ? AND e.resource_type = 'User' AND e.seq > COALESCE(p.processed_seq, 0)
+         GROUP BY e.identity_id`,
+      )
+      .all(directoryId, afterSeq);
+    const newest = this.db
+      .prepare<[string, number], { seq: number | null }>(
+        'SELECT MAX(seq) AS seq FROM events WHERE directory_id = ? AND seq > ?',
+      )
+      .get(directoryId, afterSeq)?.seq;
+    const lowestSeq = rows.length ? Math.min(...rows.map((r) => r.first_seq)) - 1 : (newest ?? afterSeq);
+    return {
+      identities: rows.map((r) => ({ identityId: r.identity_id, seq: r.seq, since: r.since, exception: r.exception })),
+      lowestSeq,
+    };
+  }
+
+  /**
+   * Records an exception found from outside the workflow (its run failed, was terminated, or its tasks keep failing):
+   * `report exceptions` shows it, and the workflow's next recorded progress (after `retry`, or a fix) clears it.
+   */
+  flagStalled(directoryId: string, identityId: string, exception: string): void {
+    const at = nowIso();
+    this.db
+      .prepare(
+        `INSERT INTO identity_progress (directory_id, identity_id, processed_seq, lifecycle, exception, exception_since, updated_at)
+         VALUES (@directoryId, @identityId, 0, 'stalled', @exception, @at, @at)
+         ON CONFLICT (directory_id, identity_id) DO UPDATE SET exception = excluded.exception,
+           exception_since = COALESCE(exception_since, excluded.exception_since), updated_at = excluded.updated_at`,
+      )
+      .run({ directoryId, identityId, exception, at });
   }
 
   /** Events of user identities not yet processed by their workflow (lag), per directory. */

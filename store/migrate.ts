@@ -1,4 +1,4 @@
-// store/migrate.ts: applies the knex migrations (knex owns the schema; see docs/storage.md).
+// store/migrate.ts: applies the knex migrations (knex owns the schema; see docs/architecture.md).
 import knex from 'knex';
 import type { Knex } from 'knex';
 import * as createCoreTables from './migrations/20261129000000_create-core-tables';
@@ -6,6 +6,7 @@ import * as addPolicies from './migrations/20261129000100_add-policies';
 import * as indexDeletedUserNames from './migrations/20261129000200_index-deleted-user-names';
 import * as coverMemberIndex from './migrations/20261129000300_cover-member-index';
 import * as resourceGroupIds from './migrations/20261129000400_resource-group-ids';
+import * as appliedIntents from './migrations/20261202000000_applied-intents';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_create-core-tables': createCoreTables,
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000200_index-deleted-user-names': indexDeletedUserNames,
   '20261129000300_cover-member-index': coverMemberIndex,
   '20261129000400_resource-group-ids': resourceGroupIds,
+  '20261202000000_applied-intents': appliedIntents,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */

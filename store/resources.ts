@@ -358,6 +358,33 @@ export class ResourceStore {
     for (const id of ids) this.touchRow.run(at, directoryId, id);
   }
 
+  /**
+   * Every identity that ever had this userName (case-insensitively): the live user, if any, and deleted ones, newest
+   * first. One probe of the unique index and one of resources_deleted_user_name.
+   */
+  userIdentities(directoryId: string, userName: string): { id: string; deletedAt: string | null }[] {
+    return this.sql<[string, string, string, string], { id: string; deleted_at: string | null }>(
+      `SELECT id, deleted_at FROM (
+         SELECT id, deleted_at FROM resources
+          WHERE directory_id = ? AND type = 'User' AND user_name_lower = ? AND deleted_at IS NULL
+         UNION ALL
+         SELECT id, deleted_at FROM resources
+          WHERE directory_id = ? AND type = 'User' AND user_name_lower = ? AND deleted_at IS NOT NULL
+       ) ORDER BY deleted_at IS NOT NULL, deleted_at DESC`,
+    )
+      .all(directoryId, userName.toLowerCase(), directoryId, userName.toLowerCase())
+      .map((r) => ({ id: r.id, deletedAt: r.deleted_at }));
+  }
+
+  /** Ids of the users of a directory (live and deleted), oldest first: what `resync` re-drives. */
+  userIds(directoryId: string): string[] {
+    return this.sql<[string], { id: string }>(
+      `SELECT id FROM resources WHERE directory_id = ? AND type = 'User' ORDER BY created_at, id`,
+    )
+      .all(directoryId)
+      .map((r) => r.id);
+  }
+
   /** Candidates for an indexed equality (the filter engine then checks each candidate). */
   findBy(directoryId: string, type: ResourceType, attribute: IndexedAttribute, value: string): StoredResource[] {
     const column = {
