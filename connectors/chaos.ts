@@ -29,10 +29,11 @@ export function withChaos(inner: Connector, config: ChaosConfig, random: () => n
       return result;
     };
   return {
-    findAccount: wrap('findAccount', (q) => inner.findAccount(q)),
-    getAccount: wrap('getAccount', (id) => inner.getAccount(id)),
+    getAccount: wrap('getAccount', (id, o) => inner.getAccount(id, o)),
+    searchAccounts: wrap('searchAccounts', (attribute, value, o) => inner.searchAccounts(attribute, value, o)),
     createAccount: wrap('createAccount', (spec, o) => inner.createAccount(spec, o)),
     updateAccount: wrap('updateAccount', (id, spec, o) => inner.updateAccount(id, spec, o)),
+    disableAccount: wrap('disableAccount', (id, o) => inner.disableAccount(id, o)),
     deleteAccount: wrap('deleteAccount', (id, o) => inner.deleteAccount(id, o)),
     grantEntitlement: wrap('grantEntitlement', (id, e, o) => {
       if (config.rejectEntitlements.includes(e))
@@ -40,5 +41,6 @@ export function withChaos(inner: Connector, config: ChaosConfig, random: () => n
       return inner.grantEntitlement(id, e, o);
     }),
     revokeEntitlement: wrap('revokeEntitlement', (id, e, o) => inner.revokeEntitlement(id, e, o)),
+    heldEntitlements: wrap('heldEntitlements', (id, among, o) => inner.heldEntitlements(id, among, o)),
   };
 }

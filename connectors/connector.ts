@@ -1,33 +1,23 @@
 // connectors/connector.ts: the one interface every downstream app connector implements.
-import { z } from 'zod';
+import type { AccountSpec } from '../domain/accounts/account-spec';
 
-/** What scimflow wants an app account to look like (a projection of the SCIM user). */
-export const AccountSpecSchema = z.object({
-  userName: z.string().min(1),
-  externalId: z.string().optional(),
-  active: z.boolean(),
-  displayName: z.string().optional(),
-  name: z
-    .object({ givenName: z.string().optional(), familyName: z.string().optional(), formatted: z.string().optional() })
-    .optional(),
-  emails: z
-    .array(z.object({ value: z.string(), type: z.string().optional(), primary: z.boolean().optional() }))
-    .optional(),
-});
-export type AccountSpec = z.infer<typeof AccountSpecSchema>;
+export type { AccountSpec } from '../domain/accounts/account-spec';
 
-/** What the app says an account looks like when read back. */
+/** What the app says an account looks like when read back (entitlements are read apart: they cost more requests). */
 export interface RemoteAccount {
   id: string;
   userName: string;
   externalId?: string;
   active: boolean;
-  /** Entitlement names the account holds in the app (e.g. app-side group display names). */
-  entitlements: string[];
 }
 
-export interface CallOptions {
-  /** `<workflowId>/<seq>/<stepId>`; sent downstream (Idempotency-Key header) and used to make retries safe. */
+export interface ReadOptions {
+  /** Aborts the app's request (the activity was cancelled or timed out). */
+  signal?: AbortSignal;
+}
+
+export interface CallOptions extends ReadOptions {
+  /** `<workflowId>/<seq>/<appId>/<step>`; sent downstream (Idempotency-Key header) and used to make retries safe. */
   idempotencyKey: string;
 }
 
@@ -54,19 +44,30 @@ export class DownstreamUnavailableError extends Error {
   }
 }
 
+/** The attributes an account can be searched by, in the documented match order after the recorded id. */
+export type SearchableAttribute = 'externalId' | 'userName';
+
 export interface Connector {
-  /** Finds an existing account by externalId (preferred) or userName, case-insensitively for userName. */
-  findAccount(query: { userName: string; externalId?: string }): Promise<RemoteAccount | undefined>;
   /** Reads one account by the app's id; undefined when the app no longer has it. */
-  getAccount(remoteId: string): Promise<RemoteAccount | undefined>;
-  /** Creates the account; if the app already has it (409 or found by lookup), adopts and updates it instead. */
+  getAccount(remoteId: string, options?: ReadOptions): Promise<RemoteAccount | undefined>;
+  /**
+   * The accounts whose attribute equals `value` (userName case-insensitively, as SCIM compares it). Every match is
+   * returned, so that the caller can refuse to guess among several. An app that cannot search by the attribute
+   * answers [] (the next attribute in the match order is asked).
+   */
+  searchAccounts(attribute: SearchableAttribute, value: string, options?: ReadOptions): Promise<RemoteAccount[]>;
+  /** Creates the account. An account that exists already is a DownstreamRejectedError with status 409. */
   createAccount(spec: AccountSpec, options: CallOptions): Promise<RemoteAccount>;
-  /** Replaces the account's attributes (including active). */
+  /** Writes every attribute of the spec (including active) over the account. */
   updateAccount(remoteId: string, spec: AccountSpec, options: CallOptions): Promise<RemoteAccount>;
+  /** Sets active=false and nothing else; undefined when the app no longer has the account. */
+  disableAccount(remoteId: string, options: CallOptions): Promise<RemoteAccount | undefined>;
   /** Deletes the account; an account that is already gone counts as deleted. */
   deleteAccount(remoteId: string, options: CallOptions): Promise<void>;
   /** Grants one named entitlement (idempotent: granting a held entitlement is a no-op). */
   grantEntitlement(remoteId: string, entitlement: string, options: CallOptions): Promise<void>;
   /** Revokes one named entitlement (idempotent: revoking an absent entitlement is a no-op). */
   revokeEntitlement(remoteId: string, entitlement: string, options: CallOptions): Promise<void>;
+  /** Which of `among` the account holds in the app (a read-back: verifies grants and revocations). */
+  heldEntitlements(remoteId: string, among: string[], options?: ReadOptions): Promise<string[]>;
 }

@@ -2,12 +2,14 @@
 import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { AccountSpec, CallOptions, Connector, RemoteAccount } from './connector';
+import { DownstreamRejectedError } from './connector';
 
 interface RawAccount {
   id: string;
   user_name: string;
   external_id: string | null;
   active: number;
+  doc: string;
   entitlements_json: string;
 }
 
@@ -16,8 +18,9 @@ const toRemote = (r: RawAccount): RemoteAccount => ({
   userName: r.user_name,
   externalId: r.external_id ?? undefined,
   active: r.active === 1,
-  entitlements: JSON.parse(r.entitlements_json) as string[],
 });
+
+const entitlementsOf = (r: RawAccount): string[] => JSON.parse(r.entitlements_json) as string[];
 
 /** user_name, user_name_lower, external_id, active, doc: the columns an account spec sets. */
 const specColumns = (spec: AccountSpec) =>
@@ -29,6 +32,9 @@ const specColumns = (spec: AccountSpec) =>
     JSON.stringify(spec),
   ] as const;
 
+const isUniqueViolation = (err: unknown) =>
+  err instanceof Error && (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+
 export function createLocalAppConnector(db: Database.Database, appId: string): Connector {
   const byId = db.prepare<[string, string], RawAccount>('SELECT * FROM local_accounts WHERE app_id = ? AND id = ?');
   const byUserName = db.prepare<[string, string], RawAccount>(
@@ -39,19 +45,16 @@ export function createLocalAppConnector(db: Database.Database, appId: string): C
   );
   const now = () => new Date().toISOString();
 
-  function write(remoteId: string, spec: AccountSpec): RemoteAccount {
-    db.prepare(
-      `UPDATE local_accounts SET user_name = ?, user_name_lower = ?, external_id = ?, active = ?, doc = ?, updated_at = ?
-       WHERE app_id = ? AND id = ?`,
-    ).run(...specColumns(spec), now(), appId, remoteId);
-    return toRemote(byId.get(appId, remoteId)!);
+  function read(remoteId: string): RawAccount {
+    const row = byId.get(appId, remoteId);
+    if (!row) throw new DownstreamRejectedError(`local app: no account ${remoteId}`, 404);
+    return row;
   }
 
   function setEntitlements(remoteId: string, change: (held: Set<string>) => void): void {
     db.transaction(() => {
-      const row = byId.get(appId, remoteId);
-      if (!row) return;
-      const held = new Set(JSON.parse(row.entitlements_json) as string[]);
+      const row = read(remoteId);
+      const held = new Set(entitlementsOf(row));
       change(held);
       db.prepare('UPDATE local_accounts SET entitlements_json = ?, updated_at = ? WHERE app_id = ? AND id = ?').run(
         JSON.stringify([...held].sort()),
@@ -62,34 +65,49 @@ export function createLocalAppConnector(db: Database.Database, appId: string): C
     }).immediate();
   }
 
-  const connector: Connector = {
-    async findAccount({ userName, externalId }) {
-      const row =
-        (externalId ? byExternalId.get(appId, externalId) : undefined) ?? byUserName.get(appId, userName.toLowerCase());
-      return row ? toRemote(row) : undefined;
-    },
+  return {
     async getAccount(remoteId) {
       const row = byId.get(appId, remoteId);
       return row ? toRemote(row) : undefined;
     },
+    async searchAccounts(attribute, value) {
+      const rows =
+        attribute === 'externalId' ? byExternalId.all(appId, value) : byUserName.all(appId, value.toLowerCase());
+      return rows.map(toRemote);
+    },
     async createAccount(spec: AccountSpec, _options: CallOptions) {
-      // Lookup-then-insert in one transaction: a retried activity adopts the account its first attempt created.
-      return db
-        .transaction(() => {
-          const existing = byUserName.get(appId, spec.userName.toLowerCase());
-          if (existing) return write(existing.id, spec);
-          const id = crypto.randomUUID();
-          db.prepare(
-            `INSERT INTO local_accounts (app_id, id, user_name, user_name_lower, external_id, active, doc, entitlements_json, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)`,
-          ).run(appId, id, ...specColumns(spec), now(), now());
-          return toRemote(byId.get(appId, id)!);
-        })
-        .immediate();
+      const id = crypto.randomUUID();
+      try {
+        db.prepare(
+          `INSERT INTO local_accounts (app_id, id, user_name, user_name_lower, external_id, active, doc, entitlements_json, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)`,
+        ).run(appId, id, ...specColumns(spec), now(), now());
+      } catch (err) {
+        if (isUniqueViolation(err))
+          throw new DownstreamRejectedError(`local app: an account named ${spec.userName} exists already`, 409);
+        throw err;
+      }
+      return toRemote(read(id));
     },
     async updateAccount(remoteId, spec) {
-      if (!byId.get(appId, remoteId)) return connector.createAccount(spec, { idempotencyKey: `recreate/${remoteId}` });
-      return write(remoteId, spec);
+      read(remoteId);
+      db.prepare(
+        `UPDATE local_accounts SET user_name = ?, user_name_lower = ?, external_id = ?, active = ?, doc = ?, updated_at = ?
+         WHERE app_id = ? AND id = ?`,
+      ).run(...specColumns(spec), now(), appId, remoteId);
+      return toRemote(read(remoteId));
+    },
+    async disableAccount(remoteId) {
+      const row = byId.get(appId, remoteId);
+      if (!row) return undefined;
+      const doc = { ...(JSON.parse(row.doc) as Record<string, unknown>), active: false };
+      db.prepare('UPDATE local_accounts SET active = 0, doc = ?, updated_at = ? WHERE app_id = ? AND id = ?').run(
+        JSON.stringify(doc),
+        now(),
+        appId,
+        remoteId,
+      );
+      return toRemote(read(remoteId));
     },
     async deleteAccount(remoteId) {
       db.prepare('DELETE FROM local_accounts WHERE app_id = ? AND id = ?').run(appId, remoteId);
@@ -98,16 +116,25 @@ export function createLocalAppConnector(db: Database.Database, appId: string): C
       setEntitlements(remoteId, (held) => held.add(entitlement));
     },
     async revokeEntitlement(remoteId, entitlement) {
-      setEntitlements(remoteId, (held) => held.delete(entitlement));
+      if (byId.get(appId, remoteId)) setEntitlements(remoteId, (held) => held.delete(entitlement));
+    },
+    async heldEntitlements(remoteId, among) {
+      const row = byId.get(appId, remoteId);
+      const held = row ? entitlementsOf(row) : [];
+      return among.filter((e) => held.includes(e));
     },
   };
-  return connector;
+}
+
+/** An account of a local app with its entitlements (what the CLI's `app accounts` and the tests show). */
+export interface LocalAccount extends RemoteAccount {
+  entitlements: string[];
 }
 
 /** All accounts of a local app (the CLI's `app accounts` and the tests read the demo app through this). */
-export function listLocalAccounts(db: Database.Database, appId: string): RemoteAccount[] {
+export function listLocalAccounts(db: Database.Database, appId: string): LocalAccount[] {
   return db
     .prepare<[string], RawAccount>('SELECT * FROM local_accounts WHERE app_id = ? ORDER BY user_name_lower')
     .all(appId)
-    .map(toRemote);
+    .map((r) => ({ ...toRemote(r), entitlements: entitlementsOf(r) }));
 }

@@ -1,5 +1,5 @@
 // connectors/scim-outbound-entitlements.ts: entitlements as app-side SCIM Groups (membership PATCH) or as the User's roles.
-import type { CallOptions } from './connector';
+import type { CallOptions, ReadOptions } from './connector';
 import { DownstreamRejectedError } from './connector';
 import type { ScimSend } from './scim-outbound-http';
 import type { FetchedUser, ScimGroup, ScimUser } from './scim-outbound-resources';
@@ -9,7 +9,8 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
 export interface EntitlementStrategy {
-  held(user: ScimUser): Promise<string[]>;
+  /** Which of `among` the account holds (a read-back; [] for an account the app no longer has). */
+  held(userId: string, among: string[], options?: ReadOptions): Promise<string[]>;
   grant(userId: string, entitlement: string, options: CallOptions): Promise<void>;
   revoke(userId: string, entitlement: string, options: CallOptions): Promise<void>;
 }
@@ -17,7 +18,7 @@ export interface EntitlementStrategy {
 const rejectedWith = (err: unknown, ...statuses: number[]): boolean =>
   err instanceof DownstreamRejectedError && err.status !== undefined && statuses.includes(err.status);
 
-type ReadUser = (id: string) => Promise<FetchedUser | undefined>;
+type ReadUser = (id: string, options?: ReadOptions) => Promise<FetchedUser | undefined>;
 
 /** A grant to an account the app no longer has must fail: some apps (scim2-server among them) accept dangling members. */
 async function requireUser(readUser: ReadUser, userId: string): Promise<FetchedUser> {
@@ -28,19 +29,14 @@ async function requireUser(readUser: ReadUser, userId: string): Promise<FetchedU
 
 export function createGroupEntitlements(send: ScimSend, readUser: ReadUser): EntitlementStrategy {
   // Asking for displayName only keeps large groups' member lists off the wire; apps that ignore `attributes` still work.
-  const search = async (filter: string): Promise<ScimGroup[]> =>
-    (await searchAll(send, '/Groups', filter, { attributes: 'displayName' })).map((group) =>
+  const search = async (filter: string, options?: ReadOptions): Promise<ScimGroup[]> =>
+    (await searchAll(send, '/Groups', filter, { attributes: 'displayName' }, options)).map((group) =>
       parseResource(ScimGroupSchema, 'GET /Groups', group),
     );
 
-  const groupsOf = async (userId: string): Promise<ScimGroup[]> =>
-    (await search(eqFilter('members.value', userId))).filter(
-      (group) => !group.members || group.members.some((member) => member.value === userId),
-    );
-
   /** The exact displayName wins; otherwise the app may have changed its case (a case-insensitive match), never guess among several. */
-  const findGroups = async (name: string): Promise<ScimGroup[]> => {
-    const matches = (await search(eqFilter('displayName', name))).filter(
+  const findGroups = async (name: string, options?: ReadOptions): Promise<ScimGroup[]> => {
+    const matches = (await search(eqFilter('displayName', name), options)).filter(
       (g) => g.displayName && sameName(g.displayName, name),
     );
     // Apps that allow duplicate names (scim2-server does) may hold several exact matches: always pick the same one.
@@ -52,6 +48,48 @@ export function createGroupEntitlements(send: ScimSend, readUser: ReadUser): Ent
     const groups = await findGroups(name);
     if (groups.length > 1) throw new DownstreamRejectedError(`several app groups are named like "${name}"; rename one`);
     return groups[0];
+  };
+
+  /** One group read with its members: works on every app, costs a member list (used where filters fail). */
+  const isMember = async (groupId: string, userId: string, options?: ReadOptions): Promise<boolean> => {
+    try {
+      const response = await send({ method: 'GET', path: `/Groups/${encodeURIComponent(groupId)}`, ...options });
+      const group = parseResource(ScimGroupSchema, 'GET /Groups/{id}', response.body);
+      return (group.members ?? []).some((member) => member.value === userId);
+    } catch (err) {
+      if (rejectedWith(err, 404)) return false; // the group went away, and the membership with it
+      throw err;
+    }
+  };
+
+  /**
+   * `members.value eq` is the cheap question, but many apps only filter Groups by displayName (RFC 7644 makes filters
+   * optional per attribute): once an app refuses it, the named groups are read one by one for the rest of this
+   * connector's life.
+   */
+  let membersFilter: 'unknown' | 'supported' | 'unsupported' = 'unknown';
+  const heldViaGroups = async (userId: string, among: string[], options?: ReadOptions): Promise<string[]> => {
+    if (membersFilter !== 'unsupported') {
+      try {
+        const groups = await search(eqFilter('members.value', userId), options);
+        membersFilter = 'supported';
+        const names = groups
+          .filter((group) => !group.members || group.members.some((member) => member.value === userId))
+          .flatMap((group) => (group.displayName ? [group.displayName] : []));
+        return among.filter((e) => names.some((name) => sameName(name, e)));
+      } catch (err) {
+        if (!rejectedWith(err, 400, 403, 501)) throw err;
+        membersFilter = 'unsupported';
+      }
+    }
+    const held: string[] = [];
+    for (const name of among)
+      for (const group of await findGroups(name, options))
+        if (await isMember(group.id, userId, options)) {
+          held.push(name);
+          break;
+        }
+    return held;
   };
 
   const createGroup = async (name: string, options: CallOptions): Promise<ScimGroup> => {
@@ -67,15 +105,16 @@ export function createGroupEntitlements(send: ScimSend, readUser: ReadUser): Ent
     }
   };
 
-  const isMember = async (groupId: string, userId: string): Promise<boolean> =>
-    (await groupsOf(userId)).some((group) => group.id === groupId);
-
   return {
-    async held(user) {
-      const direct = (user.groups ?? []).filter((group) => group.type !== 'indirect');
-      if (user.groups && direct.every((group) => group.display)) return direct.map((group) => group.display!);
-      // No usable `groups` on the User (optional in RFC 7643, and scim2-server never fills it): ask the Groups instead.
-      return (await groupsOf(user.id)).flatMap((group) => (group.displayName ? [group.displayName] : []));
+    async held(userId, among, options) {
+      if (among.length === 0) return [];
+      const fetched = await readUser(userId, options);
+      if (!fetched) return [];
+      const direct = (fetched.user.groups ?? []).filter((group) => group.type !== 'indirect');
+      // The User's `groups` is optional in RFC 7643 (scim2-server never fills it): only trust it when it names groups.
+      if (fetched.user.groups && direct.every((group) => group.display))
+        return among.filter((e) => direct.some((group) => sameName(group.display!, e)));
+      return heldViaGroups(userId, among, options);
     },
 
     async grant(userId, entitlement, options) {
@@ -120,8 +159,9 @@ export function createRoleEntitlements(send: ScimSend, readUser: ReadUser): Enti
     });
 
   return {
-    async held(user) {
-      return rolesOf(user);
+    async held(userId, among, options) {
+      const fetched = await readUser(userId, options);
+      return fetched ? among.filter((e) => rolesOf(fetched.user).includes(e)) : [];
     },
 
     async grant(userId, entitlement, options) {

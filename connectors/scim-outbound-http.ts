@@ -17,6 +17,8 @@ export interface ScimRequest {
   /** Required on writes: sent as the Idempotency-Key header. */
   idempotencyKey?: string;
   ifMatch?: string;
+  /** Aborts the request (the activity was cancelled or timed out); the configured timeout applies regardless. */
+  signal?: AbortSignal;
 }
 
 export interface ScimResponse {
@@ -52,7 +54,9 @@ export function createScimSend(config: ScimHttpConfig, fetchImpl: typeof fetch =
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
         // A redirect would replay the token to wherever it points (and turn a POST into a GET): treat it as misconfiguration.
         redirect: 'manual',
-        signal: AbortSignal.timeout(config.timeoutMs),
+        signal: request.signal
+          ? AbortSignal.any([request.signal, AbortSignal.timeout(config.timeoutMs)])
+          : AbortSignal.timeout(config.timeoutMs),
       });
       text = await response.text();
     } catch (err) {

@@ -79,11 +79,12 @@ export async function searchAll(
   endpoint: '/Users' | '/Groups',
   filter: string,
   extra: Record<string, string> = {},
+  options: { signal?: AbortSignal } = {},
 ): Promise<unknown[]> {
   const found: unknown[] = [];
   for (let page = 0, startIndex = 1; page < MAX_PAGES; page++) {
     const query = new URLSearchParams({ filter, ...extra, startIndex: String(startIndex), count: String(PAGE_SIZE) });
-    const response = await send({ method: 'GET', path: `${endpoint}?${query.toString()}` });
+    const response = await send({ method: 'GET', path: `${endpoint}?${query.toString()}`, signal: options.signal });
     const list = parseResource(ListResponseSchema, `GET ${endpoint}`, response.body);
     const resources = list.Resources ?? [];
     found.push(...resources);

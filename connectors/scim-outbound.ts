@@ -1,6 +1,6 @@
 // connectors/scim-outbound.ts: the outbound SCIM 2.0 connector: provisions accounts into a downstream app's /Users and /Groups.
 import { z } from 'zod';
-import type { AccountSpec, CallOptions, Connector, RemoteAccount } from './connector';
+import type { CallOptions, Connector, ReadOptions, RemoteAccount, SearchableAttribute } from './connector';
 import { DownstreamRejectedError, DownstreamUnavailableError } from './connector';
 import type { EntitlementStrategy } from './scim-outbound-entitlements';
 import { createGroupEntitlements, createRoleEntitlements } from './scim-outbound-entitlements';
@@ -31,9 +31,12 @@ export function createScimConnector(config: ScimAppConfig, deps: { fetch?: typeo
   const send = createScimSend(settings, deps.fetch);
   const userPath = (id: string) => `/Users/${encodeURIComponent(id)}`;
 
-  async function readUser(id: string): Promise<FetchedUser | undefined> {
+  async function readUser(id: string, options: ReadOptions = {}): Promise<FetchedUser | undefined> {
     try {
-      return toFetchedUser('GET /Users/{id}', await send({ method: 'GET', path: userPath(id) }));
+      return toFetchedUser(
+        'GET /Users/{id}',
+        await send({ method: 'GET', path: userPath(id), signal: options.signal }),
+      );
     } catch (err) {
       if (isRejected(err, 404)) return undefined;
       throw err;
@@ -45,47 +48,43 @@ export function createScimConnector(config: ScimAppConfig, deps: { fetch?: typeo
       ? createGroupEntitlements(send, readUser)
       : createRoleEntitlements(send, readUser);
 
-  async function searchUsers(attribute: 'externalId' | 'userName', value: string): Promise<ScimUser[]> {
-    const found = await searchAll(send, '/Users', eqFilter(attribute, value));
-    const users = found.map((user) => parseResource(ScimUserSchema, 'GET /Users', user));
-    return users.filter((user) =>
-      attribute === 'userName' ? sameName(user.userName, value) : user.externalId === value,
-    );
-  }
-
-  async function findUser(query: { userName: string; externalId?: string }): Promise<FetchedUser | undefined> {
-    if (query.externalId) {
-      try {
-        const [byExternalId] = await searchUsers('externalId', query.externalId);
-        if (byExternalId) return readUser(byExternalId.id); // a fresh read carries the ETag that list results lack
-      } catch (err) {
-        if (!isRejected(err, 400)) throw err; // 400: the app cannot filter on externalId; userName still identifies the account
-      }
+  async function searchUsers(attribute: SearchableAttribute, value: string, options: ReadOptions): Promise<ScimUser[]> {
+    try {
+      const found = await searchAll(send, '/Users', eqFilter(attribute, value), {}, options);
+      const users = found.map((user) => parseResource(ScimUserSchema, 'GET /Users', user));
+      // Re-checked here: some apps ignore `filter` and return everything, and adopting a random account would be far
+      // worse than one more request.
+      return users.filter((user) =>
+        attribute === 'userName' ? sameName(user.userName, value) : user.externalId === value,
+      );
+    } catch (err) {
+      // 400 on externalId: the app cannot filter on it; userName, next in the match order, still identifies the account.
+      if (attribute === 'externalId' && isRejected(err, 400)) return [];
+      throw err;
     }
-    const [byUserName] = await searchUsers('userName', query.userName);
-    return byUserName ? readUser(byUserName.id) : undefined;
   }
 
-  async function toRemote(user: ScimUser): Promise<RemoteAccount> {
-    return {
-      id: user.id,
-      userName: user.userName,
-      ...(user.externalId ? { externalId: user.externalId } : {}),
-      active: user.active ?? true, // `active` is optional in RFC 7643; an app without the notion keeps accounts usable
-      entitlements: await entitlements.held(user),
-    };
-  }
+  const toRemote = (user: ScimUser): RemoteAccount => ({
+    id: user.id,
+    userName: user.userName,
+    ...(user.externalId ? { externalId: user.externalId } : {}),
+    active: user.active ?? true, // `active` is optional in RFC 7643; an app without the notion keeps accounts usable
+  });
 
   /**
    * PUT, not PATCH: RFC 7644 makes PATCH optional (ServiceProviderConfig.patch) and apps disagree on its edge cases (removing an
    * absent attribute, value paths), while every app implements PUT. The body is merged over a fresh read, so attributes we do not
    * manage survive, and If-Match (when the app has ETags) stops that merge from overwriting a concurrent change.
    */
-  async function replaceUser(fetched: FetchedUser, spec: AccountSpec, options: CallOptions): Promise<RemoteAccount> {
+  async function replaceUser(
+    fetched: FetchedUser,
+    change: (user: ScimUser) => Record<string, unknown>,
+    options: CallOptions,
+  ): Promise<RemoteAccount | undefined> {
     let current: FetchedUser | undefined = fetched;
     for (let round = 1; current; round++) {
       const { user, version } = current;
-      const body = replaceBody(user, spec);
+      const body = change(user);
       if (sameJson(body, withoutReadOnly(user))) return toRemote(user); // already right: no write, so retries cost nothing
       try {
         const key = `${options.idempotencyKey}/replace-user/${bodyHash(body)}`;
@@ -95,61 +94,64 @@ export function createScimConnector(config: ScimAppConfig, deps: { fetch?: typeo
           body,
           idempotencyKey: key,
           ifMatch: version,
+          signal: options.signal,
         });
         const updated =
-          response.body === undefined ? await readUser(user.id) : toFetchedUser('PUT /Users/{id}', response);
-        if (!updated) break;
-        return toRemote(updated.user);
+          response.body === undefined ? await readUser(user.id, options) : toFetchedUser('PUT /Users/{id}', response);
+        return updated && toRemote(updated.user);
       } catch (err) {
+        if (isRejected(err, 404)) return undefined;
         if (!(err instanceof DownstreamUnavailableError && err.status === 412) || round >= MAX_REPLACE_ROUNDS)
           throw err;
-        current = await readUser(user.id);
+        current = await readUser(user.id, options);
       }
     }
-    throw new DownstreamRejectedError(`PUT /Users/${fetched.user.id}: the app no longer has the account`, 404);
+    return undefined;
   }
 
   return {
-    async findAccount(query) {
-      const found = await findUser(query);
+    async getAccount(remoteId, options) {
+      const found = await readUser(remoteId, options);
       return found && toRemote(found.user);
     },
 
-    async getAccount(remoteId) {
-      const found = await readUser(remoteId);
-      return found && toRemote(found.user);
+    async searchAccounts(attribute, value, options = {}) {
+      return (await searchUsers(attribute, value, options)).map(toRemote);
     },
 
     async createAccount(spec, options) {
-      // Look first: a retried activity whose first POST did land must adopt that account, not create a second one.
-      const existing = await findUser(spec);
-      if (existing) return replaceUser(existing, spec, options);
-      try {
-        const key = `${options.idempotencyKey}/create-user`;
-        const response = await send({ method: 'POST', path: '/Users', body: createBody(spec), idempotencyKey: key });
-        if (response.body !== undefined) return await toRemote(toFetchedUser('POST /Users', response).user);
-      } catch (err) {
-        if (!isRejected(err, 409)) throw err;
-      }
-      // 409 (created meanwhile, or matched case-insensitively), or a 201 without a body: the account should now be findable.
-      const adopted = await findUser(spec);
-      if (adopted) return replaceUser(adopted, spec, options);
-      throw new DownstreamRejectedError(
-        `POST /Users: no account "${spec.userName}" is found after a conflict or an empty answer`,
-        409,
-      );
+      const key = `${options.idempotencyKey}/create-user`;
+      const response = await send({
+        method: 'POST',
+        path: '/Users',
+        body: createBody(spec),
+        idempotencyKey: key,
+        signal: options.signal,
+      });
+      if (response.body !== undefined) return toRemote(toFetchedUser('POST /Users', response).user);
+      // A 201 without a body: the account should now be findable. If it is not (yet), the outcome is unclear: retry.
+      const [created, ...others] = await searchUsers('userName', spec.userName, options);
+      if (created && others.length === 0) return toRemote(created);
+      throw new DownstreamUnavailableError(`POST /Users answered without a body and "${spec.userName}" is not found`);
     },
 
     async updateAccount(remoteId, spec, options) {
-      const found = await readUser(remoteId);
-      if (!found) throw new DownstreamRejectedError(`GET /Users/${remoteId}: the app has no such account`, 404);
-      return replaceUser(found, spec, options);
+      const found = await readUser(remoteId, options);
+      const updated = found && (await replaceUser(found, (user) => replaceBody(user, spec), options));
+      if (!updated) throw new DownstreamRejectedError(`PUT /Users/${remoteId}: the app has no such account`, 404);
+      return updated;
+    },
+
+    async disableAccount(remoteId, options) {
+      const found = await readUser(remoteId, options);
+      // Only `active` changes: a leaver's other attributes are left as the app has them.
+      return found && replaceUser(found, (user) => ({ ...withoutReadOnly(user), active: false }), options);
     },
 
     async deleteAccount(remoteId, options) {
       try {
         const key = `${options.idempotencyKey}/delete-user`;
-        await send({ method: 'DELETE', path: userPath(remoteId), idempotencyKey: key });
+        await send({ method: 'DELETE', path: userPath(remoteId), idempotencyKey: key, signal: options.signal });
       } catch (err) {
         if (!isRejected(err, 404)) throw err; // already gone counts as deleted
       }
@@ -157,5 +159,6 @@ export function createScimConnector(config: ScimAppConfig, deps: { fetch?: typeo
 
     grantEntitlement: (remoteId, entitlement, options) => entitlements.grant(remoteId, entitlement, options),
     revokeEntitlement: (remoteId, entitlement, options) => entitlements.revoke(remoteId, entitlement, options),
+    heldEntitlements: (remoteId, among, options) => entitlements.held(remoteId, among, options),
   };
 }

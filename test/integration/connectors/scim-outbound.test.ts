@@ -80,7 +80,6 @@ describe('scim-outbound connector against scim2-server', function () {
       userName: wanted.userName,
       externalId: wanted.externalId,
       active: true,
-      entitlements: [],
     });
     const stored = await app(`/Users/${created.id}`);
     expect(stored.name).to.deep.equal({ givenName: 'Ada', familyName: 'Lovelace' });
@@ -88,16 +87,19 @@ describe('scim-outbound connector against scim2-server', function () {
     expect(stored.displayName).to.equal('Ada Lovelace');
   });
 
-  it('keeps exactly one account when the same spec is created twice with different idempotency keys', async () => {
+  it("answers a second create of the same userName with a 409 and keeps one account (adoption is the caller's)", async () => {
     const wanted = spec();
-    const first = await connector.createAccount(wanted, { idempotencyKey: key() });
-    const second = await connector.createAccount(wanted, { idempotencyKey: key() });
+    await connector.createAccount(wanted, { idempotencyKey: key() });
 
-    expect(second.id).to.equal(first.id);
+    await expect(
+      connector.createAccount({ ...wanted, userName: wanted.userName.toUpperCase() }, { idempotencyKey: key() }),
+    )
+      .to.be.rejectedWith(DownstreamRejectedError)
+      .and.eventually.have.property('status', 409);
     expect((await usersNamed(wanted.userName)).totalResults).to.equal(1);
   });
 
-  it('adopts an account the app already had instead of duplicating it, keeping attributes it does not manage', async () => {
+  it('finds an account the app already had and updates it, keeping the attributes scimflow does not manage', async () => {
     const wanted = spec({ externalId: undefined });
     const existing = await app('/Users', {
       method: 'POST',
@@ -109,34 +111,18 @@ describe('scim-outbound connector against scim2-server', function () {
       }),
     });
 
-    const adopted = await connector.createAccount(wanted, { idempotencyKey: key() });
+    const [found, ...others] = await connector.searchAccounts('userName', wanted.userName);
+    expect(others).to.deep.equal([]);
+    expect(found?.id).to.equal(existing.id);
+    const adopted = await connector.updateAccount(found!.id, wanted, { idempotencyKey: key() });
 
-    expect(adopted.id).to.equal(existing.id);
     expect(adopted.active).to.equal(true);
-    expect((await usersNamed(wanted.userName)).totalResults).to.equal(1);
-    const stored = await app(`/Users/${existing.id}`);
-    expect(stored).to.include({
+    expect(await app(`/Users/${existing.id}`)).to.include({
       userName: wanted.userName,
       title: 'Countess',
       displayName: 'Ada Lovelace',
       active: true,
     });
-  });
-
-  it('adopts the account when another writer creates it between the lookup and the POST (409)', async () => {
-    const wanted = spec();
-    let ownId: string | undefined;
-    // The other writer acts just before our POST reaches the app, so the app answers 409 uniqueness.
-    const racing = createScimConnector(
-      { url: server.baseUrl, token: server.token },
-      { fetch: beforeFirst('POST', () => createDirectly(wanted.userName).then((u) => (ownId = u.id))) },
-    );
-
-    const created = await racing.createAccount(wanted, { idempotencyKey: key() });
-
-    expect(created.id).to.equal(ownId);
-    expect(created.externalId).to.equal(wanted.externalId);
-    expect((await usersNamed(wanted.userName)).totalResults).to.equal(1);
   });
 
   it("re-reads and merges again when the app's copy changes between our read and our PUT (If-Match 412)", async () => {
@@ -155,27 +141,60 @@ describe('scim-outbound connector against scim2-server', function () {
     expect(await app(`/Users/${created.id}`)).to.include({ title: 'Countess', active: false });
   });
 
-  it('finds an account by externalId first, and by userName case-insensitively', async () => {
+  it('searches accounts by externalId and by userName case-insensitively, returning every match', async () => {
     const wanted = spec();
     const created = await connector.createAccount(wanted, { idempotencyKey: key() });
 
-    const byExternalId = await connector.findAccount({
-      userName: 'someone-else@example.com',
-      externalId: wanted.externalId,
-    });
-    const byUserName = await connector.findAccount({ userName: wanted.userName.toUpperCase() });
+    const byExternalId = await connector.searchAccounts('externalId', wanted.externalId!);
+    const byUserName = await connector.searchAccounts('userName', wanted.userName.toUpperCase());
 
-    expect(byExternalId?.id).to.equal(created.id);
-    expect(byUserName?.id).to.equal(created.id);
-    expect(await connector.findAccount({ userName: `nobody-${randomUUID()}@example.com` })).to.equal(undefined);
+    expect(byExternalId.map((a) => a.id)).to.deep.equal([created.id]);
+    expect(byUserName.map((a) => a.id)).to.deep.equal([created.id]);
+    expect(await connector.searchAccounts('userName', `nobody-${randomUUID()}@example.com`)).to.deep.equal([]);
+  });
+
+  it('answers a create that raced another writer (409 uniqueness) with a 409 rejection the step resolves by matching', async () => {
+    const wanted = spec();
+    let ownId: string | undefined;
+    // The other writer acts just before our POST reaches the app, so the app answers 409 uniqueness.
+    const racing = createScimConnector(
+      { url: server.baseUrl, token: server.token },
+      {
+        fetch: beforeFirst('POST', () =>
+          createDirectly(wanted.userName).then((u) => (ownId = (u as { id: string }).id)),
+        ),
+      },
+    );
+
+    const failure = await racing.createAccount(wanted, { idempotencyKey: key() }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+
+    expect(failure).to.be.an.instanceOf(DownstreamRejectedError).with.property('status', 409);
+    expect((await racing.searchAccounts('userName', wanted.userName)).map((a) => a.id)).to.deep.equal([ownId]);
   });
 
   it('escapes quotes and backslashes in the userName filter', async () => {
     const wanted = spec({ userName: `o"brien\\${randomUUID()}@example.com`, externalId: undefined });
     const created = await connector.createAccount(wanted, { idempotencyKey: key() });
 
-    expect((await connector.findAccount({ userName: wanted.userName }))?.id).to.equal(created.id);
-    expect((await connector.createAccount(wanted, { idempotencyKey: key() })).id).to.equal(created.id);
+    expect((await connector.searchAccounts('userName', wanted.userName)).map((a) => a.id)).to.deep.equal([created.id]);
+  });
+
+  it('disables an account without touching its other attributes, and reads it back disabled', async () => {
+    const created = await connector.createAccount(spec(), { idempotencyKey: key() });
+    await app(`/Users/${created.id}`, { method: 'PATCH', body: JSON.stringify(patchTitle('Countess')) });
+
+    const disabled = await connector.disableAccount(created.id, { idempotencyKey: key() });
+
+    expect(disabled).to.include({ id: created.id, active: false });
+    expect(await app(`/Users/${created.id}`)).to.include({
+      active: false,
+      title: 'Countess',
+      displayName: 'Ada Lovelace',
+    });
+    expect(await connector.disableAccount(`no-such-${randomUUID()}`, { idempotencyKey: key() })).to.equal(undefined);
   });
 
   it('updates attributes and deactivates, then reactivates, as the app reads them back', async () => {
@@ -219,7 +238,7 @@ describe('scim-outbound connector against scim2-server', function () {
     await connector.grantEntitlement(created.id, entitlement, { idempotencyKey: key() });
     await connector.grantEntitlement(created.id, entitlement, { idempotencyKey: key() });
 
-    expect((await connector.getAccount(created.id))?.entitlements).to.deep.equal([entitlement]);
+    expect(await connector.heldEntitlements(created.id, [entitlement, 'Other'])).to.deep.equal([entitlement]);
     const groups = await app<ListResponse>(
       `/Groups?filter=${encodeURIComponent(`displayName eq ${JSON.stringify(entitlement)}`)}`,
     );
@@ -229,7 +248,7 @@ describe('scim-outbound connector against scim2-server', function () {
     await connector.revokeEntitlement(created.id, entitlement, { idempotencyKey: key() });
     await connector.revokeEntitlement(created.id, entitlement, { idempotencyKey: key() });
 
-    expect((await connector.getAccount(created.id))?.entitlements).to.deep.equal([]);
+    expect(await connector.heldEntitlements(created.id, [entitlement])).to.deep.equal([]);
     expect((await app(`/Groups/${groups.Resources[0]!.id}`)).members ?? []).to.deep.equal([]);
   });
 
@@ -245,9 +264,10 @@ describe('scim-outbound connector against scim2-server', function () {
   it('treats revoking a group the app does not have as already revoked', async () => {
     const created = await connector.createAccount(spec(), { idempotencyKey: key() });
 
-    await connector.revokeEntitlement(created.id, `Missing ${randomUUID()}`, { idempotencyKey: key() });
+    const missing = `Missing ${randomUUID()}`;
+    await connector.revokeEntitlement(created.id, missing, { idempotencyKey: key() });
 
-    expect((await connector.getAccount(created.id))?.entitlements).to.deep.equal([]);
+    expect(await connector.heldEntitlements(created.id, [missing])).to.deep.equal([]);
   });
 
   it('grants and revokes roles idempotently in roles mode', async () => {
@@ -256,17 +276,17 @@ describe('scim-outbound connector against scim2-server', function () {
 
     await roles.grantEntitlement(created.id, 'admin', { idempotencyKey: key() });
     await roles.grantEntitlement(created.id, 'admin', { idempotencyKey: key() });
-    expect((await roles.getAccount(created.id))?.entitlements).to.deep.equal(['admin']);
+    expect(await roles.heldEntitlements(created.id, ['admin', 'auditor'])).to.deep.equal(['admin']);
 
     await roles.revokeEntitlement(created.id, 'admin', { idempotencyKey: key() });
     await roles.revokeEntitlement(created.id, 'admin', { idempotencyKey: key() });
-    expect((await roles.getAccount(created.id))?.entitlements).to.deep.equal([]);
+    expect(await roles.heldEntitlements(created.id, ['admin'])).to.deep.equal([]);
   });
 
   it('rejects a wrong token as a permanent failure', async () => {
     const wrong = createScimConnector({ url: server.baseUrl, token: 'not-the-token' });
 
-    await expect(wrong.findAccount({ userName: 'anyone@example.com' }))
+    await expect(wrong.searchAccounts('userName', 'anyone@example.com'))
       .to.be.rejectedWith(DownstreamRejectedError, 'HTTP 401')
       .and.eventually.have.property('status', 401);
   });
