@@ -16,13 +16,9 @@ export type PredecessorCheck = (directoryId: string, identityId: string, userNam
  * or verify that same account: the rehire would end disabled (or deleted), or the old revocation could never verify.
  * So a new identity provisions only once every earlier identity of its userName has finished converging.
  *
- * The partial index resources_deleted_user_name makes the lookup one index probe.
+ * The partial index resources_deleted_user_name makes the lookup one index probe (store/resources.ts userIdentities).
  */
 export function createPredecessorCheck(stores: Stores): PredecessorCheck {
-  const namesakes = stores.db.prepare<[string, string, string], { id: string }>(
-    `SELECT id FROM resources WHERE directory_id = ? AND type = 'User' AND user_name_lower = ? AND id <> ? AND deleted_at IS NOT NULL`,
-  );
-
   const unfinished = (directoryId: string, id: string): boolean => {
     const latest = stores.events.latestSeqFor(directoryId, id);
     const progress = stores.applied.progress(directoryId, id);
@@ -31,9 +27,9 @@ export function createPredecessorCheck(stores: Stores): PredecessorCheck {
   };
 
   return (directoryId, identityId, userName) => {
-    return namesakes
-      .all(directoryId, userName.toLowerCase(), identityId)
-      .filter(({ id }) => unfinished(directoryId, id))
+    return stores.resources
+      .userIdentities(directoryId, userName)
+      .filter(({ id, deletedAt }) => deletedAt !== null && id !== identityId && unfinished(directoryId, id))
       .map(({ id }) => id);
   };
 }

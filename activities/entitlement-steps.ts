@@ -1,0 +1,87 @@
+// activities/entitlement-steps.ts: an identity's entitlements in one app: grant (as desired now), revoke (read back), undo.
+import type { CompensationInput, GrantInput, GrantResult, RevokeInput } from '../workflows/contracts';
+import type { AppTarget, StepKit } from './step-kit';
+import { RevocationNotVerifiedError } from './step-kit';
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export function createEntitlementSteps(kit: StepKit) {
+  /**
+   * Revokes each entitlement (one refusal does not stop the others), then reads the app back: the step succeeds only
+   * when the app confirms none of them is held any more. What the app confirmed is recorded even when others fail.
+   */
+  async function revokeAll(target: AppTarget, entitlements: string[], action = 'entitlement.revoked'): Promise<void> {
+    const known = kit.applied(target);
+    if (!known?.remoteId || known.state === 'deleted' || known.state === 'pending' || entitlements.length === 0) {
+      if (known) kit.save(target, { entitlements: known.entitlements.filter((e) => !entitlements.includes(e)) });
+      return;
+    }
+    const connector = kit.connector(target);
+    const failures: string[] = [];
+    for (const entitlement of entitlements) {
+      try {
+        await connector.revokeEntitlement(known.remoteId, entitlement, kit.abortable(target, `/revoke/${entitlement}`));
+      } catch (err) {
+        failures.push(`${entitlement}: ${messageOf(err)}`);
+      }
+    }
+    const stillHeld = await connector.heldEntitlements(known.remoteId, entitlements, kit.abortable(target));
+    const removed = entitlements.filter((e) => !stillHeld.includes(e));
+    const latest = kit.applied(target) ?? known;
+    kit.save(target, { entitlements: latest.entitlements.filter((e) => !removed.includes(e)) });
+    for (const entitlement of removed) kit.audit(target, action, { entitlement });
+    if (removed.length > 0) kit.audit(target, 'revocation.verified', { expect: 'entitlements', entitlements: removed });
+    if (failures.length > 0 || stillHeld.length > 0)
+      throw new RevocationNotVerifiedError(
+        `the app still holds ${stillHeld.join(', ') || 'nothing it was asked about'}` +
+          (failures.length > 0 ? `; refused: ${failures.join('; ')}` : ''),
+      );
+  }
+
+  return {
+    async revokeEntitlements(input: RevokeInput): Promise<void> {
+      if (input.step.kind !== 'revokeEntitlements')
+        throw new Error('revokeEntitlements needs a revokeEntitlements step');
+      await revokeAll(input, input.step.entitlements);
+    },
+
+    /** Grants what the plan asked for and the store still wants now; anything no longer wanted is left alone. */
+    async grantEntitlements(input: GrantInput): Promise<GrantResult> {
+      if (input.step.kind !== 'grantEntitlements') throw new Error('grantEntitlements needs a grantEntitlements step');
+      const want = kit.desired(input).state.apps.find((a) => a.appId === input.appId);
+      const known = kit.applied(input);
+      const wanted = input.step.entitlements.filter((e) => want?.account === 'active' && want.entitlements.includes(e));
+      if (wanted.length < input.step.entitlements.length || !known?.remoteId || known.state !== 'active')
+        return { outcome: 'superseded', accountCreated: false };
+      const connector = kit.connector(input);
+      for (const entitlement of wanted) {
+        kit.checkpoint();
+        if (known.entitlements.includes(entitlement)) continue;
+        await connector.grantEntitlement(known.remoteId, entitlement, kit.whole(input, `/grant/${entitlement}`));
+        const latest = kit.applied(input) ?? known;
+        kit.save(input, { entitlements: [...latest.entitlements, entitlement] });
+        kit.audit(input, 'entitlement.granted', { entitlement });
+      }
+      return { outcome: 'done', accountCreated: false };
+    },
+
+    /**
+     * Undoes one run's grants in one app after the app refused a later one (per the policy's onGrantFailure): revokes
+     * the entitlements the run was granting, then disables (or deletes) the account if the run created it.
+     */
+    async compensateApp(input: CompensationInput): Promise<void> {
+      await revokeAll(input, input.entitlements, 'compensation.entitlement');
+      const known = kit.applied(input);
+      if (!input.account || !known?.remoteId || known.state === 'deleted' || known.state === 'pending') return;
+      const connector = kit.connector(input);
+      if (kit.deprovision(input) === 'delete') {
+        await connector.deleteAccount(known.remoteId, kit.abortable(input, '/undo-create'));
+        kit.save(input, { state: 'deleted', entitlements: [], revocationVerified: false });
+      } else {
+        const after = await connector.disableAccount(known.remoteId, kit.abortable(input, '/undo-create'));
+        kit.save(input, { state: after ? 'disabled' : 'deleted', revocationVerified: false });
+      }
+      kit.audit(input, 'compensation.account', { remoteId: known.remoteId });
+    },
+  };
+}
