@@ -1,7 +1,15 @@
 // workflows/contracts.ts: ids, messages, search attributes and I/O types shared by the API, the worker and the workflow.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { AppliedApp, DesiredState, LifecycleLabel, PlanStep } from '../domain/planner/types';
+import type {
+  AppliedApp,
+  AppPlan,
+  AppStep,
+  DesiredState,
+  GrantStep,
+  LifecycleLabel,
+  RevokeStep,
+} from '../domain/planner/types';
 
 export const TASK_QUEUE = 'scimflow-identities';
 
@@ -9,24 +17,22 @@ export function identityWorkflowId(directoryId: string, identityId: string): str
   return `identity/${directoryId}/${identityId}`;
 }
 
-export function parseIdentityWorkflowId(workflowId: string): { directoryId: string; identityId: string } | undefined {
-  const match = /^identity\/([^/]+)\/([^/]+)$/.exec(workflowId);
-  return match ? { directoryId: match[1]!, identityId: match[2]! } : undefined;
-}
-
 export const SEARCH_ATTRIBUTES = {
   directory: defineSearchAttributeKey('ScimflowDirectory', SearchAttributeType.KEYWORD),
   userName: defineSearchAttributeKey('ScimflowUserName', SearchAttributeType.KEYWORD),
   lifecycle: defineSearchAttributeKey('ScimflowLifecycle', SearchAttributeType.KEYWORD),
   exception: defineSearchAttributeKey('ScimflowException', SearchAttributeType.BOOL),
+  /** Since when a step has kept failing in some app (a revocation retried for ever, a refused grant); unset when none. */
+  blockedSince: defineSearchAttributeKey('ScimflowBlockedSince', SearchAttributeType.DATETIME),
 } as const;
 
-/** The dev server registers these at start (name → type). */
-export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'Bool'> = {
+/** The dev server registers these at start (name → type); workers and the API add missing ones to other servers. */
+export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'Bool' | 'Datetime'> = {
   ScimflowDirectory: 'Keyword',
   ScimflowUserName: 'Keyword',
   ScimflowLifecycle: 'Keyword',
   ScimflowException: 'Bool',
+  ScimflowBlockedSince: 'Datetime',
 };
 
 /** Retry timing is injectable so tests on a dev server (no time skipping) run in seconds. */
@@ -35,10 +41,15 @@ export interface RetryTiming {
   maximumIntervalMs: number;
   /** Attempts a grant gets for transient errors before it counts as failed (and this run's grants are rolled back). */
   grantMaximumAttempts: number;
-  /** Attempts after which a revocation raises an operator alert (it keeps retrying regardless). */
+  /**
+   * Attempts after which a revocation counts as blocked: visible (search attribute, `report exceptions`, its age) and
+   * retried for ever in rounds of this many attempts, one maximum interval apart.
+   */
   revocationAlertAfterAttempts: number;
-  /** Start-to-close timeout of one downstream call; a killed worker's call is retried after this. */
+  /** Start-to-close timeout of one downstream call. */
   activityTimeoutMs: number;
+  /** A worker that stops heartbeating for this long is taken as lost, and its activity is retried elsewhere. */
+  heartbeatTimeoutMs: number;
 }
 
 export const DEFAULT_RETRY_TIMING: RetryTiming = {
@@ -47,7 +58,18 @@ export const DEFAULT_RETRY_TIMING: RetryTiming = {
   grantMaximumAttempts: 8,
   revocationAlertAfterAttempts: 5,
   activityTimeoutMs: 60_000,
+  heartbeatTimeoutMs: 10_000,
 };
+
+/** History length past which the workflow continues as new (Temporal's own suggestion may come later). */
+export const DEFAULT_HISTORY_BUDGET = 5_000;
+
+/** What one app's convergence carries across continue-as-new: its visible failure, and since when it lasts. */
+export interface LaneCarry {
+  exception?: string;
+  blockedSince?: string;
+  blockedReason?: string;
+}
 
 export interface IdentityWorkflowInput {
   directoryId: string;
@@ -58,12 +80,28 @@ export interface IdentityWorkflowInput {
   dirty?: boolean;
   exception?: string;
   retry?: Partial<RetryTiming>;
+  /** Continue as new past this many history events (tests set it low). */
+  historyBudget?: number;
+  /** Per-app state carried across continue-as-new, by app id. */
+  lanes?: Record<string, LaneCarry>;
+  /** A leaver's revocation not yet recorded as verified in every app (carried across continue-as-new). */
+  revocation?: { seq: number; requestedAt: string };
 }
 
 export interface IdentityChanged {
   seq: number;
-  /** A forced re-converge (operator resync/replay) even when `seq` was already seen. */
+  /** A forced re-converge (operator resync/replay/retry) even when `seq` was already seen. */
   force?: boolean;
+}
+
+export interface AppView {
+  appId: string;
+  plan: AppPlan | null;
+  exception: string | null;
+  blockedSince: string | null;
+  blockedReason: string | null;
+  /** A downstream call of this app is in flight. */
+  busy: boolean;
 }
 
 export interface IdentityView {
@@ -75,25 +113,52 @@ export interface IdentityView {
   exception: string | null;
   desired: DesiredState | null;
   applied: AppliedApp[];
-  plan: PlanStep[];
+  apps: AppView[];
 }
 
 export const identityChangedSignal = defineSignal<[IdentityChanged]>('identityChanged');
 export const retryExceptionUpdate = defineUpdate<{ retried: boolean }, []>('retryException');
-export const resyncUpdate = defineUpdate<{ accepted: boolean }, []>('resync');
 export const identityQuery = defineQuery<IdentityView>('identity');
-
-/** Every activity input carries the key a downstream call uses to stay idempotent across retries. */
-export interface StepInput {
-  directoryId: string;
-  identityId: string;
-  seq: number;
-  idempotencyKey: string;
-  step: PlanStep;
-  alertAfterAttempts?: number;
-}
 
 export interface IdentityKey {
   directoryId: string;
   identityId: string;
 }
+
+/** Input of every per-app step activity: ids, the step, and the key a downstream call uses to stay idempotent. */
+export interface AppStepInput<S extends AppStep = AppStep> extends IdentityKey {
+  appId: string;
+  seq: number;
+  /** `<workflowId>/<seq>/<appId>/<step>`: the same for every retry of the step. */
+  idempotencyKey: string;
+  step: S;
+}
+
+export type RevokeInput = AppStepInput<RevokeStep>;
+export type GrantInput = AppStepInput<GrantStep>;
+
+/** `superseded`: the identity's desired state changed since the plan (the lane re-plans instead of granting). */
+export interface GrantResult {
+  outcome: 'done' | 'superseded';
+  /** The step made the account scimflow's in this run (created, or adopted by the match order). */
+  accountCreated: boolean;
+}
+
+export interface CompensationInput extends IdentityKey {
+  appId: string;
+  seq: number;
+  idempotencyKey: string;
+  entitlements: string[];
+  /** Disable (or delete) the account too: this run created it. */
+  account: boolean;
+}
+
+export interface IdentitySnapshot {
+  desired: DesiredState;
+  applied: AppliedApp[];
+}
+
+/** Failure types a step is never retried on: a human has to decide (an ambiguous account match). */
+export const NEEDS_A_HUMAN = ['AmbiguousAccountError'];
+/** A permanent "no" from an app: a grant is not retried on it (a revocation is, for ever). */
+export const REFUSED = ['DownstreamRejectedError'];

@@ -1,115 +1,189 @@
-// workflows/identity.ts: one long-lived workflow per identity; signals only mark work, the loop converges current state.
+// workflows/identity.ts: one long-lived workflow per identity; signals only mark work, the loop converges current state,
+// one lane per app (workflows/app-lane.ts).
 import * as wf from '@temporalio/workflow';
-import { classifyChange, planSteps } from '../domain/planner/plan';
-import type { AppliedApp, DesiredState, LifecycleLabel, PlanStep } from '../domain/planner/types';
-import { activityProxies, converge } from './converge';
-import type { IdentityView, IdentityWorkflowInput, RetryTiming } from './contracts';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { classifyChange, planApps, settledLabel } from '../domain/planner/plan';
+import type { AppPlan } from '../domain/planner/types';
+import { AppLane } from './app-lane';
+import type { IdentitySnapshot, IdentityView, IdentityWorkflowInput, LaneCarry, RetryTiming } from './contracts';
 import {
+  DEFAULT_HISTORY_BUDGET,
   DEFAULT_RETRY_TIMING,
   identityChangedSignal,
   identityQuery,
-  resyncUpdate,
   retryExceptionUpdate,
   SEARCH_ATTRIBUTES,
 } from './contracts';
+import type { IterationState, IterationView } from './legacy/iteration-v1';
+import { legacyIteration } from './legacy/iteration-v1';
+import { stepProxies } from './proxies';
 
-/** Marks workflows that load state and record progress through local activities. */
-export const LOCAL_BOOKKEEPING_PATCH = 'local-bookkeeping-2026-11';
-
-function settledLabel(desired: DesiredState): string {
-  if (desired.status === 'active') return 'active';
-  if (desired.status === 'inactive') return 'suspended';
-  return 'deprovisioned';
-}
+/**
+ * Marks runs that converge per app (lanes) with ids-and-hashes payloads. Iterations recorded before it replay through
+ * workflows/legacy/; every iteration that runs live takes the lanes.
+ */
+export const PER_APP_LANES_PATCH = 'per-app-lanes-2026-12';
 
 export async function identityWorkflow(input: IdentityWorkflowInput): Promise<void> {
   const timing: RetryTiming = { ...DEFAULT_RETRY_TIMING, ...input.retry };
-  const io = activityProxies(timing);
-  let lastSeq = input.lastSeq;
-  let processedSeq = input.processedSeq ?? 0;
-  let dirty = input.dirty ?? true;
-  let exception: string | null = input.exception ?? null;
-  let lifecycle: LifecycleLabel | 'idle' = 'idle';
-  let desired: DesiredState | null = null;
-  let applied: AppliedApp[] = [];
-  let plan: PlanStep[] = [];
+  const io = stepProxies(timing);
+  const key = { directoryId: input.directoryId, identityId: input.identityId };
+  const state: IterationState = {
+    lastSeq: input.lastSeq,
+    processedSeq: input.processedSeq ?? 0,
+    dirty: input.dirty ?? true,
+    exception: input.exception ?? null,
+    lifecycle: 'idle',
+  };
+  const legacyView: IterationView = { desired: null, applied: [], plan: [] };
+  const lanes = new Map<string, AppLane>();
+  const historyBudget = input.historyBudget ?? DEFAULT_HISTORY_BUDGET;
+  let snapshot: IdentitySnapshot | null = null;
+  /** Bumped by every change; a convergence that sees it move stops waiting and converges the newer state. */
+  let generation = 0;
+  /** Set once this run converges through lanes; old iterations replay exactly as they were recorded. */
+  let lanesActive = false;
+  /** A leaver's revocation waiting to be recorded (time to revoke) once every app has verified it. */
+  let revocation: { seq: number; requestedAt: string } | null = input.revocation ?? null;
+
+  const published = { lifecycle: '', json: '' };
+  /** Upserts the operator-facing search attributes when (and only when) they change. */
+  function publish(lifecycle: string = published.lifecycle): void {
+    published.lifecycle = lifecycle;
+    const blocked = [...lanes.values()].flatMap((l) => (l.blockedSince ? [l.blockedSince] : [])).sort()[0];
+    const exception = state.exception !== null || [...lanes.values()].some((l) => l.exception || l.blockedSince);
+    const attributes: SearchAttributeUpdatePair[] = [
+      { key: SEARCH_ATTRIBUTES.directory, value: key.directoryId },
+      { key: SEARCH_ATTRIBUTES.lifecycle, value: blocked && lifecycle === 'leaver' ? 'revoking' : lifecycle },
+      { key: SEARCH_ATTRIBUTES.exception, value: exception },
+      { key: SEARCH_ATTRIBUTES.blockedSince, value: blocked ? new Date(blocked) : null },
+    ];
+    if (snapshot) attributes.push({ key: SEARCH_ATTRIBUTES.userName, value: snapshot.desired.label });
+    const json = JSON.stringify(attributes.map((a) => [a.key.name, a.value]));
+    if (json === published.json) return;
+    published.json = json;
+    wf.upsertSearchAttributes(attributes);
+  }
+
+  const laneContext = { key, workflowId: wf.workflowInfo().workflowId, timing, io, changed: () => publish() };
+  function laneFor(appId: string): AppLane {
+    let lane = lanes.get(appId);
+    if (!lane) {
+      lane = new AppLane(appId, laneContext, input.lanes?.[appId]);
+      lanes.set(appId, lane);
+      void lane.run();
+    }
+    return lane;
+  }
+  const every = (test: (lane: AppLane) => boolean) => [...lanes.values()].every(test);
+
+  function changed(): void {
+    generation += 1;
+    state.dirty = true;
+    state.exception = null; // a new change is a new reason to try; a leaver must never wait behind an old exception
+    for (const lane of lanes.values()) lane.preempt();
+  }
 
   wf.setHandler(identityChangedSignal, ({ seq, force }) => {
-    if (seq <= lastSeq && !force) return; // duplicate or stale poke: converging on current state already covers it
-    lastSeq = Math.max(lastSeq, seq);
-    dirty = true;
-    exception = null; // a new change is a new reason to try; a leaver must never wait behind an old exception
+    if (seq <= state.lastSeq && !force) return; // duplicate or stale poke: converging on current state covers it
+    state.lastSeq = Math.max(state.lastSeq, seq);
+    changed();
   });
   wf.setHandler(retryExceptionUpdate, () => {
-    const retried = exception !== null;
-    exception = null;
-    dirty = true;
+    const retried = state.exception !== null || [...lanes.values()].some((l) => l.exception !== null);
+    changed();
     return { retried };
   });
-  wf.setHandler(resyncUpdate, () => {
-    dirty = true;
-    return { accepted: true };
-  });
   wf.setHandler(identityQuery, (): IdentityView => ({
-    directoryId: input.directoryId,
-    identityId: input.identityId,
-    lastSeq,
-    processedSeq,
-    lifecycle,
-    exception,
-    desired,
-    applied,
-    plan,
+    ...key,
+    lastSeq: state.lastSeq,
+    processedSeq: state.processedSeq,
+    lifecycle: state.lifecycle,
+    exception: state.exception,
+    desired: snapshot?.desired ?? null,
+    applied: snapshot?.applied ?? [],
+    apps: [...lanes.values()].map((lane) => lane.view()),
   }));
 
-  const key = { directoryId: input.directoryId, identityId: input.identityId };
-  for (;;) {
-    await wf.condition(() => (dirty && exception === null) || wf.workflowInfo().continueAsNewSuggested);
-    if (!dirty || exception !== null) break; // only continue-as-new wakes us here
-    dirty = false;
-    const seqAtStart = lastSeq;
-    // Patch: histories recorded before local bookkeeping replay through the original activities.
-    const localBookkeeping = wf.patched(LOCAL_BOOKKEEPING_PATCH);
-    const bookkeeping = localBookkeeping ? io.local : io.reads;
-    if (localBookkeeping) ({ desired, applied } = await io.local.loadState(key));
-    else [desired, applied] = await Promise.all([io.reads.loadDesiredState(key), io.reads.loadAppliedState(key)]);
-    plan = planSteps(desired, applied);
-    lifecycle = classifyChange(desired, plan);
-    wf.upsertSearchAttributes([
-      { key: SEARCH_ATTRIBUTES.directory, value: input.directoryId },
-      { key: SEARCH_ATTRIBUTES.userName, value: desired.userName },
-      { key: SEARCH_ATTRIBUTES.lifecycle, value: lifecycle === 'steady' ? settledLabel(desired) : lifecycle },
-    ]);
-    const seq = Math.max(seqAtStart, desired.latestSeq);
-    const rollback = (appId: string) => desired?.apps.find((a) => a.appId === appId)?.onGrantFailure !== 'keep';
-    const result = plan.length > 0 ? await converge(plan, { ...key, seq, rollback }, io, timing) : null;
-    exception = result?.exception ?? null;
-    if (result && !exception && result.revocationsVerified && desired.status !== 'active' && desired.deactivatedAt)
-      await bookkeeping.recordRevocation({
-        ...key,
-        seq: desired.deactivatedSeq ?? seq,
-        requestedAt: desired.deactivatedAt,
-      });
-    if (!exception) processedSeq = Math.max(processedSeq, seq);
-    applied = plan.length > 0 ? await bookkeeping.loadAppliedState(key) : applied;
-    lifecycle = exception ? lifecycle : 'steady';
-    const label = exception ? 'exception' : settledLabel(desired);
-    await bookkeeping.recordProgress({ ...key, processedSeq, lifecycle: label, exception });
-    wf.upsertSearchAttributes([
-      { key: SEARCH_ATTRIBUTES.lifecycle, value: label },
-      { key: SEARCH_ATTRIBUTES.exception, value: exception !== null },
-    ]);
+  /** One convergence of current state: every app's lane gets its plan; waits until all settled or a newer change. */
+  async function converge(): Promise<'continue' | 'completed'> {
+    state.dirty = false;
+    const gen = generation;
+    snapshot = await io.local.loadIdentity(key);
+    const { desired, applied } = snapshot;
+    const plans = planApps(desired, applied);
+    state.lifecycle = classifyChange(desired, plans);
+    const seq = Math.max(state.lastSeq, desired.latestSeq);
+    const empty = (appId: string): AppPlan => ({ appId, revoke: [], grant: [] });
+    for (const appId of new Set([...plans.map((p) => p.appId), ...lanes.keys()])) {
+      const rollback = desired.apps.find((a) => a.appId === appId)?.onGrantFailure !== 'keep';
+      laneFor(appId).dispatch({ gen, seq, plan: plans.find((p) => p.appId === appId) ?? empty(appId), rollback });
+    }
+    publish(state.lifecycle === 'steady' ? settledLabel(desired.status) : state.lifecycle);
+
+    if (desired.status === 'active') revocation = null;
+    else if (desired.deactivatedAt && plans.some((p) => p.revoke.length > 0))
+      revocation ??= { seq: desired.deactivatedSeq ?? seq, requestedAt: desired.deactivatedAt };
+    // A stuck step keeps its lane busy for days: the history is bounded by continuing as new from inside the wait too.
+    const interrupted = () => generation !== gen || continueAsNewDue();
+    if (revocation) {
+      await wf.condition(() => interrupted() || every((l) => l.revokedFor(gen) || l.settledFor(gen)));
+      if (!interrupted() && every((l) => l.revokedFor(gen))) {
+        await io.local.recordRevocation({ ...key, ...revocation });
+        revocation = null;
+      }
+    }
+    await wf.condition(() => interrupted() || every((l) => l.settledFor(gen)));
+    if (interrupted()) {
+      state.dirty = true; // converge again: here, or in the next run
+      return 'continue';
+    }
+
+    const held = [...lanes.values()].filter((l) => l.exception !== null);
+    state.exception = held.length > 0 ? held.map((l) => `app ${l.appId}: ${l.exception}`).join('; ') : null;
+    if (!state.exception) state.processedSeq = Math.max(state.processedSeq, seq);
+    state.lifecycle = state.exception ? state.lifecycle : 'steady';
+    const label = state.exception ? 'exception' : settledLabel(desired.status);
+    await io.local.recordProgress({
+      ...key,
+      processedSeq: state.processedSeq,
+      lifecycle: label,
+      exception: state.exception,
+    });
+    publish(label);
     // A deleted identity that is fully revoked has no future: a re-created user gets a new id (and a new workflow).
-    if (desired.status === 'deleted' && !exception && !dirty) return;
+    const done = desired.status === 'deleted' && !state.exception && !state.dirty && every((l) => !l.blockedSince);
+    return done ? 'completed' : 'continue';
   }
-  await wf.condition(wf.allHandlersFinished);
+
+  const continueAsNewDue = () =>
+    wf.workflowInfo().continueAsNewSuggested || (lanesActive && wf.workflowInfo().historyLength > historyBudget);
+
+  for (;;) {
+    await wf.condition(() => (state.dirty && state.exception === null) || continueAsNewDue());
+    if (!state.dirty || state.exception !== null || (lanesActive && continueAsNewDue())) break;
+    // Patch: iterations recorded before per-app convergence replay through the first workflow's code.
+    if (!wf.patched(PER_APP_LANES_PATCH)) {
+      if ((await legacyIteration(key, state, legacyView, timing)) === 'completed') return;
+      continue;
+    }
+    lanesActive = true;
+    if ((await converge()) === 'completed') return;
+  }
+  // Nothing may be on the wire when the run ends: a step abandoned mid-call could race the next run's plan.
+  await wf.condition(() => wf.allHandlersFinished() && every((l) => !l.busy));
+  const carried: Record<string, LaneCarry> = {};
+  for (const lane of lanes.values()) if (Object.keys(lane.carry()).length > 0) carried[lane.appId] = lane.carry();
   await wf.continueAsNew<typeof identityWorkflow>({
     directoryId: input.directoryId,
     identityId: input.identityId,
-    lastSeq,
-    processedSeq,
-    dirty,
-    exception: exception ?? undefined,
+    lastSeq: state.lastSeq,
+    processedSeq: state.processedSeq,
+    dirty: state.dirty || (lanesActive && !every((l) => l.settledFor(generation))),
+    exception: state.exception ?? undefined,
     retry: input.retry,
+    ...(input.historyBudget !== undefined ? { historyBudget: input.historyBudget } : {}),
+    ...(Object.keys(carried).length > 0 ? { lanes: carried } : {}),
+    ...(revocation ? { revocation } : {}),
   });
 }

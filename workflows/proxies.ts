@@ -1,0 +1,84 @@
+// workflows/proxies.ts: how the identity workflow calls its activities: bookkeeping, fast first attempts, relentless retries.
+import * as wf from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { RetryTiming } from './contracts';
+import { NEEDS_A_HUMAN, REFUSED } from './contracts';
+import { gated, LocalGate } from './local-gate';
+
+/**
+ * A fast first attempt gives up sooner than a scheduled one: while it runs it holds the workflow's local-activity gate,
+ * and a slow app belongs on the scheduled path (retried, heartbeated, visible in the Temporal UI).
+ */
+export const FAST_ATTEMPT_TIMEOUT_MS = 5_000;
+
+export type ActivityProxy = ReturnType<typeof wf.proxyLocalActivities<Activities>>;
+
+export function stepProxies(timing: RetryTiming) {
+  const base = {
+    initialInterval: timing.initialIntervalMs,
+    maximumInterval: timing.maximumIntervalMs,
+    backoffCoefficient: 2,
+  };
+  const scheduled = {
+    startToCloseTimeout: timing.activityTimeoutMs,
+    heartbeatTimeout: timing.heartbeatTimeoutMs,
+    // A cancelled grant is awaited until its activity has really stopped: a revocation that follows must not race a
+    // create still on the wire.
+    cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  };
+  const gate = new LocalGate();
+  const fast = wf.proxyLocalActivities<Activities>({
+    startToCloseTimeout: Math.min(timing.activityTimeoutMs, FAST_ATTEMPT_TIMEOUT_MS),
+    retry: { maximumAttempts: 1 },
+    cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  return {
+    /** Reads and writes on scimflow's own database: no task-queue round trip through the server. */
+    local: gated(
+      wf.proxyLocalActivities<Activities>({ startToCloseTimeout: timing.activityTimeoutMs, retry: base }),
+      gate,
+    ),
+    /**
+     * The first attempt of a downstream step, as a local activity: a leaver's whole revocation then fits in one
+     * workflow task, where scheduled activities cost three server round trips each (the dev server's ceiling). It
+     * waits for the workflow's local-activity gate (`wait`), or is skipped when another local activity is in flight
+     * (`ran: false`); the caller falls back to the scheduled proxies below, which retry, heartbeat and show in the
+     * Temporal UI, when it is skipped or fails.
+     */
+    firstAttempt: <T>(call: (io: ActivityProxy) => Promise<T>, wait: boolean) =>
+      wait ? gate.run(async () => ({ ran: true as const, value: await call(fast) })) : gate.tryRun(() => call(fast)),
+    /** Grants: bounded attempts on transient failures, none on a refusal; cancelled by a newer change. */
+    grant: wf.proxyActivities<Activities>({
+      ...scheduled,
+      retry: {
+        ...base,
+        maximumAttempts: timing.grantMaximumAttempts,
+        nonRetryableErrorTypes: [...REFUSED, ...NEEDS_A_HUMAN],
+      },
+    }),
+    /**
+     * Revocations: retried on every failure, refusals included, in rounds of `revocationAlertAfterAttempts`; after each
+     * round the app is marked blocked (visible) and the workflow starts another. Only an ambiguous match stops them.
+     */
+    revocation: wf.proxyActivities<Activities>({
+      ...scheduled,
+      retry: { ...base, maximumAttempts: timing.revocationAlertAfterAttempts, nonRetryableErrorTypes: NEEDS_A_HUMAN },
+    }),
+    /** Undoing a failed run's grants: retried without limit, never cancelled. */
+    undo: wf.proxyActivities<Activities>({ ...scheduled, retry: base }),
+  };
+}
+
+export type StepProxies = ReturnType<typeof stepProxies>;
+
+/** The application failure type behind an activity failure ('' for timeouts, cancellations and the like). */
+export function failureType(err: unknown): string {
+  const cause = err instanceof wf.ActivityFailure ? err.cause : err;
+  return cause instanceof wf.ApplicationFailure ? (cause.type ?? '') : '';
+}
+
+/** The most useful message of a failure: the app's or the activity's own, not Temporal's wrapper. */
+export function failureMessage(err: unknown): string {
+  if (err instanceof wf.ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
