@@ -2,8 +2,8 @@
 import type { Client } from '@temporalio/client';
 import type { Stores } from '../store';
 import type { EventRow } from '../store/event-log';
-import type { IdentityWorkflowInput } from '../workflows/contracts';
-import { identityChangedSignal, identityWorkflowId, SEARCH_ATTRIBUTES, TASK_QUEUE } from '../workflows/contracts';
+import { signalIdentity } from '../runtime/identity-client';
+import type { SignalIdentity } from '../runtime/identity-client';
 
 export interface PokerOptions {
   /** Signals in flight at once; the IdP's write never waits for them. */
@@ -11,7 +11,7 @@ export interface PokerOptions {
   /** Events older than this and still undelivered are re-poked by the relay. */
   relayAfterMs?: number;
   relayIntervalMs?: number;
-  workflowInput?: Pick<IdentityWorkflowInput, 'retry'>;
+  workflowInput?: SignalIdentity['workflowInput'];
   log?: (msg: string) => void;
 }
 
@@ -19,7 +19,6 @@ interface Pending {
   directoryId: string;
   identityId: string;
   seq: number;
-  force: boolean;
 }
 
 export class Poker {
@@ -40,13 +39,12 @@ export class Poker {
   /** Queues the identities touched by committed events (user identities only; groups are not identities). */
   poke = (events: EventRow[]): void => {
     for (const e of events)
-      if (e.resourceType === 'User')
-        this.enqueue({ directoryId: e.directoryId, identityId: e.identityId, seq: e.seq, force: false });
+      if (e.resourceType === 'User') this.enqueue({ directoryId: e.directoryId, identityId: e.identityId, seq: e.seq });
   };
 
-  /** Re-drives one identity even if its workflow has seen the sequence already (replay, resync). */
-  force(directoryId: string, identityId: string, seq: number): void {
-    this.enqueue({ directoryId, identityId, seq, force: true });
+  /** Input of the workflows this poker starts (tests inject short retry timings); shared by the admin API's retry. */
+  get workflowInput(): SignalIdentity['workflowInput'] {
+    return this.options.workflowInput;
   }
 
   get stats() {
@@ -56,7 +54,7 @@ export class Poker {
   private enqueue(p: Pending): void {
     const key = `${p.directoryId}/${p.identityId}`;
     const before = this.pending.get(key);
-    this.pending.set(key, before ? { ...p, seq: Math.max(before.seq, p.seq), force: before.force || p.force } : p);
+    this.pending.set(key, before ? { ...p, seq: Math.max(before.seq, p.seq) } : p);
     this.pump();
   }
 
@@ -76,14 +74,7 @@ export class Poker {
 
   private async send(p: Pending): Promise<void> {
     try {
-      await this.client.workflow.signalWithStart('identityWorkflow', {
-        taskQueue: TASK_QUEUE,
-        workflowId: identityWorkflowId(p.directoryId, p.identityId),
-        args: [{ directoryId: p.directoryId, identityId: p.identityId, lastSeq: 0, ...this.options.workflowInput }],
-        signal: identityChangedSignal,
-        signalArgs: [{ seq: p.seq, force: p.force }],
-        typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.directory, value: p.directoryId }],
-      });
+      await signalIdentity(this.client, { ...p, workflowInput: this.options.workflowInput });
       this.delivered.push(p);
       this.flushTimer ??= setTimeout(() => void this.flushDelivered(), 50);
     } catch (err) {
@@ -122,7 +113,7 @@ export class Poker {
       const before = new Date(Date.now() - after).toISOString();
       for (const e of this.stores.events.undelivered(before, 1000))
         if (e.resourceType === 'User')
-          this.enqueue({ directoryId: e.directoryId, identityId: e.identityId, seq: e.seq, force: false });
+          this.enqueue({ directoryId: e.directoryId, identityId: e.identityId, seq: e.seq });
     };
     this.relayTimer = setInterval(tick, every);
     this.relayTimer.unref();

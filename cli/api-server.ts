@@ -5,6 +5,7 @@ import { createApp } from '../api/app';
 import type { ApiConfig } from '../api/config';
 import { listenForForwardedWrites } from '../api/forward-writes';
 import { Poker } from '../api/poke';
+import { Watchdog } from '../runtime/watchdog';
 import { createStores } from '../store';
 import type { Stores } from '../store';
 import { openDatabase } from '../store/db';
@@ -38,7 +39,12 @@ export async function startApiServer(deps: {
       )
     : useCheckpointBackstop(deps.stores.db);
   const poker = new Poker(deps.client, deps.stores, { log });
-  if (background) poker.startRelay();
+  // Identities whose workflow stopped converging (failed, terminated, tasks failing) become visible exceptions.
+  const watchdog = new Watchdog(deps.client, deps.stores, { log });
+  if (background) {
+    poker.startRelay();
+    watchdog.start();
+  }
   const app = createApp({
     stores: deps.stores,
     poke: poker.poke,
@@ -56,6 +62,7 @@ export async function startApiServer(deps: {
     s.once('error', reject);
   }).catch(async (err: unknown) => {
     writerServer?.close();
+    await watchdog.stop();
     await poker.stop();
     await checkpointer.stop();
     throw err;
@@ -70,6 +77,7 @@ export async function startApiServer(deps: {
       if (retention) clearInterval(retention);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (writerServer) await new Promise<void>((resolve) => writerServer.close(() => resolve()));
+      await watchdog.stop();
       await poker.stop();
       await checkpointer.stop();
     },

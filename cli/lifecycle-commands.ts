@@ -2,17 +2,29 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import YAML from 'yaml';
-import { loadDesiredState } from '../activities/desired-state';
-import { classifyChange, planSteps } from '../domain/planner/plan';
+import { loadDesired } from '../activities/desired-state';
+import { classifyChange, isEmptyPlan, planApps } from '../domain/planner/plan';
 import { parsePolicy } from '../domain/policy/policy';
+import { retryIdentity, signalIdentity } from '../runtime/identity-client';
 import type { Stores } from '../store';
-import { identityChangedSignal, identityWorkflowId, retryExceptionUpdate, TASK_QUEUE } from '../workflows/contracts';
 import { CliError, printJson, withStores, withTemporal } from './context';
 
 function userByName(stores: Stores, directoryId: string, userName: string) {
   const [user] = stores.resources.findBy(directoryId, 'User', 'userName', userName);
   if (!user) throw new CliError(`no user ${userName} in directory ${directoryId}`);
   return user;
+}
+
+/**
+ * The identities a `--user` names: the live user, or, when there is none, every deleted identity of that userName (a
+ * deleted user's offboarding can still need a retry or a replay).
+ */
+function identitiesByName(stores: Stores, directoryId: string, userName: string): string[] {
+  const all = stores.resources.userIdentities(directoryId, userName);
+  const live = all.filter((i) => i.deletedAt === null);
+  const chosen = live.length > 0 ? live : all;
+  if (chosen.length === 0) throw new CliError(`no user ${userName} in directory ${directoryId}`);
+  return chosen.map((i) => i.id);
 }
 
 /** Signals identities with bounded concurrency (`force` re-converges even already-seen sequences). */
@@ -23,16 +35,7 @@ async function redrive(
   return withTemporal(async (client) => {
     let next = 0;
     const workerLoop = async () => {
-      while (next < targets.length) {
-        const t = targets[next++]!;
-        await client.workflow.signalWithStart('identityWorkflow', {
-          taskQueue: TASK_QUEUE,
-          workflowId: identityWorkflowId(t.directoryId, t.identityId),
-          args: [{ directoryId: t.directoryId, identityId: t.identityId, lastSeq: 0 }],
-          signal: identityChangedSignal,
-          signalArgs: [{ seq: t.seq, force: true }],
-        });
-      }
+      while (next < targets.length) await signalIdentity(client, { ...targets[next++]!, force: true });
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, workerLoop));
     return targets.length;
@@ -61,21 +64,21 @@ export function registerLifecycleCommands(program: Command): void {
 
   program
     .command('plan')
-    .description('dry run: what converging this identity would change now (changes nothing)')
+    .description('dry run: what converging this identity would change now, app by app (changes nothing)')
     .requiredOption('--directory <id>')
     .requiredOption('--user <userName>')
     .action(async (opts: { directory: string; user: string }) => {
       await withStores((stores) => {
         const user = userByName(stores, opts.directory, opts.user);
-        const desired = loadDesiredState(stores, opts.directory, user.id);
+        const { state: desired } = loadDesired(stores, opts.directory, user.id);
         const applied = stores.applied.list(opts.directory, user.id);
-        const steps = planSteps(desired, applied);
+        const apps = planApps(desired, applied);
         printJson({
           identityId: user.id,
-          userName: desired.userName,
+          userName: user.doc.userName,
           status: desired.status,
-          label: classifyChange(desired, steps),
-          steps,
+          label: classifyChange(desired, apps),
+          apps: apps.filter((plan) => !isEmptyPlan(plan)),
           desired: desired.apps,
           applied,
         });
@@ -104,14 +107,15 @@ export function registerLifecycleCommands(program: Command): void {
     .option('--concurrency <n>', 'signals in flight', (v) => Number(v), 20)
     .action(async (opts: { directory: string; fromSeq: number; user?: string; concurrency: number }) => {
       const targets = await withStores((stores) => {
-        const identityId = opts.user ? userByName(stores, opts.directory, opts.user).id : undefined;
+        const identityIds = opts.user ? identitiesByName(stores, opts.directory, opts.user) : [undefined];
         const latest = new Map<string, number>();
-        for (let from = opts.fromSeq; ;) {
-          const page = stores.events.list(opts.directory, { fromSeq: from, identityId, limit: 5000 });
-          for (const e of page) if (e.resourceType === 'User') latest.set(e.identityId, e.seq);
-          if (page.length < 5000) break;
-          from = page[page.length - 1]!.seq + 1;
-        }
+        for (const identityId of identityIds)
+          for (let from = opts.fromSeq; ;) {
+            const page = stores.events.list(opts.directory, { fromSeq: from, identityId, limit: 5000 });
+            for (const e of page) if (e.resourceType === 'User') latest.set(e.identityId, e.seq);
+            if (page.length < 5000) break;
+            from = page[page.length - 1]!.seq + 1;
+          }
         return [...latest].map(([id, seq]) => ({ directoryId: opts.directory, identityId: id, seq }));
       });
       printJson({ replayed: await redrive(targets, opts.concurrency) });
@@ -123,33 +127,36 @@ export function registerLifecycleCommands(program: Command): void {
     .requiredOption('--directory <id>')
     .option('--concurrency <n>', 'signals in flight', (v) => Number(v), 20)
     .action(async (opts: { directory: string; concurrency: number }) => {
-      const targets = await withStores((stores) => {
-        const ids = stores.db
-          .prepare<[string], { id: string }>(
-            "SELECT id FROM resources WHERE directory_id = ? AND type = 'User' ORDER BY created_at",
-          )
-          .all(opts.directory);
-        return ids.map((r) => ({
+      const targets = await withStores((stores) =>
+        stores.resources.userIds(opts.directory).map((identityId) => ({
           directoryId: opts.directory,
-          identityId: r.id,
-          seq: stores.events.latestSeqFor(opts.directory, r.id),
-        }));
-      });
+          identityId,
+          seq: stores.events.latestSeqFor(opts.directory, identityId),
+        })),
+      );
       printJson({ resynced: await redrive(targets, opts.concurrency) });
     });
 
   program
     .command('retry')
-    .description('retry an identity held in exception')
+    .description('retry an identity held in exception, or whose workflow stopped (failed, terminated)')
     .requiredOption('--directory <id>')
-    .requiredOption('--user <userName>')
+    .requiredOption('--user <userName>', 'a live user, or else every deleted identity of that userName')
     .action(async (opts: { directory: string; user: string }) => {
-      const id = await withStores((stores) => userByName(stores, opts.directory, opts.user).id);
-      printJson(
-        await withTemporal((client) =>
-          client.workflow.getHandle(identityWorkflowId(opts.directory, id)).executeUpdate(retryExceptionUpdate),
-        ),
+      const targets = await withStores((stores) =>
+        identitiesByName(stores, opts.directory, opts.user).map((identityId) => ({
+          directoryId: opts.directory,
+          identityId,
+          seq: stores.events.latestSeqFor(opts.directory, identityId),
+        })),
       );
+      const outcomes = await withTemporal(async (client) => {
+        const done = [];
+        for (const target of targets)
+          done.push({ identityId: target.identityId, ...(await retryIdentity(client, target)) });
+        return done;
+      });
+      printJson(outcomes.length === 1 ? outcomes[0] : { identities: outcomes });
     });
 
   const report = program.command('report').description('operator views');

@@ -15,6 +15,7 @@ import { createStores } from '../store';
 import type { Stores } from '../store';
 import { loadTemporalConfig } from '../worker/config';
 import { createWorker } from '../worker/create-worker';
+import { registerSearchAttributes } from './worker-command';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contracts';
 
 const log = (line: string) => process.stderr.write(`[scimflow] ${line}\n`);
@@ -53,7 +54,7 @@ export async function serve(): Promise<void> {
       cleanups.push(() => server.stop());
       address = server.address;
       uiUrl = server.uiUrl;
-    }
+    } else await registerSearchAttributes(address, temporal.namespace);
 
     const db = await openDatabase(api.database);
     cleanups.push(async () => {

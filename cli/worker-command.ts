@@ -1,10 +1,13 @@
 // cli/worker-command.ts: `scimflow worker`: only the Temporal worker (for deployments that scale workers apart from the API).
+import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { ensureSearchAttributes } from '../runtime/search-attributes';
 import { openDatabase } from '../store/db';
 import { loadDatabaseConfig } from '../store/env';
 import { createStores } from '../store';
 import { loadTemporalConfig } from '../worker/config';
 import { createWorker } from '../worker/create-worker';
+import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contracts';
 import { CliError } from './context';
 
 export async function runWorker(): Promise<void> {
@@ -14,6 +17,7 @@ export async function runWorker(): Promise<void> {
   const connection = await NativeConnection.connect({ address }).catch((err: Error) => {
     throw new CliError(`cannot reach Temporal at ${address}: ${err.message}`);
   });
+  await registerSearchAttributes(address, temporal.namespace);
   const worker = await createWorker({
     stores: createStores(db),
     connection,
@@ -25,4 +29,22 @@ export async function runWorker(): Promise<void> {
   await worker.run();
   await connection.close();
   db.close();
+}
+
+/**
+ * A workflow that upserts a search attribute the namespace lacks fails its task over and over, invisibly: the worker
+ * adds missing ones before it polls (an upgrade may bring new ones), and stops if it may not.
+ */
+export async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address, connectTimeout: '10s' });
+  try {
+    const added = await ensureSearchAttributes(connection, namespace, SEARCH_ATTRIBUTE_TYPES);
+    if (added.length > 0) process.stderr.write(`[scimflow] registered search attributes ${added.join(', ')}\n`);
+  } catch (err) {
+    throw new CliError(
+      `the search attributes ${Object.keys(SEARCH_ATTRIBUTE_TYPES).join(', ')} are needed in namespace ${namespace}: ${(err as Error).message}`,
+    );
+  } finally {
+    await connection.close();
+  }
 }

@@ -4,7 +4,9 @@ import crypto from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { ScimError } from '../../domain/scim/errors';
 import { parsePolicy } from '../../domain/policy/policy';
-import { identityQuery, identityWorkflowId, retryExceptionUpdate } from '../../workflows/contracts';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { retryIdentity } from '../../runtime/identity-client';
+import { identityQuery, identityWorkflowId } from '../../workflows/contracts';
 import { readJsonBody } from '../body';
 import type { AppDeps } from '../app';
 
@@ -53,14 +55,34 @@ export function mountAdminRoutes(router: Routes, deps: AppDeps): void {
     const policy = parsePolicy(await readJsonBody(ctx, 1_048_576));
     ctx.body = { version: stores.policies.put(dir.id, policy) };
   });
+  /** A user of this directory (deleted ones too: their offboarding can still need a look or a retry). */
+  const identity = (ctx: Context, directoryId: string) => {
+    const found = stores.resources.getAnyState(directoryId, ctx.params.identityId);
+    if (found?.type !== 'User') throw new ScimError(404, undefined, `Identity ${ctx.params.identityId} not found`);
+    return found.id;
+  };
+
   router.get('/admin/directories/:id/identities/:identityId', auth, async (ctx) => {
     const dir = directory(ctx);
-    const handle = temporal().client.workflow.getHandle(identityWorkflowId(dir.id, ctx.params.identityId!));
-    ctx.body = await handle.query(identityQuery);
+    const identityId = identity(ctx, dir.id);
+    const handle = temporal().client.workflow.getHandle(identityWorkflowId(dir.id, identityId));
+    try {
+      ctx.body = { ...(await handle.query(identityQuery)), appliedNow: stores.applied.list(dir.id, identityId) };
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      throw new ScimError(404, undefined, `Identity ${identityId} has no workflow yet`);
+    }
   });
   router.post('/admin/directories/:id/identities/:identityId/retry', auth, async (ctx) => {
     const dir = directory(ctx);
-    const handle = temporal().client.workflow.getHandle(identityWorkflowId(dir.id, ctx.params.identityId!));
-    ctx.body = await handle.executeUpdate(retryExceptionUpdate);
+    const identityId = identity(ctx, dir.id);
+    const seq = stores.events.latestSeqFor(dir.id, identityId);
+    const { client, poker } = temporal();
+    ctx.body = await retryIdentity(client, {
+      directoryId: dir.id,
+      identityId,
+      seq,
+      workflowInput: poker?.workflowInput,
+    });
   });
 }
