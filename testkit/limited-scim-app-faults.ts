@@ -1,0 +1,53 @@
+// testkit/limited-scim-app-faults.ts: the limited app's fault knobs, checked the same way in-process and over /__control.
+import { z } from 'zod';
+import type { WriteKind } from './limited-scim-app-http';
+
+const LoseAnswer = z.strictObject({
+  on: z.enum(['create', 'update', 'delete', 'write']),
+  times: z.union([z.number().int().positive(), z.literal('always')]),
+  how: z.enum(['reset', '500']),
+});
+
+const Outage = z.union([
+  z.literal(false),
+  z.strictObject({ how: z.literal('unavailable'), retryAfterSeconds: z.number().int().nonnegative().optional() }),
+  z.strictObject({ how: z.literal('reset') }),
+]);
+
+const Faults = z.strictObject({
+  latencyMs: z.number().nonnegative().max(600_000),
+  loseAnswer: z.union([z.literal(false), LoseAnswer]),
+  outage: Outage,
+  refuseGroupRemoval: z.boolean(),
+});
+
+export type LoseAnswerFault = z.output<typeof LoseAnswer>;
+export type OutageFault = z.output<typeof Outage>;
+export type LimitedScimAppFaults = z.output<typeof Faults>;
+
+export const NO_FAULTS: Readonly<LimitedScimAppFaults> = Object.freeze({
+  latencyMs: 0,
+  loseAnswer: false,
+  outage: false,
+  refuseGroupRemoval: false,
+});
+
+/** Unknown keys are refused: a misspelt knob silently doing nothing would make a benchmark lie. */
+export function parseFaults(partial: unknown): Partial<LimitedScimAppFaults> {
+  const parsed = Faults.partial().safeParse(partial);
+  // An option left undefined (`{ latencyMs: undefined }`) keeps the current value instead of erasing it.
+  if (parsed.success) return Object.fromEntries(Object.entries(parsed.data).filter(([, value]) => value !== undefined));
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'faults'}: ${issue.message}`);
+  throw new Error(`Invalid faults: ${problems.join('; ')}`);
+}
+
+/**
+ * Whether this performed write loses its answer, counting `times` down; the fault clears itself when the count is spent.
+ * Returns how to lose it, or undefined to answer normally.
+ */
+export function takeLostAnswer(faults: LimitedScimAppFaults, write: WriteKind): LoseAnswerFault['how'] | undefined {
+  const fault = faults.loseAnswer;
+  if (fault === false || (fault.on !== 'write' && fault.on !== write)) return undefined;
+  if (fault.times !== 'always') faults.loseAnswer = fault.times > 1 ? { ...fault, times: fault.times - 1 } : false;
+  return fault.how;
+}

@@ -1,0 +1,66 @@
+// testkit/limited-scim-app-state.ts: the state one limited app instance shares between its HTTP side and its test handle.
+import type { IncomingMessage } from 'node:http';
+import type { LimitedScimAppFaults } from './limited-scim-app-faults';
+import { NO_FAULTS, parseFaults } from './limited-scim-app-faults';
+import { ScimHttpError } from './limited-scim-app-http';
+import type { LimitedStore, ScimGroup, ScimUser } from './limited-scim-app-store';
+
+export interface RequestRecord {
+  method: string;
+  /** Relative to the base URL (`/Users/<id>`); the whole path for requests outside it. */
+  path: string;
+  /** The raw query string without `?`, '' when there is none. */
+  query: string;
+  /** 0 when the client got no HTTP answer (socket destroyed). */
+  status: number;
+}
+
+export interface AppState {
+  readonly store: LimitedStore;
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly groups: boolean;
+  faults: LimitedScimAppFaults;
+  requests: RequestRecord[];
+}
+
+export interface StateSnapshot {
+  users: ScimUser[];
+  groups: ScimGroup[];
+  requests: RequestRecord[];
+}
+
+// A long benchmark against an out-of-process app must not grow its memory without bound.
+const MAX_LOGGED_REQUESTS = 100_000;
+
+export function logRequest(state: AppState, record: RequestRecord): void {
+  state.requests.push(record);
+  if (state.requests.length > MAX_LOGGED_REQUESTS) state.requests.splice(0, MAX_LOGGED_REQUESTS / 10);
+}
+
+/** Merges checked knobs over the current ones and returns a copy of the result. */
+export function applyFaults(state: AppState, partial: unknown): LimitedScimAppFaults {
+  Object.assign(state.faults, parseFaults(partial));
+  return structuredClone(state.faults);
+}
+
+export function resetState(state: AppState): void {
+  state.store.clear();
+  state.faults = { ...NO_FAULTS };
+  state.requests = [];
+}
+
+export function snapshot(state: AppState): StateSnapshot {
+  return structuredClone({
+    users: state.store.listUsers(),
+    groups: state.store.listGroups(),
+    requests: state.requests,
+  });
+}
+
+export function authorize(state: AppState, req: IncomingMessage): void {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (match?.[1] === state.token) return;
+  const detail = match ? 'The bearer token is not valid' : 'Authorization: Bearer <token> is required';
+  throw new ScimHttpError(401, undefined, detail, { 'WWW-Authenticate': 'Bearer realm="limited-scim-app"' });
+}
