@@ -1,22 +1,38 @@
-// scripts/record-histories.ts: records real identity-workflow histories (joiner, mover, leaver) as replay fixtures.
+// scripts/record-histories.ts: records real identity-workflow histories as replay fixtures (test/replay/).
 //
 // Run it after a deliberate, compatible change to the workflow (or to add a scenario), from the project root:
 //
 //   npx tsx scripts/record-histories.ts [outDir]        (default outDir: test/fixtures/histories)
 //
-// It starts a Temporal dev server through the test helpers (or uses TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE when set), a full
-// scimflow stack on a temporary SQLite file with one local app, drives three users through the real SCIM API, waits until each
-// workflow has converged and its last workflow task completed, and writes each history in Temporal's JSON history format (test/helpers/history-json.ts). Re-record only when
-// a change is meant to be compatible with running workflows: test/replay/histories.test.ts exists to catch the other kind.
+// It starts a Temporal dev server through the test helpers (or uses TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE when set), a
+// full scimflow stack on a temporary SQLite file, drives users through the real SCIM API, waits until each workflow has
+// converged and its last workflow task completed, and writes each history in Temporal's JSON history format
+// (test/helpers/history-json.ts). Scenarios, all on today's code (per-app lanes):
+//
+//   lanes-joiner, lanes-mover, lanes-leaver-delete (deactivation, then DELETE ends the workflow),
+//   lanes-rollback-update (a refused grant rolls back, the operator's retryException update converges it),
+//   lanes-continue-as-new (the first run of an identity whose history passed its budget),
+//   span-v1-to-lanes (a run that converged on the code before per-app lanes, then on today's: the version change).
+//
+// The span scenario bundles the workflows of SPAN_FROM (a commit before the `per-app-lanes-2026-12` patch) from a
+// temporary git worktree. The histories recorded by that older code (joiner.json, mover.json, leaver.json and their
+// -local-bookkeeping variants) cannot be recorded again and are kept as they are.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createWorker } from '../worker/create-worker';
 import { historyToJson } from '../test/helpers/history-json';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { identityWorkflowId } from '../workflows/contracts';
+import { identityWorkflowId, retryExceptionUpdate } from '../workflows/contracts';
 import type { Stack } from '../test/helpers/stack';
 import { eventually, scim, startStack } from '../test/helpers/stack';
-import { startTestTemporal, stopTestTemporal } from '../test/helpers/temporal';
+import { getTestTemporal, startTestTemporal, stopTestTemporal } from '../test/helpers/temporal';
+
+/** The last commit whose identity workflow converged with one plan per run (before per-app lanes). */
+const SPAN_FROM = '11aaa891622a142df110c56c18d493c66b4e6715';
+const ROOT = path.resolve(__dirname, '..');
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -29,75 +45,167 @@ const POLICY = {
     { name: 'sales', when: { department: 'Sales' }, grant: [{ app: 'demo', entitlements: ['crm'] }] },
     { name: 'engineering', when: { department: 'Engineering' }, grant: [{ app: 'demo', entitlements: ['ci'] }] },
     { name: 'engineers', when: { group: 'eng' }, grant: [{ app: 'demo', entitlements: ['repo:write'] }] },
+    { name: 'finance', when: { department: 'Finance' }, grant: [{ app: 'vault', entitlements: ['admin'] }] },
   ],
 };
 
-const replace = (path: string, value: unknown) => ({ schemas: [PATCH], Operations: [{ op: 'replace', path, value }] });
+const replace = (attribute: string, value: unknown) => ({
+  schemas: [PATCH],
+  Operations: [{ op: 'replace', path: attribute, value }],
+});
+
+/** A directory on a stack with the apps and policy every scenario uses, and SCIM calls against it. */
+function directoryOn(stack: Stack, name: string) {
+  const { directory, token } = stack.stores.directories.create({ name, dialect: 'generic' });
+  stack.stores.directories.addApp({ directoryId: directory.id, name: 'demo', type: 'local', config: {} });
+  const vault = stack.stores.directories.addApp({
+    directoryId: directory.id,
+    name: 'vault',
+    type: 'local',
+    config: { chaos: { rejectEntitlements: ['admin'] } },
+  });
+  stack.stores.policies.put(directory.id, POLICY);
+  const call = async (method: string, pathname: string, body?: unknown) => {
+    const res = await scim(stack.baseUrl, token, method, `/scim/v2/${directory.id}${pathname}`, body);
+    if (res.status >= 300) throw new Error(`${method} ${pathname} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body as { id: string };
+  };
+  const createUser = (userName: string, department: string) =>
+    call('POST', '/Users', {
+      schemas: [USER, ENTERPRISE],
+      userName,
+      name: { givenName: userName.split('@')[0] },
+      [ENTERPRISE]: { department },
+    });
+  const settled = (id: string, lifecycle: string) => converged(stack, directory.id, id, lifecycle);
+  const workflowId = (id: string) => identityWorkflowId(directory.id, id);
+  return { directory, vault, call, createUser, settled, workflowId };
+}
+
+type Recorded = [name: string, workflowId: string, runId?: string];
+
+async function laneScenarios(stack: Stack): Promise<Recorded[]> {
+  const d = directoryOn(stack, 'histories');
+  const group = await d.call('POST', '/Groups', { schemas: [GROUP], displayName: 'eng' });
+
+  // Joiner: an account and the department's entitlement.
+  const joiner = await d.createUser('joiner@histories.test', 'Sales');
+  await d.settled(joiner.id, 'active');
+
+  // Mover: a department change revokes (and verifies) the stale entitlement, grants the new ones; a group adds another.
+  const mover = await d.createUser('mover@histories.test', 'Sales');
+  await d.settled(mover.id, 'active');
+  await d.call('PATCH', `/Users/${mover.id}`, replace(`${ENTERPRISE}:department`, 'Engineering'));
+  await d.call('PATCH', `/Groups/${group.id}`, {
+    schemas: [PATCH],
+    Operations: [{ op: 'add', path: 'members', value: [{ value: mover.id }] }],
+  });
+  await d.settled(mover.id, 'active');
+
+  // Leaver: deactivation revokes, disables and verifies; the DELETE that follows ends the workflow.
+  const leaver = await d.createUser('leaver@histories.test', 'Sales');
+  await d.settled(leaver.id, 'active');
+  await d.call('PATCH', `/Users/${leaver.id}`, replace('active', false));
+  await d.settled(leaver.id, 'suspended');
+  await d.call('DELETE', `/Users/${leaver.id}`);
+  await d.settled(leaver.id, 'deprovisioned');
+
+  // Rollback and update: the vault refuses `admin`, its grants roll back, the identity holds an exception; the
+  // operator fixes the app and retries through the workflow's update.
+  const refused = await d.createUser('refused@histories.test', 'Finance');
+  await d.settled(refused.id, 'exception');
+  stack.stores.db.prepare('UPDATE apps SET config_json = ? WHERE id = ?').run('{}', d.vault.id);
+  await stack.client.workflow.getHandle(d.workflowId(refused.id)).executeUpdate(retryExceptionUpdate);
+  await d.settled(refused.id, 'active');
+
+  return [
+    ['lanes-joiner', d.workflowId(joiner.id)],
+    ['lanes-mover', d.workflowId(mover.id)],
+    ['lanes-leaver-delete', d.workflowId(leaver.id)],
+    ['lanes-rollback-update', d.workflowId(refused.id)],
+  ];
+}
+
+/** A small history budget: the identity continues as new between changes; the first run is recorded. */
+async function continueAsNewScenario(stack: Stack): Promise<Recorded[]> {
+  const d = directoryOn(stack, 'histories-can');
+  const user = await d.createUser('busy@histories.test', 'Sales');
+  await d.settled(user.id, 'active');
+  const handle = stack.client.workflow.getHandle(d.workflowId(user.id));
+  const firstRunId = (await handle.describe()).runId;
+  for (const department of ['Engineering', 'Sales', 'Engineering', 'Sales']) {
+    await d.call('PATCH', `/Users/${user.id}`, replace(`${ENTERPRISE}:department`, department));
+    await d.settled(user.id, 'active');
+    if ((await handle.describe()).runId !== firstRunId)
+      return [['lanes-continue-as-new', d.workflowId(user.id), firstRunId]];
+  }
+  throw new Error('the identity never continued as new: lower the history budget of this scenario');
+}
+
+/** A run that converged on the code before per-app lanes (SPAN_FROM), then converges a newer change on today's. */
+async function spanScenario(stack: Stack): Promise<Recorded[]> {
+  const worktree = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-span-'));
+  execFileSync('git', ['worktree', 'add', '--detach', worktree, SPAN_FROM], { cwd: ROOT, stdio: 'ignore' });
+  try {
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(worktree, 'node_modules'));
+    const oldBundle = await bundleWorkflowCode({
+      workflowsPath: path.join(worktree, 'workflows'),
+      logger: new DefaultLogger('WARN'),
+    });
+    const d = directoryOn(stack, 'histories-span');
+    await stack.stopWorker();
+    const connection = await NativeConnection.connect({ address: getTestTemporal().address });
+    const oldWorker = await createWorker({
+      stores: stack.stores,
+      connection,
+      namespace: getTestTemporal().namespace,
+      workflowBundle: oldBundle,
+    });
+    const running = oldWorker.run();
+    const user = await d.createUser('upgraded@histories.test', 'Sales');
+    await d.settled(user.id, 'active');
+    await quietHistory(stack.client, d.workflowId(user.id));
+    oldWorker.shutdown();
+    await running;
+    await connection.close();
+
+    await stack.startWorker();
+    await d.call('PATCH', `/Users/${user.id}`, replace(`${ENTERPRISE}:department`, 'Engineering'));
+    await d.settled(user.id, 'active');
+    await d.call('PATCH', `/Users/${user.id}`, replace('active', false));
+    await d.settled(user.id, 'suspended');
+    return [['span-v1-to-lanes', d.workflowId(user.id)]];
+  } finally {
+    execFileSync('git', ['worktree', 'remove', '--force', worktree], { cwd: ROOT, stdio: 'ignore' });
+  }
+}
 
 async function main(outDir: string): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   await startTestTemporal(process.env);
-  const stack = await startStack();
+  fs.mkdirSync(outDir, { recursive: true });
+  const write = async (stack: Stack, recorded: Recorded[]) => {
+    for (const [name, workflowId, runId] of recorded) {
+      const history = await quietHistory(stack.client, workflowId, runId);
+      const file = path.join(outDir, `${name}.json`);
+      fs.writeFileSync(file, `${historyToJson(history)}\n`);
+      process.stdout.write(`${name}: ${history.events?.length ?? 0} events → ${file}\n`);
+    }
+  };
   try {
-    const { directory, token } = stack.stores.directories.create({ name: 'histories', dialect: 'generic' });
-    stack.stores.directories.addApp({
-      directoryId: directory.id,
-      name: 'demo',
-      type: 'local',
-      config: { deprovision: 'disable' },
-    });
-    stack.stores.policies.put(directory.id, POLICY);
-    const base = `/scim/v2/${directory.id}`;
-    const call = async (method: string, pathname: string, body?: unknown) => {
-      const res = await scim(stack.baseUrl, token, method, `${base}${pathname}`, body);
-      if (res.status >= 300)
-        throw new Error(`${method} ${pathname} answered ${res.status}: ${JSON.stringify(res.body)}`);
-      return res.body as { id: string };
-    };
-    const group = await call('POST', '/Groups', { schemas: [GROUP], displayName: 'eng' });
-    const createUser = (userName: string, department: string) =>
-      call('POST', '/Users', {
-        schemas: [USER, ENTERPRISE],
-        userName,
-        name: { givenName: userName.split('@')[0] },
-        [ENTERPRISE]: { department },
-      });
-    const settled = (id: string, lifecycle: string) => converged(stack, directory.id, id, lifecycle);
-
-    // Joiner: an account and the department's entitlement.
-    const joiner = await createUser('joiner@histories.test', 'Sales');
-    await settled(joiner.id, 'active');
-
-    // Mover: a department change revokes (and verifies) the stale entitlement, grants the new ones; a group adds another.
-    const mover = await createUser('mover@histories.test', 'Sales');
-    await settled(mover.id, 'active');
-    await call('PATCH', `/Users/${mover.id}`, replace(`${ENTERPRISE}:department`, 'Engineering'));
-    await call('PATCH', `/Groups/${group.id}`, {
-      schemas: [PATCH],
-      Operations: [{ op: 'add', path: 'members', value: [{ value: mover.id }] }],
-    });
-    await settled(mover.id, 'active');
-
-    // Leaver: deactivation revokes, disables and verifies; the DELETE that follows ends the workflow.
-    const leaver = await createUser('leaver@histories.test', 'Sales');
-    await settled(leaver.id, 'active');
-    await call('PATCH', `/Users/${leaver.id}`, replace('active', false));
-    await settled(leaver.id, 'suspended');
-    await call('DELETE', `/Users/${leaver.id}`);
-    await settled(leaver.id, 'deprovisioned');
-
-    fs.mkdirSync(outDir, { recursive: true });
-    for (const [name, id] of [
-      ['joiner', joiner.id],
-      ['mover', mover.id],
-      ['leaver', leaver.id],
+    for (const [scenario, options] of [
+      [laneScenarios, {}],
+      [continueAsNewScenario, { historyBudget: 40 }],
+      [spanScenario, {}],
     ] as const) {
-      const history = await quietHistory(stack.client, identityWorkflowId(directory.id, id));
-      fs.writeFileSync(path.join(outDir, `${name}.json`), `${historyToJson(history)}\n`);
-      process.stdout.write(`${name}: ${history.events?.length ?? 0} events → ${path.join(outDir, `${name}.json`)}\n`);
+      const stack = await startStack(options);
+      try {
+        await write(stack, await scenario(stack));
+      } finally {
+        await stack.stop();
+      }
     }
   } finally {
-    await stack.stop();
     await stopTestTemporal();
   }
 }
@@ -106,18 +214,20 @@ async function converged(stack: Stack, directoryId: string, identityId: string, 
   await eventually(() => {
     const progress = stack.stores.applied.progress(directoryId, identityId);
     const latest = stack.stores.events.latestSeqFor(directoryId, identityId);
-    return progress !== undefined && progress.processedSeq >= latest && progress.lifecycle === lifecycle;
+    const processed = lifecycle === 'exception' || (progress?.processedSeq ?? 0) >= latest;
+    return progress !== undefined && processed && progress.lifecycle === lifecycle;
   }, 60_000);
 }
 
 /**
  * The history once the workflow is idle: nothing after its last completed workflow task but that task's own commands
- * (search-attribute upserts, local-activity and patch markers, the completion), so the fixture ends at a clean boundary.
+ * (search-attribute upserts, local-activity and patch markers, updates it handled, the completion or continue-as-new), so the fixture ends
+ * at a clean boundary.
  */
-async function quietHistory(client: Client, workflowId: string) {
+async function quietHistory(client: Client, workflowId: string, runId?: string) {
   return eventually(
     async () => {
-      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
       const events = history.events ?? [];
       const lastTask = events.map((e) => Boolean(e.workflowTaskCompletedEventAttributes)).lastIndexOf(true);
       const after = events.slice(lastTask + 1);
@@ -127,9 +237,14 @@ async function quietHistory(client: Client, workflowId: string) {
           (e) =>
             e.upsertWorkflowSearchAttributesEventAttributes ||
             e.markerRecordedEventAttributes || // local activities and patches record markers
-            e.workflowExecutionCompletedEventAttributes,
+            e.workflowExecutionUpdateAcceptedEventAttributes || // an update handled in that task
+            e.workflowExecutionUpdateCompletedEventAttributes ||
+            e.workflowExecutionCompletedEventAttributes ||
+            e.workflowExecutionContinuedAsNewEventAttributes,
         );
-      return idle ? history : undefined;
+      if (idle) return history;
+      const kinds = after.map((e) => Object.keys(e).find((k) => k.endsWith('EventAttributes')) ?? '?');
+      throw new Error(`${workflowId} not idle: after its last completed task come ${kinds.join(', ') || 'no events'}`);
     },
     30_000,
     200,

@@ -73,8 +73,10 @@ export class ScenarioDriver {
     }));
   }
 
-  async play(scenario: Scenario): Promise<void> {
-    for (const burst of bursts(scenario.deliveries)) {
+  /** `beforeBurst` lets a run change the world (an app's faults) between bursts; it is called with the burst's index. */
+  async play(scenario: Scenario, beforeBurst?: (index: number) => void): Promise<void> {
+    for (const [index, burst] of bursts(scenario.deliveries).entries()) {
+      beforeBurst?.(index);
       if (burst.restartWorkerBefore) {
         this.trace.push('restart worker');
         this.restarts += 1;

@@ -44,6 +44,8 @@ export interface Scenario {
 export interface PropertySettings {
   numRuns: number;
   maxCommands: number;
+  /** Runs of the property with the limited SCIM app (each starts the app and waits out its outages). */
+  scimRuns: number;
   seed?: number;
   path?: string;
   /** Shrinking repeats whole live runs; CI reports the seed instead and a developer shrinks locally. */
@@ -55,12 +57,16 @@ const positiveInt = (raw: string | undefined, fallback: number): number => {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 };
 
-/** CI runs a few short sequences; PROPERTY_RUNS/PROPERTY_COMMANDS/PROPERTY_SEED/PROPERTY_PATH/PROPERTY_SHRINK widen it locally. */
+/**
+ * CI runs a few short sequences; PROPERTY_RUNS/PROPERTY_SCIM_RUNS/PROPERTY_COMMANDS/PROPERTY_SEED/PROPERTY_PATH/PROPERTY_SHRINK
+ * widen it locally, and PROPERTY_HISTORIES=<dir> keeps a failed run's workflow histories (property-runs.ts).
+ */
 export function propertySettings(env: Record<string, string | undefined>): PropertySettings {
   const seed = env.PROPERTY_SEED === undefined ? undefined : Number(env.PROPERTY_SEED);
   return {
     numRuns: positiveInt(env.PROPERTY_RUNS, 6),
     maxCommands: positiveInt(env.PROPERTY_COMMANDS, 15),
+    scimRuns: positiveInt(env.PROPERTY_SCIM_RUNS, 6),
     ...(seed !== undefined && Number.isInteger(seed) ? { seed } : {}),
     ...(env.PROPERTY_PATH ? { path: env.PROPERTY_PATH } : {}),
     shrink: env.PROPERTY_SHRINK === '1' || env.PROPERTY_SHRINK === 'true',
@@ -103,7 +109,9 @@ function commandArb(): fc.Arbitrary<UserCommand> {
   );
 }
 
-export function scenarioArb(maxCommands: number): fc.Arbitrary<Scenario> {
+/** `minCommands` keeps a run from being over before it starts (fast-check's first runs are tiny otherwise). */
+export function scenarioArb(maxCommands: number, minCommands = 1): fc.Arbitrary<Scenario> {
+  const rest = Math.max(0, maxCommands - 1);
   const delivery = (command: fc.Arbitrary<UserCommand>) =>
     fc.record({
       command,
@@ -118,7 +126,11 @@ export function scenarioArb(maxCommands: number): fc.Arbitrary<Scenario> {
     deliveries: fc
       .tuple(
         delivery(createArb()),
-        fc.array(delivery(commandArb()), { maxLength: Math.max(0, maxCommands - 1), size: 'max' }),
+        fc.array(delivery(commandArb()), {
+          minLength: Math.min(rest, Math.max(0, minCommands - 1)),
+          maxLength: rest,
+          size: 'max',
+        }),
       )
       .map(([first, rest]) => [first, ...rest]),
   });

@@ -1,6 +1,6 @@
 // test/helpers/property-oracle.ts: what the final directory state implies for each app, checked against the apps' real accounts.
 import { listLocalAccounts } from '../../connectors/local-app';
-import type { RemoteAccount } from '../../connectors/connector';
+import type { LocalAccount } from '../../connectors/local-app';
 import type { Stack } from './stack';
 import { scim } from './stack';
 import type { PropertyDirectory, Slot } from './property-driver';
@@ -43,7 +43,9 @@ export async function readFinalState(stack: Stack, dir: PropertyDirectory, slots
   return users;
 }
 
-const GRANTING = ['account.created', 'account.updated', 'entitlement.granted'];
+// An adopted account (found after an unclear create, or a rehire's) and a re-enabled one give access like a created one.
+const GRANTING = ['account.created', 'account.adopted', 'account.enabled', 'account.updated', 'entitlement.granted'];
+const PROVISIONED = ['account.created', 'account.adopted'];
 // A compensation undoes a failed grant run (it disables or deletes the account that run created): a removal too.
 const REMOVING = ['revocation.verified', 'compensation.account'];
 const LIFECYCLE_LABEL = { active: 'active', inactive: 'suspended', deleted: 'deprovisioned' } as const;
@@ -99,7 +101,7 @@ const trailOf = (ctx: Ctx, app: PropertyApp, identityId: string) =>
 /** An identity that lost (or never had) access to an app it was provisioned in: a removal follows its last grant there. */
 function checkRemovalAfterGrants(ctx: Ctx, app: PropertyApp, user: FinalUser): void {
   const trail = trailOf(ctx, app, user.id);
-  if (expectedAccess(user)[app.name] || !trail.some((a) => a.action === 'account.created')) return;
+  if (expectedAccess(user)[app.name] || !trail.some((a) => PROVISIONED.includes(a.action))) return;
   const lastGrant = Math.max(...trail.filter((a) => GRANTING.includes(a.action)).map((a) => a.id));
   const lastRemoval = Math.max(-1, ...trail.filter((a) => REMOVING.includes(a.action)).map((a) => a.id));
   if (lastRemoval < lastGrant)
@@ -108,7 +110,7 @@ function checkRemovalAfterGrants(ctx: Ctx, app: PropertyApp, user: FinalUser): v
 }
 
 /** The app's real account for the current identity of a userName: state, entitlements, attributes, and their audit rows. */
-function checkAccount(ctx: Ctx, app: PropertyApp, user: FinalUser, accounts: RemoteAccount[]): void {
+function checkAccount(ctx: Ctx, app: PropertyApp, user: FinalUser, accounts: LocalAccount[]): void {
   const where = label(app, user);
   const problem = (text: string) => ctx.problems.push(`${where}: ${text}`);
   const mine = accounts.filter((a) => a.userName.toLowerCase() === user.userName.toLowerCase());
@@ -117,7 +119,7 @@ function checkAccount(ctx: Ctx, app: PropertyApp, user: FinalUser, accounts: Rem
   // Any identity this userName ever had may have created the account the current one holds (a rehire adopts it).
   const createdByAny = ctx.users
     .filter((u) => u.userName === user.userName)
-    .some((u) => trailOf(ctx, app, u.id).some((a) => a.action === 'account.created'));
+    .some((u) => trailOf(ctx, app, u.id).some((a) => PROVISIONED.includes(a.action)));
   if (mine.length > 1) problem(`${mine.length} accounts`);
   if (want) {
     if (!account) problem(`no account, expected an active one with [${want.join(', ')}]`);

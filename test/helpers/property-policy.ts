@@ -1,7 +1,7 @@
 // test/helpers/property-policy.ts: the property's apps and entitlement policy, and what that policy means, written out by hand.
 import type { GroupName } from './property-model';
 
-export type AppName = 'alpha' | 'beta' | 'gamma';
+export type AppName = 'alpha' | 'beta' | 'gamma' | 'delta';
 
 export interface PropertyApp {
   id: string;
@@ -15,6 +15,9 @@ export const APP_CONFIGS: { name: AppName; config: Record<string, unknown> }[] =
   { name: 'beta', config: { deprovision: 'disable', chaos: { transientFailureRate: 0.2 } } },
   { name: 'gamma', config: { deprovision: 'delete' } },
 ];
+
+/** delta: a limited SCIM app (testkit/limited-scim-app.ts) that loses answers and has outages; entitlements are its Groups. */
+export const SCIM_APP_NAME = 'delta';
 
 export const POLICY = {
   baseline: ['alpha'],
@@ -60,7 +63,25 @@ export interface FinalUser {
   superseded?: boolean;
 }
 
-/** POLICY's meaning written out by hand (not through the engine's evaluator): app → entitlements an account must hold. */
+/** POLICY plus delta: every active user gets an account there, and groups follow IdP groups and one department. */
+export const SCIM_POLICY = {
+  baseline: [...POLICY.baseline, SCIM_APP_NAME],
+  rules: [
+    ...POLICY.rules,
+    { name: 'delta-eng', when: { group: 'eng' }, grant: [{ app: SCIM_APP_NAME, entitlements: ['developers'] }] },
+    { name: 'delta-ops', when: { group: 'ops' }, grant: [{ app: SCIM_APP_NAME, entitlements: ['operators'] }] },
+    {
+      name: 'delta-support',
+      when: { department: 'Support' },
+      grant: [{ app: SCIM_APP_NAME, entitlements: ['helpdesk'] }],
+    },
+  ],
+};
+
+/**
+ * POLICY's (and SCIM_POLICY's) meaning written out by hand (not through the engine's evaluator): app → entitlements an
+ * account must hold.
+ */
 export function expectedAccess(user: FinalUser): Partial<Record<AppName, string[]>> {
   if (user.status !== 'active') return {};
   const access: Partial<Record<AppName, Set<string>>> = { alpha: new Set() };
@@ -78,5 +99,10 @@ export function expectedAccess(user: FinalUser): Partial<Record<AppName, string[
     grant('gamma', 'quota');
   }
   if (user.department === 'Engineering') grant('beta', 'ci');
+  // delta only exists in the SCIM runs; the local oracle never asks about it.
+  access.delta = new Set();
+  if (user.groups.includes('eng')) grant('delta', 'developers');
+  if (user.groups.includes('ops')) grant('delta', 'operators');
+  if (user.department === 'Support') grant('delta', 'helpdesk');
   return Object.fromEntries(Object.entries(access).map(([app, set]) => [app, [...set].sort()]));
 }

@@ -1,10 +1,11 @@
 // test/helpers/root-hooks.ts: mocha root hooks of the integration run; add shared setup and teardown steps here.
 import type { Context } from 'mocha';
+import type { LogLevel } from '@temporalio/worker';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startTestTemporal, stopTestTemporal } from './temporal';
 
-// Workers log at ERROR in tests so mocha's output stays readable.
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+// Workers log at ERROR in tests so mocha's output stays readable; SCIMFLOW_TEST_LOG=WARN shows activity failures.
+Runtime.install({ logger: new DefaultLogger((process.env.SCIMFLOW_TEST_LOG as LogLevel | undefined) ?? 'ERROR') });
 
 export const mochaHooks = {
   async beforeAll(this: Context) {

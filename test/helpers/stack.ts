@@ -52,7 +52,16 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: { worker?: boolean; taskQueue?: string; relay?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  opts: {
+    worker?: boolean;
+    taskQueue?: string;
+    relay?: boolean;
+    retry?: Partial<RetryTiming>;
+    /** Workflows continue as new past this many history events (default: the workflow's own budget). */
+    historyBudget?: number;
+  } = {},
+): Promise<Stack> {
   const temporal = getTestTemporal();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-test-'));
   const db = await openDatabase({ file: path.join(dataDir, 'scimflow.sqlite'), synchronous: 'NORMAL' });
@@ -60,7 +69,10 @@ export async function startStack(opts: { worker?: boolean; taskQueue?: string; r
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
   const poker = new Poker(client, stores, {
-    workflowInput: { retry: FAST_RETRY },
+    workflowInput: {
+      retry: { ...FAST_RETRY, ...opts.retry },
+      ...(opts.historyBudget !== undefined ? { historyBudget: opts.historyBudget } : {}),
+    },
     relayAfterMs: 500,
     relayIntervalMs: 250,
   });

@@ -34,13 +34,17 @@ describe('operator CLI on a live stack', function () {
 
     const plan = await runCliJson(['plan', '--directory', directory.id, '--user', 'OP@acme.test'], env);
     expect(plan).to.include({ identityId: id, status: 'active', label: 'steady' });
-    expect(plan.steps).to.deep.equal([]);
+    expect(plan.apps).to.deep.equal([]);
 
     // Drift: the account vanished from the app behind our back. The dry run shows the repair, and changes nothing.
     stack.stores.db.prepare('DELETE FROM local_accounts WHERE app_id = ?').run(app.id);
     stack.stores.db.prepare("UPDATE applied_accounts SET state = 'deleted' WHERE identity_id = ?").run(id);
     const drifted = await runCliJson(['plan', '--directory', directory.id, '--user', 'op@acme.test'], env);
-    expect(drifted.steps.map((s: { kind: string }) => s.kind)).to.deep.equal(['createAccount']);
+    expect(drifted.apps).to.have.length(1);
+    expect(drifted.apps[0]).to.deep.include({ appId: app.id, revoke: [] });
+    expect(drifted.apps[0].grant.map((s: { kind: string; create?: boolean }) => [s.kind, s.create])).to.deep.equal([
+      ['provisionAccount', true],
+    ]);
     expect(listLocalAccounts(stack.stores.db, app.id)).to.have.length(0);
 
     const events = await runCliJson(['events', 'list', '--directory', directory.id], env);

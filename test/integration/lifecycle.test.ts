@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { createScimConnector } from '../../connectors/scim-outbound';
 import { listLocalAccounts } from '../../connectors/local-app';
+import { accountNamed } from '../helpers/accounts';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
 import { startScim2Server } from '../helpers/scim2-server';
@@ -64,7 +65,7 @@ describe('identity lifecycle on a real Temporal server', function () {
     });
     const local = await eventually(() => localAccount('ada@acme.test'));
     expect(local.active).to.equal(true);
-    const remote = await eventually(() => crm().findAccount({ userName: 'ada@acme.test' }));
+    const remote = await eventually(() => accountNamed(crm(), 'ada@acme.test'));
     expect(remote.active).to.equal(true);
     const events = stack.stores.events.list(directoryId, { identityId: user.id });
     expect(events.map((e) => e.kind)).to.deep.equal(['created']);
@@ -73,7 +74,7 @@ describe('identity lifecycle on a real Temporal server', function () {
 
   it('revokes a leaver in both apps, verifies it, and records the time to revoke', async function () {
     const user = await createUser('grace@acme.test');
-    await eventually(() => crm().findAccount({ userName: 'grace@acme.test' }));
+    await eventually(() => accountNamed(crm(), 'grace@acme.test'));
     await eventually(() => localAccount('grace@acme.test'));
     const res = await scim(stack.baseUrl, token, 'PATCH', `${base()}/Users/${user.id}`, {
       schemas: [PATCH],
@@ -86,24 +87,24 @@ describe('identity lifecycle on a real Temporal server', function () {
     );
     expect(revocation.latencyMs).to.be.at.least(0);
     expect(localAccount('grace@acme.test')?.active).to.equal(false);
-    expect((await crm().findAccount({ userName: 'grace@acme.test' }))?.active).to.equal(false);
+    expect((await accountNamed(crm(), 'grace@acme.test'))?.active).to.equal(false);
     const actions = stack.stores.applied.auditTrail(directoryId, user.id).map((a) => a.action);
     expect(actions.filter((a) => a === 'revocation.verified')).to.have.length(2);
   });
 
   it('revokes on DELETE and keeps answering 404 for the deleted user', async function () {
     const user = await createUser('hedy@acme.test');
-    await eventually(() => crm().findAccount({ userName: 'hedy@acme.test' }));
+    await eventually(() => accountNamed(crm(), 'hedy@acme.test'));
     expect((await scim(stack.baseUrl, token, 'DELETE', `${base()}/Users/${user.id}`)).status).to.equal(204);
     expect((await scim(stack.baseUrl, token, 'GET', `${base()}/Users/${user.id}`)).status).to.equal(404);
     await eventually(() => stack.stores.applied.revocations(directoryId).find((r) => r.identityId === user.id));
-    expect((await crm().findAccount({ userName: 'hedy@acme.test' }))?.active).to.equal(false);
+    expect((await accountNamed(crm(), 'hedy@acme.test'))?.active).to.equal(false);
     expect(localAccount('hedy@acme.test')?.active).to.equal(false);
   });
 
   it('ends in the right state when the IdP repeats and reorders its pushes', async function () {
     const user = await createUser('alan@acme.test');
-    await eventually(() => crm().findAccount({ userName: 'alan@acme.test' }));
+    await eventually(() => accountNamed(crm(), 'alan@acme.test'));
     const deactivate = { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: false }] };
     const rename = { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: 'Alan T.' }] };
     // The IdP retries the deactivation (duplicate) and a stale rename arrives after it (reordered).
@@ -113,7 +114,7 @@ describe('identity lifecycle on a real Temporal server', function () {
     }
     await eventually(
       async () =>
-        (await crm().findAccount({ userName: 'alan@acme.test' }))?.active === false &&
+        (await accountNamed(crm(), 'alan@acme.test'))?.active === false &&
         localAccount('alan@acme.test')?.active === false,
     );
     await eventually(() => stack.stores.applied.progress(directoryId, user.id)?.lifecycle === 'suspended');
@@ -142,7 +143,7 @@ describe('identity lifecycle on a real Temporal server', function () {
     });
     await eventually(() => stack.stores.applied.progress(directoryId, user.id)?.lifecycle === 'suspended');
     expect(localAccount('ghost@acme.test')).to.equal(undefined);
-    expect(await crm().findAccount({ userName: 'ghost@acme.test' })).to.equal(undefined);
+    expect(await accountNamed(crm(), 'ghost@acme.test')).to.equal(undefined);
   });
 
   it('re-enables a reactivated user in every app', async function () {
@@ -153,7 +154,7 @@ describe('identity lifecycle on a real Temporal server', function () {
       Operations: [{ op: 'replace', path: 'active', value: true }],
     });
     await eventually(() => localAccount('linus@acme.test')?.active === true);
-    await eventually(async () => (await crm().findAccount({ userName: 'linus@acme.test' }))?.active === true);
+    await eventually(async () => (await accountNamed(crm(), 'linus@acme.test'))?.active === true);
   });
 
   it('keeps accepting SCIM writes while no worker runs, and converges once one is back', async function () {

@@ -32,7 +32,8 @@ describe('a worker killed mid-provisioning', function () {
 
   before(async function () {
     downstream = await startScim2Server();
-    stack = await startStack({ worker: false });
+    // Each app call lingers 3 s (below) and provisioning makes two (look up, then create): steps get 20 s.
+    stack = await startStack({ worker: false, retry: { activityTimeoutMs: 20_000 } });
   });
 
   after(async function () {

@@ -1,0 +1,84 @@
+// test/integration/watchdog.test.ts: a workflow that stopped converging becomes a visible exception; `retry` repairs it.
+import path from 'node:path';
+import { expect } from 'chai';
+import { listLocalAccounts } from '../../connectors/local-app';
+import { Watchdog } from '../../runtime/watchdog';
+import { identityWorkflowId } from '../../workflows/contracts';
+import { runCliJson } from '../helpers/cli';
+import type { Stack } from '../helpers/stack';
+import { eventually, scim, startStack } from '../helpers/stack';
+import { getTestTemporal } from '../helpers/temporal';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+
+describe('watchdog for identities whose workflow stopped', function () {
+  let stack: Stack;
+  let env: Record<string, string>;
+  before(async function () {
+    stack = await startStack();
+    env = {
+      SQLITE_FILE: path.join(stack.dataDir, 'scimflow.sqlite'),
+      TEMPORAL_ADDRESS: getTestTemporal().address,
+      TEMPORAL_NAMESPACE: getTestTemporal().namespace,
+    };
+  });
+  after(async () => stack?.stop());
+
+  it('flags a deleted user whose run was terminated before revoking, and `retry` revokes it', async function () {
+    const { directory, token } = stack.stores.directories.create({ name: 'watched', dialect: 'generic' });
+    const app = stack.stores.directories.addApp({ directoryId: directory.id, name: 'demo', type: 'local', config: {} });
+    const created = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
+      schemas: [USER],
+      userName: 'gone@acme.test',
+    });
+    const id = created.body.id as string;
+    await eventually(() => stack.stores.applied.progress(directory.id, id)?.lifecycle === 'active');
+
+    // No worker: the DELETE is recorded and signalled, then the run is killed before it can revoke anything.
+    await stack.stopWorker();
+    expect((await scim(stack.baseUrl, token, 'DELETE', `/scim/v2/${directory.id}/Users/${id}`)).status).to.equal(204);
+    const handle = stack.client.workflow.getHandle(identityWorkflowId(directory.id, id));
+    await eventually(async () => (await handle.describe()).status.name === 'RUNNING');
+    await handle.terminate('operator mistake');
+
+    const watchdog = new Watchdog(stack.client, stack.stores, { staleAfterMs: 0 });
+    const [flagged, ...others] = await watchdog.tick();
+    expect(others).to.deep.equal([]);
+    expect(flagged).to.include({ directoryId: directory.id, identityId: id });
+    expect(flagged!.exception).to.match(/^workflow terminated: operator mistake; run `scimflow retry`/);
+    const report = await runCliJson(['report', 'exceptions', '--directory', directory.id], env);
+    expect(JSON.stringify(report)).to.include('workflow terminated: operator mistake');
+    expect(stack.stores.applied.auditTrail(directory.id, id).map((a) => a.action)).to.include('workflow.stalled');
+    // Flagged once: the next tick does not describe it again.
+    expect(await watchdog.tick()).to.deep.equal([]);
+    expect(listLocalAccounts(stack.stores.db, app.id)[0]).to.include({ active: true });
+
+    // `retry --user` finds the deleted identity by its userName and starts a new run, which revokes and verifies.
+    await stack.startWorker();
+    const outcome = await runCliJson(['retry', '--directory', directory.id, '--user', 'GONE@acme.test'], env);
+    expect(outcome).to.deep.equal({ identityId: id, retried: true, restarted: true });
+    await eventually(() => stack.stores.applied.progress(directory.id, id)?.exception === null, 30_000);
+    expect(listLocalAccounts(stack.stores.db, app.id)[0]).to.include({ active: false });
+    expect(stack.stores.applied.get(directory.id, id, app.id)).to.include({ revocationVerified: true });
+    expect(stack.stores.applied.exceptions(directory.id)).to.deep.equal([]);
+  });
+
+  it('leaves alone an identity that is only waiting for a worker', async function () {
+    const { directory, token } = stack.stores.directories.create({ name: 'patient', dialect: 'generic' });
+    stack.stores.directories.addApp({ directoryId: directory.id, name: 'demo', type: 'local', config: {} });
+    await stack.stopWorker();
+    try {
+      const created = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
+        schemas: [USER],
+        userName: 'waiting@acme.test',
+      });
+      const handle = stack.client.workflow.getHandle(identityWorkflowId(directory.id, created.body.id as string));
+      await eventually(async () => (await handle.describe()).status.name === 'RUNNING');
+      const watchdog = new Watchdog(stack.client, stack.stores, { staleAfterMs: 0 });
+      expect(await watchdog.tick()).to.deep.equal([]);
+      expect(stack.stores.applied.exceptions(directory.id)).to.deep.equal([]);
+    } finally {
+      await stack.startWorker();
+    }
+  });
+});
