@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LifecycleOptions } from './lifecycle';
+import { VARIANTS } from './lifecycle-apps';
 
 /** Takes the runner as an argument so lifecycle.ts can call this without an import cycle. */
 export function runFromCommandLine(run: (opts: LifecycleOptions) => Promise<unknown>): void {
@@ -15,7 +16,9 @@ export function runFromCommandLine(run: (opts: LifecycleOptions) => Promise<unkn
       'ceiling-workflows': { type: 'string', default: '2000' },
       'ceiling-activities': { type: 'string', default: '6' },
       'temporal-db': { type: 'string', default: 'file' },
-      variant: { type: 'string', default: 'local' },
+      variant: { type: 'string', default: 'limited' },
+      'limited-latency-ms': { type: 'string', default: '0' },
+      'limited-groups': { type: 'string', default: 'on' },
       'worker-activities': { type: 'string' },
       'worker-workflow-tasks': { type: 'string' },
       verbose: { type: 'boolean', default: false },
@@ -28,7 +31,7 @@ export function runFromCommandLine(run: (opts: LifecycleOptions) => Promise<unkn
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer`);
     return n;
   };
-  const choice = <T extends string>(name: 'temporal-db' | 'variant', allowed: readonly T[]): T => {
+  const choice = <T extends string>(name: 'temporal-db' | 'variant' | 'limited-groups', allowed: readonly T[]): T => {
     const v = values[name] as T;
     if (!allowed.includes(v)) throw new Error(`--${name} must be one of ${allowed.join(', ')}`);
     return v;
@@ -46,7 +49,11 @@ export function runFromCommandLine(run: (opts: LifecycleOptions) => Promise<unkn
     ceilingWorkflows: int('ceiling-workflows'),
     ceilingActivities: int('ceiling-activities'),
     temporalDb: choice('temporal-db', ['file', 'memory'] as const),
-    variant: choice('variant', ['local', 'scim2'] as const),
+    variant: choice('variant', VARIANTS),
+    limitedApp: {
+      latencyMs: int('limited-latency-ms'),
+      groups: choice('limited-groups', ['on', 'off'] as const) === 'on',
+    },
     workerEnv,
     // Without --verbose only scimflow's warnings and errors pass (not webpack's bundle listing).
     childLog: values.verbose

@@ -5,7 +5,7 @@ import type { ServerProfile } from './lifecycle-server-metrics';
 import { profileBetween, scrape } from './lifecycle-server-metrics';
 
 export type PhaseCpu = Partial<
-  Record<'temporalServer' | 'scimflow' | 'ceilingWorker' | 'scim2Server' | 'driver', CpuUsage>
+  Record<'temporalServer' | 'scimflow' | 'ceilingWorker' | 'scim2Server' | 'limitedApp' | 'driver', CpuUsage>
 > & {
   wallSeconds: number;
   /** Busy CPU of processes outside this bench (other jobs on the machine), % of one core: they skew the numbers. */

@@ -1,6 +1,5 @@
-// bench/lifecycle.ts: issue 4's lifecycle bench: Temporal ceiling, initial sync, idle leavers, leaver burst (table + JSON).
-import os from 'node:os';
-import { DEFAULT_RETRY_TIMING } from '../workflows/contracts';
+// bench/lifecycle.ts: the lifecycle bench (issues 4 and 9): Temporal ceiling, initial sync, idle leavers, leaver burst,
+// end state read from the apps (table + JSON).
 import type { NodeChild } from './lifecycle-procs';
 import type { PhaseCpu } from './lifecycle-measure';
 import { createMeasurer } from './lifecycle-measure';
@@ -16,10 +15,12 @@ import { buildRows, codeFingerprint, formatProfile, formatTable, saveResult } fr
 import { runFromCommandLine } from './lifecycle-cli';
 import type { ProfileSummary } from './lifecycle-cpuprofile';
 import { summariseProfileDir } from './lifecycle-cpuprofile';
-import type { RunningScim2 } from './lifecycle-scim2';
-import { startSupervisedScim2 } from './lifecycle-scim2';
-import type { AppSpec } from './lifecycle-stack';
+import type { Variant } from './lifecycle-apps';
+import { startDownstreamApps } from './lifecycle-apps';
 import { startStack } from './lifecycle-stack';
+import type { EndStateResult } from './lifecycle-verify';
+import { formatEndState, verifyEndState } from './lifecycle-verify';
+import { describeMachine, describeSetup } from './lifecycle-setup';
 
 export interface LifecycleOptions {
   users: number;
@@ -34,8 +35,10 @@ export interface LifecycleOptions {
   /** No-op activities in the joiner-shaped ceiling workflows (regular, then local); 0 skips those runs. */
   ceilingActivities?: number;
   temporalDb?: 'file' | 'memory';
-  /** 'local': two built-in local apps. 'scim2': one local app + the real scim2-server. */
-  variant?: 'local' | 'scim2';
+  /** Which downstream apps (see lifecycle-apps.ts); 'limited' by default: one local app + the limited SCIM app. */
+  variant?: Variant;
+  /** The limited app's added latency per request (default 0) and whether it serves /Groups (default true). */
+  limitedApp?: { latencyMs?: number; groups?: boolean };
   /** Env for the scimflow process, e.g. { WORKER_MAX_CONCURRENT_ACTIVITIES: '200' }. */
   workerEnv?: Record<string, string>;
   historySample?: number;
@@ -56,6 +59,7 @@ export interface LifecycleResult {
   sync: SyncResult;
   idle: IdleLeaverResult;
   burst: BurstResult;
+  endState: EndStateResult;
   cpu: Record<string, PhaseCpu>;
   /** Temporal's own metrics per phase: persistence calls, history task queue waits, schedule-to-start. */
   server: Record<string, ServerProfile | undefined>;
@@ -73,33 +77,26 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
     ceilingWorkflows: 2_000,
     ceilingActivities: 6,
     temporalDb: 'file' as const,
-    variant: 'local' as const,
+    variant: 'limited' as Variant,
     historySample: 30,
     ...opts,
   };
   if (o.leavers + o.idleLeavers > o.users) throw new Error('leavers + idleLeavers must not exceed users');
   const syncTimeoutMs = o.syncTimeoutMs ?? Math.max(600_000, o.users * 120);
   const burstTimeoutMs = o.burstTimeoutMs ?? Math.max(300_000, o.leavers * 600);
-  const scim2: RunningScim2 | undefined = o.variant === 'scim2' ? await startSupervisedScim2(log) : undefined;
-  const apps: AppSpec[] = scim2
-    ? [
-        { name: 'app-local', type: 'local' },
-        { name: 'app-scim2', type: 'scim', config: { url: scim2.baseUrl, token: scim2.token } },
-      ]
-    : [
-        { name: 'app-a', type: 'local' },
-        { name: 'app-b', type: 'local' },
-      ];
+  const limitedApp = { latencyMs: 0, groups: true, ...o.limitedApp };
+  const downstream = await startDownstreamApps(o.variant, limitedApp, log);
+  const { apps } = downstream;
   const childLog = o.childLog ?? (() => undefined);
   const stack = await startStack({ temporalDb: o.temporalDb, apps, serveEnv: o.workerEnv ?? {}, log: childLog }).catch(
     async (err: Error) => {
-      await scim2?.stop();
+      await downstream.stop();
       throw err;
     },
   );
   const stopAll = async () => {
     await stack.stop();
-    await scim2?.stop();
+    await downstream.stop();
   };
   const onSignal = () => void stopAll().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
@@ -109,7 +106,7 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
   if (!metricsUrl) log('  note: the Temporal server metrics endpoint was not found; no server-side profile');
   const { pids, cpu, server, measured } = createMeasurer(metricsUrl, log);
   pids.temporalServer = stack.temporalPid;
-  if (scim2) pids.scim2Server = scim2.pid;
+  Object.assign(pids, downstream.pids);
   const ctx: PhaseContext = {
     client: stack.client,
     db: stack.db,
@@ -155,10 +152,24 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
     const burstIds = ids.slice(0, o.leavers);
     log(`(c) ${idleIds.length} leavers one at a time`);
     const idle = await measured('idleLeavers', () => runIdleLeavers(ctx, idleIds, { gapMs: 300, timeoutMs: 120_000 }));
-    log(`  latency_ms p50 ${idle.p50Ms}, p99 ${idle.p99Ms}, missing ${idle.missing}`);
+    log(`  time to revoke ms: p50 ${idle.p50Ms}, p99 ${idle.p99Ms}, max ${idle.maxMs}, missing ${idle.missing}`);
     log(`(d) burst of ${burstIds.length} leavers`);
     const burst = await measured('burst', () => runBurst(ctx, burstIds, burstTimeoutMs));
-    log(`  all recorded after ${burst.seconds ?? 'n/a'} s; latency_ms p50 ${burst.p50Ms}, p99 ${burst.p99Ms}`);
+    log(
+      `  all recorded after ${burst.seconds ?? 'n/a'} s; time to revoke ms: p50 ${burst.p50Ms}, p99 ${burst.p99Ms}, max ${burst.maxMs}, missing ${burst.missing}`,
+    );
+    log(`(e) end state, read from the apps themselves`);
+    const leaverIds = [...burstIds, ...idleIds];
+    const leaverSet = new Set(leaverIds);
+    const endState = await verifyEndState({
+      db: stack.db,
+      directoryId: stack.target.directoryId,
+      apps,
+      appIds: stack.appIds,
+      leaverIds,
+      stayerIds: ids.filter((id) => !leaverSet.has(id)),
+    });
+    for (const line of formatEndState(endState)) log(line);
 
     log(`reading ${o.historySample} workflow histories per phase for the time breakdown`);
     const histories = await identityBreakdowns(stack.client, stack.db, stack.target.directoryId, {
@@ -173,43 +184,16 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
     const retriedActivityAttempts = stack.db
       .prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM audit_log WHERE directory_id = ? AND attempt > 1')
       .get(stack.target.directoryId)!.n;
-    const rows = buildRows({ ceilings, sync, idle, burst }, o.variant);
+    const rows = buildRows({ ceilings, sync, idle, burst, endState }, o.variant);
     const result: LifecycleResult = {
       startedAt,
-      machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model,
-        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-      },
-      setup: {
-        code,
-        topology:
-          'Temporal dev server (own process) + `scimflow serve` (API + poker + worker, own process) + this load driver',
-        temporalPersistence:
-          o.temporalDb === 'file'
-            ? 'SQLite file (WAL, synchronous=NORMAL), as `scimflow serve` uses'
-            : 'in-memory SQLite',
-        apps,
-        variant: o.variant,
-        concurrency: o.concurrency,
-        worker: {
-          WORKER_MAX_CONCURRENT_ACTIVITIES: '100 (default)',
-          WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '100 (default)',
-          maxCachedWorkflows: 'fixed in worker/create-worker.ts (2000 when this bench was written)',
-          ...o.workerEnv,
-        },
-        retryTiming: {
-          ...DEFAULT_RETRY_TIMING,
-          note: 'production defaults (no injection); retriedActivityAttempts counts audit rows with attempt > 1',
-        },
-        retriedActivityAttempts,
-        policy: 'none stored: DEFAULT_POLICY (every app, no entitlements)',
-      },
+      machine: describeMachine(),
+      setup: describeSetup({ ...o, apps, limitedApp, code, retriedActivityAttempts }),
       ceilings,
       sync,
       idle,
       burst,
+      endState,
       cpu,
       server,
       histories,
@@ -221,9 +205,9 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
     log('');
     for (const line of formatTable(rows)) log(line);
     if (o.save !== false) {
-      result.file = saveResult(result, o.variant);
-      const latest = o.variant === 'scim2' ? 'latest-lifecycle-scim2.json' : 'latest-lifecycle.json';
-      log(`saved ${result.file} and bench/results/${latest}`);
+      const saved = saveResult(result, o.variant);
+      result.file = saved.file;
+      log(`saved ${saved.file} and ${saved.latest}`);
     }
     return result;
   } finally {
