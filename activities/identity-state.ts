@@ -68,7 +68,9 @@ export function createIdentityStateActivities(kit: StepKit) {
           directoryId: input.directoryId,
           identityId: input.identityId,
           appId: input.appId,
-          action: input.block.kind === 'revocation' ? 'revocation.blocked' : 'grant.exception',
+          action: { revocation: 'revocation.blocked', grant: 'grant.blocked', exception: 'grant.exception' }[
+            input.block.kind
+          ],
           detail: { reason: input.block.reason, since: input.block.since },
         });
       else if (!input.block && before)

@@ -2,6 +2,7 @@
 import { Context } from '@temporalio/activity';
 import { createAccountSteps } from './account-steps';
 import { createEntitlementSteps } from './entitlement-steps';
+import { asActivityFailure } from './failures';
 import { createIdentityStateActivities } from './identity-state';
 import { createLegacyActivities } from './legacy-steps';
 import type { ActivityDeps } from './step-kit';
@@ -28,12 +29,21 @@ function withHeartbeats<A extends unknown[], R>(fn: (...args: A) => Promise<R>):
   };
 }
 
-function heartbeating<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+/** Every activity: heartbeats, and an app's Retry-After as the next retry's delay (activities/failures.ts). */
+function wrapped<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  const beating = withHeartbeats(fn);
+  return async (...args: A): Promise<R> => {
+    try {
+      return await beating(...args);
+    } catch (err) {
+      throw asActivityFailure(err);
+    }
+  };
+}
+
+function wrapAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
   return Object.fromEntries(
-    Object.entries(activities).map(([name, fn]) => [
-      name,
-      withHeartbeats(fn as (...args: unknown[]) => Promise<unknown>),
-    ]),
+    Object.entries(activities).map(([name, fn]) => [name, wrapped(fn as (...args: unknown[]) => Promise<unknown>)]),
   ) as unknown as T;
 }
 
@@ -44,7 +54,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAccountSteps(kit),
     ...createEntitlementSteps(kit),
   };
-  return heartbeating({ ...createLegacyActivities(kit, steps), ...steps });
+  return wrapAll({ ...createLegacyActivities(kit, steps), ...steps });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

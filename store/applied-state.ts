@@ -16,9 +16,12 @@ export interface AppliedAccount {
   updatedAt: string;
 }
 
-/** A step that keeps failing in one app: a revocation retried for ever, or a grant the app refused. */
+/**
+ * A step that keeps failing in one app: a revocation or a grant that keeps failing transiently (both retried for ever,
+ * the block clears itself), or an exception (a refused grant, an ambiguous match: a human must look).
+ */
 export interface AppBlock {
-  kind: 'revocation' | 'exception';
+  kind: 'revocation' | 'grant' | 'exception';
   since: string;
   reason: string;
 }

@@ -12,6 +12,8 @@ const Outage = z.union([
   z.literal(false),
   z.strictObject({ how: z.literal('unavailable'), retryAfterSeconds: z.number().int().nonnegative().optional() }),
   z.strictObject({ how: z.literal('reset') }),
+  // Rate limited: 429 Too Many Requests, with Retry-After when given.
+  z.strictObject({ how: z.literal('throttled'), retryAfterSeconds: z.number().int().nonnegative().optional() }),
 ]);
 
 const Faults = z.strictObject({

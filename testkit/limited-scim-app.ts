@@ -161,6 +161,8 @@ async function answerScim(
   if (outage) {
     const retryAfter: Record<string, string> =
       outage.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(outage.retryAfterSeconds) };
+    if (outage.how === 'throttled')
+      return errorReply(new ScimHttpError(429, undefined, 'Too many requests', retryAfter));
     return errorReply(new ScimHttpError(503, undefined, 'The app is temporarily unavailable', retryAfter));
   }
   const reply = await answer(async () => {

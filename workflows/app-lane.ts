@@ -6,7 +6,7 @@ import type { AppPlan, AppStep, GrantStep, RevokeStep } from '../domain/planner/
 import type { AppStepInput, AppView, GrantResult, IdentityKey, LaneCarry, RetryTiming } from './contracts';
 import { NEEDS_A_HUMAN, REFUSED } from './contracts';
 import type { ActivityProxy, StepProxies } from './proxies';
-import { failureMessage, failureType } from './proxies';
+import { failureMessage, failureType, retryAfterMs } from './proxies';
 
 export interface LaneContext {
   key: IdentityKey;
@@ -26,6 +26,7 @@ export interface Dispatch {
 }
 
 type RoundEnd = 'settled' | 'preempted' | 'superseded';
+type BlockKind = 'revocation' | 'grant' | 'exception';
 
 const needsHuman = (err: unknown) => NEEDS_A_HUMAN.includes(failureType(err));
 const refused = (err: unknown) => REFUSED.includes(failureType(err));
@@ -40,6 +41,7 @@ export class AppLane {
   /** The newest generation whose account revocation was verified, or that needed none. */
   private revoked = 0;
   exception: string | null;
+  blockedKind: BlockKind | null;
   blockedSince: string | null;
   blockedReason: string | null;
   /** A downstream call is in flight (continue-as-new waits until none is). */
@@ -56,6 +58,7 @@ export class AppLane {
     carry: LaneCarry = {},
   ) {
     this.exception = carry.exception ?? null;
+    this.blockedKind = carry.blockedKind ?? (carry.blockedSince ? 'revocation' : null);
     this.blockedSince = carry.blockedSince ?? null;
     this.blockedReason = carry.blockedReason ?? null;
   }
@@ -82,6 +85,7 @@ export class AppLane {
   carry(): LaneCarry {
     const carry: LaneCarry = {};
     if (this.exception) carry.exception = this.exception;
+    if (this.blockedKind) carry.blockedKind = this.blockedKind;
     if (this.blockedSince) carry.blockedSince = this.blockedSince;
     if (this.blockedReason) carry.blockedReason = this.blockedReason;
     return carry;
@@ -92,6 +96,7 @@ export class AppLane {
       appId: this.appId,
       plan: this.plan,
       exception: this.exception,
+      blockedKind: this.blockedKind,
       blockedSince: this.blockedSince,
       blockedReason: this.blockedReason,
       busy: this.busy,
@@ -172,6 +177,8 @@ export class AppLane {
         }
       } catch (err) {
         if (needsHuman(err)) return await this.hold(failureMessage(err));
+        // The app asked to be left alone for a while (429/503 Retry-After): the scheduled attempt waits for it.
+        if (await this.newerWithin(retryAfterMs(err))) return 'superseded';
       }
       for (;;) {
         try {
@@ -185,8 +192,7 @@ export class AppLane {
           await this.block('revocation', `${step.kind} keeps failing: ${failureMessage(err)}`);
         }
         this.busy = false;
-        const newer = await wf.condition(() => this.next !== undefined, this.ctx.timing.maximumIntervalMs);
-        if (newer) return 'superseded';
+        if (await this.newerWithin(this.ctx.timing.maximumIntervalMs)) return 'superseded';
       }
     } finally {
       this.busy = false;
@@ -244,10 +250,31 @@ export class AppLane {
       if (first.ran) return first.value;
     } catch (err) {
       if (wf.isCancellation(err) || refused(err) || needsHuman(err)) throw err;
+      const wait = retryAfterMs(err); // capped by the activity (activities/failures.ts)
+      if (wait > 0) await wf.sleep(wait); // the app's Retry-After; a newer change cancels it with the grants
     }
-    const result = await call(this.ctx.io.grant);
-    this.healthy = true;
-    return result;
+    // Transient failures never need a human: rounds of attempts, blocked (visible) after each, until the app heals or
+    // a newer change cancels the grants (a refusal throws, and the round's grants are rolled back).
+    for (;;) {
+      try {
+        const result = await call(this.ctx.io.grant);
+        this.healthy = true;
+        if (this.blockedKind === 'grant') await this.unblock();
+        return result;
+      } catch (err) {
+        if (wf.isCancellation(err) || refused(err) || needsHuman(err)) throw err;
+        await this.block('grant', `${step.kind} keeps failing: ${failureMessage(err)}`);
+      }
+      this.busy = false; // nothing on the wire while it waits: the run may continue as new meanwhile
+      await wf.sleep(this.ctx.timing.maximumIntervalMs);
+      this.busy = true;
+    }
+  }
+
+  /** Waits up to `ms` (0: not at all); true when a newer plan arrived meanwhile. */
+  private async newerWithin(ms: number): Promise<boolean> {
+    if (ms <= 0) return this.next !== undefined;
+    return wf.condition(() => this.next !== undefined, ms);
   }
 
   /** The step's fast first attempt (see `healthy`); a failure other than a refusal marks the app unhealthy. */
@@ -267,8 +294,10 @@ export class AppLane {
     return 'settled';
   }
 
-  private async block(kind: 'revocation' | 'exception', reason: string): Promise<void> {
+  private async block(kind: BlockKind, reason: string): Promise<void> {
+    if (this.blockedKind !== kind) this.blockedSince = null; // a new kind of trouble has its own age
     this.blockedSince ??= nowIso();
+    this.blockedKind = kind;
     this.blockedReason = reason;
     await this.ctx.io.local.recordAppBlock({
       ...this.ctx.key,
@@ -280,6 +309,7 @@ export class AppLane {
 
   private async unblock(): Promise<void> {
     if (!this.blockedSince) return;
+    this.blockedKind = null;
     this.blockedSince = null;
     this.blockedReason = null;
     await this.ctx.io.local.recordAppBlock({ ...this.ctx.key, appId: this.appId, block: null });

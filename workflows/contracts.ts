@@ -39,7 +39,10 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'Bool' | 'Dateti
 export interface RetryTiming {
   initialIntervalMs: number;
   maximumIntervalMs: number;
-  /** Attempts a grant gets for transient errors before it counts as failed (and this run's grants are rolled back). */
+  /**
+   * Attempts after which a grant failing transiently counts as blocked: visible (search attribute, `report exceptions`)
+   * and retried for ever in rounds of this many attempts, one maximum interval apart. Only a refusal rolls back.
+   */
   grantMaximumAttempts: number;
   /**
    * Attempts after which a revocation counts as blocked: visible (search attribute, `report exceptions`, its age) and
@@ -67,6 +70,7 @@ export const DEFAULT_HISTORY_BUDGET = 5_000;
 /** What one app's convergence carries across continue-as-new: its visible failure, and since when it lasts. */
 export interface LaneCarry {
   exception?: string;
+  blockedKind?: 'revocation' | 'grant' | 'exception';
   blockedSince?: string;
   blockedReason?: string;
 }
@@ -98,6 +102,7 @@ export interface AppView {
   appId: string;
   plan: AppPlan | null;
   exception: string | null;
+  blockedKind: 'revocation' | 'grant' | 'exception' | null;
   blockedSince: string | null;
   blockedReason: string | null;
   /** A downstream call of this app is in flight. */

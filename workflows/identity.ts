@@ -51,7 +51,10 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   function publish(lifecycle: string = published.lifecycle): void {
     published.lifecycle = lifecycle;
     const blocked = [...lanes.values()].flatMap((l) => (l.blockedSince ? [l.blockedSince] : [])).sort()[0];
-    const exception = state.exception !== null || [...lanes.values()].some((l) => l.exception || l.blockedSince);
+    // A grant retrying through an outage is blocked (visible by its age) but needs no human: not an exception.
+    const exception =
+      state.exception !== null ||
+      [...lanes.values()].some((l) => l.exception || (l.blockedSince && l.blockedKind !== 'grant'));
     const attributes: SearchAttributeUpdatePair[] = [
       { key: SEARCH_ATTRIBUTES.directory, value: key.directoryId },
       { key: SEARCH_ATTRIBUTES.lifecycle, value: blocked && lifecycle === 'leaver' ? 'revoking' : lifecycle },

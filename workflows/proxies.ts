@@ -1,5 +1,6 @@
 // workflows/proxies.ts: how the identity workflow calls its activities: bookkeeping, fast first attempts, relentless retries.
 import * as wf from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../activities';
 import type { RetryTiming } from './contracts';
 import { NEEDS_A_HUMAN, REFUSED } from './contracts';
@@ -47,7 +48,10 @@ export function stepProxies(timing: RetryTiming) {
      */
     firstAttempt: <T>(call: (io: ActivityProxy) => Promise<T>, wait: boolean) =>
       wait ? gate.run(async () => ({ ran: true as const, value: await call(fast) })) : gate.tryRun(() => call(fast)),
-    /** Grants: bounded attempts on transient failures, none on a refusal; cancelled by a newer change. */
+    /**
+     * Grants: none on a refusal; transient failures in rounds of `grantMaximumAttempts`, after each of which the app is
+     * marked blocked (visible) and the lane waits one maximum interval; cancelled by a newer change.
+     */
     grant: wf.proxyActivities<Activities>({
       ...scheduled,
       retry: {
@@ -75,6 +79,13 @@ export type StepProxies = ReturnType<typeof stepProxies>;
 export function failureType(err: unknown): string {
   const cause = err instanceof wf.ActivityFailure ? err.cause : err;
   return cause instanceof wf.ApplicationFailure ? (cause.type ?? '') : '';
+}
+
+/** The wait an app asked for on this failure (its Retry-After, as the activity's next retry delay), 0 when none. */
+export function retryAfterMs(err: unknown): number {
+  const cause = err instanceof wf.ActivityFailure ? err.cause : err;
+  if (!(cause instanceof wf.ApplicationFailure) || cause.nextRetryDelay == null) return 0;
+  return msToNumber(cause.nextRetryDelay);
 }
 
 /** The most useful message of a failure: the app's or the activity's own, not Temporal's wrapper. */

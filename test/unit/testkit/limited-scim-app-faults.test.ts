@@ -89,6 +89,16 @@ describe('limited SCIM app: faults (testkit/limited-scim-app.ts)', function () {
       expect((await call('GET', '/Users')).headers.get('retry-after')).to.equal(null);
     });
 
+    it('answers every SCIM request 429 with Retry-After when throttled, without touching data', async function () {
+      app.setFaults({ outage: { how: 'throttled', retryAfterSeconds: 3 } });
+      const answer = await call('POST', '/Users', { body: userBody('ada') });
+      expectScimError(answer, 429);
+      expect(answer.headers.get('retry-after')).to.equal('3');
+      expect(app.users()).to.deep.equal([]);
+      app.setFaults({ outage: false });
+      expect((await call('POST', '/Users', { body: userBody('ada') })).status).to.equal(201);
+    });
+
     it('resets every SCIM connection, without touching data', async function () {
       app.setFaults({ outage: { how: 'reset' } });
       await expect(call('POST', '/Users', { body: userBody('ada') })).to.be.rejectedWith(TypeError);

@@ -1,0 +1,24 @@
+// activities/failures.ts: how a connector's failure leaves an activity: an app's Retry-After becomes the retry delay.
+import { ApplicationFailure } from '@temporalio/common';
+import { DownstreamUnavailableError } from '../connectors/connector';
+
+/**
+ * The longest wait an app's Retry-After can impose on one retry. Longer answers (a buggy app, a date far ahead) are cut
+ * here: a revocation must not sleep for a day because an app said so; it asks again and gets a new answer.
+ */
+export const RETRY_AFTER_CAP_MS = 10 * 60_000;
+
+/**
+ * A transient failure whose app said when to come back becomes an ApplicationFailure of the same type with
+ * `nextRetryDelay`: Temporal schedules the next attempt then instead of at the retry policy's backoff, and the workflow
+ * sees the delay on the failure. Everything else passes unchanged (the SDK turns errors into failures by their name).
+ */
+export function asActivityFailure(err: unknown): unknown {
+  if (!(err instanceof DownstreamUnavailableError) || err.retryAfterMs === undefined) return err;
+  return ApplicationFailure.create({
+    type: err.name,
+    message: err.message,
+    nextRetryDelay: Math.min(Math.max(err.retryAfterMs, 0), RETRY_AFTER_CAP_MS),
+    details: [{ status: err.status ?? null, retryAfterMs: err.retryAfterMs }],
+  });
+}

@@ -1,0 +1,83 @@
+// test/integration/self-healing.test.ts: transient trouble in an app heals without a human: Retry-After is honoured,
+// and a grant through an outage longer than a round of attempts is blocked (visible), never an exception.
+import { setTimeout as delay } from 'node:timers/promises';
+import { expect } from 'chai';
+import { SEARCH_ATTRIBUTES, identityWorkflowId } from '../../workflows/contracts';
+import type { LeaverWorld } from '../helpers/leaver-world';
+import { wireWorld } from '../helpers/leaver-world';
+import type { Stack } from '../helpers/stack';
+import { eventually, startStack } from '../helpers/stack';
+
+describe('self-healing when an app throttles or goes down (issue 10)', function () {
+  let stack: Stack;
+  let world: LeaverWorld | undefined;
+
+  before(async function () {
+    stack = await startStack();
+  });
+  afterEach(async function () {
+    await world?.stop();
+    world = undefined;
+  });
+  after(async function () {
+    await stack?.stop();
+  });
+
+  const searchAttribute = async (identityId: string, name: string) => {
+    const handle = stack.client.workflow.getHandle(identityWorkflowId(world!.directoryId, identityId));
+    return (await handle.describe()).raw.workflowExecutionInfo?.searchAttributes?.indexedFields?.[name];
+  };
+
+  it('asks a throttled app (429) again only when its Retry-After says, then provisions and revokes', async function () {
+    this.timeout(60_000);
+    world = await wireWorld(stack, { limited: [{ name: 'crm' }] });
+    const { app } = world.limited('crm');
+    app.setFaults({ outage: { how: 'throttled', retryAfterSeconds: 2 } });
+    const throttledFrom = app.requests.length;
+    const id = await world.createUser('throttled@acme.test');
+    await delay(5_000);
+    const whileThrottled = app.requests.slice(throttledFrom);
+    app.setFaults({ outage: false });
+
+    // Without Retry-After the fast test timing (100 ms doubling to 1 s) would ask about ten times in 5 s.
+    expect(whileThrottled.length, JSON.stringify(whileThrottled)).to.be.within(2, 4);
+    expect(whileThrottled.every((r) => r.status === 429)).to.equal(true);
+    await eventually(() => world!.applied(id, 'crm')?.state === 'active', 20_000);
+    expect(world.exceptionOf(id), 'a throttled app never needs a human').to.equal(undefined);
+    expect(app.findUser('throttled@acme.test')?.active).to.equal(true);
+
+    await world.deactivate(id);
+    await eventually(() => world!.applied(id, 'crm')?.revocationVerified === true, 20_000);
+    expect(app.findUser('throttled@acme.test')?.active).to.equal(false);
+  });
+
+  it('keeps retrying a joiner through an outage longer than a round of attempts: blocked and visible, no exception', async function () {
+    this.timeout(60_000);
+    world = await wireWorld(stack, { limited: [{ name: 'crm' }], local: ['wiki'] });
+    const { app, id: crmId } = world.limited('crm');
+    app.setFaults({ outage: { how: 'unavailable' } });
+    const id = await world.createUser('outage-joiner@acme.test');
+
+    // A round is 4 attempts (≈1.5 s with the test timing); after it the app's lane shows as blocked, kind grant.
+    await eventually(() => world!.exceptionOf(id)?.apps.some((a) => a.appId === crmId && a.kind === 'grant'), 15_000);
+    const blocked = world.exceptionOf(id)!;
+    expect(blocked.exception, 'no identity-level exception').to.equal(null);
+    expect(blocked.apps[0]!.reason).to.match(/provisionAccount keeps failing/);
+    expect(world.localAccount('wiki', 'outage-joiner@acme.test')?.active, 'other apps converge meanwhile').to.equal(
+      true,
+    );
+    await eventually(async () => (await searchAttribute(id, SEARCH_ATTRIBUTES.blockedSince.name)) !== undefined);
+    const exceptionFlag = await searchAttribute(id, SEARCH_ATTRIBUTES.exception.name);
+    expect(exceptionFlag?.data ? Buffer.from(exceptionFlag.data).toString() : undefined).to.equal('false');
+
+    await delay(4_000); // several more rounds
+    expect(app.users()).to.deep.equal([]);
+    app.setFaults({ outage: false });
+    await eventually(() => world!.applied(id, 'crm')?.state === 'active', 20_000);
+    await eventually(() => world!.exceptionOf(id) === undefined, 10_000);
+    expect(app.findUser('outage-joiner@acme.test')?.active).to.equal(true);
+    const audit = stack.stores.applied.auditTrail(world.directoryId, id).map((a) => a.action);
+    expect(audit).to.include.members(['grant.blocked', 'account.created']);
+    expect(audit).to.not.include('grant.exception');
+  });
+});
