@@ -139,24 +139,41 @@ export function registerLifecycleCommands(program: Command): void {
 
   program
     .command('retry')
-    .description('retry an identity held in exception, or whose workflow stopped (failed, terminated)')
+    .description('retry identities held in exception or blocked, or whose workflow stopped (failed, terminated)')
     .requiredOption('--directory <id>')
-    .requiredOption('--user <userName>', 'a live user, or else every deleted identity of that userName')
-    .action(async (opts: { directory: string; user: string }) => {
-      const targets = await withStores((stores) =>
-        identitiesByName(stores, opts.directory, opts.user).map((identityId) => ({
+    .option('--user <userName>', 'a live user, or else every deleted identity of that userName')
+    .option('--all', 'every identity `report exceptions` lists (exclusive with --user)')
+    .option('--concurrency <n>', 'retries in flight with --all', (v) => Number(v), 8)
+    .action(async (opts: { directory: string; user?: string; all?: boolean; concurrency: number }) => {
+      if (opts.all && opts.user) throw new CliError('--all and --user are exclusive: give one');
+      if (!opts.all && !opts.user) throw new CliError('say which identities: --user <userName> or --all');
+      if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1)
+        throw new CliError('--concurrency must be a positive integer');
+      const targets = await withStores((stores) => {
+        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
+        const ids = opts.user
+          ? identitiesByName(stores, opts.directory, opts.user)
+          : stores.applied.exceptions(opts.directory).map((e) => e.identityId);
+        return ids.map((identityId) => ({
           directoryId: opts.directory,
           identityId,
           seq: stores.events.latestSeqFor(opts.directory, identityId),
-        })),
-      );
-      const outcomes = await withTemporal(async (client) => {
-        const done = [];
-        for (const target of targets)
-          done.push({ identityId: target.identityId, ...(await retryIdentity(client, target)) });
-        return done;
+        }));
       });
-      printJson(outcomes.length === 1 ? outcomes[0] : { identities: outcomes });
+      const outcomes = await withTemporal(async (client) => {
+        const done: ({ identityId: string } & Awaited<ReturnType<typeof retryIdentity>>)[] = [];
+        let next = 0;
+        const lane = async () => {
+          while (next < targets.length) {
+            const target = targets[next++]!;
+            done.push({ identityId: target.identityId, ...(await retryIdentity(client, target)) });
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(opts.concurrency, targets.length) }, lane));
+        return done.sort((a, b) => (a.identityId < b.identityId ? -1 : 1));
+      });
+      if (opts.all) printJson({ retried: outcomes.length, identities: outcomes });
+      else printJson(outcomes.length === 1 ? outcomes[0] : { identities: outcomes });
     });
 
   const report = program.command('report').description('operator views');

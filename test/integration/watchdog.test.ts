@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { listLocalAccounts } from '../../connectors/local-app';
 import { Watchdog } from '../../runtime/watchdog';
 import { identityWorkflowId } from '../../workflows/contracts';
-import { runCliJson } from '../helpers/cli';
+import { runCli, runCliJson } from '../helpers/cli';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
 import { getTestTemporal } from '../helpers/temporal';
@@ -80,5 +80,48 @@ describe('watchdog for identities whose workflow stopped', function () {
     } finally {
       await stack.startWorker();
     }
+  });
+
+  it('`retry --all` re-converges every identity `report exceptions` lists; --all and --user are exclusive', async function () {
+    const { directory, token } = stack.stores.directories.create({ name: 'retry-all', dialect: 'generic' });
+    const vault = stack.stores.directories.addApp({
+      directoryId: directory.id,
+      name: 'vault',
+      type: 'local',
+      config: { chaos: { rejectEntitlements: ['admin'] } },
+    });
+    stack.stores.policies.put(directory.id, {
+      baseline: 'all',
+      rules: [{ name: 'all', grant: [{ app: 'vault', entitlements: ['admin'] }] }],
+    });
+    const ids: string[] = [];
+    for (const userName of ['a@acme.test', 'b@acme.test']) {
+      const created = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
+        schemas: [USER],
+        userName,
+      });
+      ids.push(created.body.id as string);
+    }
+    await eventually(() => stack.stores.applied.exceptions(directory.id).length === 2, 30_000);
+
+    const both = await runCli(['retry', '--directory', directory.id, '--all', '--user', 'a@acme.test'], env);
+    expect(both).to.deep.equal({ code: 1, stdout: '', stderr: 'scimflow: --all and --user are exclusive: give one\n' });
+    const neither = await runCli(['retry', '--directory', directory.id], env);
+    expect(neither).to.deep.include({ code: 1, stdout: '' });
+    expect(neither.stderr).to.match(/^scimflow: say which identities: --user <userName> or --all\n$/);
+
+    stack.stores.db.prepare('UPDATE apps SET config_json = ? WHERE id = ?').run('{}', vault.id); // the app is fixed
+    const outcome = await runCliJson(['retry', '--directory', directory.id, '--all'], env);
+    expect(outcome).to.deep.equal({
+      retried: 2,
+      identities: [...ids].sort().map((identityId) => ({ identityId, retried: true, restarted: false })),
+    });
+    await eventually(() => stack.stores.applied.exceptions(directory.id).length === 0, 30_000);
+    for (const id of ids)
+      expect(stack.stores.applied.get(directory.id, id, vault.id)).to.deep.include({ entitlements: ['admin'] });
+    expect(await runCliJson(['retry', '--directory', directory.id, '--all'], env)).to.deep.equal({
+      retried: 0,
+      identities: [],
+    });
   });
 });
