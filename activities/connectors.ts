@@ -3,10 +3,25 @@ import type { Connector } from '../connectors/connector';
 import { createLocalAppConnector } from '../connectors/local-app';
 import { createScimConnector, ScimAppConfigSchema } from '../connectors/scim-outbound';
 import { withChaos, ChaosConfigSchema } from '../connectors/chaos';
+import type { CallGate } from '../connectors/throttled';
+import { withGate } from '../connectors/throttled';
+import type { AppLimits } from '../domain/apps/throttle';
+import { AppLimitsSchema } from '../domain/apps/throttle';
 import type { AppRow } from '../store/directories';
 import type { Stores } from '../store';
 
 export type ConnectorResolver = (appId: string) => { app: AppRow; connector: Connector };
+
+/** The app's gate over the shared throttle store: limits from the app's config, breaker state from the database. */
+function gateOf(stores: Stores, appId: string, limits: AppLimits): CallGate {
+  return {
+    enter() {
+      const entry = stores.throttle.enter(appId, limits);
+      return entry.ok ? { ok: true, ticket: entry.leaseId } : entry;
+    },
+    leave: (ticket, outcome, error) => stores.throttle.leave(appId, ticket, outcome, error),
+  };
+}
 
 export function createConnectorResolver(stores: Stores): ConnectorResolver {
   const cache = new Map<string, { app: AppRow; connector: Connector; stamp: string }>();
@@ -21,6 +36,7 @@ export function createConnectorResolver(stores: Stores): ConnectorResolver {
     else if (app.type === 'scim') connector = createScimConnector(ScimAppConfigSchema.parse(app.config));
     else throw new Error(`app ${app.name} has unknown type ${app.type}`);
     if (app.config.chaos) connector = withChaos(connector, ChaosConfigSchema.parse(app.config.chaos));
+    connector = withGate(connector, app.name, gateOf(stores, app.id, AppLimitsSchema.parse(app.config.limits ?? {})));
     const entry = { app, connector, stamp };
     cache.set(appId, entry);
     return entry;

@@ -13,12 +13,15 @@ export const RETRY_AFTER_CAP_MS = 10 * 60_000;
  * `nextRetryDelay`: Temporal schedules the next attempt then instead of at the retry policy's backoff, and the workflow
  * sees the delay on the failure. Everything else passes unchanged (the SDK turns errors into failures by their name).
  */
-export function asActivityFailure(err: unknown): unknown {
+export function asActivityFailure(err: unknown, local = false): unknown {
   if (!(err instanceof DownstreamUnavailableError) || err.retryAfterMs === undefined) return err;
+  const retryAfterMs = Math.min(Math.max(err.retryAfterMs, 0), RETRY_AFTER_CAP_MS);
+  // The delay also travels in the details: the SDK decodes nextRetryDelay for the server, not for the workflow. A
+  // local activity (a fast first attempt, never retried itself) carries it in the details only: the workflow waits.
   return ApplicationFailure.create({
     type: err.name,
     message: err.message,
-    nextRetryDelay: Math.min(Math.max(err.retryAfterMs, 0), RETRY_AFTER_CAP_MS),
-    details: [{ status: err.status ?? null, retryAfterMs: err.retryAfterMs }],
+    ...(local ? {} : { nextRetryDelay: retryAfterMs }),
+    details: [{ status: err.status ?? null, retryAfterMs }],
   });
 }

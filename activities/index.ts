@@ -36,7 +36,7 @@ function wrapped<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...ar
     try {
       return await beating(...args);
     } catch (err) {
-      throw asActivityFailure(err);
+      throw asActivityFailure(err, Context.current().info.isLocal);
     }
   };
 }

@@ -7,8 +7,6 @@ import { SchemaRegistry } from '../domain/scim/schemas/registry';
 import { SchemaDefSchema } from '../domain/scim/schemas/types';
 import { Option } from 'commander';
 import { DIALECTS } from '../domain/scim/dialects/dialect';
-import { ScimAppConfigSchema } from '../connectors/scim-outbound';
-import { listLocalAccounts } from '../connectors/local-app';
 import { loadApiConfig } from '../api/config';
 import { CliError, printJson, withStores } from './context';
 
@@ -91,83 +89,6 @@ export function registerDirectoryCommands(program: Command): void {
           schemaNarrowedAt: narrowedAt,
         });
         printJson({ id: dir.id, userExtensions: extensions.map((e) => e.id), schemaNarrowedAt: narrowedAt ?? null });
-      });
-    });
-
-  const app = program.command('app').description('downstream apps a directory provisions into');
-  app
-    .command('add')
-    .description('connect an app to a directory')
-    .requiredOption('--directory <id>')
-    .requiredOption('--name <name>')
-    .addOption(new Option('--type <type>', 'connector').choices(['scim', 'local']).default('local'))
-    .option('--url <url>', 'SCIM base URL of the app (type scim)')
-    .option('--token <token>', 'bearer token for the app (type scim)')
-    .addOption(
-      new Option('--deprovision <mode>', 'what a leaver gets in this app')
-        .choices(['disable', 'delete'])
-        .default('disable'),
-    )
-    .addOption(
-      new Option('--entitlements <mode>', 'how entitlements map (type scim)')
-        .choices(['groups', 'roles'])
-        .default('groups'),
-    )
-    .action(
-      async (opts: {
-        directory: string;
-        name: string;
-        type: string;
-        url?: string;
-        token?: string;
-        deprovision: string;
-        entitlements: string;
-      }) => {
-        await withStores((stores) => {
-          if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
-          const config: Record<string, unknown> = { deprovision: opts.deprovision };
-          if (opts.type === 'scim') {
-            if (!opts.url || !opts.token) throw new CliError('--type scim needs --url and --token');
-            const scim = ScimAppConfigSchema.parse({
-              url: opts.url,
-              token: opts.token,
-              entitlementMode: opts.entitlements,
-            });
-            Object.assign(config, scim);
-          }
-          const row = stores.directories.addApp({
-            directoryId: opts.directory,
-            name: opts.name,
-            type: opts.type,
-            config,
-          });
-          printJson({ id: row.id });
-        });
-      },
-    );
-  app
-    .command('list')
-    .requiredOption('--directory <id>')
-    .action(async (opts: { directory: string }) => {
-      await withStores((stores) =>
-        printJson(
-          stores.directories
-            .listApps(opts.directory)
-            .map((a) => ({ id: a.id, name: a.name, type: a.type, deprovision: a.config.deprovision })),
-        ),
-      );
-    });
-  app
-    .command('accounts')
-    .description('accounts held by a built-in local app')
-    .requiredOption('--app <id>')
-    .action(async (opts: { app: string }) => {
-      await withStores((stores) => {
-        const row = stores.directories.getApp(opts.app);
-        if (!row) throw new CliError(`app ${opts.app} not found`);
-        if (row.type !== 'local')
-          throw new CliError('only local apps keep their accounts in scimflow; read a SCIM app through its own API');
-        printJson(listLocalAccounts(stores.db, row.id));
       });
     });
 }

@@ -1,5 +1,6 @@
 // cli/main.ts: the `scimflow` command line (commander).
 import { Command } from 'commander';
+import { registerAppCommands } from './app-commands';
 import { registerDirectoryCommands } from './directory-commands';
 import { registerLifecycleCommands } from './lifecycle-commands';
 import { CliError, printJson, withStores } from './context';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .description('run only the worker (needs TEMPORAL_ADDRESS or a server on TEMPORAL_PORT)')
     .action(runWorker);
   registerDirectoryCommands(program);
+  registerAppCommands(program);
   registerLifecycleCommands(program);
   program
     .command('temporal-cli')

@@ -156,6 +156,11 @@ export class DirectoryStore {
     return this.getApp(id)!;
   }
 
+  /** Replaces an app's settings (validated by the caller); workers pick them up on their next step. */
+  updateAppConfig(id: string, config: Record<string, unknown>): void {
+    this.db.prepare('UPDATE apps SET config_json = ? WHERE id = ?').run(JSON.stringify(config), id);
+  }
+
   getApp(id: string): AppRow | undefined {
     const row = this.db.prepare<[string], RawApp>('SELECT * FROM apps WHERE id = ?').get(id);
     return row ? toApp(row) : undefined;

@@ -1,6 +1,7 @@
 // store/index.ts: one object holding every store over one database handle.
 import type { Db } from './db';
 import { AppliedStateStore } from './applied-state';
+import { AppThrottleStore } from './app-throttle';
 import { DirectoryStore } from './directories';
 import { EventLog } from './event-log';
 import { GroupMemberStore } from './group-members';
@@ -17,6 +18,8 @@ export interface Stores {
   members: GroupMemberStore;
   applied: AppliedStateStore;
   policies: PolicyStore;
+  /** Per-app rate limit, concurrency and circuit breaker, shared by every worker. */
+  throttle: AppThrottleStore;
   /** Group commit for request writes (the API); other processes use plain transactions. */
   batch: WriteBatcher;
 }
@@ -38,6 +41,7 @@ export function createStores(db: Db): Stores {
     events,
     resources: new ResourceStore(db, events, groupNames),
     members: new GroupMemberStore(db, groupNames),
+    throttle: new AppThrottleStore(db),
     applied: new AppliedStateStore(db),
     policies: new PolicyStore(db),
     batch: new WriteBatcher(db),

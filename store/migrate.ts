@@ -7,6 +7,7 @@ import * as indexDeletedUserNames from './migrations/20261129000200_index-delete
 import * as coverMemberIndex from './migrations/20261129000300_cover-member-index';
 import * as resourceGroupIds from './migrations/20261129000400_resource-group-ids';
 import * as appliedIntents from './migrations/20261202000000_applied-intents';
+import * as appThrottle from './migrations/20261203000000_app-throttle';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_create-core-tables': createCoreTables,
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000300_cover-member-index': coverMemberIndex,
   '20261129000400_resource-group-ids': resourceGroupIds,
   '20261202000000_applied-intents': appliedIntents,
+  '20261203000000_app-throttle': appThrottle,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */

@@ -13,6 +13,8 @@ export interface RequestRecord {
   query: string;
   /** 0 when the client got no HTTP answer (socket destroyed). */
   status: number;
+  /** When the request arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface AppState {
@@ -22,6 +24,9 @@ export interface AppState {
   readonly groups: boolean;
   faults: LimitedScimAppFaults;
   requests: RequestRecord[];
+  /** SCIM requests being answered now, and the most there were at once since the last clearRequests/reset. */
+  inFlight: number;
+  peakInFlight: number;
 }
 
 export interface StateSnapshot {
@@ -48,6 +53,7 @@ export function resetState(state: AppState): void {
   state.store.clear();
   state.faults = { ...NO_FAULTS };
   state.requests = [];
+  state.peakInFlight = state.inFlight;
 }
 
 export function snapshot(state: AppState): StateSnapshot {

@@ -49,6 +49,8 @@ export interface LimitedScimApp {
   readonly faults: LimitedScimAppFaults;
   /** A copy of the SCIM request log, oldest first (/__control requests are not logged). */
   readonly requests: RequestRecord[];
+  /** The most SCIM requests answered at once since the last clearRequests/reset (a concurrency limit's witness). */
+  readonly peakInFlight: number;
   setFaults(partial: Partial<LimitedScimAppFaults>): LimitedScimAppFaults;
   users(): ScimUser[];
   user(id: string): ScimUser | undefined;
@@ -79,7 +81,16 @@ export async function startLimitedScimApp(options: LimitedScimAppOptions = {}): 
   });
   const { port: actualPort } = server.address() as AddressInfo;
   const baseUrl = `http://${HOST}:${actualPort}${BASE_PATH}`;
-  const state: AppState = { store: new LimitedStore(baseUrl), baseUrl, token, groups, faults, requests: [] };
+  const state: AppState = {
+    store: new LimitedStore(baseUrl),
+    baseUrl,
+    token,
+    groups,
+    faults,
+    requests: [],
+    inFlight: 0,
+    peakInFlight: 0,
+  };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     onRequest(state, req, res).catch((err: unknown) => {
       // Only a bug gets here (answer() catches the rest); a rejected listener would take the whole process down.
@@ -103,6 +114,9 @@ function createHandle(state: AppState, server: http.Server, port: number): Limit
     get requests() {
       return copy(state.requests);
     },
+    get peakInFlight() {
+      return state.peakInFlight;
+    },
     setFaults: (partial) => applyFaults(state, partial),
     users: () => copy(state.store.listUsers()),
     user: (id) => copy(state.store.getUser(id)),
@@ -113,6 +127,7 @@ function createHandle(state: AppState, server: http.Server, port: number): Limit
     editUser: (id, partial) => copy(state.store.editUser(id, partial)),
     clearRequests: () => {
       state.requests = [];
+      state.peakInFlight = state.inFlight;
     },
     reset: () => resetState(state),
     stop: () => {
@@ -138,8 +153,21 @@ async function onRequest(state: AppState, req: IncomingMessage, res: ServerRespo
       ? url.pathname.slice(BASE_PATH.length)
       : null;
   const query = url.search.slice(1);
-  const record: RequestRecord = { method: req.method ?? 'GET', path: path ?? url.pathname, query, status: 0 };
-  const reply = await answerScim(state, req, url, path);
+  const record: RequestRecord = {
+    method: req.method ?? 'GET',
+    path: path ?? url.pathname,
+    query,
+    status: 0,
+    at: Date.now(),
+  };
+  state.inFlight += 1;
+  state.peakInFlight = Math.max(state.peakInFlight, state.inFlight);
+  let reply: Awaited<ReturnType<typeof answerScim>>;
+  try {
+    reply = await answerScim(state, req, url, path);
+  } finally {
+    state.inFlight -= 1;
+  }
   if (reply === 'reset') req.socket.destroy();
   else {
     send(res, reply);

@@ -177,8 +177,11 @@ export class AppLane {
         }
       } catch (err) {
         if (needsHuman(err)) return await this.hold(failureMessage(err));
-        // The app asked to be left alone for a while (429/503 Retry-After): the scheduled attempt waits for it.
-        if (await this.newerWithin(retryAfterMs(err))) return 'superseded';
+        // The app (429/503 Retry-After) or its open circuit asked to be left alone for a while: visible at once, and
+        // the scheduled attempt waits for it.
+        const wait = retryAfterMs(err);
+        if (wait > 0) await this.block('revocation', `${step.kind} waits for the app: ${failureMessage(err)}`);
+        if (await this.newerWithin(wait)) return 'superseded';
       }
       for (;;) {
         try {
@@ -251,7 +254,10 @@ export class AppLane {
     } catch (err) {
       if (wf.isCancellation(err) || refused(err) || needsHuman(err)) throw err;
       const wait = retryAfterMs(err); // capped by the activity (activities/failures.ts)
-      if (wait > 0) await wf.sleep(wait); // the app's Retry-After; a newer change cancels it with the grants
+      if (wait > 0) {
+        await this.block('grant', `${step.kind} waits for the app: ${failureMessage(err)}`);
+        await wf.sleep(wait); // the app's Retry-After or its circuit's probe time; a newer change cancels it
+      }
     }
     // Transient failures never need a human: rounds of attempts, blocked (visible) after each, until the app heals or
     // a newer change cancels the grants (a refusal throws, and the round's grants are rolled back).

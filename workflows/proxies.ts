@@ -81,11 +81,16 @@ export function failureType(err: unknown): string {
   return cause instanceof wf.ApplicationFailure ? (cause.type ?? '') : '';
 }
 
-/** The wait an app asked for on this failure (its Retry-After, as the activity's next retry delay), 0 when none. */
+/**
+ * The wait an app (its Retry-After) or its open circuit asked for on this failure, 0 when none: from the failure's
+ * details (activities/failures.ts), since the SDK does not decode `nextRetryDelay` on the workflow side.
+ */
 export function retryAfterMs(err: unknown): number {
   const cause = err instanceof wf.ActivityFailure ? err.cause : err;
-  if (!(cause instanceof wf.ApplicationFailure) || cause.nextRetryDelay == null) return 0;
-  return msToNumber(cause.nextRetryDelay);
+  if (!(cause instanceof wf.ApplicationFailure)) return 0;
+  if (cause.nextRetryDelay != null) return msToNumber(cause.nextRetryDelay);
+  const detail = cause.details?.[0] as { retryAfterMs?: unknown } | undefined;
+  return typeof detail?.retryAfterMs === 'number' && detail.retryAfterMs > 0 ? detail.retryAfterMs : 0;
 }
 
 /** The most useful message of a failure: the app's or the activity's own, not Temporal's wrapper. */

@@ -126,7 +126,8 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
       undefined,
       undefined,
     ]);
-    for (const id of ids) expect(world.exceptionOf(id)?.apps[0]?.ageSeconds, id).to.be.at.least(3);
+    for (const id of ids)
+      expect(world.exceptionOf(id)?.apps[0]?.ageSeconds, JSON.stringify(world.exceptionOf(id))).to.be.at.least(3);
 
     app.setFaults({ outage: false });
     await eventually(() => ids.every((id) => verifiedRevoked(world!, id, 'crm')), 20_000);

@@ -16,9 +16,16 @@ describe('activity failures', function () {
     expect(app.details).to.deep.equal([{ status: 429, retryAfterMs: 2_000 }]);
   });
 
+  it('leaves the delay to the workflow for a local activity (details only: it is never retried itself)', function () {
+    const failure = asActivityFailure(new DownstreamUnavailableError('crm: HTTP 429', 429, 2_000), true);
+    expect((failure as ApplicationFailure).nextRetryDelay).to.equal(undefined);
+    expect((failure as ApplicationFailure).details).to.deep.equal([{ status: 429, retryAfterMs: 2_000 }]);
+  });
+
   it('caps a Retry-After far in the future', function () {
     const failure = asActivityFailure(new DownstreamUnavailableError('crm: HTTP 503', 503, 86_400_000));
     expect((failure as ApplicationFailure).nextRetryDelay).to.equal(RETRY_AFTER_CAP_MS);
+    expect((failure as ApplicationFailure).details).to.deep.equal([{ status: 503, retryAfterMs: RETRY_AFTER_CAP_MS }]);
   });
 
   it('passes every other error unchanged', function () {

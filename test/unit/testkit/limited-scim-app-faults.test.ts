@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import type { LimitedScimApp, ScimUser } from '../../../testkit/limited-scim-app';
 import { startLimitedScimApp } from '../../../testkit/limited-scim-app';
-import { GROUP_URN, expectScimError, patchBody, scimClient, userBody } from './limited-scim-client';
+import { expectScimError, GROUP_URN, patchBody, scimClient, untimed, userBody } from './limited-scim-client';
 
 describe('limited SCIM app: faults (testkit/limited-scim-app.ts)', function () {
   let app: LimitedScimApp;
@@ -33,7 +33,7 @@ describe('limited SCIM app: faults (testkit/limited-scim-app.ts)', function () {
       app.setFaults({ loseAnswer: { on: 'create', times: 1, how: 'reset' } });
       await expect(call('POST', '/Users', { body: userBody('ada') })).to.be.rejectedWith(TypeError);
       expect(app.findUser('ada')).to.include({ userName: 'ada', active: true });
-      expect(app.requests).to.deep.equal([{ method: 'POST', path: '/Users', query: '', status: 0 }]);
+      expect(untimed(app.requests)).to.deep.equal([{ method: 'POST', path: '/Users', query: '', status: 0 }]);
       expect(app.faults.loseAnswer).to.equal(false);
       expect((await call('POST', '/Users', { body: userBody('bob') })).status).to.equal(201);
     });
@@ -179,7 +179,7 @@ describe('limited SCIM app: faults (testkit/limited-scim-app.ts)', function () {
       expect(Date.now() - started).to.be.below(500);
       expect(state.users).to.deep.equal([user]);
       expect(state.groups).to.deep.equal([]);
-      expect(state.requests).to.deep.equal([{ method: 'GET', path: '/Users', query: '', status: 200 }]);
+      expect(untimed(state.requests)).to.deep.equal([{ method: 'GET', path: '/Users', query: '', status: 200 }]);
       expect(app.requests).to.have.length(1);
     });
 

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { findFreePort } from '../../../runtime/ports';
 import type { LimitedScimApp } from '../../../testkit/limited-scim-app';
 import { startLimitedScimApp } from '../../../testkit/limited-scim-app';
-import { GROUP_URN, expectScimError, scimClient, userBody } from './limited-scim-client';
+import { expectScimError, GROUP_URN, scimClient, untimed, userBody } from './limited-scim-client';
 
 const ROOT = resolve(__dirname, '../../..');
 const MAIN = 'testkit/limited-scim-app-main.ts';
@@ -64,7 +64,9 @@ describe('limited SCIM app: handle and process (testkit/limited-scim-app.ts)', f
       expect(app.seedUser({ userName: 'bob', id: 'bob-1', active: false })).to.include({ id: 'bob-1', active: false });
       expect(() => app.seedUser({ userName: 'ADA' })).to.throw(/taken/);
       expect(() => app.seedUser({ userName: 'carol', id: 'bob-1' })).to.throw(/taken/);
-      expect(app.requests).to.deep.equal([{ method: 'GET', path: `/Users/${seeded.id}`, query: '', status: 200 }]);
+      expect(untimed(app.requests)).to.deep.equal([
+        { method: 'GET', path: `/Users/${seeded.id}`, query: '', status: 200 },
+      ]);
     });
 
     it('edits a user behind the caller’s back, e.g. re-enabling it', async function () {
@@ -97,13 +99,24 @@ describe('limited SCIM app: handle and process (testkit/limited-scim-app.ts)', f
       expectScimError(await call('GET', '/Users', { token: null }), 401);
       await call('GET', '/ServiceProviderConfig');
       await call('GET', '/__control/state');
-      expect(app.requests).to.deep.equal([
+      const before = Date.now();
+      expect(untimed(app.requests)).to.deep.equal([
         { method: 'GET', path: '/Users', query: 'count=1', status: 200 },
         { method: 'GET', path: '/Users', query: '', status: 401 },
         { method: 'GET', path: '/ServiceProviderConfig', query: '', status: 200 },
       ]);
+      expect(app.requests.every((r) => r.at <= before && r.at > before - 60_000)).to.equal(true);
       app.clearRequests();
       expect(app.requests).to.deep.equal([]);
+    });
+
+    it('counts the most SCIM requests answered at once', async function () {
+      app.setFaults({ latencyMs: 150 });
+      await Promise.all([call('GET', '/Users'), call('GET', '/Users'), call('GET', '/Users')]);
+      await call('GET', '/Users');
+      expect(app.peakInFlight).to.equal(3);
+      app.clearRequests();
+      expect(app.peakInFlight).to.equal(0);
     });
 
     it('resets data, faults and the log', async function () {

@@ -1,6 +1,6 @@
 // test/unit/testkit/limited-scim-client.ts: real HTTP calls against the limited SCIM app, and the SCIM error assertion.
 import { expect } from 'chai';
-import type { LimitedScimApp } from '../../../testkit/limited-scim-app';
+import type { LimitedScimApp, RequestRecord } from '../../../testkit/limited-scim-app';
 
 export const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -53,4 +53,9 @@ export function expectScimError(answer: Answer, status: number, scimType?: strin
   expect(answer.body.detail).to.be.a('string').and.not.equal('');
   if (scimType === undefined) expect(answer.body).not.to.have.property('scimType');
   else expect(answer.body.scimType).to.equal(scimType);
+}
+
+/** The request log without arrival times (checked apart), for exact comparisons. */
+export function untimed(requests: RequestRecord[]): Omit<RequestRecord, 'at'>[] {
+  return requests.map(({ at: _at, ...rest }) => rest);
 }

@@ -1,0 +1,87 @@
+// test/unit/domain/apps/throttle.test.ts: the token bucket and the circuit breaker, as pure decisions over time.
+import { expect } from 'chai';
+import type { Breaker } from '../../../../domain/apps/throttle';
+import { admit, afterCall, BREAKER_POLICY, CLOSED, parseRate, takeToken } from '../../../../domain/apps/throttle';
+
+describe('app throttle', function () {
+  describe('token bucket', function () {
+    it('lets one second worth of requests through at once, then one per 1/rate', function () {
+      let bucket = null;
+      const results: boolean[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        const taken = takeToken(bucket, 3, 1_000);
+        results.push(taken.ok);
+        bucket = taken.state;
+      }
+      expect(results).to.deep.equal([true, true, true, false]);
+      const denied = takeToken(bucket, 3, 1_000);
+      expect(denied).to.deep.include({ ok: false, waitMs: 334 });
+      expect(takeToken(bucket, 3, 1_334).ok).to.equal(true);
+    });
+
+    it('never holds more than one second worth, however long it was idle', function () {
+      const idle = takeToken({ tokens: 0, refilledAt: 0 }, 2, 3_600_000);
+      expect(idle.state.tokens).to.equal(1);
+    });
+
+    it('lets a rate below one per second through once, then waits the whole period', function () {
+      const first = takeToken(null, 0.5, 0);
+      expect(first.ok).to.equal(true);
+      expect(takeToken(first.state, 0.5, 0)).to.deep.include({ ok: false, waitMs: 2_000 });
+    });
+
+    it('parses --rate-limit as N, N/s or off, and refuses anything else', function () {
+      expect(parseRate('5/s')).to.equal(5);
+      expect(parseRate('2.5')).to.equal(2.5);
+      expect(parseRate('off')).to.equal(undefined);
+      for (const bad of ['0', '-1/s', 'fast', '5/m', '1e9']) expect(() => parseRate(bad), bad).to.throw(/--rate-limit/);
+    });
+  });
+
+  describe('circuit breaker', function () {
+    const failing = (breaker: Breaker, times: number, at: number) => {
+      let b = breaker;
+      for (let i = 0; i < times; i += 1) b = afterCall(b, 'transient', at, `HTTP 503 #${i}`);
+      return b;
+    };
+
+    it(`opens after ${BREAKER_POLICY.failuresToOpen} transient failures in a row, not before`, function () {
+      const almost = failing(CLOSED, BREAKER_POLICY.failuresToOpen - 1, 0);
+      expect(almost.state).to.equal('closed');
+      expect(admit(almost, 0).ok).to.equal(true);
+      const open = afterCall(almost, 'transient', 10, 'HTTP 503 last');
+      expect(open).to.deep.include({ state: 'open', openedAt: 10, lastError: 'HTTP 503 last' });
+      expect(admit(open, 11)).to.deep.include({ ok: false, waitMs: BREAKER_POLICY.firstCooldownMs - 1 });
+    });
+
+    it('counts an answer, a refusal included, as the app being alive', function () {
+      const some = failing(CLOSED, 3, 0);
+      expect(afterCall(some, 'answered', 1)).to.deep.equal(CLOSED);
+      expect(afterCall(CLOSED, 'answered', 1)).to.equal(CLOSED);
+    });
+
+    it('lets one probe through when the cooldown ends; a failed probe doubles the cooldown, a good one closes', function () {
+      const open = failing(CLOSED, BREAKER_POLICY.failuresToOpen, 0);
+      const probeTime = open.probeAt!;
+      const probe = admit(open, probeTime);
+      expect(probe.ok).to.equal(true);
+      expect(probe.state.state).to.equal('half-open');
+      expect(admit(probe.state, probeTime + 1).ok, 'one probe at a time').to.equal(false);
+
+      const reopened = afterCall(probe.state, 'transient', probeTime + 5, 'still down');
+      expect(reopened).to.deep.include({ state: 'open', cooldownMs: 2 * BREAKER_POLICY.firstCooldownMs });
+      expect(reopened.probeAt).to.equal(probeTime + 5 + 2 * BREAKER_POLICY.firstCooldownMs);
+
+      const second = admit(reopened, reopened.probeAt!);
+      expect(afterCall(second.state, 'answered', reopened.probeAt! + 1)).to.deep.equal(CLOSED);
+    });
+
+    it('caps the cooldown, and lets a new probe go when the last one was lost', function () {
+      let b = failing(CLOSED, BREAKER_POLICY.failuresToOpen, 0);
+      for (let i = 0; i < 20; i += 1) b = afterCall(admit(b, b.probeAt!).state, 'transient', b.probeAt!);
+      expect(b.cooldownMs).to.equal(BREAKER_POLICY.maxCooldownMs);
+      const probe = admit(b, b.probeAt!).state;
+      expect(admit(probe, probe.probeAt!).ok, 'the probe never reported back').to.equal(true);
+    });
+  });
+});
