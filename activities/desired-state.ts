@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import type { Desired } from '../domain/planner/desired';
 import { desiredFromFacts } from '../domain/planner/desired';
+import type { Policy } from '../domain/policy/policy';
 import { DEFAULT_POLICY, parsePolicy } from '../domain/policy/policy';
 import type { Stores } from '../store';
 
@@ -10,10 +11,13 @@ export function specHash(text: string): string {
   return crypto.createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
-/** The identity's desired state and account spec, from the user (deleted ones too), its groups, the policy and the apps. */
-export function loadDesired(stores: Stores, directoryId: string, identityId: string): Desired {
+/**
+ * The identity's desired state and account spec, from the user (deleted ones too), its groups, the policy and the apps.
+ * `policy` replaces the directory's current one (what a policy change would do).
+ */
+export function loadDesired(stores: Stores, directoryId: string, identityId: string, policy?: Policy): Desired {
   const resource = stores.resources.getAnyState(directoryId, identityId);
-  const stored = stores.policies.latest(directoryId);
+  const stored = policy ? undefined : stores.policies.latest(directoryId);
   return desiredFromFacts(
     {
       directoryId,
@@ -23,7 +27,7 @@ export function loadDesired(stores: Stores, directoryId: string, identityId: str
         resource?.type === 'User'
           ? stores.members.groupsOf(directoryId, identityId).flatMap((g) => (g.display ? [g.display] : []))
           : [],
-      policy: stored ? parsePolicy(stored.policy) : DEFAULT_POLICY,
+      policy: policy ?? (stored ? parsePolicy(stored.policy) : DEFAULT_POLICY),
       apps: stores.directories.listApps(directoryId).map((app) => ({
         id: app.id,
         name: app.name,

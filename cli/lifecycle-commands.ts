@@ -5,8 +5,10 @@ import YAML from 'yaml';
 import { loadDesired } from '../activities/desired-state';
 import { classifyChange, isEmptyPlan, planApps } from '../domain/planner/plan';
 import { parsePolicy } from '../domain/policy/policy';
+import { changePolicy } from '../api/policy-change';
 import { retryIdentity, signalIdentity } from '../runtime/identity-client';
 import type { Stores } from '../store';
+import type { EventRow } from '../store/event-log';
 import { CliError, printJson, withStores, withTemporal } from './context';
 
 function userByName(stores: Stores, directoryId: string, userName: string) {
@@ -25,6 +27,35 @@ function identitiesByName(stores: Stores, directoryId: string, userName: string)
   const chosen = live.length > 0 ? live : all;
   if (chosen.length === 0) throw new CliError(`no user ${userName} in directory ${directoryId}`);
   return chosen.map((i) => i.id);
+}
+
+/**
+ * Signals the identities of freshly recorded events (bounded concurrency, progress on stderr) and marks them delivered.
+ * If Temporal cannot be reached the events stay undelivered: the API's relay delivers them (`report lag` shows them).
+ */
+async function deliver(stores: Stores, events: EventRow[], concurrency: number): Promise<number> {
+  try {
+    return await withTemporal(async (client) => {
+      let next = 0;
+      let done = 0;
+      const lane = async () => {
+        while (next < events.length) {
+          const event = events[next++]!;
+          await signalIdentity(client, event);
+          stores.events.markDelivered(event.directoryId, event.identityId, event.seq, new Date().toISOString());
+          done += 1;
+          if (done % 500 === 0) process.stderr.write(`signalled ${done}/${events.length}\n`);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, events.length) }, lane));
+      return done;
+    });
+  } catch (err) {
+    process.stderr.write(
+      `scimflow: Temporal not reached (${(err as Error).message}); the API's relay delivers the events\n`,
+    );
+    return 0;
+  }
 }
 
 /** Signals identities with bounded concurrency (`force` re-converges even already-seen sequences). */
@@ -46,15 +77,29 @@ export function registerLifecycleCommands(program: Command): void {
   const policy = program.command('policy').description('entitlement policy of a directory (versioned)');
   policy
     .command('set')
+    .description('store a new policy version and converge the identities it changes (--dry-run: only say which)')
     .requiredOption('--directory <id>')
     .requiredOption('--file <path>', 'YAML or JSON policy file')
-    .action(async (opts: { directory: string; file: string }) => {
-      const parsed = parsePolicy(YAML.parse(fs.readFileSync(opts.file, 'utf8')));
-      await withStores((stores) => {
+    .option('--dry-run', 'show how many identities gain or lose what; change nothing')
+    .option('--concurrency <n>', 'signals in flight while converging the affected identities', (v) => Number(v), 8)
+    .action(async (opts: { directory: string; file: string; dryRun?: boolean; concurrency: number }) => {
+      if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1)
+        throw new CliError('--concurrency must be a positive integer');
+      let text: string;
+      try {
+        text = fs.readFileSync(opts.file, 'utf8');
+      } catch (err) {
+        throw new CliError(`cannot read ${opts.file}: ${(err as Error).message}`);
+      }
+      const parsed = parsePolicy(YAML.parse(text));
+      const report = await withStores(async (stores) => {
         if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
-        printJson({ version: stores.policies.put(opts.directory, parsed) });
+        const { events, ...change } = changePolicy(stores, opts.directory, parsed, opts.dryRun ?? false);
+        return { ...change, signalled: events.length > 0 ? await deliver(stores, events, opts.concurrency) : 0 };
       });
+      printJson(report);
     });
+
   policy
     .command('show')
     .requiredOption('--directory <id>')

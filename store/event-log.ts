@@ -11,7 +11,9 @@ export type EventKind =
   | 'group.created'
   | 'group.updated'
   | 'group.deleted'
-  | 'resync';
+  | 'resync'
+  /** The directory's policy changed what this identity should hold. */
+  | 'policy';
 
 export interface EventRow {
   directoryId: string;

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { ScimError } from '../../domain/scim/errors';
 import { parsePolicy } from '../../domain/policy/policy';
+import { changePolicy } from '../policy-change';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { retryIdentity } from '../../runtime/identity-client';
 import { identityQuery, identityWorkflowId } from '../../workflows/contracts';
@@ -50,10 +51,13 @@ export function mountAdminRoutes(router: Routes, deps: AppDeps): void {
   router.get('/admin/directories/:id/policy', auth, (ctx) => {
     ctx.body = stores.policies.latest(directory(ctx).id) ?? { version: 0, policy: null };
   });
+  // `?dryRun=true`: the impact only. Otherwise the new version and one event per affected identity, then poked.
   router.put('/admin/directories/:id/policy', auth, async (ctx) => {
     const dir = directory(ctx);
     const policy = parsePolicy(await readJsonBody(ctx, 1_048_576));
-    ctx.body = { version: stores.policies.put(dir.id, policy) };
+    const { events, ...change } = changePolicy(stores, dir.id, policy, ctx.query.dryRun === 'true');
+    if (events.length > 0) deps.poke(events);
+    ctx.body = change;
   });
   /** A user of this directory (deleted ones too: their offboarding can still need a look or a retry). */
   const identity = (ctx: Context, directoryId: string) => {
