@@ -52,6 +52,12 @@ export async function serve(): Promise<void> {
         log,
       });
       cleanups.push(() => server.stop());
+      // Without its Temporal server scimflow would take writes and converge nothing: it stops, saying why.
+      void server.exited.then((how) => {
+        if (stopping) return;
+        log(`the Temporal dev server ${how}: scimflow stops too (nothing would converge); run npm start again`);
+        void shutdown(1);
+      });
       address = server.address;
       uiUrl = server.uiUrl;
     } else await registerSearchAttributes(address, temporal.namespace);

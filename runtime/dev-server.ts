@@ -30,6 +30,8 @@ export interface DevServer {
   uiUrl: string;
   /** SIGTERM, then SIGKILL after 10 s; safe to call more than once. */
   stop(): Promise<void>;
+  /** Resolves when the server process ends, however (a crash, a kill, stop()), with how it ended. */
+  exited: Promise<string>;
 }
 
 /**
@@ -105,7 +107,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     const output = `\nTemporal dev server output (last lines):\n${server.tail.format()}`;
     throw new Error(`Temporal dev server on ${address} did not start: ${(err as Error).message}${output}`);
   }
-  return { address, uiUrl: `http://${host}:${opts.uiPort}`, stop: () => server.stop() };
+  return { address, uiUrl: `http://${host}:${opts.uiPort}`, stop: () => server.stop(), exited: server.exited };
 }
 
 async function waitUntilServing(

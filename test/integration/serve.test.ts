@@ -1,5 +1,6 @@
 // test/integration/serve.test.ts: the README's first command end to end: serve, CLI, SCIM joiner/leaver, Ctrl-C, restart.
 import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,6 +100,26 @@ describe('scimflow serve (the one command)', function () {
     }
     expect(again.output()).to.include('API runs in 2 processes').and.not.include('shutdown step failed');
     expect(await isPortFree(Number(env.PORT))).to.equal(true);
+  });
+
+  it('stops with a clear message when its Temporal dev server dies, instead of taking writes it cannot converge', async function () {
+    const { child, output } = await serve();
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    // The dev server is the process started with `server start-dev … --port <TEMPORAL_PORT>`.
+    const devServer = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .find(
+        (line) =>
+          line.includes('start-dev') && line.includes(`--port ${env.TEMPORAL_PORT} `) && !line.includes('/bin/sh'),
+      );
+    expect(devServer, 'the dev server process').to.be.a('string');
+    process.kill(Number(devServer!.trim().split(/\s+/)[0]), 'SIGKILL');
+
+    expect(await exited).to.equal(1);
+    expect(output()).to.match(
+      /the Temporal dev server (exited with code \d+|was killed by SIGKILL): scimflow stops too/,
+    );
+    await eventually(async () => isPortFree(Number(env.PORT)), 10_000);
   });
 
   it('fails fast with a clear message when the API port is taken', async function () {
