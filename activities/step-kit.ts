@@ -6,7 +6,7 @@ import type { Stores } from '../store';
 import type { AppliedAccount, AppliedAccountChange } from '../store/applied-state';
 import type { IdentityKey } from '../workflows/contracts';
 import type { ConnectorResolver } from './connectors';
-import { loadDesired } from './desired-state';
+import { loadDesired } from '../store/desired-state';
 
 export interface ActivityDeps {
   stores: Stores;

@@ -1,5 +1,5 @@
 // api/policy-change.ts: a new policy version and one event per identity it changes, in one transaction (or a dry run).
-import { loadDesired } from '../activities/desired-state';
+import { loadDesired } from '../store/desired-state';
 import type { IdentityImpact, ImpactSummary } from '../domain/policy/impact';
 import { identityImpact, summarizeImpact } from '../domain/policy/impact';
 import type { Policy } from '../domain/policy/policy';

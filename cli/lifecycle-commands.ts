@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import YAML from 'yaml';
-import { loadDesired } from '../activities/desired-state';
+import { loadDesired } from '../store/desired-state';
 import { classifyChange, isEmptyPlan, planApps } from '../domain/planner/plan';
 import { parsePolicy } from '../domain/policy/policy';
 import { changePolicy } from '../api/policy-change';

@@ -1,10 +1,10 @@
-// activities/desired-state.ts: reads an identity's facts from the store and derives its desired state (domain/planner).
+// store/desired-state.ts: reads an identity's facts from the store and derives its desired state (domain/planner).
 import crypto from 'node:crypto';
 import type { Desired } from '../domain/planner/desired';
 import { desiredFromFacts } from '../domain/planner/desired';
 import type { Policy } from '../domain/policy/policy';
 import { DEFAULT_POLICY, parsePolicy } from '../domain/policy/policy';
-import type { Stores } from '../store';
+import type { Stores } from './index';
 
 /** 32 hex characters of SHA-256: enough to notice a changed spec, short enough to store per (identity, app). */
 export function specHash(text: string): string {
