@@ -7,7 +7,9 @@ import type { AppLimits } from '../domain/apps/throttle';
 import { AppLimitsSchema, parseRate } from '../domain/apps/throttle';
 import type { Stores } from '../store';
 import type { AppRow } from '../store/directories';
+import { changeConfiguration } from '../api/config-change';
 import { CliError, printJson, withStores } from './context';
+import { deliver } from './deliver';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -112,7 +114,7 @@ export function registerAppCommands(program: Command): void {
       maxConcurrency?: string;
       rateLimit?: string;
     }) => {
-      await withStores((stores) => {
+      await withStores(async (stores) => {
         if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
         const config: Record<string, unknown> = { deprovision: opts.deprovision };
         if (opts.type === 'scim') {
@@ -121,13 +123,16 @@ export function registerAppCommands(program: Command): void {
         } else if (opts.url || opts.token) throw new CliError('--url and --token are for --type scim');
         const limits = limitsWith({}, opts);
         if (Object.keys(limits).length > 0) config.limits = limits;
-        const row = stores.directories.addApp({
-          directoryId: opts.directory,
-          name: opts.name,
-          type: opts.type,
-          config,
+        // Existing identities the policy gives an account in the new app get an event each, and are converged.
+        const change = changeConfiguration(stores, opts.directory, {
+          kind: 'app',
+          dryRun: false,
+          apply: () =>
+            stores.directories.addApp({ directoryId: opts.directory, name: opts.name, type: opts.type, config }),
+          detail: (row) => ({ appId: row.id, change: 'added' }),
         });
-        printJson({ id: row.id });
+        const signalled = change.events.length > 0 ? await deliver(stores, change.events, 8) : 0;
+        printJson({ id: change.result!.id, identitiesAffected: change.identitiesAffected, signalled });
       });
     },
   );
@@ -194,6 +199,61 @@ export function registerAppCommands(program: Command): void {
       });
     },
   );
+
+  app
+    .command('remove')
+    .description('disconnect an app: keep its accounts as they are, or deprovision them all first')
+    .requiredOption('--app <id>')
+    .addOption(
+      new Option('--accounts <what>', "what happens to the app's accounts")
+        .choices(['keep', 'deprovision'])
+        .makeOptionMandatory(),
+    )
+    .option('--timeout <seconds>', 'with deprovision: how long to wait for every revocation', (v) => Number(v), 600)
+    .action(async (opts: { app: string; accounts: 'keep' | 'deprovision'; timeout: number }) => {
+      if (!(opts.timeout > 0)) throw new CliError('--timeout must be a positive number of seconds');
+      await withStores(async (stores) => {
+        const row = appOrFail(stores, opts.app);
+        if (opts.accounts === 'keep') {
+          const left = stores.applied.unrevokedInApp(row.id).length;
+          stores.directories.removeApp(row.id);
+          stores.throttle.reset(row.id);
+          printJson({ id: row.id, removed: true, accounts: 'kept', accountsLeft: left });
+          return;
+        }
+        // Deprovision: the app is marked as being removed (nobody keeps, or gets, access there), each identity with an
+        // account gets an event and is converged; the app goes once every account is revoked and verified.
+        let signalled = 0;
+        if (row.config.removing !== true) {
+          const change = changeConfiguration(stores, row.directoryId, {
+            kind: 'app',
+            dryRun: false,
+            apply: () => stores.directories.updateAppConfig(row.id, { ...row.config, removing: true }),
+            detail: () => ({ appId: row.id, change: 'removing' }),
+          });
+          signalled = change.events.length > 0 ? await deliver(stores, change.events, 8) : 0;
+        }
+        const deadline = Date.now() + opts.timeout * 1000;
+        let lastReport = 0;
+        for (;;) {
+          const left = stores.applied.unrevokedInApp(row.id).length;
+          if (left === 0) break;
+          if (Date.now() > deadline)
+            throw new CliError(
+              `${left} accounts of app ${row.name} are not revoked after ${opts.timeout} s (report exceptions shows why);` +
+                ' the app stays in removal (nobody is provisioned there): run the command again to keep waiting',
+            );
+          if (Date.now() - lastReport >= 5_000) {
+            process.stderr.write(`app ${row.name}: ${left} accounts left to revoke\n`);
+            lastReport = Date.now();
+          }
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        stores.directories.removeApp(row.id);
+        stores.throttle.reset(row.id);
+        printJson({ id: row.id, removed: true, accounts: 'deprovisioned', signalled });
+      });
+    });
 
   app
     .command('accounts')

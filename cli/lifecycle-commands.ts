@@ -8,8 +8,8 @@ import { parsePolicy } from '../domain/policy/policy';
 import { changePolicy } from '../api/policy-change';
 import { retryIdentity, signalIdentity } from '../runtime/identity-client';
 import type { Stores } from '../store';
-import type { EventRow } from '../store/event-log';
 import { CliError, printJson, withStores, withTemporal } from './context';
+import { deliver } from './deliver';
 
 function userByName(stores: Stores, directoryId: string, userName: string) {
   const [user] = stores.resources.findBy(directoryId, 'User', 'userName', userName);
@@ -27,35 +27,6 @@ function identitiesByName(stores: Stores, directoryId: string, userName: string)
   const chosen = live.length > 0 ? live : all;
   if (chosen.length === 0) throw new CliError(`no user ${userName} in directory ${directoryId}`);
   return chosen.map((i) => i.id);
-}
-
-/**
- * Signals the identities of freshly recorded events (bounded concurrency, progress on stderr) and marks them delivered.
- * If Temporal cannot be reached the events stay undelivered: the API's relay delivers them (`report lag` shows them).
- */
-async function deliver(stores: Stores, events: EventRow[], concurrency: number): Promise<number> {
-  try {
-    return await withTemporal(async (client) => {
-      let next = 0;
-      let done = 0;
-      const lane = async () => {
-        while (next < events.length) {
-          const event = events[next++]!;
-          await signalIdentity(client, event);
-          stores.events.markDelivered(event.directoryId, event.identityId, event.seq, new Date().toISOString());
-          done += 1;
-          if (done % 500 === 0) process.stderr.write(`signalled ${done}/${events.length}\n`);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, events.length) }, lane));
-      return done;
-    });
-  } catch (err) {
-    process.stderr.write(
-      `scimflow: Temporal not reached (${(err as Error).message}); the API's relay delivers the events\n`,
-    );
-    return 0;
-  }
 }
 
 /** Signals identities with bounded concurrency (`force` re-converges even already-seen sequences). */

@@ -11,7 +11,11 @@ import { ensureTemporalCli } from '../runtime/temporal-cli';
 import { ConfigError } from '../store/env';
 
 export function buildProgram(): Command {
-  const program = new Command('scimflow').description('SCIM 2.0 provisioning on Temporal').showHelpAfterError();
+  const program = new Command('scimflow')
+    .description('SCIM 2.0 provisioning on Temporal')
+    // Usage errors follow the CLI's rule too: `scimflow: <message>` on stderr (then the usage), exit 1.
+    .configureOutput({ outputError: (text, write) => write(`scimflow: ${text.replace(/^error: /, '')}`) })
+    .showHelpAfterError();
   program
     .command('serve')
     .description('run the API and the worker (and a local Temporal dev server unless TEMPORAL_ADDRESS is set)')

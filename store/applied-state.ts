@@ -96,6 +96,20 @@ const ageSeconds = (since: string, now: number) => Math.max(0, Math.round((now -
 export class AppliedStateStore {
   constructor(private readonly db: Db) {}
 
+  /**
+   * Accounts of an app that may still give access: active, a create intent (the account may exist), or disabled but
+   * not yet read back. What `app remove --accounts deprovision` waits for.
+   */
+  unrevokedInApp(appId: string): { identityId: string; state: AppliedAccountState }[] {
+    return this.db
+      .prepare<[string], { identity_id: string; state: AppliedAccountState }>(
+        `SELECT identity_id, state FROM applied_accounts WHERE app_id = ?
+           AND (state IN ('active', 'pending') OR (state = 'disabled' AND revocation_verified = 0))`,
+      )
+      .all(appId)
+      .map((r) => ({ identityId: r.identity_id, state: r.state }));
+  }
+
   list(directoryId: string, identityId: string): AppliedAccount[] {
     return this.db
       .prepare<[string, string], RawApplied>(

@@ -32,6 +32,7 @@ export function loadDesired(stores: Stores, directoryId: string, identityId: str
         id: app.id,
         name: app.name,
         deprovision: app.config.deprovision === 'delete' ? ('delete' as const) : ('disable' as const),
+        removing: app.config.removing === true,
       })),
       latestSeq: stores.events.latestSeqFor(directoryId, identityId),
     },

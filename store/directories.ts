@@ -156,6 +156,11 @@ export class DirectoryStore {
     return this.getApp(id)!;
   }
 
+  /** Removes an app from its directory; what scimflow recorded about its accounts stays (audit, history). */
+  removeApp(id: string): void {
+    this.db.prepare('DELETE FROM apps WHERE id = ?').run(id);
+  }
+
   /** Replaces an app's settings (validated by the caller); workers pick them up on their next step. */
   updateAppConfig(id: string, config: Record<string, unknown>): void {
     this.db.prepare('UPDATE apps SET config_json = ? WHERE id = ?').run(JSON.stringify(config), id);

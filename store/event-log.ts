@@ -13,7 +13,9 @@ export type EventKind =
   | 'group.deleted'
   | 'resync'
   /** The directory's policy changed what this identity should hold. */
-  | 'policy';
+  | 'policy'
+  /** An app was added, changed or is being removed, and this identity's accounts change with it. */
+  | 'app';
 
 export interface EventRow {
   directoryId: string;

@@ -22,6 +22,8 @@ export interface ConfiguredApp {
   id: string;
   name: string;
   deprovision: 'disable' | 'delete';
+  /** Being removed with its accounts deprovisioned (`app remove --accounts deprovision`): nobody keeps access. */
+  removing?: boolean;
 }
 
 export interface IdentityFactsInput {
@@ -85,7 +87,7 @@ export function desiredFromFacts(facts: IdentityFactsInput, hash: (text: string)
   const specHash = hash(specHashInput(spec));
   const apps: DesiredApp[] = facts.apps.map((app) => {
     // App names are free text: an app named `constructor` or `toString` must not read Object.prototype.
-    const entitlements = Object.hasOwn(bundles, app.name) ? bundles[app.name] : undefined;
+    const entitlements = !app.removing && Object.hasOwn(bundles, app.name) ? bundles[app.name] : undefined;
     const appPolicy = Object.hasOwn(facts.policy.apps, app.name) ? facts.policy.apps[app.name] : undefined;
     return {
       appId: app.id,

@@ -160,6 +160,16 @@ describe('desiredFromFacts', function () {
     expect(spec).to.equal(undefined);
   });
 
+  it('takes every account away in an app being removed with its accounts (disabled, or absent when it deletes)', function () {
+    const removing = APPS.map((app) => ({ ...app, removing: true }));
+    const { state } = desiredFromFacts(facts({ apps: removing }), fakeHash);
+    expect(state.status).to.equal('active');
+    expect(state.apps.map((a) => [a.appName, a.account, a.entitlements])).to.deep.equal([
+      ['crm', 'disabled', []],
+      ['git', 'absent', []],
+    ]);
+  });
+
   it('gives an active user an account in every app, with no entitlements, when there is no policy', function () {
     const { state, spec } = desiredFromFacts(facts(), fakeHash);
     expect(spec).to.deep.equal({ userName: 'ada@acme.test', active: true, externalId: 'ext-1', displayName: 'Ada' });

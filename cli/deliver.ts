@@ -1,0 +1,34 @@
+// cli/deliver.ts: signals the identities of events a command just recorded (a policy or app change).
+import { signalIdentity } from '../runtime/identity-client';
+import type { Stores } from '../store';
+import type { EventRow } from '../store/event-log';
+import { withTemporal } from './context';
+
+/**
+ * Signals the identities of freshly recorded events (bounded concurrency, progress on stderr) and marks them delivered.
+ * If Temporal cannot be reached the events stay undelivered: the API's relay delivers them (`report lag` shows them).
+ */
+export async function deliver(stores: Stores, events: EventRow[], concurrency: number): Promise<number> {
+  try {
+    return await withTemporal(async (client) => {
+      let next = 0;
+      let done = 0;
+      const lane = async () => {
+        while (next < events.length) {
+          const event = events[next++]!;
+          await signalIdentity(client, event);
+          stores.events.markDelivered(event.directoryId, event.identityId, event.seq, new Date().toISOString());
+          done += 1;
+          if (done % 500 === 0) process.stderr.write(`signalled ${done}/${events.length}\n`);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, events.length) }, lane));
+      return done;
+    });
+  } catch (err) {
+    process.stderr.write(
+      `scimflow: Temporal not reached (${(err as Error).message}); the API's relay delivers the events\n`,
+    );
+    return 0;
+  }
+}

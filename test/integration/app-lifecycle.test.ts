@@ -1,0 +1,94 @@
+// test/integration/app-lifecycle.test.ts: apps come and go on a live directory (issue 10): `app add` converges the
+// users already there; `app remove --accounts deprovision` revokes every account before the app goes; `keep` leaves them.
+import path from 'node:path';
+import { expect } from 'chai';
+import { listLocalAccounts } from '../../connectors/local-app';
+import { runCli, runCliJson } from '../helpers/cli';
+import type { Stack } from '../helpers/stack';
+import { eventually, scim, startStack } from '../helpers/stack';
+import { getTestTemporal } from '../helpers/temporal';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+
+describe('apps added to and removed from a live directory (issue 10)', function () {
+  this.timeout(60_000);
+  let stack: Stack;
+  let env: Record<string, string>;
+  before(async function () {
+    stack = await startStack();
+    env = {
+      SQLITE_FILE: path.join(stack.dataDir, 'scimflow.sqlite'),
+      TEMPORAL_ADDRESS: getTestTemporal().address,
+      TEMPORAL_NAMESPACE: getTestTemporal().namespace,
+    };
+  });
+  after(async () => stack?.stop());
+
+  it('provisions existing users into an added app, and revokes them all before removing it', async function () {
+    const { directory, token } = stack.stores.directories.create({ name: 'apps', dialect: 'generic' });
+    const ids: string[] = [];
+    for (const userName of ['ann@acme.test', 'bob@acme.test']) {
+      const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
+        schemas: [USER],
+        userName,
+      });
+      ids.push(res.body.id as string);
+    }
+    const gone = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
+      schemas: [USER],
+      userName: 'cid@acme.test',
+      active: false,
+    });
+    await eventually(() => stack.stores.applied.lag(directory.id).identitiesBehind === 0);
+
+    // No IdP change is needed: the two active users get an event each and an account; the inactive one gets none.
+    const added = await runCliJson(['app', 'add', '--directory', directory.id, '--name', 'wiki'], env);
+    expect(added).to.deep.include({ identitiesAffected: 2, signalled: 2 });
+    const accounts = () => listLocalAccounts(stack.stores.db, added.id);
+    await eventually(() => accounts().filter((a) => a.active).length === 2, 30_000);
+    expect(
+      accounts()
+        .map((a) => a.userName)
+        .sort(),
+    ).to.deep.equal(['ann@acme.test', 'bob@acme.test']);
+    expect(stack.stores.applied.get(directory.id, gone.body.id as string, added.id)).to.equal(undefined);
+
+    const removed = await runCliJson(['app', 'remove', '--app', added.id, '--accounts', 'deprovision'], env);
+    expect(removed).to.deep.equal({ id: added.id, removed: true, accounts: 'deprovisioned', signalled: 2 });
+    expect(accounts().map((a) => a.active)).to.deep.equal([false, false]);
+    for (const id of ids)
+      expect(stack.stores.applied.get(directory.id, id, added.id)).to.deep.include({ revocationVerified: true });
+    expect(await runCliJson(['app', 'list', '--directory', directory.id], env)).to.deep.equal([]);
+
+    // A new user after the removal: nothing is planned for the app that is gone.
+    const later = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
+      schemas: [USER],
+      userName: 'dan@acme.test',
+    });
+    await eventually(
+      () => stack.stores.applied.progress(directory.id, later.body.id as string)?.lifecycle === 'active',
+    );
+    expect(accounts()).to.have.length(2);
+  });
+
+  it('removes an app keeping its accounts as they are, and insists on --accounts', async function () {
+    const { directory, token } = stack.stores.directories.create({ name: 'keep', dialect: 'generic' });
+    const added = await runCliJson(['app', 'add', '--directory', directory.id, '--name', 'crm'], env);
+    const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
+      schemas: [USER],
+      userName: 'eve@acme.test',
+    });
+    await eventually(() => stack.stores.applied.get(directory.id, res.body.id as string, added.id)?.state === 'active');
+
+    const bare = await runCli(['app', 'remove', '--app', added.id], env);
+    expect(bare.code).to.equal(1);
+    expect(bare.stdout).to.equal('');
+    expect(bare.stderr).to.match(/^scimflow: required option '--accounts <what>' not specified\n/);
+
+    const kept = await runCliJson(['app', 'remove', '--app', added.id, '--accounts', 'keep'], env);
+    expect(kept).to.deep.equal({ id: added.id, removed: true, accounts: 'kept', accountsLeft: 1 });
+    expect(listLocalAccounts(stack.stores.db, added.id).map((a) => a.active)).to.deep.equal([true]);
+    const again = await runCli(['app', 'remove', '--app', added.id, '--accounts', 'keep'], env);
+    expect(again).to.deep.equal({ code: 1, stdout: '', stderr: `scimflow: app ${added.id} not found\n` });
+  });
+});
