@@ -1,7 +1,7 @@
 // activities/entitlement-steps.ts: an identity's entitlements in one app: grant (as desired now), revoke (read back), undo.
 import type { CompensationInput, GrantInput, GrantResult, RevokeInput } from '../workflows/contracts';
 import type { AppTarget, StepKit } from './step-kit';
-import { RevocationNotVerifiedError } from './step-kit';
+import { GrantNotVerifiedError, RevocationNotVerifiedError } from './step-kit';
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -56,12 +56,21 @@ export function createEntitlementSteps(kit: StepKit) {
       const connector = kit.connector(input);
       for (const entitlement of wanted) {
         kit.checkpoint();
-        if (known.entitlements.includes(entitlement)) continue;
+        if (known.entitlements.includes(entitlement)) continue; // recorded as held: the read-back below checks it
         await connector.grantEntitlement(known.remoteId, entitlement, kit.whole(input, `/grant/${entitlement}`));
         const latest = kit.applied(input) ?? known;
         kit.save(input, { entitlements: [...latest.entitlements, entitlement] });
         kit.audit(input, 'entitlement.granted', { entitlement });
       }
+      // Read back, like revocations: an app that answers 2xx and drops the membership must not pass for granted.
+      const held = await connector.heldEntitlements(known.remoteId, wanted, kit.abortable(input));
+      const missing = wanted.filter((e) => !held.includes(e));
+      if (missing.length > 0) {
+        const latest = kit.applied(input) ?? known;
+        kit.save(input, { entitlements: latest.entitlements.filter((e) => !missing.includes(e)) });
+        throw new GrantNotVerifiedError(`the app does not show ${missing.join(', ')} after granting it`);
+      }
+      kit.audit(input, 'grant.verified', { entitlements: wanted });
       return { outcome: 'done', accountCreated: false };
     },
 

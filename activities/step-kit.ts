@@ -35,6 +35,14 @@ export class RevocationNotVerifiedError extends Error {
   }
 }
 
+/** The app accepted a grant but does not show it when read back: transient (retried, visible once it keeps failing). */
+export class GrantNotVerifiedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GrantNotVerifiedError';
+  }
+}
+
 export function createStepKit(deps: ActivityDeps) {
   const { stores, connectors } = deps;
   const now = deps.now ?? (() => new Date());

@@ -13,6 +13,8 @@ export const ChaosConfigSchema = z
     delayAfterMs: z.number().int().min(0).default(0),
     /** Entitlements the app refuses permanently (a grant answers like a 403): drills compensation. */
     rejectEntitlements: z.array(z.string()).default([]),
+    /** Entitlements the app says it granted (2xx) but drops: drills the grant read-back. */
+    dropGrants: z.array(z.string()).default([]),
   })
   .strict();
 export type ChaosConfig = z.infer<typeof ChaosConfigSchema>;
@@ -38,6 +40,7 @@ export function withChaos(inner: Connector, config: ChaosConfig, random: () => n
     grantEntitlement: wrap('grantEntitlement', (id, e, o) => {
       if (config.rejectEntitlements.includes(e))
         throw new DownstreamRejectedError(`chaos: the app refuses entitlement ${e}`, 403);
+      if (config.dropGrants.includes(e)) return Promise.resolve(); // "done", and nothing was done
       return inner.grantEntitlement(id, e, o);
     }),
     revokeEntitlement: wrap('revokeEntitlement', (id, e, o) => inner.revokeEntitlement(id, e, o)),

@@ -6,7 +6,8 @@ import { SEARCH_ATTRIBUTES, identityWorkflowId } from '../../workflows/contracts
 import type { LeaverWorld } from '../helpers/leaver-world';
 import { wireWorld } from '../helpers/leaver-world';
 import type { Stack } from '../helpers/stack';
-import { eventually, startStack } from '../helpers/stack';
+import { eventually, scim, startStack } from '../helpers/stack';
+import { listLocalAccounts } from '../../connectors/local-app';
 
 describe('self-healing when an app throttles or goes down (issue 10)', function () {
   let stack: Stack;
@@ -83,5 +84,42 @@ describe('self-healing when an app throttles or goes down (issue 10)', function 
     const audit = stack.stores.applied.auditTrail(world.directoryId, id).map((a) => a.action);
     expect(audit).to.include.members(['grant.blocked', 'account.created']);
     expect(audit).to.not.include('grant.exception');
+  });
+
+  it('reads grants back: a grant the app acknowledges but drops is retried, visible, and never counted as held', async function () {
+    this.timeout(60_000);
+    const { directory, token } = stack.stores.directories.create({ name: 'read-back', dialect: 'generic' });
+    const vault = stack.stores.directories.addApp({
+      directoryId: directory.id,
+      name: 'vault',
+      type: 'local',
+      config: { chaos: { dropGrants: ['admin'] } },
+    });
+    stack.stores.policies.put(directory.id, {
+      baseline: 'all',
+      rules: [{ name: 'all', grant: [{ app: 'vault', entitlements: ['admin'] }] }],
+    });
+    const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'dropped@acme.test',
+    });
+    const id = res.body.id as string;
+    const entry = () => stack.stores.applied.exceptions(directory.id).find((e) => e.identityId === id);
+    await eventually(
+      () => entry()?.apps.some((a) => a.kind === 'grant' && /does not show admin/.test(a.reason)),
+      20_000,
+    );
+    expect(entry()!.exception).to.equal(null);
+    expect(stack.stores.applied.get(directory.id, id, vault.id)?.entitlements).to.deep.equal([]);
+    expect(listLocalAccounts(stack.stores.db, vault.id)[0]?.entitlements).to.deep.equal([]);
+
+    stack.stores.directories.updateAppConfig(vault.id, {}); // the app is fixed
+    await eventually(
+      () => stack.stores.applied.get(directory.id, id, vault.id)?.entitlements.includes('admin'),
+      20_000,
+    );
+    await eventually(() => entry() === undefined, 10_000);
+    expect(listLocalAccounts(stack.stores.db, vault.id)[0]?.entitlements).to.deep.equal(['admin']);
+    expect(stack.stores.applied.auditTrail(directory.id, id).map((a) => a.action)).to.include('grant.verified');
   });
 });
