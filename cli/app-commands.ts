@@ -54,7 +54,7 @@ function describeApp(stores: Stores, app: AppRow) {
       ? {
           url: app.config.url,
           entitlements: app.config.entitlementMode ?? 'groups',
-          tokenSet: Boolean(app.config.token),
+          ...authOf(app.config),
         }
       : {}),
     limits: { maxConcurrency: limits.maxConcurrency ?? null, ratePerSecond: limits.ratePerSecond ?? null },
@@ -92,6 +92,10 @@ export function registerAppCommands(program: Command): void {
       .addOption(new Option('--type <type>', 'connector').choices(['scim', 'local']).default('local'))
       .option('--url <url>', 'SCIM base URL of the app (type scim)')
       .option('--token <token>', 'bearer token for the app (type scim)')
+      .option('--oauth-token-url <url>', 'OAuth 2.0 token endpoint: client credentials instead of --token (type scim)')
+      .option('--client-id <id>', 'OAuth client id')
+      .option('--client-secret <secret>', 'OAuth client secret')
+      .option('--scope <scopes>', 'OAuth scopes, space-separated, if the app asks for some')
       .addOption(
         new Option('--deprovision <mode>', 'what a leaver gets in this app')
           .choices(['disable', 'delete'])
@@ -109,6 +113,10 @@ export function registerAppCommands(program: Command): void {
       type: string;
       url?: string;
       token?: string;
+      oauthTokenUrl?: string;
+      clientId?: string;
+      clientSecret?: string;
+      scope?: string;
       deprovision: string;
       entitlements: string;
       maxConcurrency?: string;
@@ -118,9 +126,13 @@ export function registerAppCommands(program: Command): void {
         if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
         const config: Record<string, unknown> = { deprovision: opts.deprovision };
         if (opts.type === 'scim') {
-          if (!opts.url || !opts.token) throw new CliError('--type scim needs --url and --token');
-          Object.assign(config, scimConfig({ url: opts.url, token: opts.token, entitlementMode: opts.entitlements }));
-        } else if (opts.url || opts.token) throw new CliError('--url and --token are for --type scim');
+          if (!opts.url) throw new CliError('--type scim needs --url, and --token or --oauth-token-url');
+          const auth = authFromFlags(opts);
+          if (!auth)
+            throw new CliError('--type scim needs --token, or --oauth-token-url with --client-id and --client-secret');
+          Object.assign(config, scimConfig({ url: opts.url, ...auth, entitlementMode: opts.entitlements }));
+        } else if (opts.url || authFromFlags(opts))
+          throw new CliError('--url, --token and --oauth-* are for --type scim');
         const limits = limitsWith({}, opts);
         if (Object.keys(limits).length > 0) config.limits = limits;
         // Existing identities the policy gives an account in the new app get an event each, and are converged.
@@ -164,13 +176,24 @@ export function registerAppCommands(program: Command): void {
       .description("change an app's URL, token, deprovisioning or limits; what is not given is kept")
       .requiredOption('--app <id>')
       .option('--url <url>', 'SCIM base URL of the app (type scim)')
-      .option('--token <token>', 'bearer token for the app (type scim)')
+      .option('--token <token>', 'bearer token for the app (type scim); replaces OAuth client credentials')
+      .option(
+        '--oauth-token-url <url>',
+        'OAuth 2.0 token endpoint (with --client-id, --client-secret); replaces --token',
+      )
+      .option('--client-id <id>', 'OAuth client id')
+      .option('--client-secret <secret>', 'OAuth client secret')
+      .option('--scope <scopes>', 'OAuth scopes, space-separated')
       .addOption(new Option('--deprovision <mode>', 'what a leaver gets in this app').choices(['disable', 'delete'])),
   ).action(
     async (opts: {
       app: string;
       url?: string;
       token?: string;
+      oauthTokenUrl?: string;
+      clientId?: string;
+      clientSecret?: string;
+      scope?: string;
       deprovision?: string;
       maxConcurrency?: string;
       rateLimit?: string;
@@ -178,14 +201,18 @@ export function registerAppCommands(program: Command): void {
       await withStores((stores) => {
         const row = appOrFail(stores, opts.app);
         const config: Record<string, unknown> = { ...row.config };
-        if (opts.url !== undefined || opts.token !== undefined) {
+        const auth = authFromFlags(opts);
+        if (opts.url !== undefined || auth) {
           if (row.type !== 'scim')
-            throw new CliError(`app ${row.name} is type ${row.type}: --url and --token are for scim`);
+            throw new CliError(`app ${row.name} is type ${row.type}: --url, --token and --oauth-* are for scim`);
+          const kept = auth ?? (row.config.oauth ? { oauth: row.config.oauth } : { token: row.config.token });
+          delete config.token;
+          delete config.oauth;
           Object.assign(
             config,
             scimConfig({
               url: opts.url ?? String(row.config.url),
-              token: opts.token ?? String(row.config.token),
+              ...kept,
               entitlementMode: row.config.entitlementMode as string | undefined,
             }),
           );
@@ -269,8 +296,45 @@ export function registerAppCommands(program: Command): void {
     });
 }
 
+interface AuthFlags {
+  token?: string;
+  oauthTokenUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+  scope?: string;
+}
+
+/** The app's credentials from the flags: a bearer token, or OAuth client credentials; undefined when none is given. */
+function authFromFlags(opts: AuthFlags): { token: string } | { oauth: Record<string, string> } | undefined {
+  const oauthFlags = [opts.oauthTokenUrl, opts.clientId, opts.clientSecret, opts.scope].some((v) => v !== undefined);
+  if (opts.token !== undefined && oauthFlags) throw new CliError('give either --token or --oauth-token-url, not both');
+  if (opts.token !== undefined) return { token: opts.token };
+  if (!oauthFlags) return undefined;
+  if (!opts.oauthTokenUrl || !opts.clientId || !opts.clientSecret)
+    throw new CliError('OAuth client credentials need --oauth-token-url, --client-id and --client-secret');
+  return {
+    oauth: {
+      tokenUrl: opts.oauthTokenUrl,
+      clientId: opts.clientId,
+      clientSecret: opts.clientSecret,
+      ...(opts.scope ? { scope: opts.scope } : {}),
+    },
+  };
+}
+
+/** How `app show` describes the credentials: which kind, never the secret. */
+function authOf(config: Record<string, unknown>) {
+  const oauth = config.oauth as { tokenUrl: string; clientId: string; scope?: string } | undefined;
+  if (oauth)
+    return {
+      auth: 'oauth-client-credentials',
+      oauth: { tokenUrl: oauth.tokenUrl, clientId: oauth.clientId, scope: oauth.scope ?? null, secretSet: true },
+    };
+  return { auth: 'bearer', tokenSet: Boolean(config.token) };
+}
+
 /** A SCIM app's connection settings, validated (a bad URL is the operator's error, not a crash). */
-function scimConfig(input: { url: string; token: string; entitlementMode?: string }) {
+function scimConfig(input: { url: string; token?: unknown; oauth?: unknown; entitlementMode?: string }) {
   const parsed = ScimAppConfigSchema.safeParse(input);
   if (!parsed.success)
     throw new CliError(

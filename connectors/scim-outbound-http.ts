@@ -1,11 +1,13 @@
 // connectors/scim-outbound-http.ts: one SCIM HTTP exchange with a downstream app, and the status → connector error mapping.
 import { DownstreamRejectedError, DownstreamUnavailableError } from './connector';
+import type { TokenSource } from './oauth-client-credentials';
 
 export const SCIM_MEDIA_TYPE = 'application/scim+json';
 
 export interface ScimHttpConfig {
   url: string;
-  token: string;
+  /** Where the bearer token comes from: a fixed one, or OAuth 2.0 client credentials. */
+  tokens: TokenSource;
   timeoutMs: number;
 }
 
@@ -37,9 +39,23 @@ export type ScimSend = (request: ScimRequest) => Promise<ScimResponse>;
 export function createScimSend(config: ScimHttpConfig, fetchImpl: typeof fetch = fetch): ScimSend {
   const base = config.url.replace(/\/+$/, '');
   return async function send(request) {
+    const token = await config.tokens.token();
+    try {
+      return await exchange(request, token);
+    } catch (err) {
+      // A token the app no longer takes (expired early, revoked): one more try with a fresh one, if there is one.
+      if (!(err instanceof DownstreamRejectedError && err.status === 401)) throw err;
+      config.tokens.invalidate(token);
+      const fresh = await config.tokens.token();
+      if (fresh === token) throw err;
+      return exchange(request, fresh);
+    }
+  };
+
+  async function exchange(request: ScimRequest, token: string): Promise<ScimResponse> {
     const what = `${request.method} ${request.path.split('?')[0]}`;
     const headers: Record<string, string> = {
-      Authorization: `Bearer ${config.token}`,
+      Authorization: `Bearer ${token}`,
       'Content-Type': SCIM_MEDIA_TYPE,
       Accept: SCIM_MEDIA_TYPE,
     };
@@ -64,10 +80,10 @@ export function createScimSend(config: ScimHttpConfig, fetchImpl: typeof fetch =
     }
     if (response.status < 200 || response.status >= 300) {
       // The app's error detail goes into the message; an app that echoes the credentials must not put them in our logs.
-      throw toConnectorError(what, response.status, response.headers, text.split(config.token).join('[redacted]'));
+      throw toConnectorError(what, response.status, response.headers, text.split(token).join('[redacted]'));
     }
     return { status: response.status, headers: response.headers, body: parseBody(what, text) };
-  };
+  }
 }
 
 function parseBody(what: string, text: string): unknown {

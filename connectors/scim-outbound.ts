@@ -5,18 +5,25 @@ import { DownstreamRejectedError, DownstreamUnavailableError } from './connector
 import type { EntitlementStrategy } from './scim-outbound-entitlements';
 import { createGroupEntitlements, createRoleEntitlements } from './scim-outbound-entitlements';
 import { createScimSend } from './scim-outbound-http';
+import { createClientCredentials, OAuthClientCredentialsSchema, staticToken } from './oauth-client-credentials';
 import type { FetchedUser, ScimUser } from './scim-outbound-resources';
 import { ScimUserSchema, eqFilter, parseResource, sameName, searchAll, toFetchedUser } from './scim-outbound-resources';
 import { bodyHash, createBody, replaceBody, sameJson, withoutReadOnly } from './scim-outbound-user-body';
 
-export const ScimAppConfigSchema = z.object({
-  /** Base URL of the app's SCIM API, e.g. https://app.example.com/scim/v2 (a trailing slash is fine). */
-  url: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
-  token: z.string().min(1),
-  timeoutMs: z.number().int().positive().default(30_000),
-  /** groups: entitlements are app-side Groups matched by displayName; roles: values of the User's `roles` attribute. */
-  entitlementMode: z.enum(['groups', 'roles']).default('groups'),
-});
+export const ScimAppConfigSchema = z
+  .object({
+    /** Base URL of the app's SCIM API, e.g. https://app.example.com/scim/v2 (a trailing slash is fine). */
+    url: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
+    /** A static bearer token, or else `oauth` (client credentials): exactly one of the two. */
+    token: z.string().min(1).optional(),
+    oauth: OAuthClientCredentialsSchema.optional(),
+    timeoutMs: z.number().int().positive().default(30_000),
+    /** groups: entitlements are app-side Groups matched by displayName; roles: values of the User's `roles` attribute. */
+    entitlementMode: z.enum(['groups', 'roles']).default('groups'),
+  })
+  .refine((c) => (c.token === undefined) !== (c.oauth === undefined), {
+    message: 'give either a bearer token or OAuth client credentials, not both and not neither',
+  });
 /** The input shape: timeoutMs and entitlementMode may be left out. */
 export type ScimAppConfig = z.input<typeof ScimAppConfigSchema>;
 
@@ -28,7 +35,10 @@ const isRejected = (err: unknown, status: number): boolean =>
 
 export function createScimConnector(config: ScimAppConfig, deps: { fetch?: typeof fetch } = {}): Connector {
   const settings = ScimAppConfigSchema.parse(config);
-  const send = createScimSend(settings, deps.fetch);
+  const tokens = settings.oauth
+    ? createClientCredentials(settings.oauth, settings.timeoutMs, deps.fetch)
+    : staticToken(settings.token!);
+  const send = createScimSend({ url: settings.url, tokens, timeoutMs: settings.timeoutMs }, deps.fetch);
   const userPath = (id: string) => `/Users/${encodeURIComponent(id)}`;
 
   async function readUser(id: string, options: ReadOptions = {}): Promise<FetchedUser | undefined> {

@@ -125,7 +125,7 @@ describe('per-app limits and circuit breaker (issue 10)', function () {
     expect(localUrl).to.deep.include({
       code: 1,
       stdout: '',
-      stderr: 'scimflow: --url and --token are for --type scim\n',
+      stderr: 'scimflow: --url, --token and --oauth-* are for --type scim\n',
     });
   });
 
