@@ -8,7 +8,7 @@ const CONFIG = { tokenUrl: 'https://idp.example/token', clientId: 'id', clientSe
 function endpoint(answers: { status: number; body: unknown }[]) {
   const calls: { body: string; authorization: string }[] = [];
   const fetchImpl = (async (_url: string, init: RequestInit) => {
-    calls.push({ body: String(init.body), authorization: (init.headers as Record<string, string>).Authorization! });
+    calls.push({ body: init.body as string, authorization: (init.headers as Record<string, string>).Authorization! });
     const answer = answers[Math.min(calls.length - 1, answers.length - 1)]!;
     return new Response(JSON.stringify(answer.body), { status: answer.status });
   }) as unknown as typeof fetch;
