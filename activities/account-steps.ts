@@ -137,7 +137,10 @@ export function createAccountSteps(kit: StepKit) {
       const mode = input.step.mode;
       const connector = kit.connector(input);
       const known = kit.applied(input);
-      const { spec } = kit.desired(input);
+      const { state, spec } = kit.desired(input);
+      // A step that runs late (a retry after a newer change, a worker that lost its task) must not disable an account
+      // the identity should have again: the newer convergence plans what is needed.
+      if (state.apps.find((a) => a.appId === input.appId)?.account === 'active') return;
       const read = kit.abortable(input);
       const ids = { remoteId: known?.remoteId ?? null, externalId: spec?.externalId, userName: spec?.userName };
       const found = await findOwnAccount(kit, input, connector, ids, read);

@@ -39,10 +39,16 @@ export function createEntitlementSteps(kit: StepKit) {
   }
 
   return {
+    /**
+     * Revokes what the plan asked for and the store still does not want now: a step that runs late (a retry after a
+     * newer change, a worker that lost its task) must not take away an entitlement the identity was given back.
+     */
     async revokeEntitlements(input: RevokeInput): Promise<void> {
       if (input.step.kind !== 'revokeEntitlements')
         throw new Error('revokeEntitlements needs a revokeEntitlements step');
-      await revokeAll(input, input.step.entitlements);
+      const want = kit.desired(input).state.apps.find((a) => a.appId === input.appId);
+      const wanted = want?.account === 'active' ? want.entitlements : [];
+      await revokeAll(input, input.step.entitlements.filter((e) => !wanted.includes(e)));
     },
 
     /** Grants what the plan asked for and the store still wants now; anything no longer wanted is left alone. */
