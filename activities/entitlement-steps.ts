@@ -48,7 +48,10 @@ export function createEntitlementSteps(kit: StepKit) {
         throw new Error('revokeEntitlements needs a revokeEntitlements step');
       const want = kit.desired(input).state.apps.find((a) => a.appId === input.appId);
       const wanted = want?.account === 'active' ? want.entitlements : [];
-      await revokeAll(input, input.step.entitlements.filter((e) => !wanted.includes(e)));
+      await revokeAll(
+        input,
+        input.step.entitlements.filter((e) => !wanted.includes(e)),
+      );
     },
 
     /** Grants what the plan asked for and the store still wants now; anything no longer wanted is left alone. */
