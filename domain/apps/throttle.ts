@@ -50,7 +50,7 @@ export const BREAKER_POLICY = {
   /** Transient failures in a row (network, timeouts, 429, 5xx) that open the circuit. */
   failuresToOpen: 5,
   firstCooldownMs: 2_000,
-  maxCooldownMs: 60_000,
+  maxCooldownMs: 30_000,
 } as const;
 
 export const CLOSED: Breaker = Object.freeze({
