@@ -2,8 +2,19 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { getTestTemporal } from './temporal';
 
 export const BIN = path.resolve(__dirname, '../../bin/scimflow.js');
+
+/** The environment a `scimflow` command needs to act on a test stack: its SQLite file and the test Temporal server. */
+export function cliEnv(stack: { dataDir: string }): Record<string, string> {
+  const temporal = getTestTemporal();
+  return {
+    SQLITE_FILE: path.join(stack.dataDir, 'scimflow.sqlite'),
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+  };
+}
 
 export interface CliResult {
   code: number | null;

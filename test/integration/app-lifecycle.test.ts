@@ -1,12 +1,10 @@
 // test/integration/app-lifecycle.test.ts: apps come and go on a live directory (issue 10): `app add` converges the
 // users already there; `app remove --accounts deprovision` revokes every account before the app goes; `keep` leaves them.
-import path from 'node:path';
 import { expect } from 'chai';
 import { listLocalAccounts } from '../../connectors/local-app';
-import { runCli, runCliJson } from '../helpers/cli';
+import { cliEnv, runCli, runCliJson } from '../helpers/cli';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
-import { getTestTemporal } from '../helpers/temporal';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
@@ -16,11 +14,7 @@ describe('apps added to and removed from a live directory (issue 10)', function 
   let env: Record<string, string>;
   before(async function () {
     stack = await startStack();
-    env = {
-      SQLITE_FILE: path.join(stack.dataDir, 'scimflow.sqlite'),
-      TEMPORAL_ADDRESS: getTestTemporal().address,
-      TEMPORAL_NAMESPACE: getTestTemporal().namespace,
-    };
+    env = cliEnv(stack);
   });
   after(async () => stack?.stop());
 

@@ -7,10 +7,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { expect } from 'chai';
 import type { LimitedScimApp } from '../../testkit/limited-scim-app';
 import { startLimitedScimApp } from '../../testkit/limited-scim-app';
-import { runCli, runCliJson } from '../helpers/cli';
+import { cliEnv, runCli, runCliJson } from '../helpers/cli';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
-import { getTestTemporal } from '../helpers/temporal';
 
 const ROOT = path.resolve(__dirname, '../..');
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -24,11 +23,7 @@ describe('per-app limits and circuit breaker (issue 10)', function () {
 
   before(async function () {
     stack = await startStack();
-    env = {
-      SQLITE_FILE: path.join(stack.dataDir, 'scimflow.sqlite'),
-      TEMPORAL_ADDRESS: getTestTemporal().address,
-      TEMPORAL_NAMESPACE: getTestTemporal().namespace,
-    };
+    env = cliEnv(stack);
     // A second worker in its own process, with its own database connection: limits must hold across both.
     secondWorker = spawn(process.execPath, [path.join(ROOT, 'bin/scimflow.js'), 'worker'], {
       env: { ...process.env, ...env },

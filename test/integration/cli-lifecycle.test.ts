@@ -1,11 +1,9 @@
 // test/integration/cli-lifecycle.test.ts: operator commands against a live stack: plan, events list/replay, resync, reports.
-import path from 'node:path';
 import { expect } from 'chai';
 import { listLocalAccounts } from '../../connectors/local-app';
-import { runCliJson } from '../helpers/cli';
+import { cliEnv, runCliJson } from '../helpers/cli';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
-import { getTestTemporal } from '../helpers/temporal';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
@@ -14,11 +12,7 @@ describe('operator CLI on a live stack', function () {
   let env: Record<string, string>;
   before(async function () {
     stack = await startStack();
-    env = {
-      SQLITE_FILE: path.join(stack.dataDir, 'scimflow.sqlite'),
-      TEMPORAL_ADDRESS: getTestTemporal().address,
-      TEMPORAL_NAMESPACE: getTestTemporal().namespace,
-    };
+    env = cliEnv(stack);
   });
   after(async () => stack?.stop());
 

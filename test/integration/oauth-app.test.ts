@@ -2,15 +2,13 @@
 // (issue 10): tokens fetched, cached, refreshed when they expire or are refused; a wrong secret fixed by `app update`.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { expect } from 'chai';
 import type { LimitedScimApp } from '../../testkit/limited-scim-app';
 import { startLimitedScimApp } from '../../testkit/limited-scim-app';
-import { runCliJson } from '../helpers/cli';
+import { cliEnv, runCliJson } from '../helpers/cli';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
-import { getTestTemporal } from '../helpers/temporal';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
@@ -56,11 +54,7 @@ describe('OAuth 2.0 client credentials for a downstream app (issue 10)', functio
 
   before(async function () {
     stack = await startStack();
-    env = {
-      SQLITE_FILE: path.join(stack.dataDir, 'scimflow.sqlite'),
-      TEMPORAL_ADDRESS: getTestTemporal().address,
-      TEMPORAL_NAMESPACE: getTestTemporal().namespace,
-    };
+    env = cliEnv(stack);
     app = await startLimitedScimApp({ token: 'good-token' });
   });
   after(async function () {

@@ -5,10 +5,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import YAML from 'yaml';
 import { listLocalAccounts } from '../../connectors/local-app';
-import { runCli, runCliJson } from '../helpers/cli';
+import { cliEnv, runCli, runCliJson } from '../helpers/cli';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
-import { getTestTemporal } from '../helpers/temporal';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -19,11 +18,7 @@ describe('policy changes converge (issue 10)', function () {
   let env: Record<string, string>;
   before(async function () {
     stack = await startStack();
-    env = {
-      SQLITE_FILE: path.join(stack.dataDir, 'scimflow.sqlite'),
-      TEMPORAL_ADDRESS: getTestTemporal().address,
-      TEMPORAL_NAMESPACE: getTestTemporal().namespace,
-    };
+    env = cliEnv(stack);
   });
   after(async () => stack?.stop());
 

@@ -1,13 +1,11 @@
 // test/integration/watchdog.test.ts: a workflow that stopped converging becomes a visible exception; `retry` repairs it.
-import path from 'node:path';
 import { expect } from 'chai';
 import { listLocalAccounts } from '../../connectors/local-app';
 import { Watchdog } from '../../runtime/watchdog';
 import { identityWorkflowId } from '../../workflows/contracts';
-import { runCli, runCliJson } from '../helpers/cli';
+import { cliEnv, runCli, runCliJson } from '../helpers/cli';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
-import { getTestTemporal } from '../helpers/temporal';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
@@ -16,11 +14,7 @@ describe('watchdog for identities whose workflow stopped', function () {
   let env: Record<string, string>;
   before(async function () {
     stack = await startStack();
-    env = {
-      SQLITE_FILE: path.join(stack.dataDir, 'scimflow.sqlite'),
-      TEMPORAL_ADDRESS: getTestTemporal().address,
-      TEMPORAL_NAMESPACE: getTestTemporal().namespace,
-    };
+    env = cliEnv(stack);
   });
   after(async () => stack?.stop());
 
