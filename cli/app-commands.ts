@@ -81,21 +81,27 @@ const limitOptions = (command: Command) =>
     .option('--max-concurrency <n>', 'requests in flight to the app at once, across every worker (or off)')
     .option('--rate-limit <rate>', 'requests per second to the app, across every worker: N/s (or off)');
 
+/** How scimflow reaches a SCIM app: a URL and a bearer token, or OAuth 2.0 client credentials (see authFromFlags). */
+const connectionOptions = (command: Command) =>
+  command
+    .option('--url <url>', 'SCIM base URL of the app (type scim)')
+    .option('--token <token>', 'bearer token for the app (type scim); on update it replaces OAuth credentials')
+    .option('--oauth-token-url <url>', 'OAuth 2.0 token endpoint: client credentials instead of --token (type scim)')
+    .option('--client-id <id>', 'OAuth client id')
+    .option('--client-secret <secret>', 'OAuth client secret')
+    .option('--scope <scopes>', 'OAuth scopes, space-separated, if the app asks for some');
+
 export function registerAppCommands(program: Command): void {
   const app = program.command('app').description('downstream apps a directory provisions into');
   limitOptions(
-    app
-      .command('add')
-      .description('connect an app to a directory')
-      .requiredOption('--directory <id>')
-      .requiredOption('--name <name>')
-      .addOption(new Option('--type <type>', 'connector').choices(['scim', 'local']).default('local'))
-      .option('--url <url>', 'SCIM base URL of the app (type scim)')
-      .option('--token <token>', 'bearer token for the app (type scim)')
-      .option('--oauth-token-url <url>', 'OAuth 2.0 token endpoint: client credentials instead of --token (type scim)')
-      .option('--client-id <id>', 'OAuth client id')
-      .option('--client-secret <secret>', 'OAuth client secret')
-      .option('--scope <scopes>', 'OAuth scopes, space-separated, if the app asks for some')
+    connectionOptions(
+      app
+        .command('add')
+        .description('connect an app to a directory')
+        .requiredOption('--directory <id>')
+        .requiredOption('--name <name>')
+        .addOption(new Option('--type <type>', 'connector').choices(['scim', 'local']).default('local')),
+    )
       .addOption(
         new Option('--deprovision <mode>', 'what a leaver gets in this app')
           .choices(['disable', 'delete'])
@@ -171,20 +177,12 @@ export function registerAppCommands(program: Command): void {
     });
 
   limitOptions(
-    app
-      .command('update')
-      .description("change an app's URL, token, deprovisioning or limits; what is not given is kept")
-      .requiredOption('--app <id>')
-      .option('--url <url>', 'SCIM base URL of the app (type scim)')
-      .option('--token <token>', 'bearer token for the app (type scim); replaces OAuth client credentials')
-      .option(
-        '--oauth-token-url <url>',
-        'OAuth 2.0 token endpoint (with --client-id, --client-secret); replaces --token',
-      )
-      .option('--client-id <id>', 'OAuth client id')
-      .option('--client-secret <secret>', 'OAuth client secret')
-      .option('--scope <scopes>', 'OAuth scopes, space-separated')
-      .addOption(new Option('--deprovision <mode>', 'what a leaver gets in this app').choices(['disable', 'delete'])),
+    connectionOptions(
+      app
+        .command('update')
+        .description("change an app's URL, token, deprovisioning or limits; what is not given is kept")
+        .requiredOption('--app <id>'),
+    ).addOption(new Option('--deprovision <mode>', 'what a leaver gets in this app').choices(['disable', 'delete'])),
   ).action(
     async (opts: {
       app: string;

@@ -2,6 +2,7 @@
 import { signalIdentity } from '../runtime/identity-client';
 import type { Stores } from '../store';
 import type { EventRow } from '../store/event-log';
+import { forEachBounded } from './bounded';
 import { withTemporal } from './context';
 
 /**
@@ -11,18 +12,13 @@ import { withTemporal } from './context';
 export async function deliver(stores: Stores, events: EventRow[], concurrency: number): Promise<number> {
   try {
     return await withTemporal(async (client) => {
-      let next = 0;
       let done = 0;
-      const lane = async () => {
-        while (next < events.length) {
-          const event = events[next++]!;
-          await signalIdentity(client, event);
-          stores.events.markDelivered(event.directoryId, event.identityId, event.seq, new Date().toISOString());
-          done += 1;
-          if (done % 500 === 0) process.stderr.write(`signalled ${done}/${events.length}\n`);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, events.length) }, lane));
+      await forEachBounded(events, concurrency, async (event) => {
+        await signalIdentity(client, event);
+        stores.events.markDelivered(event.directoryId, event.identityId, event.seq, new Date().toISOString());
+        done += 1;
+        if (done % 500 === 0) process.stderr.write(`signalled ${done}/${events.length}\n`);
+      });
       return done;
     });
   } catch (err) {

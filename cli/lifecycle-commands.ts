@@ -9,6 +9,7 @@ import { changePolicy } from '../api/policy-change';
 import { retryIdentity, signalIdentity } from '../runtime/identity-client';
 import type { Stores } from '../store';
 import { CliError, printJson, withStores, withTemporal } from './context';
+import { forEachBounded } from './bounded';
 import { deliver } from './deliver';
 
 function userByName(stores: Stores, directoryId: string, userName: string) {
@@ -35,11 +36,7 @@ async function redrive(
   concurrency: number,
 ): Promise<number> {
   return withTemporal(async (client) => {
-    let next = 0;
-    const workerLoop = async () => {
-      while (next < targets.length) await signalIdentity(client, { ...targets[next++]!, force: true });
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, workerLoop));
+    await forEachBounded(targets, concurrency, (target) => signalIdentity(client, { ...target, force: true }));
     return targets.length;
   });
 }
@@ -178,14 +175,9 @@ export function registerLifecycleCommands(program: Command): void {
       });
       const outcomes = await withTemporal(async (client) => {
         const done: ({ identityId: string } & Awaited<ReturnType<typeof retryIdentity>>)[] = [];
-        let next = 0;
-        const lane = async () => {
-          while (next < targets.length) {
-            const target = targets[next++]!;
-            done.push({ identityId: target.identityId, ...(await retryIdentity(client, target)) });
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(opts.concurrency, targets.length) }, lane));
+        await forEachBounded(targets, opts.concurrency, async (target) => {
+          done.push({ identityId: target.identityId, ...(await retryIdentity(client, target)) });
+        });
         return done.sort((a, b) => (a.identityId < b.identityId ? -1 : 1));
       });
       if (opts.all) printJson({ retried: outcomes.length, identities: outcomes });
