@@ -39,6 +39,10 @@ export class AppThrottleStore {
     return row?.breaker_json ? (JSON.parse(row.breaker_json) as Breaker) : CLOSED;
   }
 
+  private static bucketOf(row: Row | undefined): Bucket | null {
+    return row?.refilled_at == null ? null : { tokens: row.tokens ?? 0, refilledAt: row.refilled_at };
+  }
+
   private write(appId: string, bucket: Bucket | null, breaker: Breaker): void {
     this.db
       .prepare(
@@ -69,8 +73,7 @@ export class AppThrottleStore {
           reason: `circuit open after ${breaker.state.failures} failures${last}`,
         };
       }
-      let bucket: Bucket | null =
-        row?.refilled_at == null ? null : { tokens: row.tokens ?? 0, refilledAt: row.refilled_at };
+      let bucket = AppThrottleStore.bucketOf(row);
       if (limits.ratePerSecond) {
         const token = takeToken(bucket, limits.ratePerSecond, now);
         if (!token.ok) {
@@ -106,6 +109,8 @@ export class AppThrottleStore {
     error?: string,
     now = Date.now(),
   ): void {
+    // A read first, so the common case (no lease, nothing to move) writes nothing; the move itself is computed again
+    // inside the transaction, on the state other workers may have changed meanwhile.
     const row = this.row(appId);
     const before = AppThrottleStore.breakerOf(row);
     const after = outcome === 'cancelled' ? before : afterCall(before, outcome, now, error?.slice(0, 500));
@@ -114,15 +119,13 @@ export class AppThrottleStore {
       if (leaseId) this.db.prepare('DELETE FROM app_leases WHERE id = ?').run(leaseId);
       if (after !== before) {
         const current = this.row(appId);
-        const bucket =
-          current?.refilled_at == null ? null : { tokens: current.tokens ?? 0, refilledAt: current.refilled_at };
         const moved = afterCall(
           AppThrottleStore.breakerOf(current),
           outcome as 'answered' | 'transient',
           now,
           error?.slice(0, 500),
         );
-        this.write(appId, bucket, moved);
+        this.write(appId, AppThrottleStore.bucketOf(current), moved);
       }
     });
   }
