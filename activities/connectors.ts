@@ -1,12 +1,15 @@
 // activities/connectors.ts: builds (and caches) the connector of each configured app.
+import { Context } from '@temporalio/activity';
 import type { Connector } from '../connectors/connector';
 import { createLocalAppConnector } from '../connectors/local-app';
 import { createScimConnector, ScimAppConfigSchema } from '../connectors/scim-outbound';
 import { withChaos, ChaosConfigSchema } from '../connectors/chaos';
 import type { CallGate } from '../connectors/throttled';
 import { withGate } from '../connectors/throttled';
+import type { ShareLimits } from '../connectors/worker-share';
+import { WorkerShare } from '../connectors/worker-share';
 import type { AppLimits } from '../domain/apps/throttle';
-import { AppLimitsSchema } from '../domain/apps/throttle';
+import { AppLimitsSchema, spreadWait } from '../domain/apps/throttle';
 import type { AppRow } from '../store/directories';
 import type { Stores } from '../store';
 
@@ -17,13 +20,24 @@ function gateOf(stores: Stores, appId: string, limits: AppLimits): CallGate {
   return {
     enter() {
       const entry = stores.throttle.enter(appId, limits);
-      return entry.ok ? { ok: true, ticket: entry.leaseId } : entry;
+      return entry.ok ? { ok: true, ticket: entry.leaseId } : { ...entry, waitMs: spreadWait(entry.waitMs) };
     },
     leave: (ticket, outcome, error) => stores.throttle.leave(appId, ticket, outcome, error),
   };
 }
 
-export function createConnectorResolver(stores: Stores): ConnectorResolver {
+/** Whether the calling activity is a fast (local) attempt; false outside an activity. */
+function inLocalActivity(): boolean {
+  try {
+    return Context.current().info.isLocal;
+  } catch {
+    return false;
+  }
+}
+
+/** `share`: how many requests one app may have in flight from this process (worker/create-worker.ts sizes it). */
+export function createConnectorResolver(stores: Stores, share?: ShareLimits): ConnectorResolver {
+  const workerShare = share ? new WorkerShare(share) : undefined;
   const cache = new Map<string, { app: AppRow; connector: Connector; stamp: string }>();
   return (appId) => {
     const app = stores.directories.getApp(appId);
@@ -37,6 +51,8 @@ export function createConnectorResolver(stores: Stores): ConnectorResolver {
     else throw new Error(`app ${app.name} has unknown type ${app.type}`);
     if (app.config.chaos) connector = withChaos(connector, ChaosConfigSchema.parse(app.config.chaos));
     connector = withGate(connector, app.name, gateOf(stores, app.id, AppLimitsSchema.parse(app.config.limits ?? {})));
+    // The in-process share first: it costs no database access, and a hanging app is refused there.
+    if (workerShare) connector = withGate(connector, app.name, workerShare.gate(app.id, inLocalActivity));
     const entry = { app, connector, stamp };
     cache.set(appId, entry);
     return entry;

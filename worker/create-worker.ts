@@ -3,6 +3,7 @@ import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createConnectorResolver } from '../activities/connectors';
+import { shareOf } from '../connectors/worker-share';
 import type { Stores } from '../store';
 import { TASK_QUEUE } from '../workflows/contracts';
 
@@ -22,14 +23,19 @@ export function workflowsPath(): string {
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
-  const activities = createActivities({ stores: deps.stores, connectors: createConnectorResolver(deps.stores) });
+  const slots = { activities: deps.maxConcurrentActivities ?? 100, localActivities: 100 };
+  const activities = createActivities({
+    stores: deps.stores,
+    connectors: createConnectorResolver(deps.stores, shareOf(slots)),
+  });
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue ?? TASK_QUEUE,
     activities,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: workflowsPath() }),
-    maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities ?? 100,
+    maxConcurrentActivityTaskExecutions: slots.activities,
+    maxConcurrentLocalActivityExecutions: slots.localActivities,
     maxConcurrentWorkflowTaskExecutions: deps.maxConcurrentWorkflowTasks ?? 100,
     maxCachedWorkflows: 2000,
   });

@@ -78,7 +78,11 @@ export function afterCall(breaker: Breaker, outcome: 'answered' | 'transient', n
   if (outcome === 'answered') return breaker.state === 'closed' && breaker.failures === 0 ? breaker : CLOSED;
   const failures = breaker.failures + 1;
   const lastError = error ?? breaker.lastError;
-  if (breaker.state === 'half-open' || breaker.state === 'open') {
+  // A call let through before the circuit opened, failing after it did, says nothing new: only the probe's failure
+  // (half-open) lengthens the wait. (Counting those stragglers took a burst's cooldown to 30 s at once and kept pushing
+  // the probe back, so a flapping app was asked once a minute.)
+  if (breaker.state === 'open') return { ...breaker, failures, lastError };
+  if (breaker.state === 'half-open') {
     // The probe failed: stay open, twice as long (capped).
     const cooldownMs = Math.min(BREAKER_POLICY.maxCooldownMs, breaker.cooldownMs * 2);
     return {
@@ -93,4 +97,12 @@ export function afterCall(breaker: Breaker, outcome: 'answered' | 'transient', n
   if (failures < BREAKER_POLICY.failuresToOpen) return { ...breaker, failures, lastError };
   const cooldownMs = BREAKER_POLICY.firstCooldownMs;
   return { state: 'open', failures, openedAt: now, probeAt: now + cooldownMs, cooldownMs, lastError };
+}
+
+/**
+ * A refusal's wait, spread upwards by up to half (never earlier than asked): steps refused together (a burst that met a
+ * hanging app at once) come back at different times instead of in waves that load everyone else.
+ */
+export function spreadWait(waitMs: number, random: () => number = Math.random): number {
+  return Math.round(waitMs * (1 + 0.5 * random()));
 }

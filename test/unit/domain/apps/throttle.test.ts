@@ -76,6 +76,14 @@ describe('app throttle', function () {
       expect(afterCall(second.state, 'answered', reopened.probeAt! + 1)).to.deep.equal(CLOSED);
     });
 
+    it('does not lengthen the wait for calls that were already in flight when it opened (a burst)', function () {
+      // Eight requests of a burst fail together: five open the circuit, three more report after it opened.
+      const b = failing(CLOSED, 8, 100);
+      expect(b).to.deep.include({ state: 'open', failures: 8, cooldownMs: BREAKER_POLICY.firstCooldownMs });
+      expect(b.probeAt).to.equal(100 + BREAKER_POLICY.firstCooldownMs);
+      expect(b.lastError).to.equal('HTTP 503 #7');
+    });
+
     it('caps the cooldown, and lets a new probe go when the last one was lost', function () {
       let b = failing(CLOSED, BREAKER_POLICY.failuresToOpen, 0);
       for (let i = 0; i < 20; i += 1) b = afterCall(admit(b, b.probeAt!).state, 'transient', b.probeAt!);

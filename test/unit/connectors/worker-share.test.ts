@@ -1,0 +1,65 @@
+// test/unit/connectors/worker-share.test.ts: one app's share of a worker's slots (pure, with a fake clock).
+import { expect } from 'chai';
+import { WorkerShare, shareOf } from '../../../connectors/worker-share';
+
+describe('WorkerShare', function () {
+  let now = 0;
+  const clock = () => now;
+  beforeEach(() => (now = 1_000_000));
+
+  it('admits up to the share per app, then refuses with a wait as long as the oldest request has waited', function () {
+    const share = new WorkerShare({ scheduled: 2, local: 1 }, clock, () => 0);
+    const gate = share.gate('hanging', () => false);
+    const a = gate.enter();
+    now += 4_000;
+    const b = gate.enter();
+    expect(a.ok && b.ok).to.equal(true);
+    now += 3_000;
+    const refused = gate.enter();
+    expect(refused).to.deep.equal({
+      ok: false,
+      waitMs: 7_000,
+      reason: '2 requests in flight from this worker (its share is 2)',
+    });
+    if (a.ok) gate.leave(a.ticket, 'answered');
+    expect(gate.enter().ok, 'a slot freed is a slot usable').to.equal(true);
+  });
+
+  it('keeps the wait between 0.5 s and 30 s before spreading it by up to half', function () {
+    let random = 0;
+    const share = new WorkerShare({ scheduled: 1, local: 1 }, clock, () => random);
+    const gate = share.gate('app', () => false);
+    gate.enter();
+    expect(gate.enter()).to.deep.include({ ok: false, waitMs: 500 });
+    now += 120_000;
+    expect(gate.enter()).to.deep.include({ ok: false, waitMs: 30_000 });
+    random = 0.999; // spread upwards by up to half, so refusals made together come back apart
+    expect(gate.enter()).to.deep.include({ ok: false, waitMs: 44_985 });
+  });
+
+  it('counts apps, and fast (local) and scheduled attempts, apart', function () {
+    const share = new WorkerShare({ scheduled: 1, local: 1 }, clock);
+    let local = false;
+    const hanging = share.gate('hanging', () => local);
+    const healthy = share.gate('healthy', () => local);
+    expect(hanging.enter().ok).to.equal(true);
+    expect(hanging.enter().ok).to.equal(false);
+    expect(healthy.enter().ok, 'another app is not affected').to.equal(true);
+    local = true;
+    expect(hanging.enter().ok, 'fast attempts have their own share').to.equal(true);
+    // A refused fast attempt waits for nothing: the step goes on as a scheduled activity.
+    expect(hanging.enter()).to.deep.include({ ok: false, waitMs: 0 });
+  });
+
+  it('ignores a null ticket and an unknown one', function () {
+    const gate = new WorkerShare({ scheduled: 1, local: 1 }, clock).gate('app', () => false);
+    gate.leave(null, 'answered');
+    gate.leave('other/scheduled#9', 'answered');
+    expect(gate.enter().ok).to.equal(true);
+  });
+
+  it('sizes the share at a quarter of each pool, never below 2', function () {
+    expect(shareOf({ activities: 100, localActivities: 100 })).to.deep.equal({ scheduled: 25, local: 25 });
+    expect(shareOf({ activities: 4, localActivities: 3 })).to.deep.equal({ scheduled: 2, local: 2 });
+  });
+});
