@@ -2,6 +2,8 @@
 import type { Client } from '@temporalio/client';
 import type { Stores } from '../store';
 import type { EventRow } from '../store/event-log';
+import type { PendingSignal } from './pending-signals';
+import { PendingSignals, priorityOf } from './pending-signals';
 import { signalIdentity } from '../runtime/identity-client';
 import type { SignalIdentity } from '../runtime/identity-client';
 
@@ -15,16 +17,15 @@ export interface PokerOptions {
   log?: (msg: string) => void;
 }
 
-interface Pending {
-  directoryId: string;
-  identityId: string;
-  seq: number;
-}
-
+/**
+ * Leavers first: an identity with a pending revocation is signalled before every pending joiner or update (its own
+ * queue), and its workflow is raised to Temporal's highest task priority (runtime/identity-client.ts), so a leaver
+ * passes a large sync's backlog both here and in the task queues.
+ */
 export class Poker {
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new PendingSignals();
   private readonly inFlight = new Set<string>();
-  private readonly delivered: Pending[] = [];
+  private readonly delivered: PendingSignal[] = [];
   private relayTimer?: NodeJS.Timeout;
   private flushTimer?: NodeJS.Timeout;
   private failures = 0;
@@ -38,8 +39,7 @@ export class Poker {
 
   /** Queues the identities touched by committed events (user identities only; groups are not identities). */
   poke = (events: EventRow[]): void => {
-    for (const e of events)
-      if (e.resourceType === 'User') this.enqueue({ directoryId: e.directoryId, identityId: e.identityId, seq: e.seq });
+    for (const e of events) if (e.resourceType === 'User') this.enqueue(pendingOf(e));
   };
 
   /** Input of the workflows this poker starts (tests inject short retry timings); shared by the admin API's retry. */
@@ -48,31 +48,32 @@ export class Poker {
   }
 
   get stats() {
-    return { pending: this.pending.size, inFlight: this.inFlight.size, failures: this.failures };
+    return {
+      pending: this.pending.size,
+      inFlight: this.inFlight.size,
+      failures: this.failures,
+    };
   }
 
-  private enqueue(p: Pending): void {
-    const key = `${p.directoryId}/${p.identityId}`;
-    const before = this.pending.get(key);
-    this.pending.set(key, before ? { ...p, seq: Math.max(before.seq, p.seq) } : p);
+  private enqueue(p: PendingSignal): void {
+    this.pending.add(p);
     this.pump();
   }
 
   private pump(): void {
     const limit = this.options.concurrency ?? 32;
-    for (const [key, p] of this.pending) {
-      if (this.inFlight.size >= limit) return;
-      if (this.inFlight.has(key)) continue; // one signal per identity at a time; the newest seq goes next
-      this.pending.delete(key);
-      this.inFlight.add(key);
-      void this.send(p).finally(() => {
-        this.inFlight.delete(key);
+    while (this.inFlight.size < limit) {
+      const next = this.pending.take((key) => this.inFlight.has(key));
+      if (!next) return;
+      this.inFlight.add(next.key);
+      void this.send(next.signal).finally(() => {
+        this.inFlight.delete(next.key);
         this.pump();
       });
     }
   }
 
-  private async send(p: Pending): Promise<void> {
+  private async send(p: PendingSignal): Promise<void> {
     try {
       await signalIdentity(this.client, { ...p, workflowInput: this.options.workflowInput });
       this.delivered.push(p);
@@ -112,8 +113,7 @@ export class Poker {
     const tick = () => {
       const before = new Date(Date.now() - after).toISOString();
       for (const e of this.stores.events.undelivered(before, 1000))
-        if (e.resourceType === 'User')
-          this.enqueue({ directoryId: e.directoryId, identityId: e.identityId, seq: e.seq });
+        if (e.resourceType === 'User') this.enqueue(pendingOf(e));
     };
     this.relayTimer = setInterval(tick, every);
     this.relayTimer.unref();
@@ -130,3 +130,10 @@ export class Poker {
     await this.flushDelivered();
   }
 }
+
+const pendingOf = (e: EventRow): PendingSignal => ({
+  directoryId: e.directoryId,
+  identityId: e.identityId,
+  seq: e.seq,
+  priority: priorityOf(e.kind),
+});

@@ -51,6 +51,9 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, number | boolean | string
   'matching.persistenceMaxQPS': 20_000,
   'system.visibilityPersistenceMaxReadQPS': 20_000,
   'system.visibilityPersistenceMaxWriteQPS': 20_000,
+  // Task priority and fairness: leavers' tasks pass a sync's backlog, and each directory gets its share of dispatch.
+  'matching.useNewMatcher': true,
+  'matching.enableFairness': true,
 };
 
 /** Pure: the `temporal` arguments for these options. */

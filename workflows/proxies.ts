@@ -12,6 +12,9 @@ import { gated, LocalGate } from './local-gate';
  */
 export const FAST_ATTEMPT_TIMEOUT_MS = 5_000;
 
+/** Temporal task priority of revocations and undos (1 is first; 3 is the default). */
+const REVOCATION_PRIORITY = 1;
+
 export type ActivityProxy = ReturnType<typeof wf.proxyLocalActivities<Activities>>;
 
 export function stepProxies(timing: RetryTiming) {
@@ -66,10 +69,12 @@ export function stepProxies(timing: RetryTiming) {
      */
     revocation: wf.proxyActivities<Activities>({
       ...scheduled,
+      // Ahead of every grant in the activity queue, whatever the workflow's own priority (the fairness key is inherited).
+      priority: { priorityKey: REVOCATION_PRIORITY },
       retry: { ...base, maximumAttempts: timing.revocationAlertAfterAttempts, nonRetryableErrorTypes: NEEDS_A_HUMAN },
     }),
     /** Undoing a failed run's grants: retried without limit, never cancelled. */
-    undo: wf.proxyActivities<Activities>({ ...scheduled, retry: base }),
+    undo: wf.proxyActivities<Activities>({ ...scheduled, retry: base, priority: { priorityKey: REVOCATION_PRIORITY } }),
   };
 }
 

@@ -94,7 +94,9 @@ describe('identity lifecycle on a real Temporal server', function () {
 
   it('revokes on DELETE and keeps answering 404 for the deleted user', async function () {
     const user = await createUser('hedy@acme.test');
+    // Both accounts first: a DELETE that overtakes a joiner (leavers go first) leaves no account to revoke at all.
     await eventually(() => accountNamed(crm(), 'hedy@acme.test'));
+    await eventually(() => localAccount('hedy@acme.test'));
     expect((await scim(stack.baseUrl, token, 'DELETE', `${base()}/Users/${user.id}`)).status).to.equal(204);
     expect((await scim(stack.baseUrl, token, 'GET', `${base()}/Users/${user.id}`)).status).to.equal(404);
     await eventually(() => stack.stores.applied.revocations(directoryId).find((r) => r.identityId === user.id));
@@ -105,6 +107,7 @@ describe('identity lifecycle on a real Temporal server', function () {
   it('ends in the right state when the IdP repeats and reorders its pushes', async function () {
     const user = await createUser('alan@acme.test');
     await eventually(() => accountNamed(crm(), 'alan@acme.test'));
+    await eventually(() => localAccount('alan@acme.test'));
     const deactivate = { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: false }] };
     const rename = { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: 'Alan T.' }] };
     // The IdP retries the deactivation (duplicate) and a stale rename arrives after it (reordered).

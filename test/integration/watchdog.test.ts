@@ -33,6 +33,10 @@ describe('watchdog for identities whose workflow stopped', function () {
     expect((await scim(stack.baseUrl, token, 'DELETE', `/scim/v2/${directory.id}/Users/${id}`)).status).to.equal(204);
     const handle = stack.client.workflow.getHandle(identityWorkflowId(directory.id, id));
     await eventually(async () => (await handle.describe()).status.name === 'RUNNING');
+    // The DELETE's signal must have reached this run first (a leaver's signal follows a priority change, so it can
+    // land after a quick terminate and start a new run instead).
+    const everything = new Date(Date.now() + 3_600_000).toISOString();
+    await eventually(() => stack.stores.events.undelivered(everything, 1_000).every((e) => e.identityId !== id));
     await handle.terminate('operator mistake');
 
     const watchdog = new Watchdog(stack.client, stack.stores, { staleAfterMs: 0 });
