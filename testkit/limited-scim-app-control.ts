@@ -19,6 +19,9 @@ export async function routeControl(state: AppState, req: IncomingMessage, pathna
     case 'state':
       allow(request, ['GET']);
       return json(snapshot(state));
+    case 'load':
+      allow(request, ['GET']);
+      return json({ inFlight: state.inFlight, peakInFlight: state.peakInFlight });
     case 'reset':
       allow(request, ['POST']);
       resetState(state);

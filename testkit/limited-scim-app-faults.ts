@@ -16,8 +16,19 @@ const Outage = z.union([
   z.strictObject({ how: z.literal('throttled'), retryAfterSeconds: z.number().int().nonnegative().optional() }),
 ]);
 
+// Flapping: 503 (or connection resets) for downMs, then up for upMs, over and over, from when the fault was set.
+const Flap = z.union([
+  z.literal(false),
+  z.strictObject({
+    upMs: z.number().int().positive(),
+    downMs: z.number().int().positive(),
+    how: z.enum(['unavailable', 'reset']).default('unavailable'),
+  }),
+]);
+
 const Faults = z.strictObject({
   latencyMs: z.number().nonnegative().max(600_000),
+  flap: Flap,
   loseAnswer: z.union([z.literal(false), LoseAnswer]),
   outage: Outage,
   refuseGroupRemoval: z.boolean(),
@@ -25,10 +36,12 @@ const Faults = z.strictObject({
 
 export type LoseAnswerFault = z.output<typeof LoseAnswer>;
 export type OutageFault = z.output<typeof Outage>;
+export type FlapFault = z.output<typeof Flap>;
 export type LimitedScimAppFaults = z.output<typeof Faults>;
 
 export const NO_FAULTS: Readonly<LimitedScimAppFaults> = Object.freeze({
   latencyMs: 0,
+  flap: false,
   loseAnswer: false,
   outage: false,
   refuseGroupRemoval: false,
@@ -52,4 +65,9 @@ export function takeLostAnswer(faults: LimitedScimAppFaults, write: WriteKind): 
   if (fault === false || (fault.on !== 'write' && fault.on !== write)) return undefined;
   if (fault.times !== 'always') faults.loseAnswer = fault.times > 1 ? { ...fault, times: fault.times - 1 } : false;
   return fault.how;
+}
+
+/** Whether a flapping app is in its down phase `elapsedMs` after the fault was set (it starts down). */
+export function flapIsDown(flap: FlapFault, elapsedMs: number): boolean {
+  return flap !== false && elapsedMs % (flap.upMs + flap.downMs) < flap.downMs;
 }

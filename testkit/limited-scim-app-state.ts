@@ -27,6 +27,8 @@ export interface AppState {
   /** SCIM requests being answered now, and the most there were at once since the last clearRequests/reset. */
   inFlight: number;
   peakInFlight: number;
+  /** When the current flapping fault was set (ms since the epoch). */
+  flapSince: number;
 }
 
 export interface StateSnapshot {
@@ -45,7 +47,9 @@ export function logRequest(state: AppState, record: RequestRecord): void {
 
 /** Merges checked knobs over the current ones and returns a copy of the result. */
 export function applyFaults(state: AppState, partial: unknown): LimitedScimAppFaults {
-  Object.assign(state.faults, parseFaults(partial));
+  const parsed = parseFaults(partial);
+  if (parsed.flap !== undefined) state.flapSince = Date.now();
+  Object.assign(state.faults, parsed);
   return structuredClone(state.faults);
 }
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CONTROL_PREFIX, routeControl } from './limited-scim-app-control';
 import type { LimitedScimAppFaults } from './limited-scim-app-faults';
-import { NO_FAULTS, parseFaults, takeLostAnswer } from './limited-scim-app-faults';
+import { NO_FAULTS, flapIsDown, parseFaults, takeLostAnswer } from './limited-scim-app-faults';
 import type { Reply } from './limited-scim-app-http';
 import { ScimHttpError, USER_URN, errorReply, notFound, readJson, send } from './limited-scim-app-http';
 import { isPublic, routeScim } from './limited-scim-app-routes';
@@ -51,6 +51,8 @@ export interface LimitedScimApp {
   readonly requests: RequestRecord[];
   /** The most SCIM requests answered at once since the last clearRequests/reset (a concurrency limit's witness). */
   readonly peakInFlight: number;
+  /** SCIM requests being answered right now. */
+  readonly inFlight: number;
   setFaults(partial: Partial<LimitedScimAppFaults>): LimitedScimAppFaults;
   users(): ScimUser[];
   user(id: string): ScimUser | undefined;
@@ -90,6 +92,7 @@ export async function startLimitedScimApp(options: LimitedScimAppOptions = {}): 
     requests: [],
     inFlight: 0,
     peakInFlight: 0,
+    flapSince: Date.now(),
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     onRequest(state, req, res).catch((err: unknown) => {
@@ -116,6 +119,9 @@ function createHandle(state: AppState, server: http.Server, port: number): Limit
     },
     get peakInFlight() {
       return state.peakInFlight;
+    },
+    get inFlight() {
+      return state.inFlight;
     },
     setFaults: (partial) => applyFaults(state, partial),
     users: () => copy(state.store.listUsers()),
@@ -184,6 +190,11 @@ async function answerScim(
   path: string | null,
 ): Promise<Reply | 'reset'> {
   if (state.faults.latencyMs > 0) await delay(state.faults.latencyMs, undefined, { ref: false });
+  const { flap } = state.faults;
+  if (flap && flapIsDown(flap, Date.now() - state.flapSince)) {
+    if (flap.how === 'reset') return 'reset';
+    return errorReply(new ScimHttpError(503, undefined, 'The app is flapping (down phase)'));
+  }
   const { outage } = state.faults;
   if (outage && outage.how === 'reset') return 'reset';
   if (outage) {

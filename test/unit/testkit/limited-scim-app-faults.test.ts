@@ -109,6 +109,22 @@ describe('limited SCIM app: faults (testkit/limited-scim-app.ts)', function () {
     });
   });
 
+  describe('flap', function () {
+    it('alternates between 503 and answering, starting down, from when it was set', async function () {
+      app.setFaults({ flap: { upMs: 150, downMs: 150, how: 'unavailable' } });
+      expectScimError(await call('POST', '/Users', { body: userBody('ada') }), 503);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await call('POST', '/Users', { body: userBody('ada') })).status).to.equal(201);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expectScimError(await call('GET', '/Users'), 503);
+      app.setFaults({ flap: false });
+    });
+
+    it('refuses a flap without both phases', function () {
+      expect(() => app.setFaults({ flap: { upMs: 100 } as never })).to.throw(/flap/);
+    });
+  });
+
   describe('refuseGroupRemoval', function () {
     let ada: ScimUser;
     let bob: ScimUser;
@@ -146,7 +162,13 @@ describe('limited SCIM app: faults (testkit/limited-scim-app.ts)', function () {
       const answer = await call('POST', '/__control/faults', { body: { latencyMs: 5, refuseGroupRemoval: true } });
       expect(answer.status).to.equal(200);
       expect(answer.headers.get('content-type')).to.equal('application/json');
-      expect(answer.body).to.deep.equal({ latencyMs: 5, loseAnswer: false, outage: false, refuseGroupRemoval: true });
+      expect(answer.body).to.deep.equal({
+        latencyMs: 5,
+        flap: false,
+        loseAnswer: false,
+        outage: false,
+        refuseGroupRemoval: true,
+      });
       expect(app.faults).to.deep.equal(answer.body);
       expect((await call('GET', '/__control/faults')).body).to.deep.equal(answer.body);
     });

@@ -19,7 +19,13 @@ describe('limited SCIM app: handle and process (testkit/limited-scim-app.ts)', f
       const app = await startLimitedScimApp({ port, token: 'fixed', latencyMs: 7, refuseGroupRemoval: true });
       try {
         expect(app).to.include({ port, token: 'fixed', baseUrl: `http://127.0.0.1:${port}/scim/v2` });
-        expect(app.faults).to.deep.equal({ latencyMs: 7, loseAnswer: false, outage: false, refuseGroupRemoval: true });
+        expect(app.faults).to.deep.equal({
+          latencyMs: 7,
+          flap: false,
+          loseAnswer: false,
+          outage: false,
+          refuseGroupRemoval: true,
+        });
         expect((await scimClient(app)('GET', '/Users')).status).to.equal(200);
       } finally {
         await app.stop();
@@ -127,7 +133,13 @@ describe('limited SCIM app: handle and process (testkit/limited-scim-app.ts)', f
       expect(app.users()).to.deep.equal([]);
       expect(app.groups()).to.deep.equal([]);
       expect(app.requests).to.deep.equal([]);
-      expect(app.faults).to.deep.equal({ latencyMs: 0, loseAnswer: false, outage: false, refuseGroupRemoval: false });
+      expect(app.faults).to.deep.equal({
+        latencyMs: 0,
+        flap: false,
+        loseAnswer: false,
+        outage: false,
+        refuseGroupRemoval: false,
+      });
       expect((await call('POST', '/Users', { body: userBody('ada') })).status).to.equal(201);
     });
   });
