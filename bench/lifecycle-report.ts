@@ -6,6 +6,7 @@ import type { CeilingResult } from './lifecycle-ceiling';
 import type { Variant } from './lifecycle-apps';
 import type { BurstResult, IdleLeaverResult, SyncResult } from './lifecycle-phases';
 import type { EndStateResult } from './lifecycle-verify';
+import type { IsolationResult, LeaversDuringSyncResult } from './lifecycle-contention';
 import { round } from './lifecycle-driver';
 import type { HistorySummary } from './lifecycle-breakdowns';
 import type { ProfileSummary } from './lifecycle-cpuprofile';
@@ -25,6 +26,8 @@ export interface ReportInput {
   idle: IdleLeaverResult;
   burst: BurstResult;
   endState: EndStateResult;
+  isolation?: IsolationResult;
+  leaversDuringSync?: LeaversDuringSyncResult;
 }
 
 const fmt = (n: number | null | undefined, unit = '') =>
@@ -146,7 +149,44 @@ export function buildRows(r: ReportInput, variant: Variant = 'limited'): Row[] {
       verdict: judge(endState.stayerFailures === 0),
     },
   );
+  rows.push(...contentionRows(r));
   return rows.map((row) => ({ ...row, metric: tag(row.metric) }));
+}
+
+/** Issue 10's goals: isolation within 10 % of idle; leaver time to revoke during a 10,000-user sync ≤ 1 s (p99). */
+function contentionRows({ isolation: iso, leaversDuringSync: g }: ReportInput): Row[] {
+  const rows: Row[] = [];
+  if (iso)
+    rows.push(
+      {
+        metric: `(f) healthy tenant joiner p99, ms, idle (${iso.idle.samples}/${iso.joiners})`,
+        value: fmt(iso.idle.p99Ms),
+        target: 'reference',
+        verdict: '—',
+      },
+      {
+        metric: `(f) … while another tenant's app hangs (${iso.hangMs} ms/request, ${iso.otherAppInFlightAtEnd} in flight)`,
+        value: `${fmt(iso.whileOtherHangs.p99Ms)} (${iso.p99OverheadPercent >= 0 ? '+' : ''}${fmt(iso.p99OverheadPercent)} %)`,
+        target: '≤ +10 %',
+        verdict: judge(iso.whileOtherHangs.missing === 0 && iso.p99OverheadPercent <= 10),
+      },
+    );
+  if (g)
+    rows.push(
+      {
+        metric: `(g) leaver during a ${g.syncUsers}-user sync: time to revoke p50, ms (${g.samples}/${g.leavers})`,
+        value: fmt(g.p50Ms),
+        target: '—',
+        verdict: '—',
+      },
+      {
+        metric: `(g) … p99, ms (sync ${g.syncConvergedAtLastLeaver}/${g.syncUsers} converged at the last leaver)`,
+        value: fmt(g.p99Ms),
+        target: g.syncUsers >= 10_000 ? '≤ 1000' : '≤ 1000 at 10,000 (not judged)',
+        verdict: g.syncUsers >= 10_000 ? judge(g.missing === 0 && g.p99Ms <= 1_000) : g.missing ? 'MISS' : '—',
+      },
+    );
+  return rows;
 }
 
 export function formatTable(rows: Row[]): string[] {

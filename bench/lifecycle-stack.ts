@@ -26,6 +26,8 @@ export interface AppSpec {
 export interface StackOptions {
   temporalDb: 'file' | 'memory';
   apps: AppSpec[];
+  /** More directories (tenants) served by the same scimflow, each with its own apps. */
+  tenants?: { name: string; apps: AppSpec[] }[];
   /** Extra env for `scimflow serve` (WORKER_MAX_CONCURRENT_* …). */
   serveEnv: Record<string, string>;
   log: (line: string) => void;
@@ -40,6 +42,7 @@ export interface Stack {
   /** A reader of scimflow's SQLite file (WAL: reads never block the server's writes). */
   db: Database.Database;
   appIds: string[];
+  tenants: { target: ScimTarget; appIds: string[] }[];
   /** `nodeArgs` go before the script, e.g. --cpu-prof. */
   startScimflow(nodeArgs?: string[]): Promise<NodeChild>;
   startCeilingWorker(taskQueue: string, extraArgs?: string[]): Promise<NodeChild>;
@@ -68,16 +71,21 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const file = path.join(dataDir, 'scimflow.sqlite');
     const seedDb = await openDatabase({ file, synchronous: 'NORMAL' });
     const stores = createStores(seedDb);
-    const { directory, token } = stores.directories.create({ name: 'bench', dialect: 'generic' });
-    const appIds = opts.apps.map(
-      (a) =>
-        stores.directories.addApp({
-          directoryId: directory.id,
-          name: a.name,
-          type: a.type,
-          config: { deprovision: 'disable', ...a.config },
-        }).id,
-    );
+    const seed = (name: string, apps: AppSpec[]) => {
+      const { directory, token } = stores.directories.create({ name, dialect: 'generic' });
+      const appIds = apps.map(
+        (a) =>
+          stores.directories.addApp({
+            directoryId: directory.id,
+            name: a.name,
+            type: a.type,
+            config: { deprovision: 'disable', ...a.config },
+          }).id,
+      );
+      return { directoryId: directory.id, token, appIds };
+    };
+    const { directoryId, token, appIds } = seed('bench', opts.apps);
+    const tenants = (opts.tenants ?? []).map((t) => seed(t.name, t.apps));
     seedDb.close();
 
     const cliPath = await ensureTemporalCli({ log: opts.log });
@@ -115,7 +123,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
     return {
       dataDir,
-      target: { baseUrl: `http://127.0.0.1:${apiPort}`, directoryId: directory.id, token },
+      target: { baseUrl: `http://127.0.0.1:${apiPort}`, directoryId, token },
+      tenants: tenants.map((t) => ({
+        target: { baseUrl: `http://127.0.0.1:${apiPort}`, directoryId: t.directoryId, token: t.token },
+        appIds: t.appIds,
+      })),
       temporalAddress: server.address,
       temporalPid: findDevServerPid(cliPath, port),
       client,

@@ -17,7 +17,11 @@ import type { ProfileSummary } from './lifecycle-cpuprofile';
 import { summariseProfileDir } from './lifecycle-cpuprofile';
 import type { Variant } from './lifecycle-apps';
 import { startDownstreamApps } from './lifecycle-apps';
+import type { AppSpec } from './lifecycle-stack';
 import { startStack } from './lifecycle-stack';
+import { startLimitedApp } from './lifecycle-limited';
+import type { HangingApp, IsolationResult, LeaversDuringSyncResult } from './lifecycle-contention';
+import { runIsolation, runLeaversDuringSync } from './lifecycle-contention';
 import type { EndStateResult } from './lifecycle-verify';
 import { formatEndState, verifyEndState } from './lifecycle-verify';
 import { describeMachine, describeSetup } from './lifecycle-setup';
@@ -42,6 +46,16 @@ export interface LifecycleOptions {
   /** Env for the scimflow process, e.g. { WORKER_MAX_CONCURRENT_ACTIVITIES: '200' }. */
   workerEnv?: Record<string, string>;
   historySample?: number;
+  /** (f) Healthy-tenant joiners timed idle and while the other tenant's app hangs; 0 skips (needs variant 'limited'). */
+  isolationJoiners?: number;
+  /** How long the hanging app takes to answer each request during (f). */
+  isolationHangMs?: number;
+  /** Between the other tenant's joiners meeting the hang and the measurement (default 15 s). */
+  isolationSettleMs?: number;
+  /** (g) Leavers deactivated during a second large sync; 0 skips. */
+  syncLeavers?: number;
+  /** (g) Size of that sync (default: `users`). */
+  contentionSyncUsers?: number;
   syncTimeoutMs?: number;
   burstTimeoutMs?: number;
   /** Write V8 CPU profiles of the scimflow process (all threads, its whole life) here and summarise them. */
@@ -64,6 +78,8 @@ export interface LifecycleResult {
   /** Temporal's own metrics per phase: persistence calls, history task queue waits, schedule-to-start. */
   server: Record<string, ServerProfile | undefined>;
   histories: Awaited<ReturnType<typeof identityBreakdowns>>;
+  isolation?: IsolationResult;
+  leaversDuringSync?: LeaversDuringSyncResult;
   profiles?: ProfileSummary[];
   rows: Row[];
   file?: string;
@@ -79,24 +95,59 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
     temporalDb: 'file' as const,
     variant: 'limited' as Variant,
     historySample: 30,
+    isolationJoiners: 100,
+    isolationHangMs: 60_000,
+    isolationSettleMs: 15_000,
+    syncLeavers: 30,
     ...opts,
   };
+  const contentionSyncUsers = o.contentionSyncUsers ?? o.users;
+  if (o.syncLeavers > o.users - o.leavers - o.idleLeavers) throw new Error('syncLeavers must not exceed the stayers');
+  const isolation = o.isolationJoiners > 0 && o.variant === 'limited';
   if (o.leavers + o.idleLeavers > o.users) throw new Error('leavers + idleLeavers must not exceed users');
   const syncTimeoutMs = o.syncTimeoutMs ?? Math.max(600_000, o.users * 120);
   const burstTimeoutMs = o.burstTimeoutMs ?? Math.max(300_000, o.leavers * 600);
   const limitedApp = { latencyMs: 0, groups: true, ...o.limitedApp };
   const downstream = await startDownstreamApps(o.variant, limitedApp, log);
+  const healthyApp = isolation
+    ? await startLimitedApp({ latencyMs: 0, groups: true, log }).catch(async (err: Error) => {
+        await downstream.stop();
+        throw err;
+      })
+    : undefined;
+  const stopApps = async () => {
+    await downstream.stop();
+    await healthyApp?.stop();
+  };
   const { apps } = downstream;
   const childLog = o.childLog ?? (() => undefined);
-  const stack = await startStack({ temporalDb: o.temporalDb, apps, serveEnv: o.workerEnv ?? {}, log: childLog }).catch(
-    async (err: Error) => {
-      await downstream.stop();
-      throw err;
-    },
-  );
+  const tenants = healthyApp
+    ? [
+        {
+          name: 'healthy-tenant',
+          apps: [
+            {
+              name: 'app-healthy',
+              type: 'scim' as const,
+              config: { url: healthyApp.baseUrl, token: healthyApp.token },
+            },
+          ],
+        },
+      ]
+    : [];
+  const stack = await startStack({
+    temporalDb: o.temporalDb,
+    apps,
+    tenants,
+    serveEnv: o.workerEnv ?? {},
+    log: childLog,
+  }).catch(async (err: Error) => {
+    await stopApps();
+    throw err;
+  });
   const stopAll = async () => {
     await stack.stop();
-    await downstream.stop();
+    await stopApps();
   };
   const onSignal = () => void stopAll().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
@@ -178,13 +229,53 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
       burstLeavers: spread(burstIds, o.historySample),
     });
 
+    let isolationResult: IsolationResult | undefined;
+    if (isolation) {
+      log(`(f) isolation: a healthy tenant's joiners, idle and while the other tenant's app hangs`);
+      isolationResult = await measured('isolation', () =>
+        runIsolation(ctx, {
+          healthy: stack.tenants[0]!.target,
+          other: stack.target,
+          hanging: controlOf(apps.find((a) => a.name === 'app-limited')!),
+          joiners: o.isolationJoiners,
+          otherJoiners: 200,
+          settleMs: o.isolationSettleMs,
+          hangMs: o.isolationHangMs,
+          firstIndex: 2 * o.users,
+        }),
+      );
+      log(
+        `  joiner p99 ${isolationResult.idle.p99Ms} ms idle, ${isolationResult.whileOtherHangs.p99Ms} ms while the other tenant's app hangs (${isolationResult.p99OverheadPercent} %)`,
+      );
+    }
+    let duringSync: LeaversDuringSyncResult | undefined;
+    if (o.syncLeavers > 0) {
+      const stayers = ids.slice(o.leavers, ids.length - o.idleLeavers);
+      log(`(g) ${o.syncLeavers} leavers while ${contentionSyncUsers} more users sync`);
+      duringSync = await measured('leaversDuringSync', () =>
+        runLeaversDuringSync(ctx, {
+          leaverIds: spread(stayers, o.syncLeavers),
+          syncUsers: contentionSyncUsers,
+          firstIndex: 3 * o.users,
+          gapMs: 500,
+          timeoutMs: 600_000,
+        }),
+      );
+      log(
+        `  time to revoke ms: p50 ${duringSync.p50Ms}, p99 ${duringSync.p99Ms}, max ${duringSync.maxMs}, missing ${duringSync.missing}; sync converged ${duringSync.syncConvergedAtEnd}/${contentionSyncUsers} in ${duringSync.syncSeconds} s`,
+      );
+    }
+
     // A profile is written when the process exits: stop scimflow now (stack.stop() would, after the report).
     if (o.profileDir) await scimflow.stop();
     const profiles = o.profileDir ? summariseProfileDir(o.profileDir) : undefined;
     const retriedActivityAttempts = stack.db
       .prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM audit_log WHERE directory_id = ? AND attempt > 1')
       .get(stack.target.directoryId)!.n;
-    const rows = buildRows({ ceilings, sync, idle, burst, endState }, o.variant);
+    const rows = buildRows(
+      { ceilings, sync, idle, burst, endState, isolation: isolationResult, leaversDuringSync: duringSync },
+      o.variant,
+    );
     const result: LifecycleResult = {
       startedAt,
       machine: describeMachine(),
@@ -197,6 +288,8 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
       cpu,
       server,
       histories,
+      isolation: isolationResult,
+      leaversDuringSync: duringSync,
       profiles,
       rows,
     };
@@ -215,6 +308,26 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
     process.removeListener('SIGTERM', onSignal);
     await stopAll();
   }
+}
+
+/** The limited app's /__control, seen as an app that can be made to hang. */
+function controlOf(app: AppSpec): HangingApp {
+  const { url, token } = app.config as { url: string; token: string };
+  const control = (what: string) => new URL(`/__control/${what}`, url).toString();
+  const call = async (what: string, init: RequestInit = {}) => {
+    const res = await fetch(control(what), {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+    if (!res.ok) throw new Error(`${control(what)} → ${res.status} ${await res.text()}`);
+    return res.json() as Promise<Record<string, unknown>>;
+  };
+  return {
+    setLatency: async (ms) => {
+      await call('faults', { method: 'POST', body: JSON.stringify({ latencyMs: ms }) });
+    },
+    inFlight: async () => Number((await call('load')).inFlight),
+  };
 }
 
 if (require.main === module) runFromCommandLine(runLifecycleBench);
