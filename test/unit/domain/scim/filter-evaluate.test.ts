@@ -8,7 +8,7 @@ import { isJsonObject } from '../../../../domain/scim/json';
 import { SchemaRegistry } from '../../../../domain/scim/schemas/registry';
 import { URN } from '../../../../domain/scim/schemas/urns';
 import { loadCorpus, queryParam } from './corpus';
-import { groupCtx, jsmith, RFC_EXAMPLES, userCtx, users } from './sample-resources';
+import { groupCtx, RFC_EXAMPLES, userCtx, users } from './sample-resources';
 
 const matching = (filter: string, resources: JsonObject[] = users) => {
   const parsed = parseFilter(filter);
@@ -205,13 +205,6 @@ describe('matchesFilter', () => {
   it('evaluates a 990-term and-chain without exhausting the stack', () => {
     const filter = Array.from({ length: 990 }, () => 'id pr').join(' and ');
     expect(matching(filter)).to.deep.equal(['u1', 'u2', 'u3', 'u4']);
-  });
-
-  it('keeps parse plus evaluate of userName eq in the microsecond range', () => {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < 10_000; i++) matchesFilter(jsmith, parseFilter(`userName eq "jsmith${i}"`), userCtx);
-    const microsPerCall = Number(process.hrtime.bigint() - started) / 10_000 / 1_000;
-    expect(microsPerCall).to.be.below(50);
   });
 
   describe('IdP corpus', () => {
