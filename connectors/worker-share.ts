@@ -10,10 +10,15 @@ export interface ShareLimits {
 
 /**
  * A hanging app would otherwise fill every slot of the worker with requests that wait for it, and every other app's
- * (and tenant's) steps would queue behind them. Over its share, a call is refused at once with a wait as long as the
+ * (and tenant's) steps would queue behind them. A slow app (its oldest request in flight waiting for a second or more)
+ * is held to its share; a fast one is not (a sync's burst to a healthy app may use every slot). Over its share, a call
+ * is refused at once with a wait as long as the
  * app's oldest request has been waiting (0.5–30 s, spread by up to half again): a hanging app's steps back off as far as it hangs, a busy but
  * healthy one's come back soon. A refused fast attempt has no wait: the step goes on as a scheduled activity at once.
  */
+/** An app whose oldest request in flight has waited this long is slow: from then on it is held to its share. */
+export const SLOW_AFTER_MS = 1_000;
+
 export class WorkerShare {
   private readonly started = new Map<string, Map<number, number>>();
   private nextTicket = 1;
@@ -39,8 +44,9 @@ export class WorkerShare {
     let calls = this.started.get(key);
     if (!calls) this.started.set(key, (calls = new Map()));
     const limit = this.limits[kind];
-    if (calls.size >= limit) {
-      const oldest = calls.values().next().value!; // insertion order: the first is the oldest
+    const oldest = calls.values().next().value; // insertion order: the first is the oldest
+    // Only a slow app is held to its share: a healthy one answering fast may use every slot (a sync's burst).
+    if (calls.size >= limit && oldest !== undefined && this.now() - oldest >= SLOW_AFTER_MS) {
       // A fast attempt waits for nothing: the step goes on at once as a scheduled activity (queued, no slot held).
       const waitMs =
         kind === 'local' ? 0 : spreadWait(Math.min(30_000, Math.max(500, this.now() - oldest)), this.random);

@@ -1,13 +1,13 @@
-// test/unit/connectors/worker-share.test.ts: one app's share of a worker's slots (pure, with a fake clock).
+// test/unit/connectors/worker-share.test.ts: one slow app's share of a worker's slots (pure, with a fake clock).
 import { expect } from 'chai';
-import { WorkerShare, shareOf } from '../../../connectors/worker-share';
+import { SLOW_AFTER_MS, WorkerShare, shareOf } from '../../../connectors/worker-share';
 
 describe('WorkerShare', function () {
   let now = 0;
   const clock = () => now;
   beforeEach(() => (now = 1_000_000));
 
-  it('admits up to the share per app, then refuses with a wait as long as the oldest request has waited', function () {
+  it('holds a slow app to its share, with a wait as long as its oldest request has waited', function () {
     const share = new WorkerShare({ scheduled: 2, local: 1 }, clock, () => 0);
     const gate = share.gate('hanging', () => false);
     const a = gate.enter();
@@ -15,8 +15,7 @@ describe('WorkerShare', function () {
     const b = gate.enter();
     expect(a.ok && b.ok).to.equal(true);
     now += 3_000;
-    const refused = gate.enter();
-    expect(refused).to.deep.equal({
+    expect(gate.enter()).to.deep.equal({
       ok: false,
       waitMs: 7_000,
       reason: '2 requests in flight from this worker (its share is 2)',
@@ -25,12 +24,22 @@ describe('WorkerShare', function () {
     expect(gate.enter().ok, 'a slot freed is a slot usable').to.equal(true);
   });
 
+  it('lets a fast app past its share: only an app whose oldest request waits a second is slow', function () {
+    const gate = new WorkerShare({ scheduled: 2, local: 2 }, clock).gate('busy', () => false);
+    for (let i = 0; i < 50; i += 1) expect(gate.enter().ok, `call ${i}`).to.equal(true);
+    now += SLOW_AFTER_MS - 1;
+    expect(gate.enter().ok).to.equal(true);
+    now += 1;
+    expect(gate.enter().ok).to.equal(false);
+  });
+
   it('keeps the wait between 0.5 s and 30 s before spreading it by up to half', function () {
     let random = 0;
     const share = new WorkerShare({ scheduled: 1, local: 1 }, clock, () => random);
     const gate = share.gate('app', () => false);
     gate.enter();
-    expect(gate.enter()).to.deep.include({ ok: false, waitMs: 500 });
+    now += SLOW_AFTER_MS;
+    expect(gate.enter()).to.deep.include({ ok: false, waitMs: 1_000 });
     now += 120_000;
     expect(gate.enter()).to.deep.include({ ok: false, waitMs: 30_000 });
     random = 0.999; // spread upwards by up to half, so refusals made together come back apart
@@ -43,10 +52,13 @@ describe('WorkerShare', function () {
     const hanging = share.gate('hanging', () => local);
     const healthy = share.gate('healthy', () => local);
     expect(hanging.enter().ok).to.equal(true);
+    local = true;
+    expect(hanging.enter().ok, 'fast attempts have their own share').to.equal(true);
+    now += SLOW_AFTER_MS;
+    local = false;
     expect(hanging.enter().ok).to.equal(false);
     expect(healthy.enter().ok, 'another app is not affected').to.equal(true);
     local = true;
-    expect(hanging.enter().ok, 'fast attempts have their own share').to.equal(true);
     // A refused fast attempt waits for nothing: the step goes on as a scheduled activity.
     expect(hanging.enter()).to.deep.include({ ok: false, waitMs: 0 });
   });
