@@ -7,6 +7,7 @@ import type { Variant } from './lifecycle-apps';
 import type { BurstResult, IdleLeaverResult, SyncResult } from './lifecycle-phases';
 import type { EndStateResult } from './lifecycle-verify';
 import type { IsolationResult, LeaversDuringSyncResult } from './lifecycle-contention';
+import type { ReconcileBenchResult } from './lifecycle-reconcile';
 import { round } from './lifecycle-driver';
 import type { HistorySummary } from './lifecycle-breakdowns';
 import type { ProfileSummary } from './lifecycle-cpuprofile';
@@ -28,6 +29,7 @@ export interface ReportInput {
   endState: EndStateResult;
   isolation?: IsolationResult;
   leaversDuringSync?: LeaversDuringSyncResult;
+  reconcile?: ReconcileBenchResult;
 }
 
 const fmt = (n: number | null | undefined, unit = '') =>
@@ -150,6 +152,21 @@ export function buildRows(r: ReportInput, variant: Variant = 'limited'): Row[] {
     },
   );
   rows.push(...contentionRows(r));
+  if (r.reconcile)
+    rows.push(
+      {
+        metric: `(h) reconcile: accounts/s over ${r.reconcile.accounts} accounts (${r.reconcile.seeded} unknown)`,
+        value: fmt(r.reconcile.accountsPerSecond),
+        target: '≥ 2000',
+        verdict: judge(r.reconcile.errors === 0 && r.reconcile.accountsPerSecond >= 2_000),
+      },
+      {
+        metric: '(h) reconcile: peak RSS of the command, MiB',
+        value: fmt(r.reconcile.peakRssMiB),
+        target: '—',
+        verdict: '—',
+      },
+    );
   return rows.map((row) => ({ ...row, metric: tag(row.metric) }));
 }
 

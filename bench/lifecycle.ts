@@ -22,6 +22,8 @@ import { startStack } from './lifecycle-stack';
 import { startLimitedApp } from './lifecycle-limited';
 import type { HangingApp, IsolationResult, LeaversDuringSyncResult } from './lifecycle-contention';
 import { runIsolation, runLeaversDuringSync } from './lifecycle-contention';
+import type { ReconcileBenchResult } from './lifecycle-reconcile';
+import { runReconcile, seedAccounts } from './lifecycle-reconcile';
 import type { EndStateResult } from './lifecycle-verify';
 import { formatEndState, verifyEndState } from './lifecycle-verify';
 import { describeMachine, describeSetup } from './lifecycle-setup';
@@ -56,6 +58,8 @@ export interface LifecycleOptions {
   syncLeavers?: number;
   /** (g) Size of that sync (default: `users`). */
   contentionSyncUsers?: number;
+  /** (h) Accounts the limited app holds (seeded up to this) for `scimflow reconcile`; 0 skips (needs 'limited'). */
+  reconcileAccounts?: number;
   syncTimeoutMs?: number;
   burstTimeoutMs?: number;
   /** Write V8 CPU profiles of the scimflow process (all threads, its whole life) here and summarise them. */
@@ -80,6 +84,7 @@ export interface LifecycleResult {
   histories: Awaited<ReturnType<typeof identityBreakdowns>>;
   isolation?: IsolationResult;
   leaversDuringSync?: LeaversDuringSyncResult;
+  reconcile?: ReconcileBenchResult;
   profiles?: ProfileSummary[];
   rows: Row[];
   file?: string;
@@ -99,6 +104,7 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
     isolationHangMs: 60_000,
     isolationSettleMs: 15_000,
     syncLeavers: 30,
+    reconcileAccounts: 100_000,
     ...opts,
   };
   const contentionSyncUsers = o.contentionSyncUsers ?? o.users;
@@ -266,6 +272,27 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
       );
     }
 
+    let reconcile: ReconcileBenchResult | undefined;
+    const limitedIndex = apps.findIndex((a) => a.name === 'app-limited');
+    if (o.reconcileAccounts > 0 && limitedIndex >= 0) {
+      const limitedConfig = apps[limitedIndex]!.config as { url: string; token: string };
+      const seeded = await seedAccounts(limitedConfig, o.reconcileAccounts);
+      log(
+        `(h) scimflow reconcile over ${o.reconcileAccounts} accounts (${seeded} of them seeded, unknown to scimflow)`,
+      );
+      reconcile = await measured('reconcile', () =>
+        runReconcile({
+          appId: stack.appIds[limitedIndex]!,
+          env: { DATA_DIR: stack.dataDir, TEMPORAL_ADDRESS: stack.temporalAddress },
+          seeded,
+          log,
+        }),
+      );
+      log(
+        `  ${reconcile.accounts} accounts in ${reconcile.seconds} s (${reconcile.accountsPerSecond}/s; wall ${reconcile.wallSeconds} s), peak RSS ${reconcile.peakRssMiB} MiB, findings ${JSON.stringify(reconcile.findings)}, errors ${reconcile.errors}`,
+      );
+    }
+
     // A profile is written when the process exits: stop scimflow now (stack.stop() would, after the report).
     if (o.profileDir) await scimflow.stop();
     const profiles = o.profileDir ? summariseProfileDir(o.profileDir) : undefined;
@@ -273,7 +300,7 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
       .prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM audit_log WHERE directory_id = ? AND attempt > 1')
       .get(stack.target.directoryId)!.n;
     const rows = buildRows(
-      { ceilings, sync, idle, burst, endState, isolation: isolationResult, leaversDuringSync: duringSync },
+      { ceilings, sync, idle, burst, endState, isolation: isolationResult, leaversDuringSync: duringSync, reconcile },
       o.variant,
     );
     const result: LifecycleResult = {
@@ -290,6 +317,7 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
       histories,
       isolation: isolationResult,
       leaversDuringSync: duringSync,
+      reconcile,
       profiles,
       rows,
     };

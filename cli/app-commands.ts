@@ -8,6 +8,7 @@ import { AppLimitsSchema, parseRate } from '../domain/apps/throttle';
 import type { Stores } from '../store';
 import type { AppRow } from '../store/directories';
 import { changeConfiguration } from '../api/config-change';
+import { ORPHAN_SETTINGS } from '../activities/reconcile-app';
 import { CliError, printJson, withStores } from './context';
 import { deliver } from './deliver';
 
@@ -50,6 +51,7 @@ function describeApp(stores: Stores, app: AppRow) {
     name: app.name,
     type: app.type,
     deprovision: app.config.deprovision ?? 'disable',
+    orphans: app.config.orphans ?? 'report',
     ...(app.type === 'scim'
       ? {
           url: app.config.url,
@@ -75,6 +77,12 @@ function appOrFail(stores: Stores, id: string): AppRow {
   if (!app) throw new CliError(`app ${id} not found`);
   return app;
 }
+
+/** What reconciliation does with accounts that match no identity, live or deleted (docs/reconciliation.md). */
+const orphansOption = () =>
+  new Option('--orphans <what>', 'accounts in the app that match no identity: report, disable or delete them').choices(
+    ORPHAN_SETTINGS,
+  );
 
 const limitOptions = (command: Command) =>
   command
@@ -111,7 +119,8 @@ export function registerAppCommands(program: Command): void {
         new Option('--entitlements <mode>', 'how entitlements map (type scim)')
           .choices(['groups', 'roles'])
           .default('groups'),
-      ),
+      )
+      .addOption(orphansOption().default('report')),
   ).action(
     async (opts: {
       directory: string;
@@ -125,12 +134,13 @@ export function registerAppCommands(program: Command): void {
       scope?: string;
       deprovision: string;
       entitlements: string;
+      orphans: string;
       maxConcurrency?: string;
       rateLimit?: string;
     }) => {
       await withStores(async (stores) => {
         if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
-        const config: Record<string, unknown> = { deprovision: opts.deprovision };
+        const config: Record<string, unknown> = { deprovision: opts.deprovision, orphans: opts.orphans };
         if (opts.type === 'scim') {
           if (!opts.url) throw new CliError('--type scim needs --url, and --token or --oauth-token-url');
           const auth = authFromFlags(opts);
@@ -182,7 +192,9 @@ export function registerAppCommands(program: Command): void {
         .command('update')
         .description("change an app's URL, token, deprovisioning or limits; what is not given is kept")
         .requiredOption('--app <id>'),
-    ).addOption(new Option('--deprovision <mode>', 'what a leaver gets in this app').choices(['disable', 'delete'])),
+    )
+      .addOption(new Option('--deprovision <mode>', 'what a leaver gets in this app').choices(['disable', 'delete']))
+      .addOption(orphansOption()),
   ).action(
     async (opts: {
       app: string;
@@ -193,6 +205,7 @@ export function registerAppCommands(program: Command): void {
       clientSecret?: string;
       scope?: string;
       deprovision?: string;
+      orphans?: string;
       maxConcurrency?: string;
       rateLimit?: string;
     }) => {
@@ -216,6 +229,7 @@ export function registerAppCommands(program: Command): void {
           );
         }
         if (opts.deprovision) config.deprovision = opts.deprovision;
+        if (opts.orphans) config.orphans = opts.orphans;
         const limits = limitsWith(AppLimitsSchema.parse(row.config.limits ?? {}), opts);
         if (Object.keys(limits).length > 0) config.limits = limits;
         else delete config.limits;

@@ -41,7 +41,8 @@ async function redrive(
   });
 }
 
-export function registerLifecycleCommands(program: Command): void {
+/** Registers the lifecycle commands; returns the `report` group for other modules' reports. */
+export function registerLifecycleCommands(program: Command): Command {
   const policy = program.command('policy').description('entitlement policy of a directory (versioned)');
   policy
     .command('set')
@@ -213,4 +214,5 @@ export function registerLifecycleCommands(program: Command): void {
         printJson(stores.applied.auditTrail(opts.directory, id));
       });
     });
+  return report;
 }

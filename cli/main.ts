@@ -1,6 +1,7 @@
 // cli/main.ts: the `scimflow` command line (commander).
 import { Command } from 'commander';
 import { registerAppCommands } from './app-commands';
+import { registerReconcileCommands } from './reconcile-commands';
 import { registerDirectoryCommands } from './directory-commands';
 import { registerLifecycleCommands } from './lifecycle-commands';
 import { CliError, printJson, withStores } from './context';
@@ -30,7 +31,7 @@ export function buildProgram(): Command {
     .action(runWorker);
   registerDirectoryCommands(program);
   registerAppCommands(program);
-  registerLifecycleCommands(program);
+  registerReconcileCommands(program, registerLifecycleCommands(program));
   program
     .command('temporal-cli')
     .description('the Temporal CLI used for the embedded dev server')

@@ -45,5 +45,7 @@ export function withChaos(inner: Connector, config: ChaosConfig, random: () => n
     }),
     revokeEntitlement: wrap('revokeEntitlement', (id, e, o) => inner.revokeEntitlement(id, e, o)),
     heldEntitlements: wrap('heldEntitlements', (id, among, o) => inner.heldEntitlements(id, among, o)),
+    listAccounts: wrap('listAccounts', (start, count, o) => inner.listAccounts(start, count, o)),
+    entitlementHolders: wrap('entitlementHolders', (among, o) => inner.entitlementHolders(among, o)),
   };
 }

@@ -11,6 +11,20 @@ export interface RemoteAccount {
   active: boolean;
 }
 
+/** An account as a full scan of the app sees it (reconciliation). */
+export interface ScannedAccount extends RemoteAccount {
+  /** The resource as the app returned it: owned attributes are compared from here. */
+  attributes: Record<string, unknown>;
+  /** The entitlements it holds, when the app lists them with the account (roles, the local app); else see holders. */
+  entitlements?: string[];
+}
+
+export interface AccountPage {
+  accounts: ScannedAccount[];
+  /** The app's count of all accounts, when it says. */
+  totalResults: number | null;
+}
+
 export interface ReadOptions {
   /** Aborts the app's request (the activity was cancelled or timed out). */
   signal?: AbortSignal;
@@ -70,4 +84,11 @@ export interface Connector {
   revokeEntitlement(remoteId: string, entitlement: string, options: CallOptions): Promise<void>;
   /** Which of `among` the account holds in the app (a read-back: verifies grants and revocations). */
   heldEntitlements(remoteId: string, among: string[], options?: ReadOptions): Promise<string[]>;
+  /** One page of every account, by SCIM's 1-based startIndex (a page may be shorter than asked; [] past the end). */
+  listAccounts(startIndex: number, count: number, options?: ReadOptions): Promise<AccountPage>;
+  /**
+   * Who holds each of `entitlements` (remote id → the ones held), for apps that list entitlements apart from accounts
+   * (app-side Groups); null when every scanned account carries its own (`ScannedAccount.entitlements`).
+   */
+  entitlementHolders(entitlements: string[], options?: ReadOptions): Promise<Map<string, string[]> | null>;
 }

@@ -43,6 +43,10 @@ export function createLocalAppConnector(db: Database.Database, appId: string): C
   const byExternalId = db.prepare<[string, string], RawAccount>(
     'SELECT * FROM local_accounts WHERE app_id = ? AND external_id = ?',
   );
+  const page = db.prepare<[string, number, number], RawAccount>(
+    'SELECT * FROM local_accounts WHERE app_id = ? ORDER BY id LIMIT ? OFFSET ?',
+  );
+  const total = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM local_accounts WHERE app_id = ?');
   const now = () => new Date().toISOString();
 
   function read(remoteId: string): RawAccount {
@@ -122,6 +126,20 @@ export function createLocalAppConnector(db: Database.Database, appId: string): C
       const row = byId.get(appId, remoteId);
       const held = row ? entitlementsOf(row) : [];
       return among.filter((e) => held.includes(e));
+    },
+    async listAccounts(startIndex, count) {
+      const rows = page.all(appId, count, Math.max(0, startIndex - 1));
+      return {
+        accounts: rows.map((r) => ({
+          ...toRemote(r),
+          attributes: { id: r.id, ...(JSON.parse(r.doc) as Record<string, unknown>) },
+          entitlements: entitlementsOf(r),
+        })),
+        totalResults: total.get(appId)!.n,
+      };
+    },
+    async entitlementHolders() {
+      return null; // each account carries its entitlements
     },
   };
 }

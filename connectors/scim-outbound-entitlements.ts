@@ -13,6 +13,10 @@ export interface EntitlementStrategy {
   held(userId: string, among: string[], options?: ReadOptions): Promise<string[]>;
   grant(userId: string, entitlement: string, options: CallOptions): Promise<void>;
   revoke(userId: string, entitlement: string, options: CallOptions): Promise<void>;
+  /** Remote id → which of `entitlements` it holds; null when a User carries its own (`fromUser`). */
+  holders(entitlements: string[], options?: ReadOptions): Promise<Map<string, string[]> | null>;
+  /** The entitlements a scanned User carries itself (roles), or undefined (groups: see holders). */
+  fromUser(user: ScimUser): string[] | undefined;
 }
 
 const rejectedWith = (err: unknown, ...statuses: number[]): boolean =>
@@ -117,6 +121,21 @@ export function createGroupEntitlements(send: ScimSend, readUser: ReadUser): Ent
       return heldViaGroups(userId, among, options);
     },
 
+    /** Each named group read once with its members: one search and one read per managed entitlement. */
+    async holders(names, options) {
+      const holders = new Map<string, string[]>();
+      for (const name of names)
+        for (const group of await findGroups(name, options)) {
+          const response = await send({ method: 'GET', path: `/Groups/${encodeURIComponent(group.id)}`, ...options });
+          const full = parseResource(ScimGroupSchema, 'GET /Groups/{id}', response.body);
+          for (const member of full.members ?? [])
+            if (member.value) holders.set(member.value, [...(holders.get(member.value) ?? []), name]);
+        }
+      return holders;
+    },
+
+    fromUser: () => undefined,
+
     async grant(userId, entitlement, options) {
       await requireUser(readUser, userId);
       const group = (await findOneGroup(entitlement)) ?? (await createGroup(entitlement, options));
@@ -180,5 +199,8 @@ export function createRoleEntitlements(send: ScimSend, readUser: ReadUser): Enti
       const path = `roles[value eq ${JSON.stringify(entitlement)}]`;
       await patch(userId, { op: 'remove', path }, `${options.idempotencyKey}/remove-role`);
     },
+
+    holders: async () => null,
+    fromUser: rolesOf,
   };
 }

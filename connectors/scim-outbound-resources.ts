@@ -39,7 +39,7 @@ export const ScimGroupSchema = z.looseObject({
 });
 export type ScimGroup = z.infer<typeof ScimGroupSchema>;
 
-const ListResponseSchema = z.looseObject({
+export const ListResponseSchema = z.looseObject({
   totalResults: z.coerce.number().int().nonnegative().optional(),
   Resources: z.array(z.unknown()).nullish(),
 });

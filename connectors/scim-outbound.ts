@@ -7,7 +7,15 @@ import { createGroupEntitlements, createRoleEntitlements } from './scim-outbound
 import { createScimSend } from './scim-outbound-http';
 import { createClientCredentials, OAuthClientCredentialsSchema, staticToken } from './oauth-client-credentials';
 import type { FetchedUser, ScimUser } from './scim-outbound-resources';
-import { ScimUserSchema, eqFilter, parseResource, sameName, searchAll, toFetchedUser } from './scim-outbound-resources';
+import {
+  ListResponseSchema,
+  ScimUserSchema,
+  eqFilter,
+  parseResource,
+  sameName,
+  searchAll,
+  toFetchedUser,
+} from './scim-outbound-resources';
 import { bodyHash, createBody, replaceBody, sameJson, withoutReadOnly } from './scim-outbound-user-body';
 
 export const ScimAppConfigSchema = z
@@ -170,5 +178,21 @@ export function createScimConnector(config: ScimAppConfig, deps: { fetch?: typeo
     grantEntitlement: (remoteId, entitlement, options) => entitlements.grant(remoteId, entitlement, options),
     revokeEntitlement: (remoteId, entitlement, options) => entitlements.revoke(remoteId, entitlement, options),
     heldEntitlements: (remoteId, among, options) => entitlements.held(remoteId, among, options),
+
+    async listAccounts(startIndex, count, options = {}) {
+      const query = new URLSearchParams({ startIndex: String(startIndex), count: String(count) });
+      const response = await send({ method: 'GET', path: `/Users?${query.toString()}`, signal: options.signal });
+      const list = parseResource(ListResponseSchema, 'GET /Users', response.body);
+      return {
+        accounts: (list.Resources ?? []).map((resource) => {
+          const user = parseResource(ScimUserSchema, 'GET /Users', resource);
+          const held = entitlements.fromUser(user);
+          return { ...toRemote(user), attributes: user, ...(held ? { entitlements: held } : {}) };
+        }),
+        totalResults: list.totalResults ?? null,
+      };
+    },
+
+    entitlementHolders: (among, options) => entitlements.holders(among, options),
   };
 }

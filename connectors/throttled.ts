@@ -54,5 +54,7 @@ export function withGate(inner: Connector, appName: string, gate: CallGate): Con
     grantEntitlement: through((id, e, o) => inner.grantEntitlement(id, e, o)),
     revokeEntitlement: through((id, e, o) => inner.revokeEntitlement(id, e, o)),
     heldEntitlements: through((id, among, o) => inner.heldEntitlements(id, among, o)),
+    listAccounts: through((start, count, o) => inner.listAccounts(start, count, o)),
+    entitlementHolders: through((among, o) => inner.entitlementHolders(among, o)),
   };
 }

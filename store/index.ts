@@ -3,6 +3,7 @@ import type { Db } from './db';
 import { AppliedStateStore } from './applied-state';
 import { AppThrottleStore } from './app-throttle';
 import { DirectoryStore } from './directories';
+import { DriftStore } from './drift';
 import { EventLog } from './event-log';
 import { GroupMemberStore } from './group-members';
 import { GroupNames } from './group-names';
@@ -18,6 +19,8 @@ export interface Stores {
   members: GroupMemberStore;
   applied: AppliedStateStore;
   policies: PolicyStore;
+  /** Reconciliation runs and the drift they found. */
+  drift: DriftStore;
   /** Per-app rate limit, concurrency and circuit breaker, shared by every worker. */
   throttle: AppThrottleStore;
   /** Group commit for request writes (the API); other processes use plain transactions. */
@@ -44,6 +47,7 @@ export function createStores(db: Db): Stores {
     throttle: new AppThrottleStore(db),
     applied: new AppliedStateStore(db),
     policies: new PolicyStore(db),
+    drift: new DriftStore(db),
     batch: new WriteBatcher(db),
   };
 }

@@ -8,6 +8,7 @@ import * as coverMemberIndex from './migrations/20261129000300_cover-member-inde
 import * as resourceGroupIds from './migrations/20261129000400_resource-group-ids';
 import * as appliedIntents from './migrations/20261202000000_applied-intents';
 import * as appThrottle from './migrations/20261203000000_app-throttle';
+import * as reconcileRuns from './migrations/20261204000000_reconcile-runs';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_create-core-tables': createCoreTables,
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000400_resource-group-ids': resourceGroupIds,
   '20261202000000_applied-intents': appliedIntents,
   '20261203000000_app-throttle': appThrottle,
+  '20261204000000_reconcile-runs': reconcileRuns,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */

@@ -55,7 +55,8 @@ async function usersCollection(request: ScimRequest): Promise<Reply> {
   }
   const filter = request.query.get('filter');
   const parsed = filter === null ? undefined : parseEqFilter(filter);
-  const users = store.listUsers().filter((user) => !parsed || matchesEq(user, parsed));
+  const all = store.listUsers();
+  const users = parsed ? all.filter((user) => matchesEq(user, parsed)) : all;
   return { status: 200, body: page(request.query, users) };
 }
 

@@ -62,7 +62,7 @@ export function resetState(state: AppState): void {
 
 export function snapshot(state: AppState): StateSnapshot {
   return structuredClone({
-    users: state.store.listUsers(),
+    users: [...state.store.listUsers()],
     groups: state.store.listGroups(),
     requests: state.requests,
   });

@@ -41,13 +41,18 @@ const invalid = (detail: string) => new ScimHttpError(400, 'invalidValue', detai
 
 export class LimitedStore {
   private readonly users = new Map<string, ScimUser>();
+  /** Lower-cased userName → id: uniqueness and lookups stay O(1) with 100,000 accounts (the reconcile bench). */
+  private readonly idByName = new Map<string, string>();
   private readonly groups = new Map<string, ScimGroup>();
+  /** listUsers' array, kept until the next write: paging 100,000 accounts must not copy them once per page. */
+  private userList: ScimUser[] | null = null;
 
   constructor(private readonly baseUrl: string) {}
 
   /** Live objects in creation order: callers copy or serialise them, never hand them out. */
-  listUsers(): ScimUser[] {
-    return [...this.users.values()];
+  listUsers(): readonly ScimUser[] {
+    this.userList ??= [...this.users.values()];
+    return this.userList;
   }
 
   getUser(id: string): ScimUser | undefined {
@@ -55,8 +60,15 @@ export class LimitedStore {
   }
 
   findUserByName(userName: string): ScimUser | undefined {
-    const wanted = userName.toLowerCase();
-    return this.listUsers().find((user) => user.userName.toLowerCase() === wanted);
+    const id = this.idByName.get(userName.toLowerCase());
+    return id === undefined ? undefined : this.users.get(id);
+  }
+
+  private setUser(user: ScimUser, before?: ScimUser): void {
+    if (before) this.idByName.delete(before.userName.toLowerCase());
+    this.users.set(user.id, user);
+    this.idByName.set(user.userName.toLowerCase(), user.id);
+    this.userList = null;
   }
 
   createUser(body: Json, id: string = randomUUID()): ScimUser {
@@ -64,7 +76,7 @@ export class LimitedStore {
     const attributes = userAttributes(body);
     this.assertUserNameFree(attributes.userName as string);
     const user = this.resource('User', id, attributes, undefined) as ScimUser;
-    this.users.set(id, user);
+    this.setUser(user);
     return user;
   }
 
@@ -75,7 +87,7 @@ export class LimitedStore {
     const attributes = userAttributes(body);
     this.assertUserNameFree(attributes.userName as string, id);
     const user = this.resource('User', id, attributes, current.meta.created) as ScimUser;
-    this.users.set(id, user);
+    this.setUser(user, current);
     return user;
   }
 
@@ -92,7 +104,11 @@ export class LimitedStore {
   }
 
   deleteUser(id: string): boolean {
-    if (!this.users.delete(id)) return false;
+    const current = this.users.get(id);
+    if (!current) return false;
+    this.users.delete(id);
+    this.idByName.delete(current.userName.toLowerCase());
+    this.userList = null;
     for (const group of this.groups.values()) {
       const kept = group.members.filter((member) => member.value !== id);
       if (kept.length < group.members.length) this.setMembers(group.id, kept);
@@ -134,6 +150,8 @@ export class LimitedStore {
 
   clear(): void {
     this.users.clear();
+    this.idByName.clear();
+    this.userList = null;
     this.groups.clear();
   }
 

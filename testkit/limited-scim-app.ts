@@ -124,7 +124,7 @@ function createHandle(state: AppState, server: http.Server, port: number): Limit
       return state.inFlight;
     },
     setFaults: (partial) => applyFaults(state, partial),
-    users: () => copy(state.store.listUsers()),
+    users: () => copy([...state.store.listUsers()]),
     user: (id) => copy(state.store.getUser(id)),
     findUser: (userName) => copy(state.store.findUserByName(userName)),
     groups: () => copy(state.store.listGroups()),

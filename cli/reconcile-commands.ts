@@ -1,0 +1,70 @@
+// cli/reconcile-commands.ts: `scimflow reconcile --app ID [--dry-run]` and `scimflow report drift --directory ID`.
+import type { Command } from 'commander';
+import { createConnectorResolver } from '../activities/connectors';
+import { reconcileApp } from '../activities/reconcile-app';
+import { signalIdentity } from '../runtime/identity-client';
+import type { Stores } from '../store';
+import type { EventRow } from '../store/event-log';
+import { forEachBounded } from './bounded';
+import { CliError, printJson, withStores, withTemporal } from './context';
+
+/** Signals the identities a reconcile corrected, leavers first (a re-enabled leaver's workflow gets the top priority). */
+async function deliverRepairs(stores: Stores, events: EventRow[], leavers: Set<string>): Promise<void> {
+  const ordered = [...events].sort((a, b) => Number(leavers.has(b.identityId)) - Number(leavers.has(a.identityId)));
+  try {
+    await withTemporal(async (client) => {
+      await forEachBounded(ordered, 8, async (event) => {
+        await signalIdentity(client, {
+          ...event,
+          force: true,
+          ...(leavers.has(event.identityId) ? { priority: 'leaver' as const } : {}),
+        });
+        stores.events.markDelivered(event.directoryId, event.identityId, event.seq, new Date().toISOString());
+      });
+    });
+  } catch (err) {
+    process.stderr.write(
+      `scimflow: Temporal not reached (${(err as Error).message}); the API's relay delivers the repairs\n`,
+    );
+  }
+}
+
+export function registerReconcileCommands(program: Command, report: Command): void {
+  program
+    .command('reconcile')
+    .description("read an app's accounts and entitlements, diff them against desired state, repair and verify")
+    .requiredOption('--app <id>')
+    .option('--dry-run', 'report what would be repaired; write nothing anywhere')
+    .option('--timeout <seconds>', 'how long to wait for the repairs to be verified', (v) => Number(v), 300)
+    .option('--page-size <n>', 'accounts asked per page', (v) => Number(v), 100)
+    .action(async (opts: { app: string; dryRun?: boolean; timeout: number; pageSize: number }) => {
+      if (!Number.isFinite(opts.timeout) || opts.timeout <= 0)
+        throw new CliError('--timeout must be a positive number of seconds');
+      if (!Number.isInteger(opts.pageSize) || opts.pageSize < 1 || opts.pageSize > 1000)
+        throw new CliError('--page-size must be an integer from 1 to 1000');
+      await withStores(async (stores) => {
+        if (!stores.directories.getApp(opts.app)) throw new CliError(`app ${opts.app} not found`);
+        const { connector } = createConnectorResolver(stores)(opts.app);
+        const report = await reconcileApp(stores, connector, {
+          appId: opts.app,
+          dryRun: opts.dryRun === true,
+          pageSize: opts.pageSize,
+          verifyTimeoutMs: opts.timeout * 1000,
+          deliver: (events, leavers) => deliverRepairs(stores, events, leavers),
+          progress: (line) => process.stderr.write(`${line}\n`),
+        });
+        printJson(report);
+      });
+    });
+
+  report
+    .command('drift')
+    .description("what each app's latest reconcile found and repaired, with ages")
+    .requiredOption('--directory <id>')
+    .action(async (opts: { directory: string }) => {
+      await withStores((stores) => {
+        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
+        printJson({ findings: stores.drift.latest(opts.directory), runs: stores.drift.runs(opts.directory, 10) });
+      });
+    });
+}
