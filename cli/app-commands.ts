@@ -9,6 +9,8 @@ import type { Stores } from '../store';
 import type { AppRow } from '../store/directories';
 import { changeConfiguration } from '../api/config-change';
 import { ORPHAN_SETTINGS } from '../activities/reconcile-app';
+import { DEFAULT_RECONCILE_EVERY } from '../runtime/reconcile-schedule';
+import { applyReconcileSchedule, checkReconcileEvery } from './reconcile-commands';
 import { CliError, printJson, withStores } from './context';
 import { deliver } from './deliver';
 
@@ -52,6 +54,7 @@ function describeApp(stores: Stores, app: AppRow) {
     type: app.type,
     deprovision: app.config.deprovision ?? 'disable',
     orphans: app.config.orphans ?? 'report',
+    reconcileEvery: app.config.reconcileEvery ?? 'off',
     ...(app.type === 'scim'
       ? {
           url: app.config.url,
@@ -120,7 +123,12 @@ export function registerAppCommands(program: Command): void {
           .choices(['groups', 'roles'])
           .default('groups'),
       )
-      .addOption(orphansOption().default('report')),
+      .addOption(orphansOption().default('report'))
+      .option(
+        '--reconcile-every <duration>',
+        'reconcile the app on a schedule: 30m, 6h, 1d… or off',
+        DEFAULT_RECONCILE_EVERY,
+      ),
   ).action(
     async (opts: {
       directory: string;
@@ -135,12 +143,17 @@ export function registerAppCommands(program: Command): void {
       deprovision: string;
       entitlements: string;
       orphans: string;
+      reconcileEvery: string;
       maxConcurrency?: string;
       rateLimit?: string;
     }) => {
       await withStores(async (stores) => {
         if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
-        const config: Record<string, unknown> = { deprovision: opts.deprovision, orphans: opts.orphans };
+        const config: Record<string, unknown> = {
+          deprovision: opts.deprovision,
+          orphans: opts.orphans,
+          reconcileEvery: checkReconcileEvery(opts.reconcileEvery),
+        };
         if (opts.type === 'scim') {
           if (!opts.url) throw new CliError('--type scim needs --url, and --token or --oauth-token-url');
           const auth = authFromFlags(opts);
@@ -160,7 +173,8 @@ export function registerAppCommands(program: Command): void {
           detail: (row) => ({ appId: row.id, change: 'added' }),
         });
         const signalled = change.events.length > 0 ? await deliver(stores, change.events, 8) : 0;
-        printJson({ id: change.result!.id, identitiesAffected: change.identitiesAffected, signalled });
+        const schedule = await applyReconcileSchedule(change.result!.id, opts.reconcileEvery);
+        printJson({ id: change.result!.id, identitiesAffected: change.identitiesAffected, signalled, schedule });
       });
     },
   );
@@ -194,7 +208,8 @@ export function registerAppCommands(program: Command): void {
         .requiredOption('--app <id>'),
     )
       .addOption(new Option('--deprovision <mode>', 'what a leaver gets in this app').choices(['disable', 'delete']))
-      .addOption(orphansOption()),
+      .addOption(orphansOption())
+      .option('--reconcile-every <duration>', 'reconcile the app on a schedule: 30m, 6h, 1d… or off'),
   ).action(
     async (opts: {
       app: string;
@@ -206,10 +221,11 @@ export function registerAppCommands(program: Command): void {
       scope?: string;
       deprovision?: string;
       orphans?: string;
+      reconcileEvery?: string;
       maxConcurrency?: string;
       rateLimit?: string;
     }) => {
-      await withStores((stores) => {
+      await withStores(async (stores) => {
         const row = appOrFail(stores, opts.app);
         const config: Record<string, unknown> = { ...row.config };
         const auth = authFromFlags(opts);
@@ -230,11 +246,13 @@ export function registerAppCommands(program: Command): void {
         }
         if (opts.deprovision) config.deprovision = opts.deprovision;
         if (opts.orphans) config.orphans = opts.orphans;
+        if (opts.reconcileEvery) config.reconcileEvery = checkReconcileEvery(opts.reconcileEvery);
         const limits = limitsWith(AppLimitsSchema.parse(row.config.limits ?? {}), opts);
         if (Object.keys(limits).length > 0) config.limits = limits;
         else delete config.limits;
         stores.directories.updateAppConfig(row.id, config);
-        printJson(describeApp(stores, appOrFail(stores, row.id)));
+        const schedule = opts.reconcileEvery ? await applyReconcileSchedule(row.id, opts.reconcileEvery) : undefined;
+        printJson({ ...describeApp(stores, appOrFail(stores, row.id)), ...(schedule ? { schedule } : {}) });
       });
     },
   );
@@ -257,7 +275,8 @@ export function registerAppCommands(program: Command): void {
           const left = stores.applied.unrevokedInApp(row.id).length;
           stores.directories.removeApp(row.id);
           stores.throttle.reset(row.id);
-          printJson({ id: row.id, removed: true, accounts: 'kept', accountsLeft: left });
+          const schedule = await applyReconcileSchedule(row.id, 'off');
+          printJson({ id: row.id, removed: true, accounts: 'kept', accountsLeft: left, schedule });
           return;
         }
         // Deprovision: the app is marked as being removed (nobody keeps, or gets, access there), each identity with an
@@ -290,7 +309,8 @@ export function registerAppCommands(program: Command): void {
         }
         stores.directories.removeApp(row.id);
         stores.throttle.reset(row.id);
-        printJson({ id: row.id, removed: true, accounts: 'deprovisioned', signalled });
+        const schedule = await applyReconcileSchedule(row.id, 'off');
+        printJson({ id: row.id, removed: true, accounts: 'deprovisioned', signalled, schedule });
       });
     });
 

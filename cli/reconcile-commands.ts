@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createConnectorResolver } from '../activities/connectors';
 import { reconcileApp } from '../activities/reconcile-app';
 import { signalIdentity } from '../runtime/identity-client';
+import { parseReconcileEvery, reconcileScheduleId, setReconcileSchedule } from '../runtime/reconcile-schedule';
 import type { Stores } from '../store';
 import type { EventRow } from '../store/event-log';
 import { forEachBounded } from './bounded';
@@ -26,6 +27,35 @@ async function deliverRepairs(stores: Stores, events: EventRow[], leavers: Set<s
     process.stderr.write(
       `scimflow: Temporal not reached (${(err as Error).message}); the API's relay delivers the repairs\n`,
     );
+  }
+}
+
+export interface ScheduleOutcome {
+  scheduleId: string;
+  /** The interval, or 'off'. */
+  every: string;
+  /** Set when Temporal could not be reached: run `app update --reconcile-every` again once it can. */
+  error?: string;
+}
+
+/** Creates, changes or removes an app's reconcile schedule (`every` = '6h', … or 'off'). */
+export async function applyReconcileSchedule(appId: string, every: string): Promise<ScheduleOutcome> {
+  const outcome = { scheduleId: reconcileScheduleId(appId), every };
+  try {
+    await withTemporal((client) => setReconcileSchedule(client, appId, parseReconcileEvery(every)));
+    return outcome;
+  } catch (err) {
+    return { ...outcome, error: `schedule not changed: ${(err as Error).message}` };
+  }
+}
+
+/** The flag's value checked before anything is written (a CLI usage error, exit 1). */
+export function checkReconcileEvery(text: string): string {
+  try {
+    parseReconcileEvery(text);
+    return text;
+  } catch (err) {
+    throw new CliError((err as Error).message);
   }
 }
 

@@ -1,2 +1,3 @@
 // workflows/index.ts: the workflow bundle's entry point.
 export { identityWorkflow } from './identity';
+export { reconcileAppWorkflow } from './reconcile';

@@ -1,6 +1,7 @@
 // test/integration/app-lifecycle.test.ts: apps come and go on a live directory (issue 10): `app add` converges the
 // users already there; `app remove --accounts deprovision` revokes every account before the app goes; `keep` leaves them.
 import { expect } from 'chai';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { listLocalAccounts } from '../../connectors/local-app';
 import { cliEnv, runCli, runCliJson } from '../helpers/cli';
 import type { Stack } from '../helpers/stack';
@@ -38,6 +39,11 @@ describe('apps added to and removed from a live directory (issue 10)', function 
     // No IdP change is needed: the two active users get an event each and an account; the inactive one gets none.
     const added = await runCliJson(['app', 'add', '--directory', directory.id, '--name', 'wiki'], env);
     expect(added).to.deep.include({ identitiesAffected: 2, signalled: 2 });
+    // Reconciled on a schedule by default, visible in the Temporal UI (and its API).
+    expect(added.schedule).to.deep.equal({ scheduleId: `scimflow-reconcile-${added.id}`, every: '6h' });
+    const schedule = await stack.client.schedule.getHandle(added.schedule.scheduleId).describe();
+    expect(schedule.spec.intervals?.[0]?.every).to.equal(6 * 3_600_000);
+    expect(schedule.action).to.deep.include({ workflowType: 'reconcileAppWorkflow' });
     const accounts = () => listLocalAccounts(stack.stores.db, added.id);
     await eventually(() => accounts().filter((a) => a.active).length === 2, 30_000);
     expect(
@@ -48,11 +54,20 @@ describe('apps added to and removed from a live directory (issue 10)', function 
     expect(stack.stores.applied.get(directory.id, gone.body.id as string, added.id)).to.equal(undefined);
 
     const removed = await runCliJson(['app', 'remove', '--app', added.id, '--accounts', 'deprovision'], env);
-    expect(removed).to.deep.equal({ id: added.id, removed: true, accounts: 'deprovisioned', signalled: 2 });
+    expect(removed).to.deep.equal({
+      id: added.id,
+      removed: true,
+      accounts: 'deprovisioned',
+      signalled: 2,
+      schedule: { scheduleId: `scimflow-reconcile-${added.id}`, every: 'off' },
+    });
     expect(accounts().map((a) => a.active)).to.deep.equal([false, false]);
     for (const id of ids)
       expect(stack.stores.applied.get(directory.id, id, added.id)).to.deep.include({ revocationVerified: true });
     expect(await runCliJson(['app', 'list', '--directory', directory.id], env)).to.deep.equal([]);
+    await expect(stack.client.schedule.getHandle(added.schedule.scheduleId).describe()).to.be.rejectedWith(
+      ScheduleNotFoundError,
+    );
 
     // A new user after the removal: nothing is planned for the app that is gone.
     const later = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
@@ -80,7 +95,13 @@ describe('apps added to and removed from a live directory (issue 10)', function 
     expect(bare.stderr).to.match(/^scimflow: required option '--accounts <what>' not specified\n/);
 
     const kept = await runCliJson(['app', 'remove', '--app', added.id, '--accounts', 'keep'], env);
-    expect(kept).to.deep.equal({ id: added.id, removed: true, accounts: 'kept', accountsLeft: 1 });
+    expect(kept).to.deep.equal({
+      id: added.id,
+      removed: true,
+      accounts: 'kept',
+      accountsLeft: 1,
+      schedule: { scheduleId: `scimflow-reconcile-${added.id}`, every: 'off' },
+    });
     expect(listLocalAccounts(stack.stores.db, added.id).map((a) => a.active)).to.deep.equal([true]);
     const again = await runCli(['app', 'remove', '--app', added.id, '--accounts', 'keep'], env);
     expect(again).to.deep.equal({ code: 1, stdout: '', stderr: `scimflow: app ${added.id} not found\n` });

@@ -240,4 +240,43 @@ describe('reconcile: read the apps, repair drift (issue 11)', function () {
       await downstream.stop();
     }
   });
+
+  it("reconciles on the app's Temporal Schedule: a triggered run repairs a re-enabled leaver", async function () {
+    world = await wireWorld(stack, { limited: [{ name: 'crm' }] });
+    const { app, id: appId } = world.limited('crm');
+    const updated = await runCliJson<{ reconcileEvery: string; schedule: { scheduleId: string; every: string } }>(
+      ['app', 'update', '--app', appId, '--reconcile-every', '1h'],
+      env,
+    );
+    expect(updated.reconcileEvery).to.equal('1h');
+    expect(updated.schedule).to.deep.equal({ scheduleId: `scimflow-reconcile-${appId}`, every: '1h' });
+    const leaver = await world.createUser('yan@acme.test');
+    await eventually(() => world!.applied(leaver, 'crm')?.state === 'active', 30_000);
+    await world.deactivate(leaver);
+    await eventually(() => world!.revocationsRecorded([leaver]), 30_000);
+    app.editUser(app.findUser('yan@acme.test')!.id, { active: true });
+
+    const schedule = stack.client.schedule.getHandle(updated.schedule.scheduleId);
+    await schedule.trigger();
+    const run = await eventually(async () => (await schedule.describe()).info.recentActions[0]?.action, 30_000);
+    const summary = await stack.client.workflow
+      .getHandle(run.workflow.workflowId, run.workflow.firstExecutionRunId)
+      .result();
+    expect(summary).to.deep.include({ appId, errors: 0 });
+    expect(summary.counts).to.deep.include({ reenabledLeavers: 1 });
+    // The repair's event is delivered by the API's relay; the leaver's workflow disables the account again.
+    await eventually(() => app.findUser('yan@acme.test')?.active === false, 60_000);
+    const drift = await runCliJson<{ findings: { kind: string; userName: string }[] }>(
+      ['report', 'drift', '--directory', world.directoryId],
+      env,
+    );
+    expect(drift.findings.map((f) => [f.kind, f.userName])).to.deep.equal([['reenabledLeavers', 'yan@acme.test']]);
+
+    const bad = await runCli(['app', 'update', '--app', appId, '--reconcile-every', '10s'], env);
+    expect(bad).to.deep.equal({
+      code: 1,
+      stdout: '',
+      stderr: 'scimflow: --reconcile-every must be a duration from 5m to 30d (like 30m, 6h, 1d), or off: 10s\n',
+    });
+  });
 });
