@@ -1,6 +1,6 @@
 // activities/reconcile-activity.ts: the scheduled reconcile (workflows/reconcile.ts) as an activity: the same
 // reconcileApp as the CLI's; its repairs' events are delivered by the API's relay (an activity has no Temporal client).
-import { reconcileApp } from './reconcile-app';
+import { countsOf, reconcileApp } from './reconcile-app';
 import type { ActivityDeps } from './step-kit';
 
 /** What a scheduled run returns into its workflow's history: counts, never the findings themselves. */
@@ -14,16 +14,6 @@ export interface ReconcileSummary {
   errors?: number;
 }
 
-const KINDS = [
-  'orphans',
-  'reenabledLeavers',
-  'missingAccounts',
-  'entitlementsAddedByHand',
-  'entitlementsMissing',
-  'attributesChanged',
-  'adopted',
-] as const;
-
 export function createReconcileActivities(deps: ActivityDeps) {
   return {
     async reconcileApp(input: { appId: string }): Promise<ReconcileSummary> {
@@ -36,7 +26,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
         appId: input.appId,
         runId: report.runId,
         scanned: report.scanned,
-        counts: Object.fromEntries(KINDS.map((k) => [k, report[k].length])),
+        counts: countsOf(report),
         errors: report.errors.length,
       };
     },

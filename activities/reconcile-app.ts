@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import type { Connector, ScannedAccount } from '../connectors/connector';
 import type { Correction, Finding, FindingKind, IdentityView } from '../domain/reconcile/diff';
-import { diffAccount, diffMissing, orphanAction, wouldDo } from '../domain/reconcile/diff';
+import { FINDING_KINDS, diffAccount, diffMissing, orphanAction, wouldDo } from '../domain/reconcile/diff';
 import { isEmptyPlan, planApp } from '../domain/planner/plan';
 import { parsePolicy, DEFAULT_POLICY } from '../domain/policy/policy';
 import type { Stores } from '../store';
@@ -59,12 +59,7 @@ function managedEntitlements(stores: Stores, directoryId: string, appId: string,
   const fromPolicy = policy.rules.flatMap((r) =>
     r.grant.filter((g) => g.app === appName).flatMap((g) => g.entitlements),
   );
-  const recorded = stores.db
-    .prepare<[string], { e: string }>(
-      'SELECT DISTINCT j.value AS e FROM applied_accounts, json_each(applied_accounts.entitlements_json) j WHERE app_id = ?',
-    )
-    .all(appId)
-    .map((r) => r.e);
+  const recorded = stores.drift.recordedEntitlements(appId);
   return [...new Set([...fromPolicy, ...recorded])].sort();
 }
 
@@ -221,20 +216,10 @@ export async function reconcileApp(
   );
   if (!opts.dryRun) {
     stores.drift.record(run, findings);
-    stores.drift.finishRun(run.id, { ...report, ...countsOf(report) });
+    stores.drift.finishRun(run.id, { ...report, counts: countsOf(report) });
   }
   return report;
 }
-
-const REPORTED_KINDS: FindingKind[] = [
-  'orphans',
-  'reenabledLeavers',
-  'missingAccounts',
-  'entitlementsAddedByHand',
-  'entitlementsMissing',
-  'attributesChanged',
-  'adopted',
-];
 
 function summarise(
   run: { id: string; directoryId: string; appId: string },
@@ -248,7 +233,7 @@ function summarise(
     findings
       .filter((f) => f.kind === kind)
       .map(({ kind: _kind, action, ...rest }) => ({ ...rest, action: dryRun ? wouldDo(action) : action }));
-  const lists = Object.fromEntries(REPORTED_KINDS.map((k) => [k, of(k)])) as Record<FindingKind, ReportedFinding[]>;
+  const lists = Object.fromEntries(FINDING_KINDS.map((k) => [k, of(k)])) as Record<FindingKind, ReportedFinding[]>;
   return {
     appId: run.appId,
     directoryId: run.directoryId,
@@ -261,9 +246,9 @@ function summarise(
   };
 }
 
-const countsOf = (report: ReconcileReport) => ({
-  counts: Object.fromEntries(REPORTED_KINDS.map((k) => [k, report[k].length])),
-});
+/** How many findings of each kind a report holds (what a run's summary and a scheduled run's result keep). */
+export const countsOf = (report: ReconcileReport): Record<FindingKind, number> =>
+  Object.fromEntries(FINDING_KINDS.map((k) => [k, report[k].length])) as Record<FindingKind, number>;
 
 /**
  * Corrects scimflow's record of each drifted identity and records an event for it, in one transaction; signals them

@@ -1,19 +1,9 @@
 // bench/lifecycle-contention.ts: issue 10's phases: a healthy tenant's joiners while another tenant's app hangs, and
 // leavers while a large initial sync runs.
 import type { RunStats, ScimTarget } from './lifecycle-driver';
-import { DEACTIVATE, percentile, pollUntil, round, runBounded, scimCall, sleep, userBody } from './lifecycle-driver';
+import { DEACTIVATE, pollUntil, round, runBounded, scimCall, sleep, userBody } from './lifecycle-driver';
 import type { LatencySummary, PhaseContext } from './lifecycle-phases';
-import { secondsSince } from './lifecycle-phases';
-
-function summarise(latencies: number[], expected: number): LatencySummary {
-  return {
-    samples: latencies.length,
-    missing: expected - latencies.length,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    maxMs: latencies.length ? Math.max(...latencies) : NaN,
-  };
-}
+import { secondsSince, summarise } from './lifecycle-phases';
 
 /** Joiners one at a time in `target`: POST sent → the identity's progress row says `active` (all its apps converged). */
 async function timeJoiners(

@@ -116,7 +116,7 @@ export interface LatencySummary {
   maxMs: number;
 }
 
-function summarise(latencies: number[], expected: number): LatencySummary {
+export function summarise(latencies: number[], expected: number): LatencySummary {
   return {
     samples: latencies.length,
     missing: expected - latencies.length,

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { FINDING_KINDS } from '../domain/reconcile/diff';
 import { round } from './lifecycle-driver';
 
 export interface ReconcileBenchResult {
@@ -69,15 +70,6 @@ export async function runReconcile(opts: {
     seconds: number;
     errors: unknown[];
   };
-  const kinds = [
-    'orphans',
-    'reenabledLeavers',
-    'missingAccounts',
-    'entitlementsAddedByHand',
-    'entitlementsMissing',
-    'attributesChanged',
-    'adopted',
-  ];
   return {
     accounts: report.scanned.accounts,
     seeded: opts.seeded,
@@ -85,7 +77,7 @@ export async function runReconcile(opts: {
     wallSeconds: round(wallSeconds, 1),
     accountsPerSecond: round(report.scanned.accounts / report.seconds, 0),
     peakRssMiB: round(peak / 1024, 0),
-    findings: Object.fromEntries(kinds.map((k) => [k, (report[k] as unknown[]).length])),
+    findings: Object.fromEntries(FINDING_KINDS.map((k) => [k, (report[k] as unknown[]).length])),
     errors: report.errors.length,
   };
 }

@@ -9,12 +9,24 @@ import { withTemporal } from './context';
  * Signals the identities of freshly recorded events (bounded concurrency, progress on stderr) and marks them delivered.
  * If Temporal cannot be reached the events stay undelivered: the API's relay delivers them (`report lag` shows them).
  */
-export async function deliver(stores: Stores, events: EventRow[], concurrency: number): Promise<number> {
+export async function deliver(
+  stores: Stores,
+  events: EventRow[],
+  concurrency: number,
+  options: { force?: boolean; leavers?: Set<string> } = {},
+): Promise<number> {
+  // Leavers first, their workflows raised to the top task priority (like the API's poker does).
+  const leavers = options.leavers ?? new Set<string>();
+  const ordered = [...events].sort((a, b) => Number(leavers.has(b.identityId)) - Number(leavers.has(a.identityId)));
   try {
     return await withTemporal(async (client) => {
       let done = 0;
-      await forEachBounded(events, concurrency, async (event) => {
-        await signalIdentity(client, event);
+      await forEachBounded(ordered, concurrency, async (event) => {
+        await signalIdentity(client, {
+          ...event,
+          force: options.force ?? false,
+          ...(leavers.has(event.identityId) ? { priority: 'leaver' as const } : {}),
+        });
         stores.events.markDelivered(event.directoryId, event.identityId, event.seq, new Date().toISOString());
         done += 1;
         if (done % 500 === 0) process.stderr.write(`signalled ${done}/${events.length}\n`);

@@ -2,33 +2,9 @@
 import type { Command } from 'commander';
 import { createConnectorResolver } from '../activities/connectors';
 import { reconcileApp } from '../activities/reconcile-app';
-import { signalIdentity } from '../runtime/identity-client';
 import { parseReconcileEvery, reconcileScheduleId, setReconcileSchedule } from '../runtime/reconcile-schedule';
-import type { Stores } from '../store';
-import type { EventRow } from '../store/event-log';
-import { forEachBounded } from './bounded';
+import { deliver } from './deliver';
 import { CliError, printJson, withStores, withTemporal } from './context';
-
-/** Signals the identities a reconcile corrected, leavers first (a re-enabled leaver's workflow gets the top priority). */
-async function deliverRepairs(stores: Stores, events: EventRow[], leavers: Set<string>): Promise<void> {
-  const ordered = [...events].sort((a, b) => Number(leavers.has(b.identityId)) - Number(leavers.has(a.identityId)));
-  try {
-    await withTemporal(async (client) => {
-      await forEachBounded(ordered, 8, async (event) => {
-        await signalIdentity(client, {
-          ...event,
-          force: true,
-          ...(leavers.has(event.identityId) ? { priority: 'leaver' as const } : {}),
-        });
-        stores.events.markDelivered(event.directoryId, event.identityId, event.seq, new Date().toISOString());
-      });
-    });
-  } catch (err) {
-    process.stderr.write(
-      `scimflow: Temporal not reached (${(err as Error).message}); the API's relay delivers the repairs\n`,
-    );
-  }
-}
 
 export interface ScheduleOutcome {
   scheduleId: string;
@@ -80,7 +56,9 @@ export function registerReconcileCommands(program: Command, report: Command): vo
           dryRun: opts.dryRun === true,
           pageSize: opts.pageSize,
           verifyTimeoutMs: opts.timeout * 1000,
-          deliver: (events, leavers) => deliverRepairs(stores, events, leavers),
+          deliver: async (events, leavers) => {
+            await deliver(stores, events, 8, { force: true, leavers });
+          },
           progress: (line) => process.stderr.write(`${line}\n`),
         });
         printJson(report);

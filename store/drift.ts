@@ -131,7 +131,17 @@ export class DriftStore {
       .map((r) => ({ identityId: r.identity_id, remoteId: r.remote_id }));
   }
 
-  /** The live user with this externalId, if exactly one. */
+  /** Every entitlement scimflow recorded granting in this app, to anyone. */
+  recordedEntitlements(appId: string): string[] {
+    return this.db
+      .prepare<[string], { e: string }>(
+        'SELECT DISTINCT j.value AS e FROM applied_accounts, json_each(applied_accounts.entitlements_json) j WHERE app_id = ?',
+      )
+      .all(appId)
+      .map((r) => r.e);
+  }
+
+  /** The live users with this externalId (more than one: the caller refuses to guess). */
   userByExternalId(directoryId: string, externalId: string): string[] {
     return this.db
       .prepare<[string, string], { id: string }>(
