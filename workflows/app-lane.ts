@@ -118,7 +118,12 @@ export class AppLane {
         await this.hold(`workflow error in app ${this.appId}: ${failureMessage(err)}`);
         end = 'settled';
       }
-      if (end === 'superseded' && this.next === undefined) this.next = await this.replan(dispatch);
+      if (end === 'superseded' && this.next === undefined) {
+        const replanned = await this.replan(dispatch);
+        // A newer generation dispatched while the replan waited wins: overwriting it left the identity waiting for a
+        // settlement of its newest generation that no lane would ever report (a hang the property test found).
+        this.next ??= replanned;
+      }
       if (end === 'settled') {
         this.settled = Math.max(this.settled, dispatch.gen);
         if (!this.exception) await this.unblock();

@@ -19,19 +19,19 @@ import { getTestTemporal } from './temporal';
 let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
 /** Workflows are bundled once per test run. */
 export function workflowBundle() {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: workflowsPath(),
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: () => undefined,
-    },
-  });
+  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: SILENT_LOGGER });
   return bundle;
 }
+
+/** Keeps the bundler's progress lines out of the test output. */
+export const SILENT_LOGGER = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 export const FAST_RETRY: Partial<RetryTiming> = {
   initialIntervalMs: 100,
