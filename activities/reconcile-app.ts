@@ -6,6 +6,7 @@ import type { Correction, Finding, FindingKind, IdentityView } from '../domain/r
 import { FINDING_KINDS, diffAccount, diffMissing, orphanAction, wouldDo } from '../domain/reconcile/diff';
 import { isEmptyPlan, planApp } from '../domain/planner/plan';
 import { parsePolicy, DEFAULT_POLICY } from '../domain/policy/policy';
+import { refreshCapabilities } from './app-capabilities';
 import type { Stores } from '../store';
 import { loadDesired } from '../store/desired-state';
 import type { EventRow } from '../store/event-log';
@@ -77,6 +78,10 @@ export async function reconcileApp(
     : 'report';
   const run = { id: crypto.randomUUID(), directoryId, appId: app.id };
   const log = opts.progress ?? (() => undefined);
+  if (!opts.dryRun) {
+    const said = await refreshCapabilities(stores, connector, app); // a dry run writes nothing anywhere
+    if (said) log(said);
+  }
   const managed = managedEntitlements(stores, directoryId, app.id, app.name);
   const holders = await connector.entitlementHolders(managed);
   const findings: Finding[] = [];

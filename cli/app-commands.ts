@@ -10,7 +10,9 @@ import type { AppRow } from '../store/directories';
 import { changeConfiguration } from '../api/config-change';
 import { ORPHAN_SETTINGS } from '../activities/reconcile-app';
 import { DEFAULT_RECONCILE_EVERY } from '../runtime/reconcile-schedule';
+import type { EntitlementMode } from '../connectors/scim-capabilities';
 import { applyReconcileSchedule, checkReconcileEvery } from './reconcile-commands';
+import { ENTITLEMENT_CHOICES, describeCapabilities, discoverApp } from './app-discovery';
 import { CliError, printJson, withStores } from './context';
 import { deliver } from './deliver';
 
@@ -60,6 +62,7 @@ function describeApp(stores: Stores, app: AppRow) {
           url: app.config.url,
           entitlements: app.config.entitlementMode ?? 'groups',
           ...authOf(app.config),
+          capabilities: describeCapabilities(app.config),
         }
       : {}),
     limits: { maxConcurrency: limits.maxConcurrency ?? null, ratePerSecond: limits.ratePerSecond ?? null },
@@ -119,10 +122,11 @@ export function registerAppCommands(program: Command): void {
           .default('disable'),
       )
       .addOption(
-        new Option('--entitlements <mode>', 'how entitlements map (type scim)')
-          .choices(['groups', 'roles'])
-          .default('groups'),
+        new Option('--entitlements <mode>', 'how entitlements map (type scim); auto: from what the app says it has')
+          .choices(ENTITLEMENT_CHOICES)
+          .default('auto'),
       )
+      .option('--skip-discovery', 'connect a SCIM app without reading its capabilities (it cannot be reached now)')
       .addOption(orphansOption().default('report'))
       .option(
         '--reconcile-every <duration>',
@@ -146,9 +150,14 @@ export function registerAppCommands(program: Command): void {
       reconcileEvery: string;
       maxConcurrency?: string;
       rateLimit?: string;
+      skipDiscovery?: boolean;
     }) => {
+      let adapted: string[] | undefined;
       await withStores(async (stores) => {
         if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
+        const same = stores.directories.listApps(opts.directory).find((a) => a.name === opts.name);
+        if (same)
+          throw new CliError(`directory ${opts.directory} already has an app named "${opts.name}" (${same.id})`);
         const config: Record<string, unknown> = {
           deprovision: opts.deprovision,
           orphans: opts.orphans,
@@ -159,7 +168,19 @@ export function registerAppCommands(program: Command): void {
           const auth = authFromFlags(opts);
           if (!auth)
             throw new CliError('--type scim needs --token, or --oauth-token-url with --client-id and --client-secret');
-          Object.assign(config, scimConfig({ url: opts.url, ...auth, entitlementMode: opts.entitlements }));
+          const scim = scimConfig({ url: opts.url, ...auth });
+          const found = await discoverApp(
+            scim,
+            opts.entitlements as EntitlementMode | 'auto',
+            opts.skipDiscovery === true,
+          );
+          adapted = found.notes;
+          Object.assign(
+            config,
+            scim,
+            { entitlementMode: found.entitlementMode },
+            found.capabilities ? { capabilities: found.capabilities } : {},
+          );
         } else if (opts.url || authFromFlags(opts))
           throw new CliError('--url, --token and --oauth-* are for --type scim');
         const limits = limitsWith({}, opts);
@@ -174,7 +195,13 @@ export function registerAppCommands(program: Command): void {
         });
         const signalled = change.events.length > 0 ? await deliver(stores, change.events, 8) : 0;
         const schedule = await applyReconcileSchedule(change.result!.id, opts.reconcileEvery);
-        printJson({ id: change.result!.id, identitiesAffected: change.identitiesAffected, signalled, schedule });
+        printJson({
+          id: change.result!.id,
+          identitiesAffected: change.identitiesAffected,
+          signalled,
+          schedule,
+          ...(opts.type === 'scim' ? { entitlements: config.entitlementMode, adapted } : {}),
+        });
       });
     },
   );
@@ -209,7 +236,8 @@ export function registerAppCommands(program: Command): void {
     )
       .addOption(new Option('--deprovision <mode>', 'what a leaver gets in this app').choices(['disable', 'delete']))
       .addOption(orphansOption())
-      .option('--reconcile-every <duration>', 'reconcile the app on a schedule: 30m, 6h, 1d… or off'),
+      .option('--reconcile-every <duration>', 'reconcile the app on a schedule: 30m, 6h, 1d… or off')
+      .option('--skip-discovery', "with --url: keep the capabilities read before instead of reading the new app's"),
   ).action(
     async (opts: {
       app: string;
@@ -224,6 +252,7 @@ export function registerAppCommands(program: Command): void {
       reconcileEvery?: string;
       maxConcurrency?: string;
       rateLimit?: string;
+      skipDiscovery?: boolean;
     }) => {
       await withStores(async (stores) => {
         const row = appOrFail(stores, opts.app);
@@ -235,14 +264,15 @@ export function registerAppCommands(program: Command): void {
           const kept = auth ?? (row.config.oauth ? { oauth: row.config.oauth } : { token: row.config.token });
           delete config.token;
           delete config.oauth;
-          Object.assign(
-            config,
-            scimConfig({
-              url: opts.url ?? String(row.config.url),
-              ...kept,
-              entitlementMode: row.config.entitlementMode as string | undefined,
-            }),
-          );
+          const mode = (row.config.entitlementMode as EntitlementMode | undefined) ?? 'groups';
+          const scim = scimConfig({ url: opts.url ?? String(row.config.url), ...kept, entitlementMode: mode });
+          Object.assign(config, scim);
+          // Another URL may be another app: read what it can do (the entitlement mode in use must still fit).
+          if (opts.url !== undefined && !opts.skipDiscovery) {
+            const found = await discoverApp(scim, mode, false);
+            if (found.capabilities) config.capabilities = found.capabilities;
+            else delete config.capabilities;
+          }
         }
         if (opts.deprovision) config.deprovision = opts.deprovision;
         if (opts.orphans) config.orphans = opts.orphans;

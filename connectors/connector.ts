@@ -1,4 +1,5 @@
 // connectors/connector.ts: the one interface every downstream app connector implements.
+import type { ScimCapabilities } from './scim-capabilities';
 import type { AccountSpec } from '../domain/accounts/account-spec';
 
 export type { AccountSpec } from '../domain/accounts/account-spec';
@@ -91,4 +92,6 @@ export interface Connector {
    * (app-side Groups); null when every scanned account carries its own (`ScannedAccount.entitlements`).
    */
   entitlementHolders(entitlements: string[], options?: ReadOptions): Promise<Map<string, string[]> | null>;
+  /** What the app says it can do (SCIM apps: RFC 7644 §4 discovery); absent for apps that have nothing to say. */
+  discover?(options?: ReadOptions): Promise<ScimCapabilities>;
 }

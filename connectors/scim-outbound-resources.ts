@@ -68,31 +68,59 @@ export function eqFilter(attribute: string, value: string): string {
 }
 
 const PAGE_SIZE = 100;
-const MAX_PAGES = 50;
+const MAX_FILTERED_PAGES = 50;
+/** A scan reads the whole endpoint a page at a time, keeping only matches: memory stays one page. */
+const MAX_SCANNED_PAGES = 20_000;
+
+export type SearchMode = 'filter' | 'scan';
+
+export interface SearchQuery {
+  attribute: string;
+  value: string;
+  /** Whether a returned resource really matches: some apps ignore `filter` and return everything. */
+  keep(resource: unknown): boolean;
+}
 
 /**
- * Runs a filtered search and returns every page's resources. Callers re-check each result themselves: some apps
- * ignore `filter` and return everything, and adopting a random account would be far worse than one more request.
+ * Every resource of the endpoint matching the query. `filter` asks the app to filter (and re-checks each result:
+ * adopting a random account would be far worse than one more request); `scan`, for apps that cannot filter, pages
+ * through the endpoint and compares here.
  */
 export async function searchAll(
   send: ScimSend,
   endpoint: '/Users' | '/Groups',
-  filter: string,
+  query: SearchQuery,
   extra: Record<string, string> = {},
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; mode?: SearchMode } = {},
 ): Promise<unknown[]> {
+  const scan = options.mode === 'scan';
   const found: unknown[] = [];
-  for (let page = 0, startIndex = 1; page < MAX_PAGES; page++) {
-    const query = new URLSearchParams({ filter, ...extra, startIndex: String(startIndex), count: String(PAGE_SIZE) });
-    const response = await send({ method: 'GET', path: `${endpoint}?${query.toString()}`, signal: options.signal });
+  let seen = 0;
+  for (let page = 0, startIndex = 1; page < (scan ? MAX_SCANNED_PAGES : MAX_FILTERED_PAGES); page++) {
+    const params = new URLSearchParams({
+      ...(scan ? {} : { filter: eqFilter(query.attribute, query.value) }),
+      ...extra,
+      startIndex: String(startIndex),
+      count: String(PAGE_SIZE),
+    });
+    const response = await send({ method: 'GET', path: `${endpoint}?${params.toString()}`, signal: options.signal });
     const list = parseResource(ListResponseSchema, `GET ${endpoint}`, response.body);
     const resources = list.Resources ?? [];
-    found.push(...resources);
+    found.push(...resources.filter((resource) => query.keep(resource)));
+    seen += resources.length;
     startIndex += resources.length;
-    if (resources.length === 0 || found.length >= (list.totalResults ?? found.length)) break;
+    if (resources.length === 0 || seen >= (list.totalResults ?? seen)) break;
   }
   return found;
 }
+
+/** A resource whose string attribute equals `value` case-insensitively (userName, displayName). */
+export const named =
+  (attribute: 'userName' | 'displayName', value: string) =>
+  (resource: unknown): boolean => {
+    const actual = (resource as Record<string, unknown> | null)?.[attribute];
+    return typeof actual === 'string' && sameName(actual, value);
+  };
 
 /** SCIM compares userName and displayName case-insensitively (RFC 7643 §4.1.1, caseExact false). */
 export function sameName(a: string, b: string): boolean {

@@ -3,16 +3,17 @@ import { z } from 'zod';
 import type { CallOptions, Connector, ReadOptions, RemoteAccount, SearchableAttribute } from './connector';
 import { DownstreamRejectedError, DownstreamUnavailableError } from './connector';
 import type { EntitlementStrategy } from './scim-outbound-entitlements';
-import { createGroupEntitlements, createRoleEntitlements } from './scim-outbound-entitlements';
+import { createGroupEntitlements, createRoleEntitlements, noEntitlements } from './scim-outbound-entitlements';
+import { ENTITLEMENT_MODES, ScimCapabilitiesSchema, searchModeOf, writeModeOf } from './scim-capabilities';
+import { discoverWith } from './scim-discovery';
 import { createScimSend } from './scim-outbound-http';
 import { createClientCredentials, OAuthClientCredentialsSchema, staticToken } from './oauth-client-credentials';
 import type { FetchedUser, ScimUser } from './scim-outbound-resources';
 import {
   ListResponseSchema,
   ScimUserSchema,
-  eqFilter,
+  named,
   parseResource,
-  sameName,
   searchAll,
   toFetchedUser,
 } from './scim-outbound-resources';
@@ -26,8 +27,13 @@ export const ScimAppConfigSchema = z
     token: z.string().min(1).optional(),
     oauth: OAuthClientCredentialsSchema.optional(),
     timeoutMs: z.number().int().positive().default(30_000),
-    /** groups: entitlements are app-side Groups matched by displayName; roles: values of the User's `roles` attribute. */
-    entitlementMode: z.enum(['groups', 'roles']).default('groups'),
+    /**
+     * groups: entitlements are app-side Groups matched by displayName; roles: values of the User's `roles` attribute;
+     * none: the app holds accounts only (discovery found neither).
+     */
+    entitlementMode: z.enum(ENTITLEMENT_MODES).default('groups'),
+    /** What the app said about itself at `app add` or the last reconcile (connectors/scim-capabilities.ts). */
+    capabilities: ScimCapabilitiesSchema.optional(),
   })
   .refine((c) => (c.token === undefined) !== (c.oauth === undefined), {
     message: 'give either a bearer token or OAuth client credentials, not both and not neither',
@@ -61,20 +67,23 @@ export function createScimConnector(config: ScimAppConfig, deps: { fetch?: typeo
     }
   }
 
+  const search = searchModeOf(settings.capabilities);
+  const adapted = { send, readUser, search, writes: writeModeOf(settings.capabilities) };
   const entitlements: EntitlementStrategy =
     settings.entitlementMode === 'groups'
-      ? createGroupEntitlements(send, readUser)
-      : createRoleEntitlements(send, readUser);
+      ? createGroupEntitlements(adapted)
+      : settings.entitlementMode === 'roles'
+        ? createRoleEntitlements(adapted)
+        : noEntitlements(settings.url);
 
   async function searchUsers(attribute: SearchableAttribute, value: string, options: ReadOptions): Promise<ScimUser[]> {
+    const keep =
+      attribute === 'userName'
+        ? named('userName', value)
+        : (user: unknown) => (user as { externalId?: unknown } | null)?.externalId === value;
     try {
-      const found = await searchAll(send, '/Users', eqFilter(attribute, value), {}, options);
-      const users = found.map((user) => parseResource(ScimUserSchema, 'GET /Users', user));
-      // Re-checked here: some apps ignore `filter` and return everything, and adopting a random account would be far
-      // worse than one more request.
-      return users.filter((user) =>
-        attribute === 'userName' ? sameName(user.userName, value) : user.externalId === value,
-      );
+      const found = await searchAll(send, '/Users', { attribute, value, keep }, {}, { ...options, mode: search });
+      return found.map((user) => parseResource(ScimUserSchema, 'GET /Users', user));
     } catch (err) {
       // 400 on externalId: the app cannot filter on it; userName, next in the match order, still identifies the account.
       if (attribute === 'externalId' && isRejected(err, 400)) return [];
@@ -194,5 +203,7 @@ export function createScimConnector(config: ScimAppConfig, deps: { fetch?: typeo
     },
 
     entitlementHolders: (among, options) => entitlements.holders(among, options),
+
+    discover: (options = {}) => discoverWith(send, options),
   };
 }

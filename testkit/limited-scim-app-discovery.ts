@@ -1,18 +1,19 @@
 // testkit/limited-scim-app-discovery.ts: what the limited app says about itself (RFC 7644 §4), and no more than it does.
 import type { Json } from './limited-scim-app-http';
+import type { LimitedScimDialect } from './limited-scim-app-state';
 import { GROUP_URN, USER_URN, listResponse, notFound } from './limited-scim-app-http';
 
 const SPC_URN = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
 const RESOURCE_TYPE_URN = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
 const SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 
-export function serviceProviderConfig(baseUrl: string, groups: boolean): Json {
+export function serviceProviderConfig(baseUrl: string, groups: boolean, dialect: LimitedScimDialect): Json {
   return {
     schemas: [SPC_URN],
-    // One flag for the whole server: true only when Groups (the one resource with PATCH here) exist; PATCH /Users stays 501.
-    patch: { supported: groups },
+    // One flag for the whole server: true only when Groups (the one resource with PATCH here) take it; PATCH /Users stays 501.
+    patch: { supported: groups && dialect.groupWrites === 'patch' },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-    filter: { supported: true, maxResults: 100 },
+    filter: { supported: dialect.filter, maxResults: 100 },
     changePassword: { supported: false },
     sort: { supported: false },
     etag: { supported: false },

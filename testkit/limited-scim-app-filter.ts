@@ -1,5 +1,6 @@
 // testkit/limited-scim-app-filter.ts: the one filter form the limited app understands, `<attribute> eq <value>`.
 import { ScimHttpError } from './limited-scim-app-http';
+import type { ScimRequest } from './limited-scim-app-routes';
 
 export interface EqFilter {
   /** As written in the filter; attribute names are case-insensitive (RFC 7643 §2.1). */
@@ -43,4 +44,13 @@ function unsupported(filter: string): ScimHttpError {
     'invalidFilter',
     `Unsupported filter '${filter}': this app understands only <attribute> eq "<value>" on top-level attributes`,
   );
+}
+
+/** The request's `eq` filter, if any; an app that cannot filter refuses one (as such apps do, with 400). */
+export function filterOf(request: ScimRequest): EqFilter | undefined {
+  const filter = request.query.get('filter');
+  if (filter === null) return undefined;
+  if (!request.state.dialect.filter)
+    throw new ScimHttpError(400, 'invalidFilter', 'This app does not support filtering');
+  return parseEqFilter(filter);
 }

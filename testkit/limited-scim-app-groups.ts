@@ -1,5 +1,5 @@
 // testkit/limited-scim-app-groups.ts: the optional Groups endpoint: create, read, member PATCH, delete; displayName filter only.
-import { matchesEq, parseEqFilter } from './limited-scim-app-filter';
+import { filterOf, matchesEq } from './limited-scim-app-filter';
 import { applyMemberPatch } from './limited-scim-app-group-patch';
 import type { Reply } from './limited-scim-app-http';
 import { ScimHttpError, allow, notFound, page } from './limited-scim-app-http';
@@ -17,14 +17,13 @@ async function groupsCollection(request: ScimRequest): Promise<Reply> {
     const group = store.createGroup(await request.readBody());
     return { status: 201, body: group, headers: { Location: `${baseUrl}/Groups/${group.id}` }, write: 'group' };
   }
-  const filter = request.query.get('filter');
-  const parsed = filter === null ? undefined : parseEqFilter(filter);
+  const parsed = filterOf(request);
   // The common limitation this app exists to reproduce: no `members.value eq` search, so "groups of a user" is unanswerable.
   if (parsed && (parsed.attribute.toLowerCase() !== 'displayname' || typeof parsed.value !== 'string'))
     throw new ScimHttpError(
       400,
       'invalidFilter',
-      `Unsupported filter '${filter}': Groups filter only on displayName eq`,
+      `Unsupported filter '${request.query.get('filter')}': Groups filter only on displayName eq`,
     );
   const groups = store.listGroups().filter((group) => !parsed || matchesEq(group, parsed));
   return { status: 200, body: page(request.query, groups) };
@@ -35,12 +34,23 @@ async function groupResource(request: ScimRequest, id: string): Promise<Reply> {
   const { store } = state;
   allow(request, ['GET', 'PATCH', 'DELETE', 'PUT']);
   switch (request.method) {
-    case 'PUT':
-      throw new ScimHttpError(501, undefined, 'PUT is not supported for Groups by this app; use PATCH on members');
+    case 'PUT': {
+      if (state.dialect.groupWrites !== 'put')
+        throw new ScimHttpError(501, undefined, 'PUT is not supported for Groups by this app; use PATCH on members');
+      const body = await request.readBody();
+      const group = store.getGroup(id);
+      if (!group) throw notFound(`Group ${id}`);
+      const members = Array.isArray(body.members) ? (body.members as ScimMember[]) : [];
+      if (state.faults.refuseGroupRemoval && dropsAny(group.members, members))
+        throw new ScimHttpError(403, undefined, 'this app does not allow removing group members');
+      return { status: 200, body: store.setMembers(id, members), write: 'group' };
+    }
     case 'DELETE':
       if (!store.deleteGroup(id)) throw notFound(`Group ${id}`);
       return { status: 204, write: 'group' };
     case 'PATCH': {
+      if (state.dialect.groupWrites !== 'patch')
+        throw new ScimHttpError(501, undefined, 'PATCH is not supported by this app; PUT the whole group');
       const body = await request.readBody();
       const group = store.getGroup(id);
       if (!group) throw notFound(`Group ${id}`);

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { startLimitedScimApp } from './limited-scim-app';
 
 const USAGE =
-  'usage: node --require tsx/cjs testkit/limited-scim-app-main.ts [--port N] [--token T] [--groups] [--latency-ms N]';
+  'usage: node --require tsx/cjs testkit/limited-scim-app-main.ts [--port N] [--token T] [--groups] [--latency-ms N]\n' +
+  '       [--no-filter] [--group-writes patch|put] [--no-discovery]';
 
 function nonNegativeInt(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -18,11 +19,18 @@ async function main(): Promise<void> {
       token: { type: 'string' },
       groups: { type: 'boolean', default: false },
       'latency-ms': { type: 'string' },
+      'no-filter': { type: 'boolean', default: false },
+      'group-writes': { type: 'string', default: 'patch' },
+      'no-discovery': { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
+  const groupWrites = values['group-writes'];
+  if (groupWrites !== 'patch' && groupWrites !== 'put')
+    throw new Error(`--group-writes must be patch or put, got "${groupWrites}"\n${USAGE}`);
   const app = await startLimitedScimApp({
+    dialect: { filter: !values['no-filter'], groupWrites, discovery: !values['no-discovery'] },
     port: nonNegativeInt('port', values.port),
     token: values.token,
     groups: values.groups,

@@ -1,6 +1,6 @@
 // testkit/limited-scim-app-routes.ts: which SCIM path and method does what; the Users and discovery handlers.
 import { resourceTypes, schemas, serviceProviderConfig } from './limited-scim-app-discovery';
-import { matchesEq, parseEqFilter } from './limited-scim-app-filter';
+import { filterOf, matchesEq } from './limited-scim-app-filter';
 import { routeGroups } from './limited-scim-app-groups';
 import type { Json, Reply } from './limited-scim-app-http';
 import { ScimHttpError, allow, notFound, page } from './limited-scim-app-http';
@@ -25,6 +25,7 @@ export async function routeScim(request: ScimRequest): Promise<Reply> {
   const { segments, state } = request;
   const [resource, id, ...rest] = segments;
   if (rest.length > 0) throw notFound(`/${segments.join('/')}`);
+  if (!state.dialect.discovery && DISCOVERY.includes(resource ?? '')) throw notFound(`/${segments.join('/')}`);
   switch (resource) {
     case 'Users':
       return id === undefined ? usersCollection(request) : userResource(request, id);
@@ -34,7 +35,7 @@ export async function routeScim(request: ScimRequest): Promise<Reply> {
     case 'ServiceProviderConfig':
       allow(request, ['GET']);
       if (id !== undefined) throw notFound(`/ServiceProviderConfig/${id}`);
-      return { status: 200, body: serviceProviderConfig(state.baseUrl, state.groups) };
+      return { status: 200, body: serviceProviderConfig(state.baseUrl, state.groups, state.dialect) };
     case 'ResourceTypes':
       allow(request, ['GET']);
       return { status: 200, body: resourceTypes(state.baseUrl, state.groups, id) };
@@ -53,8 +54,7 @@ async function usersCollection(request: ScimRequest): Promise<Reply> {
     const user = store.createUser(await request.readBody());
     return { status: 201, body: user, headers: { Location: `${baseUrl}/Users/${user.id}` }, write: 'create' };
   }
-  const filter = request.query.get('filter');
-  const parsed = filter === null ? undefined : parseEqFilter(filter);
+  const parsed = filterOf(request);
   const all = store.listUsers();
   const users = parsed ? all.filter((user) => matchesEq(user, parsed)) : all;
   return { status: 200, body: page(request.query, users) };

@@ -17,11 +17,24 @@ export interface RequestRecord {
   at: number;
 }
 
+/** What the app can do: each switch reproduces a kind of real app. */
+export interface LimitedScimDialect {
+  /** Answers `filter=` on /Users and /Groups (off: 400 invalidFilter, and ServiceProviderConfig says so). */
+  filter: boolean;
+  /** How Group members change: PATCH (PUT answers 501), or PUT of the whole group (PATCH answers 501). */
+  groupWrites: 'patch' | 'put';
+  /** Serves /ServiceProviderConfig, /ResourceTypes and /Schemas (off: 404, as many real apps do). */
+  discovery: boolean;
+}
+
+export const FULL_DIALECT: LimitedScimDialect = { filter: true, groupWrites: 'patch', discovery: true };
+
 export interface AppState {
   readonly store: LimitedStore;
   readonly baseUrl: string;
   readonly token: string;
   readonly groups: boolean;
+  readonly dialect: LimitedScimDialect;
   faults: LimitedScimAppFaults;
   requests: RequestRecord[];
   /** SCIM requests being answered now, and the most there were at once since the last clearRequests/reset. */

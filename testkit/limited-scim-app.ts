@@ -10,8 +10,8 @@ import { NO_FAULTS, flapIsDown, parseFaults, takeLostAnswer } from './limited-sc
 import type { Reply } from './limited-scim-app-http';
 import { ScimHttpError, USER_URN, errorReply, notFound, readJson, send } from './limited-scim-app-http';
 import { isPublic, routeScim } from './limited-scim-app-routes';
-import type { AppState, RequestRecord } from './limited-scim-app-state';
-import { applyFaults, authorize, logRequest, resetState } from './limited-scim-app-state';
+import type { AppState, LimitedScimDialect, RequestRecord } from './limited-scim-app-state';
+import { FULL_DIALECT, applyFaults, authorize, logRequest, resetState } from './limited-scim-app-state';
 import type { ScimGroup, ScimUser } from './limited-scim-app-store';
 import { LimitedStore } from './limited-scim-app-store';
 
@@ -29,6 +29,8 @@ export interface LimitedScimAppOptions extends Partial<LimitedScimAppFaults> {
   token?: string;
   /** Serve /Groups (displayName filter and member PATCH only); off by default, as in many real apps. */
   groups?: boolean;
+  /** What the app can do beyond that (all on by default): an app that cannot filter, one without PATCH, one without discovery. */
+  dialect?: Partial<LimitedScimDialect>;
 }
 
 /** A user as created by hand in the app's own UI: the id is assigned unless given. */
@@ -70,7 +72,7 @@ export interface LimitedScimApp {
 }
 
 export async function startLimitedScimApp(options: LimitedScimAppOptions = {}): Promise<LimitedScimApp> {
-  const { port = 0, token = randomBytes(24).toString('base64url'), groups = false, ...knobs } = options;
+  const { port = 0, token = randomBytes(24).toString('base64url'), groups = false, dialect, ...knobs } = options;
   if (!/^\S+$/.test(token)) throw new Error('token must be a non-empty string without whitespace');
   const faults = { ...NO_FAULTS, ...parseFaults(knobs) };
   const server = http.createServer();
@@ -88,6 +90,7 @@ export async function startLimitedScimApp(options: LimitedScimAppOptions = {}): 
     baseUrl,
     token,
     groups,
+    dialect: { ...FULL_DIALECT, ...dialect },
     faults,
     requests: [],
     inFlight: 0,

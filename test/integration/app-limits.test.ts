@@ -87,7 +87,7 @@ describe('per-app limits and circuit breaker (issue 10)', function () {
       type: 'scim',
       deprovision: 'disable',
       url: world.app.baseUrl,
-      entitlements: 'groups',
+      entitlements: 'none', // discovered: the limited app has no Groups here and no roles attribute
       tokenSet: true,
       limits: { maxConcurrency: 2, ratePerSecond: 50 },
       inFlight: 0,
