@@ -7,6 +7,8 @@ import { FINDING_KINDS, diffAccount, diffMissing, orphanAction, wouldDo } from '
 import { isEmptyPlan, planApp } from '../domain/planner/plan';
 import { parsePolicy, DEFAULT_POLICY } from '../domain/policy/policy';
 import { refreshCapabilities } from './app-capabilities';
+import type { AppRow } from '../store/directories';
+import { describeTrip, guardOf, trips } from '../domain/apps/mass-change';
 import type { Stores } from '../store';
 import { loadDesired } from '../store/desired-state';
 import type { EventRow } from '../store/event-log';
@@ -25,6 +27,8 @@ export interface ReconcileOptions {
   /** How long to wait for the repairs to be verified (default 5 minutes). */
   verifyTimeoutMs?: number;
   progress?: (line: string) => void;
+  /** Orphan disables/deletes an operator approved (`scimflow approve`): up to this many pass the mass-change guard. */
+  approvedOrphans?: number;
 }
 
 export interface ReconcileError {
@@ -50,6 +54,8 @@ export interface ReconcileReport {
   /** Accounts scimflow had not recorded that matched an identity (the import of an app that held accounts). */
   adopted: ReportedFinding[];
   errors: ReconcileError[];
+  /** Set when the mass-change guard held the orphans' disables/deletes (they are reported only, until approved). */
+  held: { change: string | null; reason: string } | null;
   seconds: number;
 }
 
@@ -199,12 +205,14 @@ export async function reconcileApp(
       userName: view.spec?.userName,
     });
   }
+  const held = guardOrphans(stores, app, orphans, setting, scanned, opts);
+  if (held) log(`reconcile ${app.name}: ${held.reason}`);
   for (const account of orphans)
     findings.push({
       kind: 'orphans',
       userName: account.userName,
       remoteId: account.id,
-      action: orphanAction(setting, account.active),
+      action: held ? 'reported' : orphanAction(setting, account.active),
     });
 
   if (!opts.dryRun) {
@@ -218,6 +226,7 @@ export async function reconcileApp(
     findings,
     errors,
     started,
+    held,
   );
   if (!opts.dryRun) {
     stores.drift.record(run, findings);
@@ -233,6 +242,7 @@ function summarise(
   findings: Finding[],
   errors: ReconcileError[],
   started: number,
+  held: ReconcileReport['held'],
 ): ReconcileReport {
   const of = (kind: FindingKind): ReportedFinding[] =>
     findings
@@ -247,8 +257,37 @@ function summarise(
     scanned,
     ...lists,
     errors,
+    held,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
+}
+
+/**
+ * The mass-change guard: disabling or deleting more orphans than the app's guard allows is held (reported only) until an
+ * operator approves it; a held change is recorded (not under --dry-run) for `scimflow approve --change ID`.
+ */
+function guardOrphans(
+  stores: Stores,
+  app: AppRow,
+  orphans: ScannedAccount[],
+  setting: OrphanSetting,
+  scanned: number,
+  opts: ReconcileOptions,
+): ReconcileReport['held'] {
+  const acting = orphans.filter((o) => orphanAction(setting, o.active) !== 'reported').length;
+  const guard = guardOf(app.config);
+  if (acting <= (opts.approvedOrphans ?? 0) || !trips(guard, acting, scanned)) return null;
+  const reason = `${describeTrip('this reconcile', app.name, acting, scanned, guard!)}: the orphans are reported only`;
+  if (opts.dryRun) return { change: null, reason };
+  const change = stores.held.hold({
+    directoryId: app.directoryId,
+    appId: app.id,
+    kind: 'reconcile-orphans',
+    reason,
+    affected: acting,
+    payload: { orphans: setting },
+  });
+  return { change: change.id, reason: `${reason}; approve with: scimflow approve --change ${change.id}` };
 }
 
 /** How many findings of each kind a report holds (what a run's summary and a scheduled run's result keep). */

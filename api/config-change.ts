@@ -15,6 +15,8 @@ export interface ConfigChange<T> extends ImpactSummary {
   sample: IdentityImpact[];
   /** The events recorded (one per affected identity), for the caller to deliver. */
   events: EventRow[];
+  /** Why the change was held (rolled back, nothing recorded), when `hold` said so. */
+  held?: string;
 }
 
 class RollBack extends Error {}
@@ -30,13 +32,21 @@ class RollBack extends Error {}
 export function changeConfiguration<T>(
   stores: Stores,
   directoryId: string,
-  change: { kind: EventKind; dryRun: boolean; apply: () => T; detail: (result: T) => Record<string, unknown> },
+  change: {
+    kind: EventKind;
+    dryRun: boolean;
+    apply: () => T;
+    detail: (result: T) => Record<string, unknown>;
+    /** Decides on the impact whether the change must wait for an approval (a reason), inside the transaction. */
+    hold?: (impact: ImpactSummary) => string | undefined;
+  },
 ): ConfigChange<T> {
   const ids = stores.resources.userIds(directoryId);
   const before = new Map(ids.map((id) => [id, loadDesired(stores, directoryId, id).state]));
   let result: T | undefined;
   let impacts: IdentityImpact[] = [];
   let events: EventRow[] = [];
+  let held: string | undefined;
   try {
     transactor(stores.db).run(() => {
       const applied = change.apply();
@@ -44,7 +54,8 @@ export function changeConfiguration<T>(
         const impact = identityImpact(before.get(id)!, loadDesired(stores, directoryId, id).state);
         return impact ? [impact] : [];
       });
-      if (change.dryRun) throw new RollBack();
+      held = change.hold?.(summarizeImpact(ids.length, impacts));
+      if (change.dryRun || held) throw new RollBack();
       result = applied;
       const detail = change.detail(applied);
       events = stores.events.append(
@@ -62,5 +73,6 @@ export function changeConfiguration<T>(
     ...summarizeImpact(ids.length, impacts),
     sample: impacts.slice(0, 20),
     events,
+    ...(held ? { held } : {}),
   };
 }

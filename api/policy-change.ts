@@ -4,6 +4,7 @@ import type { Policy } from '../domain/policy/policy';
 import type { Stores } from '../store';
 import type { EventRow } from '../store/event-log';
 import { changeConfiguration } from './config-change';
+import { describeTrip, guardOf, trips } from '../domain/apps/mass-change';
 
 export interface PolicyChange extends ImpactSummary {
   dryRun: boolean;
@@ -11,14 +12,63 @@ export interface PolicyChange extends ImpactSummary {
   version: number | null;
   sample: IdentityImpact[];
   events: EventRow[];
+  /**
+   * Set when the mass-change guard of an app stopped the change: nothing was stored; `change` is the held change's id
+   * for `scimflow approve` (null in a dry run, which only says it would be held).
+   */
+  held: { change: string | null; reason: string } | null;
 }
 
-export function changePolicy(stores: Stores, directoryId: string, policy: Policy, dryRun: boolean): PolicyChange {
-  const { result, ...change } = changeConfiguration(stores, directoryId, {
+/**
+ * Stores a new policy version, or holds it when it would take accounts from more than an app's mass-change guard
+ * allows (`approved`: an operator said yes, `scimflow approve`). Leavers the IdP names one by one never meet the guard.
+ */
+export function changePolicy(
+  stores: Stores,
+  directoryId: string,
+  policy: Policy,
+  dryRun: boolean,
+  approved = false,
+): PolicyChange {
+  let trip: { appId: string; affected: number; reason: string } | undefined;
+  const { result, held, ...change } = changeConfiguration(stores, directoryId, {
     kind: 'policy',
     dryRun,
     apply: () => stores.policies.put(directoryId, policy),
     detail: (version) => ({ policyVersion: version }),
+    hold: approved
+      ? undefined
+      : (impact) => {
+          trip = massLoss(stores, directoryId, impact.accountsLost);
+          return trip?.reason;
+        },
   });
-  return { ...change, version: result ?? null };
+  if (!held || !trip) return { ...change, version: result ?? null, held: null };
+  if (dryRun) return { ...change, version: null, held: { change: null, reason: trip.reason } };
+  const kept = stores.held.hold({
+    directoryId,
+    appId: trip.appId,
+    kind: 'policy',
+    reason: trip.reason,
+    affected: trip.affected,
+    payload: policy,
+  });
+  return {
+    ...change,
+    version: null,
+    held: { change: kept.id, reason: `${trip.reason}; approve with: scimflow approve --change ${kept.id}` },
+  };
+}
+
+/** The first app (by name) that would lose more accounts than its guard allows. */
+function massLoss(stores: Stores, directoryId: string, lost: Record<string, number>) {
+  for (const app of stores.directories.listApps(directoryId)) {
+    const affected = lost[app.name] ?? 0;
+    if (affected === 0) continue;
+    const total = stores.applied.unrevokedInApp(app.id).length;
+    const guard = guardOf(app.config);
+    if (trips(guard, affected, total))
+      return { appId: app.id, affected, reason: describeTrip('this policy', app.name, affected, total, guard!) };
+  }
+  return undefined;
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { listLocalAccounts } from '../connectors/local-app';
 import { ScimAppConfigSchema } from '../connectors/scim-outbound';
+import { DEFAULT_GUARD_TEXT, parseGuard } from '../domain/apps/mass-change';
 import type { AppLimits } from '../domain/apps/throttle';
 import { AppLimitsSchema, parseRate } from '../domain/apps/throttle';
 import type { Stores } from '../store';
@@ -56,6 +57,7 @@ function describeApp(stores: Stores, app: AppRow) {
     type: app.type,
     deprovision: app.config.deprovision ?? 'disable',
     orphans: app.config.orphans ?? 'report',
+    massChangeGuard: app.config.massChangeGuard ?? DEFAULT_GUARD_TEXT,
     reconcileEvery: app.config.reconcileEvery ?? 'off',
     ...(app.type === 'scim'
       ? {
@@ -83,6 +85,19 @@ function appOrFail(stores: Stores, id: string): AppRow {
   if (!app) throw new CliError(`app ${id} not found`);
   return app;
 }
+
+/** The `--mass-change-guard` value checked before anything is written. */
+function checkGuard(text: string): string {
+  try {
+    parseGuard(text);
+    return text;
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
+const GUARD_HELP =
+  'stop and ask (scimflow approve) before one policy change or reconcile disables or deletes more than this share of the app’s accounts: N% or off';
 
 /** What reconciliation does with accounts that match no identity, live or deleted (docs/reconciliation.md). */
 const orphansOption = () =>
@@ -128,6 +143,7 @@ export function registerAppCommands(program: Command): void {
       )
       .option('--skip-discovery', 'connect a SCIM app without reading its capabilities (it cannot be reached now)')
       .addOption(orphansOption().default('report'))
+      .option('--mass-change-guard <share>', GUARD_HELP, DEFAULT_GUARD_TEXT)
       .option(
         '--reconcile-every <duration>',
         'reconcile the app on a schedule: 30m, 6h, 1d… or off',
@@ -148,6 +164,7 @@ export function registerAppCommands(program: Command): void {
       entitlements: string;
       orphans: string;
       reconcileEvery: string;
+      massChangeGuard: string;
       maxConcurrency?: string;
       rateLimit?: string;
       skipDiscovery?: boolean;
@@ -162,6 +179,7 @@ export function registerAppCommands(program: Command): void {
           deprovision: opts.deprovision,
           orphans: opts.orphans,
           reconcileEvery: checkReconcileEvery(opts.reconcileEvery),
+          massChangeGuard: checkGuard(opts.massChangeGuard),
         };
         if (opts.type === 'scim') {
           if (!opts.url) throw new CliError('--type scim needs --url, and --token or --oauth-token-url');
@@ -237,6 +255,7 @@ export function registerAppCommands(program: Command): void {
       .addOption(new Option('--deprovision <mode>', 'what a leaver gets in this app').choices(['disable', 'delete']))
       .addOption(orphansOption())
       .option('--reconcile-every <duration>', 'reconcile the app on a schedule: 30m, 6h, 1d… or off')
+      .option('--mass-change-guard <share>', GUARD_HELP)
       .option('--skip-discovery', "with --url: keep the capabilities read before instead of reading the new app's"),
   ).action(
     async (opts: {
@@ -250,6 +269,7 @@ export function registerAppCommands(program: Command): void {
       deprovision?: string;
       orphans?: string;
       reconcileEvery?: string;
+      massChangeGuard?: string;
       maxConcurrency?: string;
       rateLimit?: string;
       skipDiscovery?: boolean;
@@ -276,6 +296,7 @@ export function registerAppCommands(program: Command): void {
         }
         if (opts.deprovision) config.deprovision = opts.deprovision;
         if (opts.orphans) config.orphans = opts.orphans;
+        if (opts.massChangeGuard) config.massChangeGuard = checkGuard(opts.massChangeGuard);
         if (opts.reconcileEvery) config.reconcileEvery = checkReconcileEvery(opts.reconcileEvery);
         const limits = limitsWith(AppLimitsSchema.parse(row.config.limits ?? {}), opts);
         if (Object.keys(limits).length > 0) config.limits = limits;

@@ -64,6 +64,8 @@ export function registerLifecycleCommands(program: Command): Command {
       const report = await withStores(async (stores) => {
         if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
         const { events, ...change } = changePolicy(stores, opts.directory, parsed, opts.dryRun ?? false);
+        // The mass-change guard held it: nothing stored; the operator reviews (--dry-run) and approves.
+        if (change.held && !change.dryRun) throw new CliError(`policy not changed: ${change.held.reason}`);
         return { ...change, signalled: events.length > 0 ? await deliver(stores, events, opts.concurrency) : 0 };
       });
       printJson(report);

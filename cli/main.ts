@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerAppCommands } from './app-commands';
 import { registerReconcileCommands } from './reconcile-commands';
+import { registerApproveCommand } from './approve-command';
 import { registerDirectoryCommands } from './directory-commands';
 import { registerLifecycleCommands } from './lifecycle-commands';
 import { CliError, printJson, withStores } from './context';
@@ -31,7 +32,9 @@ export function buildProgram(): Command {
     .action(runWorker);
   registerDirectoryCommands(program);
   registerAppCommands(program);
-  registerReconcileCommands(program, registerLifecycleCommands(program));
+  const report = registerLifecycleCommands(program);
+  registerReconcileCommands(program, report);
+  registerApproveCommand(program, report);
   program
     .command('temporal-cli')
     .description('the Temporal CLI used for the embedded dev server')

@@ -1,7 +1,9 @@
 // cli/reconcile-commands.ts: `scimflow reconcile --app ID [--dry-run]` and `scimflow report drift --directory ID`.
 import type { Command } from 'commander';
 import { createConnectorResolver } from '../activities/connectors';
+import type { ReconcileReport } from '../activities/reconcile-app';
 import { reconcileApp } from '../activities/reconcile-app';
+import type { Stores } from '../store';
 import { parseReconcileEvery, reconcileScheduleId, setReconcileSchedule } from '../runtime/reconcile-schedule';
 import { deliver } from './deliver';
 import { CliError, printJson, withStores, withTemporal } from './context';
@@ -35,6 +37,26 @@ export function checkReconcileEvery(text: string): string {
   }
 }
 
+/** One reconcile of an app from the CLI: repairs delivered leavers first, progress on stderr. */
+export function runReconcile(
+  stores: Stores,
+  appId: string,
+  opts: { dryRun: boolean; timeout?: number; pageSize?: number; approvedOrphans?: number },
+): Promise<ReconcileReport> {
+  const { connector } = createConnectorResolver(stores)(appId);
+  return reconcileApp(stores, connector, {
+    appId,
+    dryRun: opts.dryRun,
+    pageSize: opts.pageSize ?? 100,
+    verifyTimeoutMs: (opts.timeout ?? 300) * 1000,
+    ...(opts.approvedOrphans !== undefined ? { approvedOrphans: opts.approvedOrphans } : {}),
+    deliver: async (events, leavers) => {
+      await deliver(stores, events, 8, { force: true, leavers });
+    },
+    progress: (line) => process.stderr.write(`${line}\n`),
+  });
+}
+
 export function registerReconcileCommands(program: Command, report: Command): void {
   program
     .command('reconcile')
@@ -50,18 +72,7 @@ export function registerReconcileCommands(program: Command, report: Command): vo
         throw new CliError('--page-size must be an integer from 1 to 1000');
       await withStores(async (stores) => {
         if (!stores.directories.getApp(opts.app)) throw new CliError(`app ${opts.app} not found`);
-        const { connector } = createConnectorResolver(stores)(opts.app);
-        const report = await reconcileApp(stores, connector, {
-          appId: opts.app,
-          dryRun: opts.dryRun === true,
-          pageSize: opts.pageSize,
-          verifyTimeoutMs: opts.timeout * 1000,
-          deliver: async (events, leavers) => {
-            await deliver(stores, events, 8, { force: true, leavers });
-          },
-          progress: (line) => process.stderr.write(`${line}\n`),
-        });
-        printJson(report);
+        printJson(await runReconcile(stores, opts.app, { dryRun: opts.dryRun === true, ...opts }));
       });
     });
 

@@ -4,6 +4,7 @@ import { AppliedStateStore } from './applied-state';
 import { AppThrottleStore } from './app-throttle';
 import { DirectoryStore } from './directories';
 import { DriftStore } from './drift';
+import { HeldChangeStore } from './held-changes';
 import { EventLog } from './event-log';
 import { GroupMemberStore } from './group-members';
 import { GroupNames } from './group-names';
@@ -21,6 +22,8 @@ export interface Stores {
   policies: PolicyStore;
   /** Reconciliation runs and the drift they found. */
   drift: DriftStore;
+  /** Changes the mass-change guard holds until `scimflow approve`. */
+  held: HeldChangeStore;
   /** Per-app rate limit, concurrency and circuit breaker, shared by every worker. */
   throttle: AppThrottleStore;
   /** Group commit for request writes (the API); other processes use plain transactions. */
@@ -48,6 +51,7 @@ export function createStores(db: Db): Stores {
     applied: new AppliedStateStore(db),
     policies: new PolicyStore(db),
     drift: new DriftStore(db),
+    held: new HeldChangeStore(db),
     batch: new WriteBatcher(db),
   };
 }

@@ -57,6 +57,8 @@ export function mountAdminRoutes(router: Routes, deps: AppDeps): void {
     const policy = parsePolicy(await readJsonBody(ctx, 1_048_576));
     const { events, ...change } = changePolicy(stores, dir.id, policy, ctx.query.dryRun === 'true');
     if (events.length > 0) deps.poke(events);
+    // Held by an app's mass-change guard: nothing stored; the body says why and which change to approve.
+    if (change.held && change.dryRun === false) ctx.status = 409;
     ctx.body = change;
   });
   /** A user of this directory (deleted ones too: their offboarding can still need a look or a retry). */
