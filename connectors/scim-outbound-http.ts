@@ -21,6 +21,8 @@ export interface ScimRequest {
   ifMatch?: string;
   /** Aborts the request (the activity was cancelled or timed out); the configured timeout applies regardless. */
   signal?: AbortSignal;
+  /** Try without credentials first (discovery endpoints are often public); a 401/403 then retries with them. */
+  anonymous?: boolean;
 }
 
 export interface ScimResponse {
@@ -39,6 +41,13 @@ export type ScimSend = (request: ScimRequest) => Promise<ScimResponse>;
 export function createScimSend(config: ScimHttpConfig, fetchImpl: typeof fetch = fetch): ScimSend {
   const base = config.url.replace(/\/+$/, '');
   return async function send(request) {
+    if (request.anonymous) {
+      try {
+        return await exchange(request, undefined);
+      } catch (err) {
+        if (!(err instanceof DownstreamRejectedError && (err.status === 401 || err.status === 403))) throw err;
+      }
+    }
     const token = await config.tokens.token();
     try {
       return await exchange(request, token);
@@ -52,13 +61,10 @@ export function createScimSend(config: ScimHttpConfig, fetchImpl: typeof fetch =
     }
   };
 
-  async function exchange(request: ScimRequest, token: string): Promise<ScimResponse> {
+  async function exchange(request: ScimRequest, token: string | undefined): Promise<ScimResponse> {
     const what = `${request.method} ${request.path.split('?')[0]}`;
-    const headers: Record<string, string> = {
-      Authorization: `Bearer ${token}`,
-      'Content-Type': SCIM_MEDIA_TYPE,
-      Accept: SCIM_MEDIA_TYPE,
-    };
+    const headers: Record<string, string> = { 'Content-Type': SCIM_MEDIA_TYPE, Accept: SCIM_MEDIA_TYPE };
+    if (token !== undefined) headers.Authorization = `Bearer ${token}`;
     if (request.idempotencyKey !== undefined) headers['Idempotency-Key'] = request.idempotencyKey;
     if (request.ifMatch !== undefined) headers['If-Match'] = request.ifMatch;
     let response: Response;
@@ -80,7 +86,12 @@ export function createScimSend(config: ScimHttpConfig, fetchImpl: typeof fetch =
     }
     if (response.status < 200 || response.status >= 300) {
       // The app's error detail goes into the message; an app that echoes the credentials must not put them in our logs.
-      throw toConnectorError(what, response.status, response.headers, text.split(token).join('[redacted]'));
+      throw toConnectorError(
+        what,
+        response.status,
+        response.headers,
+        token === undefined ? text : text.split(token).join('[redacted]'),
+      );
     }
     return { status: response.status, headers: response.headers, body: parseBody(what, text) };
   }

@@ -51,8 +51,9 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, number | boolean | string
   'matching.persistenceMaxQPS': 20_000,
   'system.visibilityPersistenceMaxReadQPS': 20_000,
   'system.visibilityPersistenceMaxWriteQPS': 20_000,
-  // Task priority and fairness (matching.useNewMatcher / matching.enableFairness) stay off: with them on, a recorded
-  // property-test scenario left an identity waiting for ever (docs/operations.md, "Leavers first").
+  // Task priority and fairness: leavers' tasks pass a sync's backlog, and each directory gets its share of dispatch.
+  'matching.useNewMatcher': true,
+  'matching.enableFairness': true,
 };
 
 /** Pure: the `temporal` arguments for these options. */

@@ -59,4 +59,14 @@ describe('docker-compose.yml', function () {
       if (name.startsWith('./')) expect(fs.existsSync(path.join(ROOT, name)), name).to.equal(true);
       else expect(compose.volumes).to.have.property(name);
   });
+
+  it('gives Temporal the dynamic config that turns on task priority and fairness (leavers first)', function () {
+    const temporal = compose.services.temporal!;
+    const mount = temporal.volumes?.find((v) => v.includes('dynamicconfig'));
+    const [file, target] = mount!.split(':') as [string, string];
+    expect(target).to.equal(`/etc/temporal/${temporal.environment?.DYNAMIC_CONFIG_FILE_PATH}`);
+    const config = YAML.parse(fs.readFileSync(path.join(ROOT, file), 'utf8')) as Record<string, { value: unknown }[]>;
+    expect(config['matching.useNewMatcher']).to.deep.equal([{ value: true }]);
+    expect(config['matching.enableFairness']).to.deep.equal([{ value: true }]);
+  });
 });
