@@ -12,11 +12,33 @@ export async function readJsonBody(ctx: Context, maxBytes: number): Promise<unkn
     throw new ScimError(415, undefined, `Unsupported Content-Type '${type}': send application/scim+json`);
   const raw = (await readRawBody(ctx, maxBytes)).toString('utf8');
   if (raw.trim() === '') throw new ScimError(400, 'invalidSyntax', 'Request body is empty');
+  let parsed: unknown;
   try {
-    return JSON.parse(raw) as unknown;
+    parsed = JSON.parse(raw) as unknown;
   } catch (err) {
     throw new ScimError(400, 'invalidSyntax', `Request body is not valid JSON: ${(err as Error).message}`);
   }
+  if (depthExceeds(parsed, MAX_JSON_DEPTH))
+    throw new ScimError(400, 'invalidSyntax', `Request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  return parsed;
+}
+
+/**
+ * No SCIM body nests deeper than about 8 levels (a Bulk operation's PATCH of an extension's manager); the code that
+ * walks bodies recurses, so a body of 500,000 nested arrays would overflow the stack. Checked once, iteratively.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when `value` has containers nested deeper than `max` (iterative: no recursion on hostile input). */
+export function depthExceeds(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** The body's bytes, at most `maxBytes` (413 beyond, whatever Content-Length said). */

@@ -20,9 +20,22 @@ export interface ListQuery extends Projection {
   sortOrder?: 'ascending' | 'descending';
 }
 
+/** Past any directory's size; keeps SQL offsets in range and `startIndex` an exact integer when echoed. */
+export const MAX_START_INDEX = 2 ** 31;
+
+/**
+ * A page stops growing once its resources pass this many characters of JSON (at least one resource is always sent):
+ * 100 users holding megabytes each must not make one answer of 100 MB. `itemsPerPage` says how many were sent, and
+ * the client asks for the next page from there (RFC 7644 §3.4.2.4 lets a page hold fewer than `count`).
+ */
+export const PAGE_BYTE_BUDGET = 4 * 1024 * 1024;
+
 /** RFC 7644 §3.4.2.4: startIndex < 1 means 1, negative count means 0, count above the maximum is clamped. */
 export function pageBounds(query: ListQuery, maxPageSize: number): { startIndex: number; count: number } {
-  const startIndex = query.startIndex === undefined || query.startIndex < 1 ? 1 : Math.floor(query.startIndex);
+  const startIndex =
+    query.startIndex === undefined || query.startIndex < 1
+      ? 1
+      : Math.min(Math.floor(query.startIndex), MAX_START_INDEX);
   const requested = query.count === undefined ? maxPageSize : Math.max(0, Math.floor(query.count));
   return { startIndex, count: Math.min(requested, maxPageSize) };
 }
@@ -99,12 +112,36 @@ export function listResources(
   // Unfiltered, unsorted listing pages in SQL; everything else filters in memory over indexed candidates or a scan.
   if ((query.filter === undefined || query.filter.trim() === '') && !query.sortBy) {
     const total = stores.resources.count(dctx.directory.id, type);
-    const page = count === 0 ? [] : stores.resources.page(dctx.directory.id, type, startIndex - 1, count);
-    return listResponseJson(page.map(render), total, startIndex);
+    // Read in small chunks so that a budget-limited page never loads more rows than it sends.
+    const chunks = function* () {
+      for (let offset = startIndex - 1, left = count; left > 0;) {
+        const rows = stores.resources.page(dctx.directory.id, type, offset, Math.min(left, PAGE_CHUNK));
+        yield* rows;
+        if (rows.length < Math.min(left, PAGE_CHUNK)) return;
+        offset += rows.length;
+        left -= rows.length;
+      }
+    };
+    return listResponseJson(renderWithin(chunks(), render), total, startIndex);
   }
   const matched = matchResources(stores, dctx, type, query);
   const page = matched.slice(startIndex - 1, startIndex - 1 + count);
-  return listResponseJson(page.map(render), matched.length, startIndex);
+  return listResponseJson(renderWithin(page, render), matched.length, startIndex);
+}
+
+const PAGE_CHUNK = 25;
+
+/** Renders resources in order until the page's byte budget is spent (always at least one). */
+export function renderWithin<T>(rows: Iterable<T>, render: (row: T) => string, budget = PAGE_BYTE_BUDGET): string[] {
+  const out: string[] = [];
+  let size = 0;
+  for (const row of rows) {
+    const json = render(row);
+    if (out.length > 0 && size + json.length > budget) break;
+    out.push(json);
+    size += json.length;
+  }
+  return out;
 }
 
 /** POST {base}/.search (RFC 7644 §3.4.3): users then groups, one page over both. Filters apply per resource type. */
@@ -118,7 +155,7 @@ export function searchAllResources(
   const matched = [...matchResources(stores, dctx, 'User', query), ...matchResources(stores, dctx, 'Group', query)];
   const page = matched.slice(startIndex - 1, startIndex - 1 + count);
   return listResponseJson(
-    page.map((r) => renderResourceJson(stores, dctx, r, query)),
+    renderWithin(page, (r) => renderResourceJson(stores, dctx, r, query)),
     matched.length,
     startIndex,
   );

@@ -51,8 +51,13 @@ export function listQueryFromQuery(query: Record<string, string | string[] | und
   };
 }
 
-const listOf = (v: unknown): string[] | undefined =>
-  Array.isArray(v) ? v.map(String) : typeof v === 'string' ? parseAttributeList(v) : undefined;
+/** `attributes`/`excludedAttributes` of a SearchRequest: an array of attribute names, or a comma-separated string. */
+function listOf(name: string, v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return parseAttributeList(v);
+  if (Array.isArray(v) && v.every((e): e is string => typeof e === 'string')) return v;
+  throw new ScimError(400, 'invalidValue', `${name} must be an array of attribute names`);
+}
 
 export function listQueryFromSearchBody(body: unknown): ListQuery {
   if (!isJsonObject(body)) throw new ScimError(400, 'invalidSyntax', 'SearchRequest must be a JSON object');
@@ -61,8 +66,8 @@ export function listQueryFromSearchBody(body: unknown): ListQuery {
   if (q.filter !== undefined && typeof q.filter !== 'string')
     throw new ScimError(400, 'invalidFilter', 'filter must be a string');
   return {
-    attributes: listOf(q.attributes),
-    excludedAttributes: listOf(q.excludedattributes),
+    attributes: listOf('attributes', q.attributes),
+    excludedAttributes: listOf('excludedAttributes', q.excludedattributes),
     filter: q.filter,
     startIndex: intParam('startIndex', q.startindex),
     count: intParam('count', q.count),

@@ -25,11 +25,28 @@ export class Routes {
     maxParamLength: 2048,
   });
 
-  /** `prefix` is prepended to every path; `guards` run before every handler (e.g. directory authentication). */
+  /**
+   * `prefix` is prepended to every path; `guards` run before every handler (e.g. directory authentication), and before
+   * the 404/405 of any path under the prefix, so that a client without credentials learns nothing about which paths
+   * exist (401 first).
+   */
   constructor(
     private readonly prefix = '',
     private readonly guards: Middleware[] = [],
-  ) {}
+  ) {
+    const names: string[] = [];
+    const pattern = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_m, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    });
+    this.underPrefix = (path) => {
+      const match = new RegExp(`^${pattern}(?:/|$)`, 'i').exec(path);
+      return match ? Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)])) : undefined;
+    };
+  }
+
+  /** The prefix's parameters when `path` lies under it (only when there are guards to run). */
+  private readonly underPrefix: (path: string) => Record<string, string> | undefined;
 
   /** GET, and HEAD with the same handlers (Koa sends no body for HEAD). */
   get(path: string, ...handlers: RouteHandler[]): void {
@@ -66,7 +83,20 @@ export class Routes {
         return (found.store as { chain: Middleware }).chain(ctx, next);
       }
       const allowed = METHODS.filter((method) => this.tree.find(method, ctx.path));
+      const params = this.prefix && this.guards.length > 0 ? this.underPrefix(ctx.path) : undefined;
+      if (params) {
+        (ctx as RouteContext).params = params;
+        return compose(this.guards)(ctx, () => this.refuse(ctx, allowed));
+      }
       if (allowed.length === 0) return next();
+      return this.refuse(ctx, allowed);
+    };
+  }
+
+  /** 404 for a path no route knows, 405 (with Allow) for a known path asked with another method, 501 otherwise. */
+  private refuse(ctx: Context, allowed: HTTPMethod[]): Promise<void> {
+    return Promise.resolve().then(() => {
+      if (allowed.length === 0) throw new ScimError(404, undefined, `No such endpoint: ${ctx.method} ${ctx.path}`);
       ctx.set('Allow', allowed.join(', '));
       if (ctx.method === 'OPTIONS') {
         ctx.status = 204;
@@ -79,6 +109,6 @@ export class Routes {
           `${ctx.method} is not allowed on ${ctx.path}; allowed: ${allowed.join(', ')}`,
         );
       throw new ScimError(501, undefined, `${ctx.method} is not implemented`);
-    };
+    });
   }
 }

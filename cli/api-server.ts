@@ -59,6 +59,8 @@ export async function startApiServer(deps: {
   const writerServer = member && background ? await listenForForwardedWrites(app, member.writerSocket) : undefined;
   const server: Server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+    s.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+    s.headersTimeout = config.http.keepAliveTimeoutMs + 1_000; // Node requires it above the keep-alive timeout
     s.once('error', reject);
   }).catch(async (err: unknown) => {
     writerServer?.close();

@@ -9,6 +9,11 @@ import type { DirectoryContext } from '../directory-context';
 /** How long a resolved token and its directory row are reused; a revoked token stops working within this time. */
 export const AUTH_CACHE_MS = 2_000;
 const MAX_ENTRIES = 10_000;
+/**
+ * scimflow's tokens are 43 characters; a longer one is refused before any lookup and never cached, so the cache is
+ * bounded by bytes too (10,000 entries of at most this many characters), whatever anonymous clients send.
+ */
+export const MAX_TOKEN_LENGTH = 256;
 
 interface Entry {
   directory: DirectoryRow | undefined;
@@ -40,6 +45,7 @@ export function directoryAuth(stores: Stores, publicUrl: string | undefined, now
   return function directoryAuthMiddleware(ctx, next) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
     if (!match) throw new ScimError(401, undefined, 'Missing bearer token');
+    if (match[1]!.length > MAX_TOKEN_LENGTH) throw new ScimError(401, undefined, 'Invalid bearer token');
     const entry = resolve(match[1]!);
     const directory = entry.directory;
     if (!directory) throw new ScimError(401, undefined, 'Invalid bearer token');

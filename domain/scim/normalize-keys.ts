@@ -27,6 +27,8 @@ export function classifyKey(
   withinSchema?: string,
 ): BodyKey {
   // IdPs send the same few keys in every request: classify each once per registry.
+  // A key no schema could name is classified each time, never kept: clients choose keys up to the body's size.
+  if (key.length > MAX_CACHED_KEY_LENGTH) return classify(key, registry, type, withinSchema);
   let byKey = classified.get(registry);
   if (!byKey) classified.set(registry, (byKey = new Map()));
   const cacheKey = `${type}\u0000${withinSchema ?? ''}\u0000${key}`;
@@ -41,6 +43,8 @@ export function classifyKey(
 
 const classified = new WeakMap<SchemaRegistry, Map<string, BodyKey>>();
 const MAX_CLASSIFIED = 4096;
+/** Longer than any attribute path a schema defines (an extension URN is about 60 characters, plus its attribute). */
+const MAX_CACHED_KEY_LENGTH = 512;
 
 function classify(key: string, registry: SchemaRegistry, type: ResourceTypeName, withinSchema?: string): BodyKey {
   if (withinSchema === undefined) {

@@ -35,6 +35,7 @@ export function parseAttributeList(param: string | undefined): string[] | undefi
 /** Compiled projectors per registry, keyed by resource type and the two lists (requests build fresh option objects). */
 const compiled = new WeakMap<FilterContext['registry'], Map<string, Projector>>();
 const MAX_CACHED_PER_REGISTRY = 256;
+const MAX_CACHED_KEY_LENGTH = 4096;
 
 /**
  * Returns the representation to send. `always` attributes (schemas, id) survive any list, `never` ones (password)
@@ -49,7 +50,9 @@ export function projectResource(resource: JsonObject, opts: ProjectionOptions, c
   let project = byKey.get(key);
   if (!project) {
     project = compileProjection(opts, ctx);
-    if (byKey.size >= MAX_CACHED_PER_REGISTRY) byKey.clear(); // bounded: clients choose the lists
+    // Bounded by entries and by key length: clients choose the lists (up to a 1 MiB .search body).
+    if (key.length > MAX_CACHED_KEY_LENGTH) return project(resource);
+    if (byKey.size >= MAX_CACHED_PER_REGISTRY) byKey.clear();
     byKey.set(key, project);
   }
   return project(resource);

@@ -69,12 +69,14 @@ describe('Routes (find-my-way under Koa)', function () {
     expect((await call('GET', '/scim/v2/d/Users/.search')).body).to.deep.equal({ route: 'get', id: '.search' });
   });
 
-  it('runs the guards before every route of its table, and only for matched routes', async function () {
+  it('runs the guards before every route of its table and every unknown path under its prefix (401 first)', async function () {
     guarded.length = 0;
     await call('GET', '/scim/v2/g1/Users');
     await call('GET', '/healthz');
     await call('GET', '/scim/v2/g2/Nothing');
-    expect(guarded).to.deep.equal(['g1']);
+    await call('DELETE', '/scim/v2/g3/Users');
+    await call('GET', '/elsewhere/g4');
+    expect(guarded).to.deep.equal(['g1', 'g2', 'g3']);
   });
 
   it('answers 405 with Allow for a known path and another method, 501 for an unknown method, 404 otherwise', async function () {

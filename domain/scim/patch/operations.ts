@@ -9,6 +9,7 @@ import {
   coerceAttribute,
   coerceElement,
   coerceSubAttribute,
+  canonicalJson,
   deepEqual,
   enforceSinglePrimary,
   isManager,
@@ -94,8 +95,11 @@ function whole(doc: JsonObject, op: PatchOpName, ref: AttributeRef, value: unkno
     if (op === 'replace') return writeAttribute(doc, ref, next);
     const list = listOf(current);
     const added = new Set<JsonValue>();
+    const present = new Set(list.map(canonicalJson)); // hashed: a long list and a long value must not meet pairwise
     for (const element of Array.isArray(next) ? next : []) {
-      if (list.some((e) => deepEqual(e, element))) continue;
+      const key = canonicalJson(element);
+      if (present.has(key)) continue;
+      present.add(key);
       list.push(element);
       added.add(element);
     }

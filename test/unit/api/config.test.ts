@@ -19,4 +19,11 @@ describe('API configuration (api/config.ts)', function () {
     it(`refuses API_PROCESSES=${bad} with a message naming it`, function () {
       expect(() => loadApiConfig(env({ API_PROCESSES: bad }))).to.throw(/API_PROCESSES/);
     });
+
+  it('keeps idle connections 75 s by default (above common load balancers), HTTP_KEEP_ALIVE_TIMEOUT_MS to change it', function () {
+    expect(loadApiConfig(env({})).http.keepAliveTimeoutMs).to.equal(75_000);
+    expect(loadApiConfig(env({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '620000' })).http.keepAliveTimeoutMs).to.equal(620_000);
+    for (const bad of ['500', 'forever', '99999999'])
+      expect(() => loadApiConfig(env({ HTTP_KEEP_ALIVE_TIMEOUT_MS: bad })), bad).to.throw(/HTTP_KEEP_ALIVE_TIMEOUT_MS/);
+  });
 });

@@ -5,6 +5,8 @@ import { normalizeGroupBody, normalizeResource } from '../../../../domain/scim/n
 import type { ScimContext } from '../../../../domain/scim/normalize';
 import { SchemaRegistry } from '../../../../domain/scim/schemas/registry';
 import { URN } from '../../../../domain/scim/schemas/urns';
+import type { JsonValue } from '../../../../domain/scim/json';
+import { canonicalJson, deepEqual } from '../../../../domain/scim/normalize-values';
 
 const registry = new SchemaRegistry();
 const user: ScimContext = { registry, resourceType: 'User', dialect: 'generic' };
@@ -186,5 +188,21 @@ describe('normalizeGroupBody', () => {
       .to.throw(ScimError)
       .that.satisfies(scimError(400, 'invalidValue', /members\.value/));
     expect(() => normalizeGroupBody({ displayName: 'G', members: ['u1'] }, group)).to.throw(ScimError, /members/);
+  });
+});
+
+describe('canonical JSON for duplicate checks (domain/scim/normalize-values.ts)', function () {
+  it('is equal exactly when deepEqual is, object key order aside', function () {
+    const pairs: [JsonValue, JsonValue, boolean][] = [
+      [{ value: 'a', type: 'work' }, { type: 'work', value: 'a' }, true],
+      [{ value: 'a' }, { value: 'a', type: null }, false],
+      [['a', 'b'], ['b', 'a'], false],
+      ['1', 1, false],
+      [{ a: { b: 1, c: [1, { d: 'x' }] } }, { a: { c: [1, { d: 'x' }], b: 1 } }, true],
+    ];
+    for (const [a, b, same] of pairs) {
+      expect(canonicalJson(a) === canonicalJson(b), JSON.stringify([a, b])).to.equal(same);
+      expect(deepEqual(a, b), JSON.stringify([a, b])).to.equal(same);
+    }
   });
 });
