@@ -1,5 +1,7 @@
 // api/render.ts: stored resource → SCIM JSON (meta, ETag, computed groups/members, attribute projection).
 import type { JsonObject } from '../domain/scim/json';
+import { isJsonObject } from '../domain/scim/json';
+import { URN } from '../domain/scim/schemas/urns';
 import { defaultProjectionKeepsStored, projectResource } from '../domain/scim/projection';
 import type { SchemaRegistry } from '../domain/scim/schemas/registry';
 import type { Stores } from '../store';
@@ -49,7 +51,30 @@ function userGroups(stores: Stores, baseUrl: string, resource: StoredResource): 
 function groupMembers(stores: Stores, baseUrl: string, resource: StoredResource): JsonObject[] {
   return stores.members
     .list(resource.directoryId, resource.id)
-    .map((m) => ({ ...m, $ref: `${baseUrl}/Users/${m.value}` }));
+    .map((m) => ({ ...m, $ref: `${baseUrl}/${m.type === 'Group' ? 'Groups' : 'Users'}/${m.value}` }));
+}
+
+const ENTERPRISE = URN.EnterpriseUser;
+
+/** The enterprise manager's id, when the stored user has one (its `$ref` is derived, like every `$ref` here). */
+function managerIdOf(resource: StoredResource): string | undefined {
+  if (resource.type !== 'User' || !resource.docText.includes('"manager":{"value":')) return undefined;
+  const enterprise = (resource.doc as JsonObject)[ENTERPRISE];
+  const manager = isJsonObject(enterprise) ? enterprise.manager : undefined;
+  return isJsonObject(manager) && typeof manager.value === 'string' ? manager.value : undefined;
+}
+
+/**
+ * The stored text with `$ref` added to the enterprise manager. Stored documents are JSON.stringify output and keep the
+ * manager as {value} only, so its text is exactly the needle below, and its first occurrence after the extension's
+ * key is the manager's (string values cannot hold an unescaped quote).
+ */
+function withManagerRefText(text: string, managerId: string, baseUrl: string): string {
+  const needle = `"manager":${JSON.stringify({ value: managerId })}`;
+  const at = text.indexOf(needle, text.indexOf(`${JSON.stringify(ENTERPRISE)}:{`));
+  if (at < 0) return text;
+  const ref = `${JSON.stringify({ value: managerId, $ref: `${baseUrl}/Users/${managerId}` })}`;
+  return `${text.slice(0, at)}"manager":${ref}${text.slice(at + needle.length)}`;
 }
 
 function metaOf(baseUrl: string, resource: StoredResource): JsonObject {
@@ -70,13 +95,23 @@ export function renderResource(
   projection: Projection = {},
 ): JsonObject {
   const doc: JsonObject = { ...(resource.doc as JsonObject), id: resource.id };
+  const managerId = managerIdOf(resource);
+  if (managerId !== undefined) {
+    const enterprise = doc[ENTERPRISE] as JsonObject;
+    doc[ENTERPRISE] = { ...enterprise, manager: { value: managerId, $ref: `${baseUrl}/Users/${managerId}` } };
+  }
   if (resource.type === 'User' && wants(projection, 'groups')) {
     const groups = userGroups(stores, baseUrl, resource);
     if (groups.length > 0) doc.groups = groups;
   }
   if (resource.type === 'Group' && wants(projection, 'members')) doc.members = groupMembers(stores, baseUrl, resource);
   doc.meta = metaOf(baseUrl, resource);
-  return projectResource(doc, projection, { registry, resourceType: resource.type });
+  const projected = projectResource(doc, projection, { registry, resourceType: resource.type });
+  // `meta` stays with `attributes=` (as `id` does) unless the list names part of it: a single-resource answer carries an
+  // ETag header (RFC 7644 §3.14), and clients reconcile it with meta.version (scim2-client fails on a body without
+  // meta; found by scim2-tester). excludedAttributes=meta still removes it.
+  if (projection.attributes?.length && !('meta' in projected)) projected.meta = doc.meta;
+  return projected;
 }
 
 const isDefaultProjection = (p: Projection) => !p.attributes?.length && !p.excludedAttributes?.length;
@@ -99,7 +134,8 @@ export function renderResourceJson(
     isDefaultProjection(projection) &&
     defaultProjectionKeepsStored({ registry, resourceType: resource.type });
   if (!splice) return JSON.stringify(renderResource(stores, registry, baseUrl, resource, projection));
-  const text = resource.docText;
+  const managerId = managerIdOf(resource);
+  const text = managerId === undefined ? resource.docText : withManagerRefText(resource.docText, managerId, baseUrl);
   let out = text.length > 2 ? `${text.slice(0, -1)},"id":` : '{"id":';
   out += JSON.stringify(resource.id);
   if (resource.type === 'User') {

@@ -83,7 +83,8 @@ export class ResourceService {
     checkIfMatch(ifMatch, current);
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     const patched = applyPatch(current.doc as JsonObject, body, ctx);
-    const result = type === 'User' ? { ...patched, resource: withUserDefaults(patched.resource) } : patched;
+    // PATCH keeps what the operations left: a removed `active` stays removed (the store reads absent as active).
+    const result = type === 'User' ? { ...patched, resource: withoutPassword(patched.resource) } : patched;
     assertValueSizes(result.resource, current.doc, type); // values already stored pass: deactivating is never refused
     const next = withText(result.resource);
     const changed = result.changed && next.text !== current.docText;
@@ -215,9 +216,15 @@ export class ResourceService {
  * scimflow never provisions passwords downstream (apps use SSO), so a password an IdP sends is accepted and discarded:
  * it is never stored and never returned.
  */
-function withUserDefaults<T extends JsonObject>(doc: T): T {
+function withoutPassword<T extends JsonObject>(doc: T): T {
   const { password: _password, ...rest } = doc;
-  // A user without `active` is active (RFC 7643 §4.1.1 leaves the default to the server); say so in the document too,
-  // so that `filter=active eq true` and the lifecycle agree.
-  return ('active' in rest ? rest : { ...rest, active: true }) as T;
+  return rest as T;
+}
+
+function withUserDefaults<T extends JsonObject>(doc: T): T {
+  const rest = withoutPassword(doc);
+  // A user created or replaced without `active` is active (RFC 7643 §4.1.1 leaves the default to the server); say so in
+  // the document too, so that `filter=active eq true` and the lifecycle agree. (A PATCH that removes it leaves it out:
+  // the store reads absent as active.)
+  return 'active' in rest ? rest : { ...rest, active: true };
 }

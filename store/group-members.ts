@@ -8,6 +8,8 @@ import { toGroupRef } from './group-names';
 export interface MemberRef {
   value: string;
   display?: string;
+  /** `User` or `Group` as the client said (RFC 7643 §4.2); absent: a user. */
+  type?: string;
 }
 
 export class GroupMemberStore {
@@ -23,7 +25,7 @@ export class GroupMemberStore {
   ) {
     this.sql = statementCache(db);
     this.insertOne = db.prepare(
-      'INSERT OR IGNORE INTO group_members (directory_id, group_id, member_id, display) VALUES (?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO group_members (directory_id, group_id, member_id, display, member_type) VALUES (?, ?, ?, ?, ?)',
     );
     this.deleteOne = db.prepare('DELETE FROM group_members WHERE directory_id = ? AND group_id = ? AND member_id = ?');
     // Members first, then each group by primary key: without planner statistics SQLite would otherwise scan every
@@ -49,7 +51,8 @@ export class GroupMemberStore {
   add(directoryId: string, groupId: string, refs: MemberRef[]): string[] {
     const added: string[] = [];
     for (const ref of refs) {
-      if (this.insertOne.run(directoryId, groupId, ref.value, ref.display ?? null).changes > 0) added.push(ref.value);
+      if (this.insertOne.run(directoryId, groupId, ref.value, ref.display ?? null, memberType(ref.type)).changes > 0)
+        added.push(ref.value);
     }
     return added;
   }
@@ -68,11 +71,15 @@ export class GroupMemberStore {
   }
 
   list(directoryId: string, groupId: string): MemberRef[] {
-    return this.sql<[string, string], { member_id: string; display: string | null }>(
-      'SELECT member_id, display FROM group_members WHERE directory_id = ? AND group_id = ? ORDER BY member_id',
+    return this.sql<[string, string], { member_id: string; display: string | null; member_type: string | null }>(
+      'SELECT member_id, display, member_type FROM group_members WHERE directory_id = ? AND group_id = ? ORDER BY member_id',
     )
       .all(directoryId, groupId)
-      .map((r) => (r.display ? { value: r.member_id, display: r.display } : { value: r.member_id }));
+      .map((r) => ({
+        value: r.member_id,
+        ...(r.display ? { display: r.display } : {}),
+        ...(r.member_type ? { type: r.member_type } : {}),
+      }));
   }
 
   count(directoryId: string, groupId: string): number {
@@ -113,4 +120,10 @@ export class GroupMemberStore {
       .all(directoryId, groupId)
       .map((r) => r.member_id);
   }
+}
+
+/** The member type as stored: `User` or `Group` in RFC 7643's spelling, whatever case the client used; others dropped. */
+function memberType(type: string | undefined): string | null {
+  const lower = type?.toLowerCase();
+  return lower === 'group' ? 'Group' : lower === 'user' ? 'User' : null;
 }

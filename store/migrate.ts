@@ -10,6 +10,7 @@ import * as appliedIntents from './migrations/20261202000000_applied-intents';
 import * as appThrottle from './migrations/20261203000000_app-throttle';
 import * as reconcileRuns from './migrations/20261204000000_reconcile-runs';
 import * as heldChanges from './migrations/20261205000000_held-changes';
+import * as memberType from './migrations/20261206000000_member-type';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_create-core-tables': createCoreTables,
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261203000000_app-throttle': appThrottle,
   '20261204000000_reconcile-runs': reconcileRuns,
   '20261205000000_held-changes': heldChanges,
+  '20261206000000_member-type': memberType,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */

@@ -142,6 +142,18 @@ describe('RFC 7644 §3.4 query results: sorting, paging, projection', function (
       expect(ext.body).to.not.have.any.keys('name', 'userName');
     });
 
+    it('keeps meta beside the requested attributes, as the ETag header it goes with (excludedAttributes=meta drops it)', async function () {
+      const res = await call(dir, 'GET', `/Users/${created[0]}?attributes=userName`);
+      expect(res.body).to.have.all.keys('schemas', 'id', 'userName', 'meta');
+      expect(res.body.meta.version).to.equal(res.headers.get('etag'));
+      const listed = (await list('attributes=userName')).Resources[0];
+      expect(listed.meta).to.include({ resourceType: 'User' });
+      const parts = await call(dir, 'GET', `/Users/${created[0]}?attributes=userName,meta.created`);
+      expect(Object.keys(parts.body.meta)).to.deep.equal(['created']);
+      const excluded = await call(dir, 'GET', `/Users/${created[0]}?excludedAttributes=meta`);
+      expect(excluded.body).to.not.have.property('meta');
+    });
+
     it('drops excluded attributes but never id', async function () {
       const res = await call(dir, 'GET', `/Users/${created[0]}?excludedAttributes=emails,name,id`);
       expect(res.body).to.include({ id: created[0], userName: 'alice@example.test', title: 'Engineer' });

@@ -80,6 +80,20 @@ describe('RFC 7644 §3.5.2 modifying group membership with PATCH', function () {
     expect((await call(dir, 'GET', `/Groups/${groupId}`)).body.meta.version).to.equal(before);
   });
 
+  it("keeps each member's type, so that a nested group's $ref points at /Groups (RFC 7643 §4.2)", async function () {
+    const a = await createUser(dir, 'typed@example.test');
+    const inner = await createGroup(dir, 'Inner', []);
+    const outer = await createGroup(dir, 'Outer', [a]);
+    const res = await call(dir, 'PATCH', `/Groups/${outer}`, {
+      body: patchBody({ op: 'add', path: 'members', value: [{ value: inner, type: 'group' }] }),
+    });
+    expect(res.status, JSON.stringify(res.body)).to.be.oneOf([200, 204]);
+    const members = (await call(dir, 'GET', `/Groups/${outer}`)).body.members as Record<string, string>[];
+    const byValue = Object.fromEntries(members.map((m) => [m.value, m]));
+    expect(byValue[inner]).to.deep.include({ type: 'Group', $ref: `${dir.baseUrl}/Groups/${inner}` });
+    expect(byValue[a]!.$ref).to.equal(`${dir.baseUrl}/Users/${a}`);
+  });
+
   it('rejects adding a member that does not exist with 400 and changes nothing', async function () {
     const a = await createUser(dir, 'a@example.test');
     const groupId = await createGroup(dir, 'Strict', [a]);

@@ -74,6 +74,34 @@ describe('RFC 7644 §3.5.2 modifying users with PATCH', function () {
     });
   });
 
+  describe('the enterprise extension and its manager (RFC 7643 §4.3)', function () {
+    const manager = (user: Record<string, any>) => user[ENTERPRISE_SCHEMA]?.manager;
+    for (const op of ['add', 'replace'])
+      it(`${op}s the extension as a whole and returns the manager with a $ref to it`, async function () {
+        const res = await patch({
+          op,
+          path: ENTERPRISE_SCHEMA,
+          value: { department: 'R&D', manager: { value: 'boss-1', $ref: '../Users/boss-1' } },
+        });
+        expect(res.status).to.equal(200);
+        const expected = { value: 'boss-1', $ref: `${dir.baseUrl}/Users/boss-1` };
+        expect(manager(res.body)).to.deep.equal(expected);
+        expect(res.body[ENTERPRISE_SCHEMA].department).to.equal('R&D');
+        expect(res.body.schemas).to.include(ENTERPRISE_SCHEMA);
+        expect(manager(await read())).to.deep.equal(expected);
+        // The same in a projected answer (rendered apart from the stored text).
+        const projected = await call(dir, 'GET', `/Users/${id}?attributes=${ENTERPRISE_SCHEMA}:manager`);
+        expect(manager(projected.body)).to.deep.equal(expected);
+      });
+
+    it('sets the manager by its sub-attribute path, as a bare id too, and derives its $ref', async function () {
+      for (const value of [{ value: 'boss-2' }, 'boss-2']) {
+        const res = await patch({ op: 'replace', path: `${ENTERPRISE_SCHEMA}:manager`, value });
+        expect(manager(res.body)).to.deep.equal({ value: 'boss-2', $ref: `${dir.baseUrl}/Users/boss-2` });
+      }
+    });
+  });
+
   describe('replace (§3.5.2.3)', function () {
     it('replaces a simple attribute and a sub-attribute', async function () {
       expect(
@@ -166,6 +194,15 @@ describe('RFC 7644 §3.5.2 modifying users with PATCH', function () {
     it('removes the elements a value filter selects', async function () {
       expect((await patch({ op: 'remove', path: 'emails[type eq "home"]' })).status).to.equal(200);
       expect((await read()).emails.map((e: { type: string }) => e.type)).to.deep.equal(['work']);
+    });
+
+    it('removes `active` (the user stays active for provisioning: absent reads as active)', async function () {
+      const res = await patch({ op: 'remove', path: 'active' });
+      expect(res.status).to.equal(200);
+      expect(res.body).to.not.have.property('active');
+      expect(await read()).to.not.have.property('active');
+      expect(server.stores.resources.get(dir.id, 'User', id)?.active).to.equal(true);
+      expect(kinds()).to.deep.equal(['created', 'updated']); // not a leaver
     });
 
     it('removes a whole multi-valued attribute', async function () {
