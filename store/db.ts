@@ -11,7 +11,12 @@ export type Db = Database.Database;
 export async function openDatabase(
   config: Pick<DatabaseConfig, 'file' | 'synchronous' | 'cacheMb' | 'mmapMb'>,
 ): Promise<Db> {
-  fs.mkdirSync(path.dirname(config.file), { recursive: true });
+  // It holds app credentials (sealed, with their key file beside them) and every identity: owner-only, from creation.
+  fs.mkdirSync(path.dirname(config.file), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(config.file, 'a', 0o600));
+  // Files from before this rule (or a umask that widened them) are narrowed; SQLite gives -wal/-shm the file's mode.
+  for (const file of [config.file, `${config.file}-wal`, `${config.file}-shm`])
+    if (fs.existsSync(file) && (fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
   await migrateLatest(config.file);
   const db = new Database(config.file);
   // WAL lets the API, the worker and the CLI (separate processes) read while one writes.

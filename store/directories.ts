@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import type { Db } from './db';
 import { nowIso } from './db';
+import type { SecretBox } from './secrets';
 
 export interface DirectoryRow {
   id: string;
@@ -43,12 +44,12 @@ const toDirectory = (r: RawDirectory): DirectoryRow => ({
   config: JSON.parse(r.config_json) as Record<string, unknown>,
   createdAt: r.created_at,
 });
-const toApp = (r: RawApp): AppRow => ({
+const toApp = (r: RawApp, secrets: SecretBox): AppRow => ({
   id: r.id,
   directoryId: r.directory_id,
   name: r.name,
   type: r.type,
-  config: JSON.parse(r.config_json) as Record<string, unknown>,
+  config: secrets.openConfig(JSON.parse(r.config_json) as Record<string, unknown>),
   createdAt: r.created_at,
 });
 
@@ -64,7 +65,10 @@ export class DirectoryStore {
   private readonly byTokenHash;
   private readonly byId;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+  ) {
     this.byTokenHash = db.prepare<[string], { directory_id: string; token_hash: string }>(
       'SELECT directory_id, token_hash FROM directory_tokens WHERE token_hash = ? AND revoked_at IS NULL',
     );
@@ -152,7 +156,14 @@ export class DirectoryStore {
     const id = crypto.randomUUID();
     this.db
       .prepare('INSERT INTO apps (id, directory_id, name, type, config_json, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(id, input.directoryId, input.name, input.type, JSON.stringify(input.config), nowIso());
+      .run(
+        id,
+        input.directoryId,
+        input.name,
+        input.type,
+        JSON.stringify(this.secrets.sealConfig(input.config)),
+        nowIso(),
+      );
     return this.getApp(id)!;
   }
 
@@ -163,18 +174,35 @@ export class DirectoryStore {
 
   /** Replaces an app's settings (validated by the caller); workers pick them up on their next step. */
   updateAppConfig(id: string, config: Record<string, unknown>): void {
-    this.db.prepare('UPDATE apps SET config_json = ? WHERE id = ?').run(JSON.stringify(config), id);
+    this.db
+      .prepare('UPDATE apps SET config_json = ? WHERE id = ?')
+      .run(JSON.stringify(this.secrets.sealConfig(config)), id);
+  }
+
+  /**
+   * Seals every app secret that is stored in plaintext (before encryption at rest) or with an older key (rotation);
+   * returns how many apps were rewritten. Run at every start; a no-op read when there is nothing to do.
+   */
+  resealSecrets(): number {
+    const rows = this.db.prepare<[], RawApp>('SELECT * FROM apps').all();
+    const stale = rows.filter((r) => this.secrets.needsResealing(JSON.parse(r.config_json) as Record<string, unknown>));
+    for (const row of stale) {
+      const plain = this.secrets.openConfig(JSON.parse(row.config_json) as Record<string, unknown>);
+      const fresh = this.secrets.sealConfig(plain);
+      this.db.prepare('UPDATE apps SET config_json = ? WHERE id = ?').run(JSON.stringify(fresh), row.id);
+    }
+    return stale.length;
   }
 
   getApp(id: string): AppRow | undefined {
     const row = this.db.prepare<[string], RawApp>('SELECT * FROM apps WHERE id = ?').get(id);
-    return row ? toApp(row) : undefined;
+    return row ? toApp(row, this.secrets) : undefined;
   }
 
   listApps(directoryId: string): AppRow[] {
     return this.db
       .prepare<[string], RawApp>('SELECT * FROM apps WHERE directory_id = ? ORDER BY created_at, id')
       .all(directoryId)
-      .map(toApp);
+      .map((r) => toApp(r, this.secrets));
   }
 }

@@ -3,7 +3,9 @@ import type { Db } from './db';
 import { AppliedStateStore } from './applied-state';
 import { AppThrottleStore } from './app-throttle';
 import { DirectoryStore } from './directories';
+import path from 'node:path';
 import { DriftStore } from './drift';
+import { SecretBox } from './secrets';
 import { HeldChangeStore } from './held-changes';
 import { EventLog } from './event-log';
 import { GroupMemberStore } from './group-members';
@@ -38,12 +40,28 @@ function groupNamesOf(db: Db): GroupNames {
   return names;
 }
 
-export function createStores(db: Db): Stores {
+/** One key set per connection, loaded once (the key file is read, or created, at the first Stores over it). */
+const secretsByDb = new WeakMap<Db, SecretBox>();
+function secretsOf(db: Db, keys: string | undefined): SecretBox {
+  let box = secretsByDb.get(db);
+  if (!box) {
+    const file = db.memory ? undefined : db.name;
+    secretsByDb.set(db, (box = SecretBox.load(keys, file === undefined ? undefined : path.dirname(file))));
+    new DirectoryStore(db, box).resealSecrets(); // plaintext from before encryption, or an older key after rotation
+  }
+  return box;
+}
+
+/**
+ * `secretKeys`: SCIMFLOW_SECRET_KEYS (comma-separated base64 AES-256 keys, the first one sealing); unset, the key file
+ * `secret.key` beside the database (store/secrets.ts).
+ */
+export function createStores(db: Db, secretKeys: string | undefined = process.env.SCIMFLOW_SECRET_KEYS): Stores {
   const events = new EventLog(db);
   const groupNames = groupNamesOf(db);
   return {
     db,
-    directories: new DirectoryStore(db),
+    directories: new DirectoryStore(db, secretsOf(db, secretKeys)),
     events,
     resources: new ResourceStore(db, events, groupNames),
     members: new GroupMemberStore(db, groupNames),
