@@ -12,15 +12,14 @@ export async function readJsonBody(ctx: Context, maxBytes: number): Promise<unkn
     throw new ScimError(415, undefined, `Unsupported Content-Type '${type}': send application/scim+json`);
   const raw = (await readRawBody(ctx, maxBytes)).toString('utf8');
   if (raw.trim() === '') throw new ScimError(400, 'invalidSyntax', 'Request body is empty');
-  let parsed: unknown;
+  // Checked on the text, before parsing: JSON.parse of 500,000 nested arrays alone holds the event loop ~0.2 s.
+  if (textDepthExceeds(raw, MAX_JSON_DEPTH))
+    throw new ScimError(400, 'invalidSyntax', `Request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   try {
-    parsed = JSON.parse(raw) as unknown;
+    return JSON.parse(raw) as unknown;
   } catch (err) {
     throw new ScimError(400, 'invalidSyntax', `Request body is not valid JSON: ${(err as Error).message}`);
   }
-  if (depthExceeds(parsed, MAX_JSON_DEPTH))
-    throw new ScimError(400, 'invalidSyntax', `Request body nests deeper than ${MAX_JSON_DEPTH} levels`);
-  return parsed;
 }
 
 /**
@@ -29,14 +28,20 @@ export async function readJsonBody(ctx: Context, maxBytes: number): Promise<unkn
  */
 export const MAX_JSON_DEPTH = 64;
 
-/** True when `value` has containers nested deeper than `max` (iterative: no recursion on hostile input). */
-export function depthExceeds(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth > max) return true;
-    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, depth + 1]);
+/** True when JSON text opens more than `max` arrays/objects at once (brackets inside strings do not count). */
+export function textDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return false;
 }
