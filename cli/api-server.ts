@@ -60,7 +60,9 @@ export async function startApiServer(deps: {
   const server: Server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.keepAliveTimeout = config.http.keepAliveTimeoutMs;
-    s.headersTimeout = config.http.keepAliveTimeoutMs + 1_000; // Node requires it above the keep-alive timeout
+    // Node wants headersTimeout above the keep-alive timeout, and below requestTimeout (300 s by default).
+    s.requestTimeout = Math.max(s.requestTimeout, config.http.keepAliveTimeoutMs + 2_000);
+    s.headersTimeout = config.http.keepAliveTimeoutMs + 1_000;
     s.once('error', reject);
   }).catch(async (err: unknown) => {
     writerServer?.close();
