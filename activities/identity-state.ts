@@ -1,4 +1,6 @@
 // activities/identity-state.ts: the identity workflow's bookkeeping on scimflow's own database (run as local activities).
+import { matchValuesOf } from '../domain/hr/match';
+import { serviceUserOf } from '../domain/hr/service-user';
 import type { AppliedApp } from '../domain/planner/types';
 import type { AppBlock } from '../store/applied-state';
 import type { IdentityKey, IdentitySnapshot } from '../workflows/contracts';
@@ -19,13 +21,47 @@ export function createIdentityStateActivities(kit: StepKit) {
       revocationVerified: a.revocationVerified,
     }));
 
+  /**
+   * A user the IdP pushed as a service account (userType) becomes an NHI record owned by its manager, so that it is
+   * handed on or revoked when that person leaves. Written only when it is new (reads otherwise).
+   */
+  function adoptServiceUser(key: IdentityKey): void {
+    const resource = stores.resources.getAnyState(key.directoryId, key.identityId);
+    const service = resource?.type === 'User' && !resource.deletedAt ? serviceUserOf(resource.doc) : undefined;
+    if (!service || stores.nhis.get(key.directoryId, key.identityId)) return;
+    stores.nhis.add({
+      directoryId: key.directoryId,
+      id: key.identityId,
+      name: typeof resource!.doc.userName === 'string' ? resource!.doc.userName : key.identityId,
+      kind: service.kind,
+      ownerId: service.ownerId,
+      expiresAt: null,
+      rotateBy: null,
+      apps: {},
+      source: 'scim',
+      at: kit.now().toISOString(),
+    });
+    stores.applied.audit({
+      directoryId: key.directoryId,
+      identityId: key.identityId,
+      action: 'nhi.added',
+      detail: { source: 'scim', kind: service.kind, owner: service.ownerId },
+    });
+  }
+
   return {
     /**
      * Desired and applied state, ids and hashes only (a resource body never enters the history). Retried without
      * limit while an earlier identity of the same userName is still being deprovisioned (see predecessors.ts).
      */
     async loadIdentity(key: IdentityKey): Promise<IdentitySnapshot> {
+      adoptServiceUser(key);
       const { state, spec } = kit.desired(key);
+      // HR events that arrived before this person did are theirs from now on (the desired state above counts them).
+      if (spec && state.kind !== 'service') {
+        const resource = stores.resources.getAnyState(key.directoryId, key.identityId);
+        if (resource) stores.hr.link(key.directoryId, key.identityId, matchValuesOf(resource.doc));
+      }
       if (state.status === 'active' && spec) {
         const pending = pendingPredecessors(key.directoryId, key.identityId, spec.userName);
         if (pending.length > 0)

@@ -5,6 +5,7 @@ import { createEntitlementSteps } from './entitlement-steps';
 import { asActivityFailure } from './failures';
 import { createIdentityStateActivities } from './identity-state';
 import { createLegacyActivities } from './legacy-steps';
+import { createNhiHandover } from './nhi-handover';
 import { createReconcileActivities } from './reconcile-activity';
 import type { ActivityDeps } from './step-kit';
 import { createStepKit } from './step-kit';
@@ -54,6 +55,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIdentityStateActivities(kit),
     ...createAccountSteps(kit),
     ...createEntitlementSteps(kit),
+    ...createNhiHandover(kit),
   };
   return wrapAll({ ...createLegacyActivities(kit, steps), ...steps, ...createReconcileActivities(deps) });
 }

@@ -11,6 +11,7 @@ import { ResourceService } from './resource-service';
 import type { Poke } from './resource-service';
 import { mountAdminRoutes } from './routes/admin';
 import { mountBulkRoute } from './routes/bulk';
+import { mountHrRoutes } from './routes/hr';
 import { mountDiscoveryRoutes } from './routes/discovery';
 import { mountResourceRoutes, mountRootSearch } from './routes/resources';
 import { Routes } from './router';
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = report;
   });
   mountAdminRoutes(root, deps);
+  mountHrRoutes(root, deps);
 
   app.use(scimErrors());
   if (deps.forwardWritesTo) app.use(forwardWrites(deps.forwardWritesTo, deps.limits.maxBodyBytes));

@@ -14,8 +14,8 @@ export interface PendingSignal {
 
 /** Which events change an identity's task priority: leavers go first, a rejoiner goes back in line. */
 export function priorityOf(kind: EventKind): PriorityChange | undefined {
-  if (kind === 'deactivated' || kind === 'deleted') return 'leaver';
-  if (kind === 'reactivated') return 'rejoin';
+  if (kind === 'deactivated' || kind === 'deleted' || kind === 'hr.leaver' || kind === 'nhi.revoked') return 'leaver';
+  if (kind === 'reactivated' || kind === 'hr.rejoin') return 'rejoin';
   return undefined;
 }
 

@@ -4,6 +4,11 @@ import { registerAppCommands } from './app-commands';
 import { registerReconcileCommands } from './reconcile-commands';
 import { registerApproveCommand } from './approve-command';
 import { registerDirectoryCommands } from './directory-commands';
+import { registerEvidenceCommands } from './evidence-commands';
+import { registerHrCommands } from './hr-commands';
+import { registerNhiCommands } from './nhi-commands';
+import { ScimError } from '../domain/scim/errors';
+import { ImportFormatError } from '../hr/import-rows';
 import { registerLifecycleCommands } from './lifecycle-commands';
 import { CliError, printJson, withStores } from './context';
 import { serve } from './serve';
@@ -35,6 +40,9 @@ export function buildProgram(): Command {
   const report = registerLifecycleCommands(program);
   registerReconcileCommands(program, report);
   registerApproveCommand(program, report);
+  registerHrCommands(program);
+  registerNhiCommands(program);
+  registerEvidenceCommands(program, report);
   program
     .command('temporal-cli')
     .description('the Temporal CLI used for the embedded dev server')
@@ -58,7 +66,12 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     const message =
-      err instanceof CliError || err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err));
+      err instanceof CliError ||
+      err instanceof ConfigError ||
+      err instanceof ScimError ||
+      err instanceof ImportFormatError
+        ? err.message
+        : ((err as Error).stack ?? String(err));
     process.stderr.write(`scimflow: ${message}\n`);
     process.exitCode = 1;
   }

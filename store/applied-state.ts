@@ -70,6 +70,23 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
+export type AuditRecord = AuditEntry & { id: number; at: string };
+
+function auditFromRow(r: Record<string, unknown>): AuditRecord {
+  return {
+    id: r.id as number,
+    directoryId: r.directory_id as string,
+    identityId: r.identity_id as string,
+    appId: (r.app_id as string | null) ?? undefined,
+    action: r.action as string,
+    seq: (r.seq as number | null) ?? undefined,
+    workflowId: (r.workflow_id as string | null) ?? undefined,
+    attempt: (r.attempt as number | null) ?? undefined,
+    detail: JSON.parse(r.detail_json as string) as Record<string, unknown>,
+    at: r.at as string,
+  };
+}
+
 /** An identity whose workflow has not processed its newest events (the watchdog's view). */
 export interface UnprocessedIdentity {
   identityId: string;
@@ -227,18 +244,45 @@ export class AppliedStateStore {
         `SELECT * FROM audit_log WHERE directory_id = ? ${identityId ? 'AND identity_id = ?' : ''} ORDER BY id LIMIT ?`,
       )
       .all(...(identityId ? [directoryId, identityId, limit] : [directoryId, limit]));
-    return rows.map((r) => ({
-      id: r.id as number,
-      directoryId: r.directory_id as string,
-      identityId: r.identity_id as string,
-      appId: (r.app_id as string | null) ?? undefined,
-      action: r.action as string,
-      seq: (r.seq as number | null) ?? undefined,
-      workflowId: (r.workflow_id as string | null) ?? undefined,
-      attempt: (r.attempt as number | null) ?? undefined,
-      detail: JSON.parse(r.detail_json as string) as Record<string, unknown>,
-      at: r.at as string,
-    }));
+    return rows.map(auditFromRow);
+  }
+
+  /**
+   * The audit trail in order, from `since` (inclusive), optionally of one identity or app: what changed, where, when,
+   * and why (its log event, workflow and attempt). Read lazily, so an export of millions of rows stays small in memory.
+   */
+  *auditRange(
+    directoryId: string,
+    opts: { since?: string; identityId?: string; appId?: string } = {},
+  ): Generator<AuditEntry & { id: number; at: string }> {
+    const where = ['directory_id = ?'];
+    const args: unknown[] = [directoryId];
+    for (const [column, value] of [
+      ['at >= ?', opts.since],
+      ['identity_id = ?', opts.identityId],
+      ['app_id = ?', opts.appId],
+    ] as const)
+      if (value !== undefined) {
+        where.push(column);
+        args.push(value);
+      }
+    const rows = this.db
+      .prepare<unknown[], Record<string, unknown>>(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id`)
+      .iterate(...args);
+    for (const r of rows) yield auditFromRow(r);
+  }
+
+  /** The time-to-revoke records of one identity, oldest first. */
+  revocationsOf(
+    directoryId: string,
+    identityId: string,
+  ): { seq: number; requestedAt: string; verifiedAt: string; latencyMs: number }[] {
+    return this.db
+      .prepare<[string, string], { seq: number; requested_at: string; verified_at: string; latency_ms: number }>(
+        'SELECT * FROM revocations WHERE directory_id = ? AND identity_id = ? ORDER BY verified_at',
+      )
+      .all(directoryId, identityId)
+      .map((r) => ({ seq: r.seq, requestedAt: r.requested_at, verifiedAt: r.verified_at, latencyMs: r.latency_ms }));
   }
 
   recordProgress(

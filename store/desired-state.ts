@@ -1,6 +1,8 @@
 // store/desired-state.ts: reads an identity's facts from the store and derives its desired state (domain/planner).
 import crypto from 'node:crypto';
-import type { Desired } from '../domain/planner/desired';
+import type { Desired, ServiceFacts, StoredIdentity } from '../domain/planner/desired';
+import { matchValuesOf } from '../domain/hr/match';
+import { hrStatusAt } from '../domain/hr/status';
 import { desiredFromFacts } from '../domain/planner/desired';
 import type { Policy } from '../domain/policy/policy';
 import { DEFAULT_POLICY, parsePolicy } from '../domain/policy/policy';
@@ -15,14 +17,28 @@ export function specHash(text: string): string {
  * The identity's desired state and account spec, from the user (deleted ones too), its groups, the policy and the apps.
  * `policy` replaces the directory's current one (what a policy change would do).
  */
-export function loadDesired(stores: Stores, directoryId: string, identityId: string, policy?: Policy): Desired {
-  const resource = stores.resources.getAnyState(directoryId, identityId);
+export function loadDesired(
+  stores: Stores,
+  directoryId: string,
+  identityId: string,
+  policy?: Policy,
+  now: Date = new Date(),
+): Desired {
   const stored = policy ? undefined : stores.policies.latest(directoryId);
+  const user = stores.resources.getAnyState(directoryId, identityId);
+  const nhi = serviceOf(stores, directoryId, identityId, now);
+  const resource: StoredIdentity | undefined = user ?? nhi?.resource;
+  const person = resource?.type === 'User' && !nhi;
+  const hrFacts = person ? stores.hr.factsFor(directoryId, identityId, matchValuesOf(resource.doc)) : [];
+  const owns = person ? stores.nhis.countOwnedActive(directoryId, identityId) : 0;
   return desiredFromFacts(
     {
       directoryId,
       identityId,
       resource,
+      ...(hrFacts.length > 0 ? { hr: hrStatusAt(hrFacts, now) } : {}),
+      ...(nhi ? { service: nhi.service } : {}),
+      ...(owns > 0 ? { ownsNhis: owns } : {}),
       groups:
         resource?.type === 'User'
           ? stores.members.groupsOf(directoryId, identityId).flatMap((g) => (g.display ? [g.display] : []))
@@ -38,4 +54,33 @@ export function loadDesired(stores: Stores, directoryId: string, identityId: str
     },
     specHash,
   );
+}
+
+/** A non-human identity as the planner sees it: a user named after it, holding the accounts it declares. */
+function serviceOf(
+  stores: Stores,
+  directoryId: string,
+  id: string,
+  now: Date,
+): { resource: StoredIdentity; service: ServiceFacts } | undefined {
+  const nhi = stores.nhis.get(directoryId, id);
+  if (!nhi) return undefined;
+  return {
+    resource: {
+      type: 'User',
+      doc: { userName: nhi.name, displayName: nhi.name, userType: nhi.kind, active: true },
+      active: true,
+      deletedAt: null,
+      deactivatedAt: null,
+      deactivatedSeq: null,
+    },
+    service: {
+      // One the IdP pushed as a user gets its accounts from the policy, like any user.
+      ...(nhi.source === 'admin' ? { bundles: nhi.apps } : {}),
+      revoked: nhi.status === 'revoked' && nhi.revokedAt ? { at: nhi.revokedAt, seq: nhi.revokedSeq ?? 0 } : null,
+      expiresAt: nhi.expiresAt,
+      rotateBy: nhi.rotateBy,
+      now: now.toISOString(),
+    },
+  };
 }

@@ -15,7 +15,17 @@ export type EventKind =
   /** The directory's policy changed what this identity should hold. */
   | 'policy'
   /** An app was added, changed or is being removed, and this identity's accounts change with it. */
-  | 'app';
+  | 'app'
+  /** HR recorded a termination or a leave (now or effective later): a leaver's priority. */
+  | 'hr.leaver'
+  /** HR rescinded a termination, ended a leave, or rehired. */
+  | 'hr.rejoin'
+  /** HR recorded a mover (manager, department, title). */
+  | 'hr'
+  /** A non-human identity was added, transferred or changed. */
+  | 'nhi'
+  /** A non-human identity was revoked (by an operator, or because its owner left). */
+  | 'nhi.revoked';
 
 export interface EventRow {
   directoryId: string;

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { DriftStore } from './drift';
 import { SecretBox } from './secrets';
 import { HeldChangeStore } from './held-changes';
+import { HrStore } from './hr';
+import { NhiStore } from './nhis';
 import { EventLog } from './event-log';
 import { GroupMemberStore } from './group-members';
 import { GroupNames } from './group-names';
@@ -26,6 +28,10 @@ export interface Stores {
   drift: DriftStore;
   /** Changes the mass-change guard holds until `scimflow approve`. */
   held: HeldChangeStore;
+  /** HR signing secrets and events. */
+  hr: HrStore;
+  /** Non-human identities and their credentials. */
+  nhis: NhiStore;
   /** Per-app rate limit, concurrency and circuit breaker, shared by every worker. */
   throttle: AppThrottleStore;
   /** Group commit for request writes (the API); other processes use plain transactions. */
@@ -59,9 +65,12 @@ function secretsOf(db: Db, keys: string | undefined): SecretBox {
 export function createStores(db: Db, secretKeys: string | undefined = process.env.SCIMFLOW_SECRET_KEYS): Stores {
   const events = new EventLog(db);
   const groupNames = groupNamesOf(db);
+  const secrets = secretsOf(db, secretKeys);
   return {
     db,
-    directories: new DirectoryStore(db, secretsOf(db, secretKeys)),
+    directories: new DirectoryStore(db, secrets),
+    hr: new HrStore(db, secrets),
+    nhis: new NhiStore(db),
     events,
     resources: new ResourceStore(db, events, groupNames),
     members: new GroupMemberStore(db, groupNames),

@@ -11,6 +11,7 @@ import * as appThrottle from './migrations/20261203000000_app-throttle';
 import * as reconcileRuns from './migrations/20261204000000_reconcile-runs';
 import * as heldChanges from './migrations/20261205000000_held-changes';
 import * as memberType from './migrations/20261206000000_member-type';
+import * as hrAndNhis from './migrations/20261207000000_hr-and-nhis';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_create-core-tables': createCoreTables,
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261204000000_reconcile-runs': reconcileRuns,
   '20261205000000_held-changes': heldChanges,
   '20261206000000_member-type': memberType,
+  '20261207000000_hr-and-nhis': hrAndNhis,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */

@@ -24,6 +24,10 @@ export const SEARCH_ATTRIBUTES = {
   exception: defineSearchAttributeKey('ScimflowException', SearchAttributeType.BOOL),
   /** Since when a step has kept failing in some app (a revocation retried for ever, a refused grant); unset when none. */
   blockedSince: defineSearchAttributeKey('ScimflowBlockedSince', SearchAttributeType.DATETIME),
+  /** When this identity's state next changes by itself: a future-dated termination or leave, an NHI's expiry. */
+  nextChangeAt: defineSearchAttributeKey('ScimflowNextChangeAt', SearchAttributeType.DATETIME),
+  /** A non-human identity past its rotation deadline. */
+  rotationOverdue: defineSearchAttributeKey('ScimflowRotationOverdue', SearchAttributeType.BOOL),
 } as const;
 
 /** The dev server registers these at start (name → type); workers and the API add missing ones to other servers. */
@@ -33,6 +37,8 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'Bool' | 'Dateti
   ScimflowLifecycle: 'Keyword',
   ScimflowException: 'Bool',
   ScimflowBlockedSince: 'Datetime',
+  ScimflowNextChangeAt: 'Datetime',
+  ScimflowRotationOverdue: 'Bool',
 };
 
 /** Retry timing is injectable so tests on a dev server (no time skipping) run in seconds. */
@@ -90,6 +96,8 @@ export interface IdentityWorkflowInput {
   lanes?: Record<string, LaneCarry>;
   /** A leaver's revocation not yet recorded as verified in every app (carried across continue-as-new). */
   revocation?: { seq: number; requestedAt: string };
+  /** When the state next changes by itself (an effective date, an expiry): the timer, carried across continue-as-new. */
+  wakeAt?: string;
 }
 
 export interface IdentityChanged {

@@ -46,7 +46,35 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   /** A leaver's revocation waiting to be recorded (time to revoke) once every app has verified it. */
   let revocation: { seq: number; requestedAt: string } | null = input.revocation ?? null;
 
-  const published = { lifecycle: '', json: '' };
+  const published = { lifecycle: '', json: '', hadAlarm: false };
+  /**
+   * A durable timer to the next instant the desired state changes by itself (an effective-dated termination or leave,
+   * an NHI's expiry or rotation deadline): visible in the Temporal UI as a timer, moved or cancelled when HR moves or
+   * rescinds the date, and carried across continue-as-new.
+   */
+  let alarm: { at: string; scope: wf.CancellationScope } | undefined;
+  function setAlarm(at: string | undefined): void {
+    if (alarm?.at === at) return;
+    alarm?.scope.cancel();
+    alarm = undefined;
+    if (!at) return;
+    published.hadAlarm = true;
+    const scope = new wf.CancellationScope();
+    const mine = { at, scope };
+    alarm = mine;
+    // One millisecond past it: the state read then has the change in force.
+    const delay = Math.max(0, Date.parse(at) - Date.now()) + 1;
+    scope
+      .run(() => wf.sleep(delay))
+      .then(
+        () => {
+          if (alarm !== mine) return;
+          alarm = undefined;
+          changed();
+        },
+        () => undefined, // cancelled: the date moved or was taken back
+      );
+  }
   /** Upserts the operator-facing search attributes when (and only when) they change. */
   function publish(lifecycle: string = published.lifecycle): void {
     published.lifecycle = lifecycle;
@@ -62,6 +90,11 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
       { key: SEARCH_ATTRIBUTES.blockedSince, value: blocked ? new Date(blocked) : null },
     ];
     if (snapshot) attributes.push({ key: SEARCH_ATTRIBUTES.userName, value: snapshot.desired.label });
+    // Only identities that have them (HR dates, NHIs): histories from before these attributes replay unchanged.
+    if (alarm || published.hadAlarm)
+      attributes.push({ key: SEARCH_ATTRIBUTES.nextChangeAt, value: alarm ? new Date(alarm.at) : null });
+    if (snapshot?.desired.kind === 'service')
+      attributes.push({ key: SEARCH_ATTRIBUTES.rotationOverdue, value: snapshot.desired.rotationOverdue === true });
     const json = JSON.stringify(attributes.map((a) => [a.key.name, a.value]));
     if (json === published.json) return;
     published.json = json;
@@ -114,6 +147,10 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     const gen = generation;
     snapshot = await io.local.loadIdentity(key);
     const { desired, applied } = snapshot;
+    setAlarm(desired.nextChangeAt);
+    // A leaver's service accounts, API keys and agents are handed on (or revoked) like their own access goes.
+    if (desired.status !== 'active' && desired.ownsNhis)
+      await io.local.handOverNhis({ ...key, leftAt: desired.deactivatedAt ?? new Date(Date.now()).toISOString() });
     const plans = planApps(desired, applied);
     state.lifecycle = classifyChange(desired, plans);
     const seq = Math.max(state.lastSeq, desired.latestSeq);
@@ -162,6 +199,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   const continueAsNewDue = () =>
     wf.workflowInfo().continueAsNewSuggested || (lanesActive && wf.workflowInfo().historyLength > historyBudget);
 
+  if (input.wakeAt) setAlarm(input.wakeAt);
   for (;;) {
     await wf.condition(() => (state.dirty && state.exception === null) || continueAsNewDue());
     if (!state.dirty || state.exception !== null || (lanesActive && continueAsNewDue())) break;
@@ -188,5 +226,6 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     ...(input.historyBudget !== undefined ? { historyBudget: input.historyBudget } : {}),
     ...(Object.keys(carried).length > 0 ? { lanes: carried } : {}),
     ...(revocation ? { revocation } : {}),
+    ...(alarm ? { wakeAt: alarm.at } : {}),
   });
 }

@@ -10,6 +10,9 @@ import { retryIdentity } from '../../runtime/identity-client';
 import { identityQuery, identityWorkflowId } from '../../workflows/contracts';
 import { readJsonBody } from '../body';
 import type { AppDeps } from '../app';
+import { addNhi, describeNhi, nhiNamed, revokeNhi, transferNhi } from '../../hr/nhi-ops';
+import { offboardingReport } from '../../hr/offboarding-report';
+import { statusOf } from '../../store/hr';
 
 function adminAuth(token: string | undefined) {
   return async function adminAuthMiddleware(ctx: Context, next: Next) {
@@ -61,6 +64,48 @@ export function mountAdminRoutes(router: Routes, deps: AppDeps): void {
     if (change.held && change.dryRun === false) ctx.status = 409;
     ctx.body = change;
   });
+  // Non-human identities (the CLI's `scimflow nhi`): list, add, transfer, revoke; each change converges its accounts.
+  router.get('/admin/directories/:id/nhis', auth, (ctx) => {
+    const dir = directory(ctx);
+    ctx.body = { nhis: stores.nhis.list(dir.id).map((n) => describeNhi(stores, n)) };
+  });
+  router.get('/admin/directories/:id/nhis/:nhi', auth, (ctx) => {
+    ctx.body = describeNhi(stores, nhiNamed(stores, directory(ctx).id, ctx.params.nhi!));
+  });
+  router.post('/admin/directories/:id/nhis', auth, async (ctx) => {
+    const { nhi, events } = addNhi(stores, directory(ctx).id, await readJsonBody(ctx, 65_536));
+    deps.poke(events);
+    ctx.status = 201;
+    ctx.body = nhi;
+  });
+  router.post('/admin/directories/:id/nhis/:nhi/transfer', auth, async (ctx) => {
+    const body = (await readJsonBody(ctx, 65_536)) as { to?: unknown };
+    if (typeof body?.to !== 'string') throw new ScimError(400, 'invalidValue', 'Body: {"to": "<userName or id>"}');
+    const { nhi, events } = transferNhi(stores, directory(ctx).id, ctx.params.nhi!, body.to);
+    deps.poke(events);
+    ctx.body = nhi;
+  });
+  router.post('/admin/directories/:id/nhis/:nhi/revoke', auth, async (ctx) => {
+    const raw = ctx.get('content-length') === '0' || !ctx.get('content-type') ? {} : await readJsonBody(ctx, 65_536);
+    const reason =
+      typeof (raw as { reason?: unknown })?.reason === 'string'
+        ? (raw as { reason: string }).reason
+        : 'revoked by an operator';
+    const { nhi, events } = revokeNhi(stores, directory(ctx).id, ctx.params.nhi!, reason);
+    deps.poke(events);
+    ctx.body = nhi;
+  });
+  router.get('/admin/directories/:id/hr/events', auth, (ctx) => {
+    const now = new Date();
+    ctx.body = {
+      events: stores.hr.list(directory(ctx).id).map((e) => ({ ...e, body: undefined, status: statusOf(e, now) })),
+    };
+  });
+  router.get('/admin/directories/:id/identities/:identityId/offboarding', auth, (ctx) => {
+    const dir = directory(ctx);
+    ctx.body = offboardingReport(stores, dir.id, identity(ctx, dir.id));
+  });
+
   /** A user of this directory (deleted ones too: their offboarding can still need a look or a retry). */
   const identity = (ctx: Context, directoryId: string) => {
     const found = stores.resources.getAnyState(directoryId, ctx.params.identityId);

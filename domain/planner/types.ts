@@ -36,6 +36,16 @@ export interface DesiredState {
   latestSeq: number;
   deactivatedAt: string | null;
   deactivatedSeq: number | null;
+  /** Access is held off although the IdP says active: HR's termination or leave, a service's revocation or expiry. */
+  hold?: 'terminated' | 'on-leave' | 'revoked' | 'expired';
+  /** The next instant this state changes by itself (an effective date, an expiry): the workflow's timer. */
+  nextChangeAt?: string;
+  /** A non-human identity (service account, API key, agent). */
+  kind?: 'service';
+  /** A non-human identity past its rotation deadline. */
+  rotationOverdue?: boolean;
+  /** Active non-human identities this person owns (handed on when they leave). */
+  ownsNhis?: number;
 }
 
 export interface AppliedApp {
