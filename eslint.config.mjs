@@ -61,6 +61,15 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ['../api/*', '../workflows/*', '../activities/*'] }] },
   },
   {
+    files: ['hr/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['../api/*', '../activities/*', '../connectors/*', '../worker/*', '../workflows/*', '../cli/*'] },
+      ],
+    },
+  },
+  {
     files: ['api/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['../activities/*', '../connectors/*', '../worker/*'] }] },
   },

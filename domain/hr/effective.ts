@@ -58,7 +58,7 @@ function zoneOffsetMs(zone: string, utcMs: number): number {
 
 /**
  * The UTC instant of an effective date-time. With an offset (`Z`, `+01:00`) it is exact; a local time needs `timeZone`
- * (IANA, e.g. `Europe/Paris`). A local time skipped by a daylight-saving jump is taken after the jump; one that
+ * (IANA, e.g. `Europe/Paris`). A local time skipped by a daylight-saving jump is moved forward by the gap; one that
  * occurs twice is taken the first time (the earlier instant: access goes sooner, never later).
  */
 export function parseEffective(value: string, timeZone?: string): Date {
@@ -99,6 +99,7 @@ export function parseEffective(value: string, timeZone?: string): Date {
     if (exactInstant + zoneOffsetMs(timeZone, exactInstant) === wall) candidates.add(exactInstant);
   }
   if (candidates.size > 0) return new Date(Math.min(...candidates));
-  // In a gap (clocks jumped forward): the instant the wall clock passes that time.
-  return new Date(wall - zoneOffsetMs(timeZone, wall + 86_400_000 / 8));
+  // In a gap (clocks jumped forward): shifted forward by the gap, read with the offset before the jump (02:30 in
+  // Paris on the spring change is 03:30 summer time), as JavaScript's Temporal 'compatible' disambiguation does.
+  return new Date(wall - zoneOffsetMs(timeZone, wall - 86_400_000));
 }
