@@ -75,10 +75,27 @@ export function newWebhookSecret(): string {
 }
 
 export class HrStore {
+  /** The hot path (every identity load) runs prepared statements; HR events themselves are rare. */
+  private readonly own;
+  private readonly awaiting;
+  private readonly anyAwaiting;
+
   constructor(
     private readonly db: Db,
     private readonly secretBox: SecretBox,
-  ) {}
+  ) {
+    const counts = `rescinded_at IS NULL AND superseded_by IS NULL AND type <> 'termination.rescinded'`;
+    this.own = db.prepare<[string, string], Raw>(
+      `SELECT * FROM hr_events WHERE directory_id = ? AND identity_id = ? AND ${counts}`,
+    );
+    this.awaiting = db.prepare<[string, string, string], Raw>(
+      `SELECT * FROM hr_events WHERE directory_id = ? AND identity_id IS NULL AND match_key = ? AND match_value = ?
+         AND ${counts}`,
+    );
+    this.anyAwaiting = db.prepare<[string], { n: number }>(
+      'SELECT COUNT(*) AS n FROM hr_events WHERE directory_id = ? AND identity_id IS NULL',
+    );
+  }
 
   /** A new signing secret; older ones stay valid for `overlapMs` (0: revoked now). */
   newSecret(directoryId: string, overlapMs: number, now = new Date()): { id: string; secret: string } {
@@ -179,21 +196,9 @@ export class HrStore {
    * values (an IdP that pushes a person HR already terminated must not give them access).
    */
   factsFor(directoryId: string, identityId: string, values: { key: MatchKey; value: string }[]): HrFact[] {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM hr_events WHERE directory_id = ? AND identity_id = ?
-           AND rescinded_at IS NULL AND superseded_by IS NULL AND type <> 'termination.rescinded'`,
-      )
-      .all(directoryId, identityId) as Raw[];
-    for (const { key, value } of values)
-      rows.push(
-        ...(this.db
-          .prepare(
-            `SELECT * FROM hr_events WHERE directory_id = ? AND identity_id IS NULL AND match_key = ? AND match_value = ?
-               AND rescinded_at IS NULL AND superseded_by IS NULL AND type <> 'termination.rescinded'`,
-          )
-          .all(directoryId, key, value) as Raw[]),
-      );
+    const rows = this.own.all(directoryId, identityId);
+    if (values.length > 0 && this.anyAwaiting.get(directoryId)!.n > 0)
+      for (const { key, value } of values) rows.push(...this.awaiting.all(directoryId, key, value));
     return rows.map((r) => ({
       eventId: r.id,
       type: r.type as HrFact['type'],
@@ -206,6 +211,7 @@ export class HrStore {
   /** Events that were awaiting an identity and name this one: from now on they are its own (read first: no write lock). */
   link(directoryId: string, identityId: string, values: { key: MatchKey; value: string }[]): number {
     let linked = 0;
+    if (values.length === 0 || this.anyAwaiting.get(directoryId)!.n === 0) return 0;
     for (const { key, value } of values) {
       const waiting = this.db
         .prepare(

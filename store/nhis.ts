@@ -105,7 +105,16 @@ const credentialFromRaw = (r: RawCredential): NhiCredential => ({
 });
 
 export class NhiStore {
-  constructor(private readonly db: Db) {}
+  /** Read on every identity load: prepared once. */
+  private readonly byId;
+  private readonly ownedCount;
+
+  constructor(private readonly db: Db) {
+    this.byId = db.prepare<[string, string], Raw>('SELECT * FROM nhis WHERE directory_id = ? AND id = ?');
+    this.ownedCount = db.prepare<[string, string], { n: number }>(
+      `SELECT COUNT(*) AS n FROM nhis WHERE directory_id = ? AND owner_id = ? AND status = 'active'`,
+    );
+  }
 
   add(input: {
     directoryId: string;
@@ -171,11 +180,7 @@ export class NhiStore {
   }
 
   countOwnedActive(directoryId: string, ownerId: string): number {
-    return (
-      this.db
-        .prepare(`SELECT COUNT(*) AS n FROM nhis WHERE directory_id = ? AND owner_id = ? AND status = 'active'`)
-        .get(directoryId, ownerId) as { n: number }
-    ).n;
+    return this.ownedCount.get(directoryId, ownerId)!.n;
   }
 
   transfer(directoryId: string, id: string, ownerId: string, at: string): void {

@@ -148,8 +148,9 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     snapshot = await io.local.loadIdentity(key);
     const { desired, applied } = snapshot;
     setAlarm(desired.nextChangeAt);
-    // A leaver's service accounts, API keys and agents are handed on (or revoked) like their own access goes.
-    if (desired.status !== 'active' && desired.ownsNhis)
+    // A leaver's service accounts, API keys and agents are handed on (or revoked) like their own access goes; a leave
+    // of absence only suspends the person.
+    if (desired.status !== 'active' && desired.hold !== 'on-leave' && desired.ownsNhis)
       await io.local.handOverNhis({ ...key, leftAt: desired.deactivatedAt ?? new Date(Date.now()).toISOString() });
     const plans = planApps(desired, applied);
     state.lifecycle = classifyChange(desired, plans);

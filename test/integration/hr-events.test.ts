@@ -224,11 +224,20 @@ describe('HR events (issue 13)', function () {
     );
   });
 
-  it('suspends access during a leave of absence and restores it on return', async function () {
+  it('suspends access during a leave of absence and restores it on return; the NHIs they own stay theirs', async function () {
     const id = await hire('hal@hr.test', 'E7');
+    const bot = await scim(stack.baseUrl, ADMIN_TOKEN, 'POST', `/admin/directories/${world.directoryId}/nhis`, {
+      name: 'hal-bot',
+      owner: id,
+      apps: { wiki: [] },
+    });
+    await eventually(() => active('hal-bot'));
     await deliverHr(world, secret, { id: 'l-1', type: 'leave.started', person: { employeeNumber: 'E7' } });
     await eventually(() => revoked(id, 'hal@hr.test'));
     expect(world.localAccount('wiki', 'hal@hr.test')!.entitlements).to.deep.equal([]);
+    const nhi = stack.stores.nhis.get(world.directoryId, bot.body.id)!;
+    expect(nhi).to.include({ ownerId: id, status: 'active', exception: null }); // a leave is not a departure
+    expect(active('hal-bot')).to.equal(true);
     const back = inMs(2_000);
     await deliverHr(world, secret, {
       id: 'l-2',
@@ -275,5 +284,31 @@ describe('HR events (issue 13)', function () {
     await eventually(() => active('build-svc')); // the policy gives it its accounts, like any user
     const listed = await admin('GET', '/nhis');
     expect(listed.body.nhis.map((n: { name: string }) => n.name)).to.include.members(['ci-bot', 'build-svc']);
+  });
+
+  it('applies a mover: HR’s department and manager replace the IdP’s for the policy', async function () {
+    stack.stores.policies.put(world.directoryId, {
+      baseline: 'all',
+      rules: [
+        { name: 'everyone', grant: [{ app: 'wiki', entitlements: ['reader'] }] },
+        { name: 'sales', when: { department: 'Sales' }, grant: [{ app: 'wiki', entitlements: ['pipeline'] }] },
+      ],
+    });
+    const boss = await hire('max@hr.test', 'B1');
+    const id = await hire('ned@hr.test', 'E9');
+    const moved = await deliverHr(world, secret, {
+      id: 'm-1',
+      type: 'mover',
+      person: { employeeNumber: 'E9' },
+      changes: { department: 'Sales', manager: 'B1' },
+    });
+    expect(moved.status, JSON.stringify(moved.body)).to.equal(201);
+    await eventually(() => world.localAccount('wiki', 'ned@hr.test')!.entitlements.includes('pipeline'));
+    // The manager was named by employee number and is kept as the manager's SCIM id.
+    expect(stack.stores.hr.get(world.directoryId, 'm-1')!.body.changes).to.deep.equal({
+      department: 'Sales',
+      manager: boss,
+    });
+    expect(stack.stores.hr.get(world.directoryId, 'm-1')!.identityId).to.equal(id);
   });
 });
