@@ -65,7 +65,7 @@ function massLoss(stores: Stores, directoryId: string, lost: Record<string, numb
   for (const app of stores.directories.listApps(directoryId)) {
     const affected = lost[app.name] ?? 0;
     if (affected === 0) continue;
-    const total = stores.applied.unrevokedInApp(app.id).length;
+    const total = stores.applied.countUnrevokedInApp(app.id);
     const guard = guardOf(app.config);
     if (trips(guard, affected, total))
       return { appId: app.id, affected, reason: describeTrip('this policy', app.name, affected, total, guard!) };

@@ -39,8 +39,9 @@ export class Routes {
       names.push(name);
       return '([^/]+)';
     });
+    const under = new RegExp(`^${pattern}(?:/|$)`, 'i'); // compiled once: every unmatched request tests it
     this.underPrefix = (path) => {
-      const match = new RegExp(`^${pattern}(?:/|$)`, 'i').exec(path);
+      const match = under.exec(path);
       return match ? Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)])) : undefined;
     };
   }

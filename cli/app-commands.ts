@@ -323,7 +323,7 @@ export function registerAppCommands(program: Command): void {
       await withStores(async (stores) => {
         const row = appOrFail(stores, opts.app);
         if (opts.accounts === 'keep') {
-          const left = stores.applied.unrevokedInApp(row.id).length;
+          const left = stores.applied.countUnrevokedInApp(row.id);
           stores.directories.removeApp(row.id);
           stores.throttle.reset(row.id);
           const schedule = await applyReconcileSchedule(row.id, 'off');
@@ -345,7 +345,7 @@ export function registerAppCommands(program: Command): void {
         const deadline = Date.now() + opts.timeout * 1000;
         let lastReport = 0;
         for (;;) {
-          const left = stores.applied.unrevokedInApp(row.id).length;
+          const left = stores.applied.countUnrevokedInApp(row.id);
           if (left === 0) break;
           if (Date.now() > deadline)
             throw new CliError(

@@ -70,6 +70,9 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
+/** An account that still gives access: live or being created, or disabled but not yet verified. */
+const UNREVOKED = `(state IN ('active', 'pending') OR (state = 'disabled' AND revocation_verified = 0))`;
+
 export type AuditRecord = AuditEntry & { id: number; at: string };
 
 function auditFromRow(r: Record<string, unknown>): AuditRecord {
@@ -120,11 +123,17 @@ export class AppliedStateStore {
   unrevokedInApp(appId: string): { identityId: string; state: AppliedAccountState }[] {
     return this.db
       .prepare<[string], { identity_id: string; state: AppliedAccountState }>(
-        `SELECT identity_id, state FROM applied_accounts WHERE app_id = ?
-           AND (state IN ('active', 'pending') OR (state = 'disabled' AND revocation_verified = 0))`,
+        `SELECT identity_id, state FROM applied_accounts WHERE app_id = ? AND ${UNREVOKED}`,
       )
       .all(appId)
       .map((r) => ({ identityId: r.identity_id, state: r.state }));
+  }
+
+  /** How many accounts of an app still give access (the mass-change guard's denominator), counted in SQL. */
+  countUnrevokedInApp(appId: string): number {
+    return this.db
+      .prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM applied_accounts WHERE app_id = ? AND ${UNREVOKED}`)
+      .get(appId)!.n;
   }
 
   list(directoryId: string, identityId: string): AppliedAccount[] {
