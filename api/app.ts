@@ -10,11 +10,15 @@ import { scimErrors } from './middleware/scim-errors';
 import { ResourceService } from './resource-service';
 import type { Poke } from './resource-service';
 import { mountAdminRoutes } from './routes/admin';
+import { mountMetricsRoute } from './routes/metrics';
 import { mountBulkRoute } from './routes/bulk';
 import { mountHrRoutes } from './routes/hr';
 import { mountDiscoveryRoutes } from './routes/discovery';
 import { mountResourceRoutes, mountRootSearch } from './routes/resources';
 import { Routes } from './router';
+import { httpMetrics } from '../metrics/http';
+import { registerStoreMetrics } from '../metrics/store-gauges';
+import { Registry } from 'prom-client';
 import type { Poker } from './poke';
 
 export interface AppDeps {
@@ -23,6 +27,8 @@ export interface AppDeps {
   limits: ApiLimits;
   publicUrl?: string;
   adminToken?: string;
+  /** Serve /metrics without the admin token (METRICS_PUBLIC=true: a network only Prometheus reaches). */
+  metricsPublic?: boolean;
   temporal?: { client: Client; namespace: string; poker?: Poker };
   /** One of several API processes that is not the writer: SCIM writes are relayed to the writer on this socket. */
   forwardWritesTo?: string;
@@ -54,6 +60,12 @@ export function createApp(deps: AppDeps): Koa {
   mountAdminRoutes(root, deps);
   mountHrRoutes(root, deps);
 
+  // Store-backed metrics per app instance (tests run several stacks in one process); merged with the process's own.
+  const storeMetrics = new Registry();
+  registerStoreMetrics(storeMetrics, deps.stores);
+  mountMetricsRoute(root, deps, storeMetrics);
+
+  app.use(httpMetrics());
   app.use(scimErrors());
   if (deps.forwardWritesTo) app.use(forwardWrites(deps.forwardWritesTo, deps.limits.maxBodyBytes));
   app.use(scim.middleware());

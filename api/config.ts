@@ -11,6 +11,8 @@ const ApiEnv = DatabaseEnv.extend({
   BULK_MAX_OPERATIONS: z.coerce.number().int().positive().default(1000),
   MAX_PAGE_SIZE: z.coerce.number().int().positive().default(1000),
   ADMIN_TOKEN: z.string().min(16).optional(),
+  /** `true`: /metrics answers without the admin token (bind it where only Prometheus reaches). */
+  METRICS_PUBLIC: z.enum(['true', 'false']).default('false'),
   /**
    * How long an idle keep-alive connection stays open. Above the idle timeout of whatever sits in front (AWS ALB 60 s,
    * nginx 60 s): the proxy, not scimflow, must close an idle connection, or it may send on a socket being closed.
@@ -33,6 +35,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     processes: e.API_PROCESSES,
     limits: { maxBodyBytes: e.MAX_BODY_BYTES, bulkMaxOperations: e.BULK_MAX_OPERATIONS, maxPageSize: e.MAX_PAGE_SIZE },
     adminToken: e.ADMIN_TOKEN,
+    metricsPublic: e.METRICS_PUBLIC === 'true',
     eventRetentionDays: e.EVENT_RETENTION_DAYS,
     database: toDatabaseConfig(e),
   });

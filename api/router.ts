@@ -72,7 +72,7 @@ export class Routes {
 
   private on(methods: HTTPMethod[], path: string, handlers: RouteHandler[]): void {
     const chain = compose([...this.guards, ...(handlers as Middleware[])]);
-    this.tree.on(methods, `${this.prefix}${path}`, () => undefined, { chain });
+    this.tree.on(methods, `${this.prefix}${path}`, () => undefined, { chain, route: `${this.prefix}${path}` });
   }
 
   /** The Koa middleware: runs the matched route's chain; paths no route knows go on to `next`. */
@@ -81,7 +81,9 @@ export class Routes {
       const found = this.tree.find(ctx.method as HTTPMethod, ctx.path);
       if (found) {
         (ctx as RouteContext).params = found.params as Record<string, string>;
-        return (found.store as { chain: Middleware }).chain(ctx, next);
+        const { chain, route } = found.store as { chain: Middleware; route: string };
+        ctx.state.route = route; // the pattern, not the path: a bounded label for metrics
+        return chain(ctx, next);
       }
       const allowed = METHODS.filter((method) => this.tree.find(method, ctx.path));
       const params = this.prefix && this.guards.length > 0 ? this.underPrefix(ctx.path) : undefined;

@@ -51,6 +51,7 @@ export async function startApiServer(deps: {
     limits: config.limits,
     publicUrl: config.http.publicUrl,
     adminToken: config.adminToken,
+    metricsPublic: config.metricsPublic,
     temporal: { client: deps.client, namespace: deps.namespace, poker },
     forwardWritesTo: background ? undefined : member?.writerSocket,
   });

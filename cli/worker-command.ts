@@ -9,6 +9,10 @@ import { loadTemporalConfig } from '../worker/config';
 import { createWorker } from '../worker/create-worker';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contracts';
 import { CliError } from './context';
+import { Registry } from 'prom-client';
+import { listenForMetrics } from '../metrics/serve';
+import { registerStoreMetrics } from '../metrics/store-gauges';
+import type { Stores } from '../store';
 
 export async function runWorker(): Promise<void> {
   const temporal = loadTemporalConfig();
@@ -18,8 +22,10 @@ export async function runWorker(): Promise<void> {
     throw new CliError(`cannot reach Temporal at ${address}: ${err.message}`);
   });
   await registerSearchAttributes(address, temporal.namespace);
+  const stores = createStores(db);
+  const metricsServer = temporal.metrics ? await serveWorkerMetrics(stores, temporal.metrics) : undefined;
   const worker = await createWorker({
-    stores: createStores(db),
+    stores,
     connection,
     namespace: temporal.namespace,
     ...temporal.worker,
@@ -27,8 +33,20 @@ export async function runWorker(): Promise<void> {
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets in-flight tasks finish, then resolves.
   process.stderr.write(`[scimflow] worker polling ${address} (${temporal.namespace})\n`);
   await worker.run();
+  metricsServer?.close();
   await connection.close();
   db.close();
+}
+
+/** The worker's own /metrics listener: per-app call outcomes and gate waits happen here, not in the API. */
+async function serveWorkerMetrics(stores: Stores, at: { port: number; host: string }) {
+  const storeMetrics = new Registry();
+  registerStoreMetrics(storeMetrics, stores);
+  const server = await listenForMetrics(at.port, at.host, storeMetrics).catch((err: Error) => {
+    throw new CliError(`METRICS_PORT ${at.port}: ${err.message}`);
+  });
+  process.stderr.write(`[scimflow] worker metrics on http://${at.host}:${at.port}/metrics\n`);
+  return server;
 }
 
 /**

@@ -1,6 +1,7 @@
 // connectors/throttled.ts: every request to an app passes its gate (rate limit, concurrency, circuit breaker) first.
 import type { Connector } from './connector';
 import { DownstreamRejectedError, DownstreamUnavailableError } from './connector';
+import { appCalls, appGateWaitSeconds, gateReason } from '../metrics/registry';
 
 export type GateEntry = { ok: true; ticket: string | null } | { ok: false; waitMs: number; reason: string };
 
@@ -23,15 +24,20 @@ export function withGate(inner: Connector, appName: string, gate: CallGate): Con
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       const entry = gate.enter();
-      if (!entry.ok)
+      if (!entry.ok) {
+        const reason = gateReason(entry.reason);
+        appCalls.inc({ app: appName, outcome: 'refused' });
+        appGateWaitSeconds.inc({ app: appName, reason }, entry.waitMs / 1000);
         throw new DownstreamUnavailableError(
           `app ${appName}: ${entry.reason}; retry in ${entry.waitMs} ms`,
           undefined,
           entry.waitMs,
         );
+      }
       try {
         const result = await fn(...args);
         gate.leave(entry.ticket, 'answered');
+        appCalls.inc({ app: appName, outcome: 'answered' });
         return result;
       } catch (err) {
         const outcome =
@@ -41,6 +47,7 @@ export function withGate(inner: Connector, appName: string, gate: CallGate): Con
               ? 'cancelled'
               : 'transient';
         gate.leave(entry.ticket, outcome, (err as Error).message);
+        appCalls.inc({ app: appName, outcome });
         throw err;
       }
     };

@@ -281,6 +281,21 @@ export class AppliedStateStore {
     for (const r of rows) yield auditFromRow(r);
   }
 
+  /** The newest time-to-revoke record's rowid (metrics observe only the ones recorded after it). */
+  newestRevocationRowId(): number {
+    return this.db.prepare<[], { id: number | null }>('SELECT MAX(rowid) AS id FROM revocations').get()!.id ?? 0;
+  }
+
+  /** Time-to-revoke records after a rowid, oldest first (at most 10,000 per call). */
+  revocationsAfterRowId(rowId: number): { rowId: number; directoryId: string; latencyMs: number }[] {
+    return this.db
+      .prepare<[number], { row_id: number; directory_id: string; latency_ms: number }>(
+        'SELECT rowid AS row_id, directory_id, latency_ms FROM revocations WHERE rowid > ? ORDER BY rowid LIMIT 10000',
+      )
+      .all(rowId)
+      .map((r) => ({ rowId: r.row_id, directoryId: r.directory_id, latencyMs: r.latency_ms }));
+  }
+
   /** The time-to-revoke records of one identity, oldest first. */
   revocationsOf(
     directoryId: string,

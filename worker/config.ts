@@ -10,6 +10,9 @@ const TemporalEnv = z.object({
   TEMPORAL_CLI: z.string().min(1).optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(100),
+  /** `scimflow worker` only: serve GET /metrics on this port (its process has no API to serve them). */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export function loadTemporalConfig(env: Record<string, string | undefined> = process.env) {
@@ -25,6 +28,7 @@ export function loadTemporalConfig(env: Record<string, string | undefined> = pro
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     },
+    metrics: e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST },
   });
 }
 

@@ -1,7 +1,7 @@
 // api/routes/admin.ts: operator API (ADMIN_TOKEN): lag, exceptions, revocations, audit, policy, identity view and retry.
 import type { Routes } from '../router';
-import crypto from 'node:crypto';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
+import { adminAuth } from './admin-auth';
 import { ScimError } from '../../domain/scim/errors';
 import { parsePolicy } from '../../domain/policy/policy';
 import { changePolicy } from '../policy-change';
@@ -13,17 +13,6 @@ import type { AppDeps } from '../app';
 import { addNhi, describeNhi, nhiNamed, revokeNhi, transferNhi } from '../../hr/nhi-ops';
 import { offboardingReport } from '../../hr/offboarding-report';
 import { statusOf } from '../../store/hr';
-
-function adminAuth(token: string | undefined) {
-  return async function adminAuthMiddleware(ctx: Context, next: Next) {
-    if (!token) throw new ScimError(403, undefined, 'The admin API is disabled: set ADMIN_TOKEN to enable it');
-    const presented = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1] ?? '';
-    const a = crypto.createHash('sha256').update(presented).digest();
-    const b = crypto.createHash('sha256').update(token).digest();
-    if (!crypto.timingSafeEqual(a, b)) throw new ScimError(401, undefined, 'Invalid admin token');
-    await next();
-  };
-}
 
 export function mountAdminRoutes(router: Routes, deps: AppDeps): void {
   const { stores } = deps;

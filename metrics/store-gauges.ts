@@ -1,0 +1,92 @@
+// metrics/store-gauges.ts: metrics read from scimflow's store at scrape time, so every process that serves /metrics
+// reports the same durable truth (lag, exceptions, drift, time to revoke) whichever process did the work.
+import { Gauge, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+import type { Stores } from '../store';
+
+export const TIME_TO_REVOKE_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 14_400, 86_400];
+
+/** Registers the store-backed metrics on `registry`; read from `stores` when scraped. */
+export function registerStoreMetrics(registry: Registry, stores: Stores): void {
+  new Gauge({
+    name: 'scimflow_unprocessed_events',
+    help: 'Events recorded but not yet converged by their identity workflow, per directory',
+    labelNames: ['directory'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const dir of stores.directories.list())
+        this.set({ directory: dir.id }, stores.applied.lag(dir.id).unprocessedEvents);
+    },
+  });
+  new Gauge({
+    name: 'scimflow_open_exceptions',
+    help: 'Identities held in exception or blocked in some app (revocations included), per directory',
+    labelNames: ['directory'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const dir of stores.directories.list())
+        this.set({ directory: dir.id }, stores.applied.exceptions(dir.id).length);
+    },
+  });
+  new Gauge({
+    name: 'scimflow_oldest_blocked_revocation_seconds',
+    help: 'Age of the oldest revocation that keeps failing, per directory (0 when none)',
+    labelNames: ['directory'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const dir of stores.directories.list()) {
+        const ages = stores.applied
+          .exceptions(dir.id)
+          .filter((e) => e.apps.some((a) => a.kind === 'revocation'))
+          .map((e) => e.ageSeconds);
+        this.set({ directory: dir.id }, ages.length > 0 ? Math.max(...ages) : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'scimflow_drift_findings',
+    help: 'Drift the latest reconcile of each app found and has not repaired, per directory and kind',
+    labelNames: ['directory', 'kind'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const dir of stores.directories.list()) {
+        const counts = new Map<string, number>();
+        for (const row of stores.drift.latest(dir.id)) counts.set(row.kind, (counts.get(row.kind) ?? 0) + 1);
+        for (const [kind, n] of counts) this.set({ directory: dir.id, kind }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: 'scimflow_app_circuit_open',
+    help: '1 while an app’s circuit breaker is open or probing (calls refused until a probe succeeds)',
+    labelNames: ['app'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const dir of stores.directories.list())
+        for (const app of stores.directories.listApps(dir.id)) {
+          const { breaker } = stores.throttle.status(app.id);
+          this.set({ app: app.name }, breaker.state === 'closed' ? 0 : 1);
+        }
+    },
+  });
+  // Time to revoke: each verified revocation recorded since the last scrape is observed once (per process).
+  let seen = stores.applied.newestRevocationRowId();
+  new Histogram({
+    name: 'scimflow_time_to_revoke_seconds',
+    help: 'From a leaver’s request (or HR effective time) to the last app’s verified revocation',
+    labelNames: ['directory'] as const,
+    buckets: TIME_TO_REVOKE_BUCKETS,
+    registers: [registry],
+    collect() {
+      for (const row of stores.applied.revocationsAfterRowId(seen)) {
+        this.observe({ directory: row.directoryId }, row.latencyMs / 1000);
+        seen = Math.max(seen, row.rowId);
+      }
+    },
+  });
+}
