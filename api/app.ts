@@ -17,6 +17,9 @@ import { mountDiscoveryRoutes } from './routes/discovery';
 import { mountResourceRoutes, mountRootSearch } from './routes/resources';
 import { Routes } from './router';
 import { httpMetrics } from '../metrics/http';
+import { requestLog } from './middleware/request-log';
+import { logger } from '../runtime/logger';
+import type { Logger } from 'pino';
 import { registerStoreMetrics } from '../metrics/store-gauges';
 import { Registry } from 'prom-client';
 import type { Poker } from './poke';
@@ -27,6 +30,8 @@ export interface AppDeps {
   limits: ApiLimits;
   publicUrl?: string;
   adminToken?: string;
+  /** Where request lines go (default: the process logger, component `http`). */
+  log?: Logger;
   /** Serve /metrics without the admin token (METRICS_PUBLIC=true: a network only Prometheus reaches). */
   metricsPublic?: boolean;
   temporal?: { client: Client; namespace: string; poker?: Poker };
@@ -66,6 +71,7 @@ export function createApp(deps: AppDeps): Koa {
   mountMetricsRoute(root, deps, storeMetrics);
 
   app.use(httpMetrics());
+  app.use(requestLog(deps.log ?? logger().child({ component: 'http' })));
   app.use(scimErrors());
   if (deps.forwardWritesTo) app.use(forwardWrites(deps.forwardWritesTo, deps.limits.maxBodyBytes));
   app.use(scim.middleware());

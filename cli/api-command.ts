@@ -1,13 +1,15 @@
 // cli/api-command.ts: `scimflow api`: only the HTTP API (records, pokes, relays); workers run apart (`scimflow worker`).
 import { loadApiConfig } from '../api/config';
+import { logger } from '../runtime/logger';
 import type { ApiConfig } from '../api/config';
 import { migrateLatest } from '../store/migrate';
 import { startApiCluster } from './api-cluster';
 import { startApiProcess } from './api-server';
 
-const log = (line: string) => process.stderr.write(`[scimflow] ${line}\n`);
+const log = (line: string) => logger().info({ component: 'api' }, line);
 
 export async function runApi(): Promise<void> {
+  logger(); // LOG_LEVEL / LOG_FORMAT checked before anything starts
   const config = loadApiConfig();
   if (config.processes > 1) return runApiCluster(config);
   const running = await startApiProcess(config, log);

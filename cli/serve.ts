@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadApiConfig } from '../api/config';
+import { installTemporalLogging, logger } from '../runtime/logger';
 import { startApiCluster } from './api-cluster';
 import { startApiServer } from './api-server';
 import type { RunningApi } from './api-server';
@@ -18,9 +19,10 @@ import { createWorker } from '../worker/create-worker';
 import { registerSearchAttributes } from './worker-command';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contracts';
 
-const log = (line: string) => process.stderr.write(`[scimflow] ${line}\n`);
+const log = (line: string) => logger().info({ component: 'serve' }, line);
 
 export async function serve(): Promise<void> {
+  logger(); // LOG_LEVEL / LOG_FORMAT checked before anything starts
   const api = loadApiConfig();
   const temporal = loadTemporalConfig();
   const cleanups: (() => Promise<void>)[] = [];
@@ -68,6 +70,7 @@ export async function serve(): Promise<void> {
     });
     const stores = createStores(db);
 
+    installTemporalLogging();
     const nativeConnection = await NativeConnection.connect({ address });
     cleanups.push(() => nativeConnection.close());
     const worker = await createWorker({

@@ -9,15 +9,18 @@ import { loadTemporalConfig } from '../worker/config';
 import { createWorker } from '../worker/create-worker';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contracts';
 import { CliError } from './context';
+import { installTemporalLogging, logger } from '../runtime/logger';
 import { Registry } from 'prom-client';
 import { listenForMetrics } from '../metrics/serve';
 import { registerStoreMetrics } from '../metrics/store-gauges';
 import type { Stores } from '../store';
 
 export async function runWorker(): Promise<void> {
+  logger(); // LOG_LEVEL / LOG_FORMAT checked before anything starts
   const temporal = loadTemporalConfig();
   const address = temporal.address ?? `127.0.0.1:${temporal.port}`;
   const db = await openDatabase(loadDatabaseConfig());
+  installTemporalLogging();
   const connection = await NativeConnection.connect({ address }).catch((err: Error) => {
     throw new CliError(`cannot reach Temporal at ${address}: ${err.message}`);
   });
@@ -31,7 +34,7 @@ export async function runWorker(): Promise<void> {
     ...temporal.worker,
   });
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets in-flight tasks finish, then resolves.
-  process.stderr.write(`[scimflow] worker polling ${address} (${temporal.namespace})\n`);
+  logger().info({ component: 'worker' }, `worker polling ${address} (${temporal.namespace})`);
   await worker.run();
   metricsServer?.close();
   await connection.close();
@@ -45,7 +48,7 @@ async function serveWorkerMetrics(stores: Stores, at: { port: number; host: stri
   const server = await listenForMetrics(at.port, at.host, storeMetrics).catch((err: Error) => {
     throw new CliError(`METRICS_PORT ${at.port}: ${err.message}`);
   });
-  process.stderr.write(`[scimflow] worker metrics on http://${at.host}:${at.port}/metrics\n`);
+  logger().info({ component: 'worker' }, `worker metrics on http://${at.host}:${at.port}/metrics`);
   return server;
 }
 
@@ -57,7 +60,7 @@ export async function registerSearchAttributes(address: string, namespace: strin
   const connection = await Connection.connect({ address, connectTimeout: '10s' });
   try {
     const added = await ensureSearchAttributes(connection, namespace, SEARCH_ATTRIBUTE_TYPES);
-    if (added.length > 0) process.stderr.write(`[scimflow] registered search attributes ${added.join(', ')}\n`);
+    if (added.length > 0) logger().info({ component: 'worker' }, `registered search attributes ${added.join(', ')}`);
   } catch (err) {
     throw new CliError(
       `the search attributes ${Object.keys(SEARCH_ATTRIBUTE_TYPES).join(', ')} are needed in namespace ${namespace}: ${(err as Error).message}`,

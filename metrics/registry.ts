@@ -2,7 +2,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'scimflow_process_' });
+collectDefaultMetrics({ register: registry, prefix: 'scimflow_' }); // scimflow_process_*, scimflow_nodejs_*
 
 /** SCIM (and HR, admin) requests by route pattern, method and status. */
 export const httpRequests = new Counter({

@@ -45,7 +45,10 @@ export function scimErrors(): Middleware {
       ctx.type = SCIM_JSON; // after the body: Koa's body setter would otherwise pick application/json
       if (error.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="scimflow"');
       if (error.status === 503) ctx.set('Retry-After', '1');
-      if (error.status === 500) ctx.app.emit('error', err, ctx); // a bug in our code: never leak internals to the client
+      if (error.status === 500) {
+        ctx.state.error = err; // the request log says what failed (never the client)
+        ctx.app.emit('error', err, ctx); // a bug in our code: never leak internals to the client
+      }
     }
   };
 }
