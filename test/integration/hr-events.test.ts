@@ -125,6 +125,12 @@ describe('HR events (issue 13)', function () {
     });
     expect(bad.status, JSON.stringify(bad.body)).to.equal(400);
     expect(bad.body.scimType).to.equal('invalidValue');
+    const huge = await deliverHr(world, secret, { id: 'big-1', type: 'termination', reason: 'x'.repeat(70_000) });
+    expect(huge.status).to.equal(413);
+    expect(huge.body.schemas).to.deep.equal(['urn:ietf:params:scim:api:messages:2.0:Error']);
+    const deep = await deliverHr(world, secret, {}, { id: 'deep-1', raw: '['.repeat(100) + ']'.repeat(100) });
+    expect(deep.status).to.equal(400);
+    expect(deep.body.scimType).to.equal('invalidSyntax');
     const notJson = await deliverHr(world, secret, {}, { id: 'raw-1', raw: '{"type": ' });
     expect(notJson.status).to.equal(400);
     expect(notJson.body.scimType).to.equal('invalidSyntax');
