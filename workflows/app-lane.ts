@@ -8,6 +8,12 @@ import { NEEDS_A_HUMAN, REFUSED } from './contracts';
 import type { ActivityProxy, StepProxies } from './proxies';
 import { failureMessage, failureType, retryAfterMs } from './proxies';
 
+/**
+ * Marks runs in which a lane plans again, before a round, when the plan it was handed was read while one of its scheduled
+ * calls was on the wire. Runs recorded before it replay as they ran.
+ */
+export const FRESH_PLANS_PATCH = 'lane-fresh-plans-2026-12';
+
 export interface LaneContext {
   key: IdentityKey;
   workflowId: string;
@@ -23,6 +29,8 @@ export interface Dispatch {
   plan: AppPlan;
   /** Undo this round's grants in this app when one is refused (the policy's onGrantFailure: rollback). */
   rollback: boolean;
+  /** The lane's `callsEnded` just before the state the plan comes from was read (0 for a lane created for it). */
+  callsEnded: number;
 }
 
 type RoundEnd = 'settled' | 'preempted' | 'superseded';
@@ -47,8 +55,14 @@ export class AppLane {
   /** A downstream call is in flight (continue-as-new waits until none is). */
   busy = false;
   /**
-   * The app answered this lane's last call in time: its next first attempt waits for the local-activity gate. An app
-   * whose last call failed or timed out only takes the gate when it is free, so it never delays the other apps.
+   * Scheduled downstream calls that have ended, this run. A scheduled call runs beside the workflow's own reads: one
+   * still on the wire when the identity read the state a newer plan comes from (a revocation that verifies after a
+   * rehire was read, and finds the entitlement still recorded) may change it after the read, and that plan is stale.
+   */
+  callsEnded = 0;
+  /**
+   * The app answered this lane's last call in time. Runs recorded before SICK_APPS_WAIT_PATCH (workflows/proxies.ts)
+   * gave a lane whose app had failed its fast first attempt only when the local-activity gate was free.
    */
   private healthy = true;
 
@@ -107,8 +121,15 @@ export class AppLane {
   async run(): Promise<void> {
     for (;;) {
       await wf.condition(() => this.next !== undefined);
-      const dispatch = this.next!;
+      let dispatch = this.next!;
       this.next = undefined;
+      // A scheduled call of an older round ended after the plan's state was read: the plan may miss what it did (a lost
+      // grant the property test found: an entitlement revoked after a reactivation's plan counted it as still held).
+      if (dispatch.callsEnded !== this.callsEnded && wf.patched(FRESH_PLANS_PATCH)) {
+        const replanned = await this.replan(dispatch);
+        if (this.next !== undefined) continue; // a newer generation arrived meanwhile: it wins
+        dispatch = replanned;
+      }
       this.plan = dispatch.plan;
       this.exception = null; // a new round is a new try
       let end: RoundEnd;
@@ -134,6 +155,7 @@ export class AppLane {
 
   /** The store changed under a step (it said `superseded`): plan this app again from current state. */
   private async replan(previous: Dispatch): Promise<Dispatch> {
+    const callsEnded = this.callsEnded;
     const { desired, applied } = await this.ctx.io.local.loadIdentity(this.ctx.key);
     const want = desired.apps.find((a) => a.appId === this.appId);
     const have = applied.find((a) => a.appId === this.appId);
@@ -142,7 +164,20 @@ export class AppLane {
       seq: Math.max(previous.seq, desired.latestSeq),
       plan: planApp(desired.status, this.appId, want, have),
       rollback: want?.onGrantFailure !== 'keep',
+      callsEnded,
     };
+  }
+
+  /**
+   * A scheduled downstream call, counted in `callsEnded` once it has ended, however it ended. The same promise is handed
+   * back: awaiting it takes as many microtasks as before, so runs recorded before the count replay alike.
+   */
+  private counted<T>(call: Promise<T>): Promise<T> {
+    const ended = () => {
+      this.callsEnded += 1;
+    };
+    void call.then(ended, ended);
+    return call;
   }
 
   private async round(dispatch: Dispatch): Promise<RoundEnd> {
@@ -191,7 +226,7 @@ export class AppLane {
       for (;;) {
         try {
           this.busy = true;
-          await call(this.ctx.io.revocation);
+          await this.counted(call(this.ctx.io.revocation));
           this.healthy = true;
           await this.unblock();
           return 'done';
@@ -233,14 +268,16 @@ export class AppLane {
       const undone = dispatch.rollback && (undo.account || undo.entitlements.length > 0);
       if (undone)
         await wf.CancellationScope.nonCancellable(() =>
-          this.ctx.io.undo.compensateApp({
-            ...this.ctx.key,
-            appId: this.appId,
-            seq: dispatch.seq,
-            idempotencyKey: `${this.ctx.workflowId}/${dispatch.seq}/${this.appId}/undo`,
-            entitlements: undo.entitlements,
-            account: undo.account,
-          }),
+          this.counted(
+            this.ctx.io.undo.compensateApp({
+              ...this.ctx.key,
+              appId: this.appId,
+              seq: dispatch.seq,
+              idempotencyKey: `${this.ctx.workflowId}/${dispatch.seq}/${this.appId}/undo`,
+              entitlements: undo.entitlements,
+              account: undo.account,
+            }),
+          ),
         );
       return this.hold(`${failed}${undone ? "; this run's grants in the app were rolled back" : ''}`);
     } finally {
@@ -268,7 +305,7 @@ export class AppLane {
     // a newer change cancels the grants (a refusal throws, and the round's grants are rolled back).
     for (;;) {
       try {
-        const result = await call(this.ctx.io.grant);
+        const result = await this.counted(call(this.ctx.io.grant));
         this.healthy = true;
         if (this.blockedKind === 'grant') await this.unblock();
         return result;

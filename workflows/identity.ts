@@ -145,6 +145,8 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   async function converge(): Promise<'continue' | 'completed'> {
     state.dirty = false;
     const gen = generation;
+    // Each lane's scheduled calls ended so far: one that ends after this read may have changed what it read.
+    const callsEnded = new Map([...lanes].map(([appId, lane]) => [appId, lane.callsEnded]));
     snapshot = await io.local.loadIdentity(key);
     const { desired, applied } = snapshot;
     setAlarm(desired.nextChangeAt);
@@ -158,7 +160,13 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     const empty = (appId: string): AppPlan => ({ appId, revoke: [], grant: [] });
     for (const appId of new Set([...plans.map((p) => p.appId), ...lanes.keys()])) {
       const rollback = desired.apps.find((a) => a.appId === appId)?.onGrantFailure !== 'keep';
-      laneFor(appId).dispatch({ gen, seq, plan: plans.find((p) => p.appId === appId) ?? empty(appId), rollback });
+      laneFor(appId).dispatch({
+        gen,
+        seq,
+        plan: plans.find((p) => p.appId === appId) ?? empty(appId),
+        rollback,
+        callsEnded: callsEnded.get(appId) ?? 0,
+      });
     }
     publish(state.lifecycle === 'steady' ? settledLabel(desired.status) : state.lifecycle);
 

@@ -12,6 +12,12 @@ import { gated, LocalGate } from './local-gate';
  */
 export const FAST_ATTEMPT_TIMEOUT_MS = 5_000;
 
+/**
+ * Marks runs in which a lane whose app just failed waits for the local-activity gate like any other. Runs recorded before
+ * it replay the old rule: such a lane took the gate only when it happened to be free (`LocalGate.tryRun`).
+ */
+export const SICK_APPS_WAIT_PATCH = 'sick-apps-wait-for-gate-2026-12';
+
 /** Temporal task priority of revocations and undos (1 is first; 3 is the default). */
 const REVOCATION_PRIORITY = 1;
 
@@ -45,12 +51,18 @@ export function stepProxies(timing: RetryTiming) {
     /**
      * The first attempt of a downstream step, as a local activity: a leaver's whole revocation then fits in one
      * workflow task, where scheduled activities cost three server round trips each (the dev server's ceiling). It
-     * waits for the workflow's local-activity gate (`wait`), or is skipped when another local activity is in flight
-     * (`ran: false`); the caller falls back to the scheduled proxies below, which retry, heartbeat and show in the
-     * Temporal UI, when it is skipped or fails.
+     * waits for the workflow's local-activity gate, whether the app's last call (`healthy`) failed or not: whether the
+     * gate is free at a given instant is not something replay reproduces (workflows/local-gate.ts). The caller falls
+     * back to the scheduled proxies below, which retry, heartbeat and show in the Temporal UI, when it fails
+     * (`ran: false`: only in runs recorded before SICK_APPS_WAIT_PATCH, when the gate was busy).
      */
-    firstAttempt: <T>(call: (io: ActivityProxy) => Promise<T>, wait: boolean) =>
-      wait ? gate.run(async () => ({ ran: true as const, value: await call(fast) })) : gate.tryRun(() => call(fast)),
+    firstAttempt: <T>(
+      call: (io: ActivityProxy) => Promise<T>,
+      healthy: boolean,
+    ): Promise<{ ran: true; value: T } | { ran: false }> =>
+      healthy || wf.patched(SICK_APPS_WAIT_PATCH)
+        ? gate.run(async () => ({ ran: true as const, value: await call(fast) }))
+        : gate.tryRun(() => call(fast)),
     /**
      * Grants: none on a refusal; transient failures in rounds of `grantMaximumAttempts`, after each of which the app is
      * marked blocked (visible) and the lane waits one maximum interval; cancelled by a newer change.
