@@ -115,6 +115,17 @@ export class HrStore {
     return { id, secret };
   }
 
+  /** Seals again every HR secret not sealed with the current key (after a key rotation); how many were. */
+  resealSecrets(): number {
+    const rows = this.db.prepare('SELECT id, secret_sealed FROM hr_secrets').all() as { id: string; secret_sealed: string }[];
+    const stale = rows.filter((r) => !this.secretBox.sealedWithCurrent(r.secret_sealed));
+    for (const row of stale)
+      this.db
+        .prepare('UPDATE hr_secrets SET secret_sealed = ? WHERE id = ?')
+        .run(this.secretBox.seal(this.secretBox.open(row.secret_sealed)), row.id);
+    return stale.length;
+  }
+
   /** The secrets a delivery may be signed with now, newest first. */
   secrets(directoryId: string, now = new Date()): string[] {
     return (

@@ -53,7 +53,9 @@ function secretsOf(db: Db, keys: string | undefined): SecretBox {
   if (!box) {
     const file = db.memory ? undefined : db.name;
     secretsByDb.set(db, (box = SecretBox.load(keys, file === undefined ? undefined : path.dirname(file))));
-    new DirectoryStore(db, box).resealSecrets(); // plaintext from before encryption, or an older key after rotation
+    // Plaintext from before encryption, or an older key after rotation: app credentials and HR signing secrets.
+    new DirectoryStore(db, box).resealSecrets();
+    new HrStore(db, box).resealSecrets();
   }
   return box;
 }

@@ -69,4 +69,24 @@ describe('scimflow data at rest (issue 12)', function () {
     expect(sealed.config_json).not.to.include('plain-bearer-token-123').and.not.include('plain-client-secret-456');
     again.close();
   });
+
+  it('seals HR signing secrets, and seals them again with a new key so the old key can be dropped', async function () {
+    const file = path.join(root, 'scimflow.sqlite');
+    const [oldKey, newKey] = [Buffer.alloc(32, 1).toString('base64'), Buffer.alloc(32, 2).toString('base64')];
+    const db = await openDatabase({ file, synchronous: 'NORMAL' });
+    const stores = createStores(db, oldKey);
+    const { directory } = stores.directories.create({ name: 'hr', dialect: 'generic' });
+    const { secret } = stores.hr.newSecret(directory.id, 0);
+    const stored = () =>
+      (db.prepare('SELECT secret_sealed FROM hr_secrets').get() as { secret_sealed: string }).secret_sealed;
+    expect(stored()).not.to.include(secret.slice(6));
+    db.close();
+    // Rotation: the new key first, the old one still listed; one start seals everything again.
+    const rotated = await openDatabase({ file, synchronous: 'NORMAL' });
+    expect(createStores(rotated, `${newKey},${oldKey}`).hr.secrets(directory.id)).to.deep.equal([secret]);
+    rotated.close();
+    const onlyNew = await openDatabase({ file, synchronous: 'NORMAL' });
+    expect(createStores(onlyNew, newKey).hr.secrets(directory.id)).to.deep.equal([secret]);
+    onlyNew.close();
+  });
 });
