@@ -2,6 +2,7 @@
 import type { CompensationInput, GrantInput, GrantResult, RevokeInput } from '../workflows/contracts';
 import type { AppTarget, StepKit } from './step-kit';
 import { GrantNotVerifiedError, RevocationNotVerifiedError } from './step-kit';
+import { DownstreamRejectedError } from '../connectors/connector';
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -31,7 +32,9 @@ export function createEntitlementSteps(kit: StepKit) {
     kit.save(target, { entitlements: latest.entitlements.filter((e) => !removed.includes(e)) });
     for (const entitlement of removed) kit.audit(target, action, { entitlement });
     if (removed.length > 0) kit.audit(target, 'revocation.verified', { expect: 'entitlements', entitlements: removed });
-    if (failures.length > 0 || stillHeld.length > 0)
+    // The read-back is the verdict: a removal the app refused or never answered, of something it does not hold (a
+    // grant recorded before its call that the app never applied), is no failure.
+    if (stillHeld.length > 0)
       throw new RevocationNotVerifiedError(
         `the app still holds ${stillHeld.join(', ') || 'nothing it was asked about'}` +
           (failures.length > 0 ? `; refused: ${failures.join('; ')}` : ''),
@@ -66,9 +69,21 @@ export function createEntitlementSteps(kit: StepKit) {
       for (const entitlement of wanted) {
         kit.checkpoint();
         if (known.entitlements.includes(entitlement)) continue; // recorded as held: the read-back below checks it
-        await connector.grantEntitlement(known.remoteId, entitlement, kit.whole(input, `/grant/${entitlement}`));
-        const latest = kit.applied(input) ?? known;
-        kit.save(input, { entitlements: [...latest.entitlements, entitlement] });
+        // Recorded before the call, like an account's create intent: a grant the app applied but whose answer was lost,
+        // and whose retry a newer change cancelled, is still on record, so the next revocation removes it (revocations
+        // read the app back, so one the app never applied costs nothing). The app's refusal un-records it.
+        const before = kit.applied(input) ?? known;
+        if (!before.entitlements.includes(entitlement))
+          kit.save(input, { entitlements: [...before.entitlements, entitlement] });
+        try {
+          await connector.grantEntitlement(known.remoteId, entitlement, kit.whole(input, `/grant/${entitlement}`));
+        } catch (err) {
+          if (err instanceof DownstreamRejectedError) {
+            const latest = kit.applied(input) ?? known;
+            kit.save(input, { entitlements: latest.entitlements.filter((e) => e !== entitlement) });
+          }
+          throw err;
+        }
         kit.audit(input, 'entitlement.granted', { entitlement });
       }
       // Read back, like revocations: an app that answers 2xx and drops the membership must not pass for granted.

@@ -15,7 +15,7 @@ import { openDatabase } from '../store/db';
 import { createStores } from '../store';
 import type { Stores } from '../store';
 import { loadTemporalConfig } from '../worker/config';
-import { createWorker } from '../worker/create-worker';
+import { createWorker, DEFAULT_SHUTDOWN_FORCE_MS } from '../worker/create-worker';
 import { registerSearchAttributes } from './worker-command';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contracts';
 
@@ -78,6 +78,7 @@ export async function serve(): Promise<void> {
       connection: nativeConnection,
       namespace: temporal.namespace,
       ...temporal.worker,
+      shutdownForceTimeMs: DEFAULT_SHUTDOWN_FORCE_MS,
     });
     const workerRun = worker.run();
     cleanups.push(async () => {

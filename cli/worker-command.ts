@@ -6,7 +6,7 @@ import { openDatabase } from '../store/db';
 import { loadDatabaseConfig } from '../store/env';
 import { createStores } from '../store';
 import { loadTemporalConfig } from '../worker/config';
-import { createWorker } from '../worker/create-worker';
+import { createWorker, DEFAULT_SHUTDOWN_FORCE_MS } from '../worker/create-worker';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contracts';
 import { CliError } from './context';
 import { installTemporalLogging, logger } from '../runtime/logger';
@@ -32,6 +32,7 @@ export async function runWorker(): Promise<void> {
     connection,
     namespace: temporal.namespace,
     ...temporal.worker,
+    shutdownForceTimeMs: DEFAULT_SHUTDOWN_FORCE_MS,
   });
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets in-flight tasks finish, then resolves.
   logger().info({ component: 'worker' }, `worker polling ${address} (${temporal.namespace})`);

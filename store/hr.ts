@@ -117,7 +117,10 @@ export class HrStore {
 
   /** Seals again every HR secret not sealed with the current key (after a key rotation); how many were. */
   resealSecrets(): number {
-    const rows = this.db.prepare('SELECT id, secret_sealed FROM hr_secrets').all() as { id: string; secret_sealed: string }[];
+    const rows = this.db.prepare('SELECT id, secret_sealed FROM hr_secrets').all() as {
+      id: string;
+      secret_sealed: string;
+    }[];
     const stale = rows.filter((r) => !this.secretBox.sealedWithCurrent(r.secret_sealed));
     for (const row of stale)
       this.db

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { WriteKind } from './limited-scim-app-http';
 
 const LoseAnswer = z.strictObject({
-  on: z.enum(['create', 'update', 'delete', 'write']),
+  on: z.enum(['create', 'update', 'delete', 'group', 'write']),
   times: z.union([z.number().int().positive(), z.literal('always')]),
   how: z.enum(['reset', '500']),
 });

@@ -16,7 +16,16 @@ export interface WorkerDeps {
   maxConcurrentActivities?: number;
   maxConcurrentWorkflowTasks?: number;
   taskQueue?: string;
+  /**
+   * A shutdown still waiting after this long is forced (worker.run() rejects with GracefulShutdownPeriodExpiredError).
+   * The SDK can wait for ever on a workflow task polled during shutdown whose local activity is never started (it is
+   * heartbeated every few seconds); a worker must stop when asked.
+   */
+  shutdownForceTimeMs?: number;
 }
+
+/** What `scimflow serve` and `scimflow worker` give a shutdown before forcing it (the process exits right after). */
+export const DEFAULT_SHUTDOWN_FORCE_MS = 30_000;
 
 export function workflowsPath(): string {
   return require.resolve('../workflows');
@@ -38,5 +47,6 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     maxConcurrentLocalActivityExecutions: slots.localActivities,
     maxConcurrentWorkflowTaskExecutions: deps.maxConcurrentWorkflowTasks ?? 100,
     maxCachedWorkflows: 2000,
+    ...(deps.shutdownForceTimeMs !== undefined ? { shutdownForceTime: deps.shutdownForceTimeMs } : {}),
   });
 }

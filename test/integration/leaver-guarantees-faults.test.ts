@@ -28,6 +28,31 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
     return row?.revocationVerified === true && (row.state === 'disabled' || row.state === 'deleted') ? row : undefined;
   };
 
+  it('removes a membership the app applied but never confirmed, once a newer change cancelled its retry', async function () {
+    // Found by the SCIM property under load (seed 2104314933 path 2): a grant whose answer was lost and whose retry a
+    // newer change cancelled was never recorded, so the leaver's revocation did not know to remove it.
+    world = await wireWorld(stack, { limited: [{ name: 'crm', groups: true }], entitlements: { crm: ['staff'] } });
+    const { app } = world.limited('crm');
+    await world.createUser('first@acme.test'); // makes the group, answers intact
+    await eventually(() => {
+      const found = app.findUser('first@acme.test');
+      return found && inGroup(app, 'staff', found.id);
+    });
+    app.setFaults({ loseAnswer: { on: 'group', times: 'always', how: '500' } });
+    const id = await world.createUser('lost@acme.test');
+    // The app applies the membership and answers 500, again and again: the grant keeps retrying.
+    const account = await eventually(() => {
+      const found = app.findUser('lost@acme.test');
+      return found && inGroup(app, 'staff', found.id) ? found : undefined;
+    });
+    await world.deactivate(id); // a newer change: the grant's retries are cancelled, the leaver revokes
+    await eventually(() => !inGroup(app, 'staff', account.id), 20_000);
+    app.setFaults({ loseAnswer: false });
+    await eventually(() => verifiedRevoked(world!, id, 'crm'), 20_000);
+    expect(app.user(account.id)?.active).to.equal(false);
+    expect(groupsOf(app, account.id)).to.deep.equal([]);
+  });
+
   for (const leave of ['deactivate', 'remove'] as const) {
     it(`disables the account everywhere while one app refuses the group removal (${leave}), shows it, and heals`, async function () {
       world = await wireWorld(stack, {
