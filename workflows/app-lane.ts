@@ -61,7 +61,7 @@ export class AppLane {
    */
   callsEnded = 0;
   /**
-   * The app answered this lane's last call in time. Runs recorded before SICK_APPS_SCHEDULED_PATCH (workflows/proxies.ts)
+   * The app answered this lane's last call in time. Runs recorded before SICK_APPS_WAIT_PATCH (workflows/proxies.ts)
    * gave a lane whose app had failed its fast first attempt only when the local-activity gate was free.
    */
   private healthy = true;

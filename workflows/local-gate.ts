@@ -5,8 +5,7 @@ import * as wf from '@temporalio/workflow';
  * Lanes run concurrently, but their local activities must not: the SDK core resolves concurrent local activities one
  * by one live and all together on replay, so a failed one that falls back to a scheduled activity would reorder the
  * commands and break replay. Bookkeeping waits for the gate; so does a lane's fast first attempt while its app answers
- * well (each attempt gives up after FAST_ATTEMPT_TIMEOUT_MS). One whose app just failed or timed out skips its fast
- * attempt and goes to its scheduled activity (SICK_APPS_SCHEDULED_PATCH).
+ * well (each attempt gives up after FAST_ATTEMPT_TIMEOUT_MS), and so does one whose app just failed or timed out.
  *
  * Nothing may decide on whether the gate is free *now*: a local activity that outlives its workflow task (heartbeated)
  * resolves in a later activation than that task's new events live, but in the same activation on replay, so the gate
@@ -23,7 +22,7 @@ export class LocalGate {
   }
 
   /**
-   * Runs `call` holding the gate if it is free now. Only for runs recorded before SICK_APPS_SCHEDULED_PATCH
+   * Runs `call` holding the gate if it is free now. Only for runs recorded before SICK_APPS_WAIT_PATCH
    * (workflows/proxies.ts), which replay it as they ran; see above why nothing new may use it.
    */
   async tryRun<T>(call: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {

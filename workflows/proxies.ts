@@ -13,12 +13,10 @@ import { gated, LocalGate } from './local-gate';
 export const FAST_ATTEMPT_TIMEOUT_MS = 5_000;
 
 /**
- * Marks runs in which a lane whose app just failed goes straight to its scheduled activity. Runs recorded before it
- * replay the old rule: such a lane took the local-activity gate only when it happened to be free (`LocalGate.tryRun`),
- * which replay does not reproduce (workflows/local-gate.ts). Deciding on `healthy` (workflow state) is deterministic,
- * and a sick app's retries belong on the scheduled path anyway (retried, heartbeated, visible in the Temporal UI).
+ * Marks runs in which a lane whose app just failed waits for the local-activity gate like any other. Runs recorded before
+ * it replay the old rule: such a lane took the gate only when it happened to be free (`LocalGate.tryRun`).
  */
-export const SICK_APPS_SCHEDULED_PATCH = 'sick-apps-scheduled-2026-12';
+export const SICK_APPS_WAIT_PATCH = 'sick-apps-wait-for-gate-2026-12';
 
 /** Temporal task priority of revocations and undos (1 is first; 3 is the default). */
 const REVOCATION_PRIORITY = 1;
@@ -53,19 +51,18 @@ export function stepProxies(timing: RetryTiming) {
     /**
      * The first attempt of a downstream step, as a local activity: a leaver's whole revocation then fits in one
      * workflow task, where scheduled activities cost three server round trips each (the dev server's ceiling). It
-     * waits for the workflow's local-activity gate while the app answers well (`healthy`); a lane whose app's last call
-     * failed skips it (`ran: false`) and the caller goes to the scheduled proxies below, which retry, heartbeat and
-     * show in the Temporal UI — as it does when the first attempt fails.
+     * waits for the workflow's local-activity gate, whether the app's last call (`healthy`) failed or not: whether the
+     * gate is free at a given instant is not something replay reproduces (workflows/local-gate.ts). The caller falls
+     * back to the scheduled proxies below, which retry, heartbeat and show in the Temporal UI, when it fails
+     * (`ran: false`: only in runs recorded before SICK_APPS_WAIT_PATCH, when the gate was busy).
      */
     firstAttempt: <T>(
       call: (io: ActivityProxy) => Promise<T>,
       healthy: boolean,
     ): Promise<{ ran: true; value: T } | { ran: false }> =>
-      healthy
+      healthy || wf.patched(SICK_APPS_WAIT_PATCH)
         ? gate.run(async () => ({ ran: true as const, value: await call(fast) }))
-        : wf.patched(SICK_APPS_SCHEDULED_PATCH)
-          ? Promise.resolve({ ran: false as const })
-          : gate.tryRun(() => call(fast)),
+        : gate.tryRun(() => call(fast)),
     /**
      * Grants: none on a refusal; transient failures in rounds of `grantMaximumAttempts`, after each of which the app is
      * marked blocked (visible) and the lane waits one maximum interval; cancelled by a newer change.
