@@ -1,9 +1,9 @@
 // activities/nhi-handover.ts: when a person leaves, the non-human identities they own are transferred to their manager
 // or revoked (the directory's policy); a transfer without a known manager is an exception, never a silent keep.
 import { Context } from '@temporalio/activity';
-import { withHrAttributes, ENTERPRISE_URN } from '../domain/hr/match';
+import { withHrAttributes, ENTERPRISE_URN, matchValuesOf } from '../domain/hr/match';
 import { hrStatusAt } from '../domain/hr/status';
-import { matchValuesOf } from '../domain/hr/match';
+import { nhiEvent } from '../hr/nhi-ops';
 import { hrSettingsOf } from '../hr/record';
 import { signalIdentity } from '../runtime/identity-client';
 import type { Stores } from '../store';
@@ -57,7 +57,9 @@ export function createNhiHandover(kit: StepKit) {
           if (settings.nhiOnOwnerLeave === 'transfer' && manager) {
             stores.nhis.transfer(input.directoryId, nhi.id, manager, at);
             audit('nhi.transferred', { to: manager });
-            events.push(...stores.events.append(input.directoryId, [nhiEvent(nhi.id, 'nhi', 'transferred')], at));
+            events.push(
+              ...stores.events.append(input.directoryId, [nhiEvent(nhi.id, 'nhi', { nhi: 'transferred' })], at),
+            );
             result.transferred.push({ nhi: nhi.id, to: manager });
           } else if (settings.nhiOnOwnerLeave === 'transfer') {
             const reason = `owner ${input.identityId} left and has no active manager to transfer it to: transfer or revoke it (scimflow nhi transfer|revoke)`;
@@ -69,7 +71,7 @@ export function createNhiHandover(kit: StepKit) {
           } else {
             const [event] = stores.events.append(
               input.directoryId,
-              [nhiEvent(nhi.id, 'nhi.revoked', 'owner-left')],
+              [nhiEvent(nhi.id, 'nhi.revoked', { nhi: 'owner-left' })],
               at,
             );
             // Time to revoke counts from the owner's departure, not from this handover.
@@ -94,10 +96,3 @@ export function createNhiHandover(kit: StepKit) {
     },
   };
 }
-
-const nhiEvent = (identityId: string, kind: 'nhi' | 'nhi.revoked', why: string) => ({
-  identityId,
-  resourceType: 'User' as const,
-  kind,
-  detail: { nhi: why },
-});

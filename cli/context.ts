@@ -31,3 +31,10 @@ export function printJson(value: unknown): void {
 }
 
 export class CliError extends Error {}
+
+/** The directory named by `--directory`, or a CLI error saying it does not exist. */
+export function directoryOf(stores: Stores, id: string) {
+  const directory = stores.directories.get(id);
+  if (!directory) throw new CliError(`directory ${id} not found`);
+  return directory;
+}

@@ -9,7 +9,7 @@ import { hrSettingsOf, recordHrEvent, rescindTermination } from '../hr/record';
 import type { HrRecordResult } from '../hr/record';
 import type { Stores } from '../store';
 import { statusOf } from '../store/hr';
-import { CliError, printJson, withStores } from './context';
+import { CliError, directoryOf, printJson, withStores } from './context';
 import { deliver } from './deliver';
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -46,12 +46,6 @@ function personOf(opts: PersonOptions): { matchKey: MatchKey; person: Record<str
     throw new CliError('name the person with exactly one of --user, --employee-number, --email, --external-id');
   const [key, value] = given[0]!;
   return { matchKey: key, person: { [key]: value! } };
-}
-
-function directoryOf(stores: Stores, id: string) {
-  const directory = stores.directories.get(id);
-  if (!directory) throw new CliError(`directory ${id} not found`);
-  return directory;
 }
 
 /** Records, delivers to the identity's workflow, prints `{id, identityId, effectiveAt, status}`. */

@@ -3,14 +3,8 @@ import type { Command } from 'commander';
 import { addNhi, confirmCredential, describeNhi, revokeNhi, transferNhi } from '../hr/nhi-ops';
 import type { EventRow } from '../store/event-log';
 import type { Stores } from '../store';
-import { CliError, printJson, withStores } from './context';
+import { CliError, directoryOf, printJson, withStores } from './context';
 import { deliver } from './deliver';
-
-function directoryOf(stores: Stores, id: string) {
-  const directory = stores.directories.get(id);
-  if (!directory) throw new CliError(`directory ${id} not found`);
-  return directory;
-}
 
 /** `--app crm=deployer,reader` (repeatable) → { crm: ['deployer', 'reader'] }. */
 function collectApps(value: string, previous: Record<string, string[]> = {}): Record<string, string[]> {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadApiConfig } from '../api/config';
-import { installTemporalLogging, logger } from '../runtime/logger';
+import { installTemporalRuntime, logger } from '../runtime/logger';
 import { startApiCluster } from './api-cluster';
 import { startApiServer } from './api-server';
 import type { RunningApi } from './api-server';
@@ -15,6 +15,7 @@ import { openDatabase } from '../store/db';
 import { createStores } from '../store';
 import type { Stores } from '../store';
 import { loadTemporalConfig } from '../worker/config';
+import { reserveSdkMetricsAddress } from '../metrics/temporal-sdk';
 import { createWorker, DEFAULT_SHUTDOWN_FORCE_MS } from '../worker/create-worker';
 import { registerSearchAttributes } from './worker-command';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contracts';
@@ -70,7 +71,7 @@ export async function serve(): Promise<void> {
     });
     const stores = createStores(db);
 
-    installTemporalLogging();
+    installTemporalRuntime({ metricsBindAddress: await reserveSdkMetricsAddress() });
     const nativeConnection = await NativeConnection.connect({ address });
     cleanups.push(() => nativeConnection.close());
     const worker = await createWorker({

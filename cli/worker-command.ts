@@ -6,10 +6,11 @@ import { openDatabase } from '../store/db';
 import { loadDatabaseConfig } from '../store/env';
 import { createStores } from '../store';
 import { loadTemporalConfig } from '../worker/config';
+import { reserveSdkMetricsAddress } from '../metrics/temporal-sdk';
 import { createWorker, DEFAULT_SHUTDOWN_FORCE_MS } from '../worker/create-worker';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contracts';
 import { CliError } from './context';
-import { installTemporalLogging, logger } from '../runtime/logger';
+import { installTemporalRuntime, logger } from '../runtime/logger';
 import { Registry } from 'prom-client';
 import { listenForMetrics } from '../metrics/serve';
 import { registerStoreMetrics } from '../metrics/store-gauges';
@@ -20,7 +21,8 @@ export async function runWorker(): Promise<void> {
   const temporal = loadTemporalConfig();
   const address = temporal.address ?? `127.0.0.1:${temporal.port}`;
   const db = await openDatabase(loadDatabaseConfig());
-  installTemporalLogging();
+  // The SDK's metrics join /metrics only where someone scrapes it.
+  installTemporalRuntime(temporal.metrics ? { metricsBindAddress: await reserveSdkMetricsAddress() } : {});
   const connection = await NativeConnection.connect({ address }).catch((err: Error) => {
     throw new CliError(`cannot reach Temporal at ${address}: ${err.message}`);
   });

@@ -173,7 +173,8 @@ export function confirmCredential(stores: Stores, directoryId: string, id: strin
   return stores.nhis.credential(id)!;
 }
 
-const nhiEvent = (identityId: string, kind: 'nhi' | 'nhi.revoked', detail: Record<string, unknown>) => ({
+/** The log event that wakes an NHI's workflow (added, transferred, revoked). */
+export const nhiEvent = (identityId: string, kind: 'nhi' | 'nhi.revoked', detail: Record<string, unknown>) => ({
   identityId,
   resourceType: 'User' as const,
   kind,

@@ -1,12 +1,14 @@
-// metrics/serve.ts: the process's metrics and a store's, as Prometheus text; and a listener of their own for processes
+// metrics/serve.ts: the process's metrics, a store's and the Temporal SDK's, as Prometheus text; and a listener of their own for processes
 // without the API (`scimflow worker` with METRICS_PORT).
 import http from 'node:http';
 import { Registry } from 'prom-client';
 import { registry } from './registry';
+import { sdkMetricsText } from './temporal-sdk';
 
 export async function metricsText(storeMetrics?: Registry): Promise<{ contentType: string; body: string }> {
   const merged = storeMetrics ? Registry.merge([registry, storeMetrics]) : registry;
-  return { contentType: merged.contentType, body: await merged.metrics() };
+  const [own, sdk] = await Promise.all([merged.metrics(), sdkMetricsText()]);
+  return { contentType: merged.contentType, body: sdk ? `${own}\n${sdk}` : own };
 }
 
 /** Serves GET /metrics on host:port (the worker's own listener; bind it where only Prometheus reaches). */

@@ -6,58 +6,63 @@ import type { Stores } from '../store';
 
 export const TIME_TO_REVOKE_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 14_400, 86_400];
 
+type Labels = Record<string, string>;
+
+/** A gauge with one value (or one per extra label set) per directory, read from the store at scrape time. */
+function directoryGauge(
+  registry: Registry,
+  stores: Stores,
+  spec: {
+    name: string;
+    help: string;
+    extraLabels?: string[];
+    read: (directoryId: string) => Iterable<[Labels, number]>;
+  },
+): void {
+  new Gauge({
+    name: spec.name,
+    help: spec.help,
+    labelNames: ['directory', ...(spec.extraLabels ?? [])],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const dir of stores.directories.list())
+        for (const [labels, value] of spec.read(dir.id)) this.set({ directory: dir.id, ...labels }, value);
+    },
+  });
+}
+
 /** Registers the store-backed metrics on `registry`; read from `stores` when scraped. */
 export function registerStoreMetrics(registry: Registry, stores: Stores): void {
-  new Gauge({
+  directoryGauge(registry, stores, {
     name: 'scimflow_unprocessed_events',
     help: 'Events recorded but not yet converged by their identity workflow, per directory',
-    labelNames: ['directory'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const dir of stores.directories.list())
-        this.set({ directory: dir.id }, stores.applied.lag(dir.id).unprocessedEvents);
-    },
+    read: (id) => [[{}, stores.applied.lag(id).unprocessedEvents]],
   });
-  new Gauge({
+  directoryGauge(registry, stores, {
     name: 'scimflow_open_exceptions',
     help: 'Identities held in exception or blocked in some app (revocations included), per directory',
-    labelNames: ['directory'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const dir of stores.directories.list())
-        this.set({ directory: dir.id }, stores.applied.exceptions(dir.id).length);
-    },
+    read: (id) => [[{}, stores.applied.exceptions(id).length]],
   });
-  new Gauge({
+  directoryGauge(registry, stores, {
     name: 'scimflow_oldest_blocked_revocation_seconds',
     help: 'Age of the oldest revocation that keeps failing, per directory (0 when none)',
-    labelNames: ['directory'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const dir of stores.directories.list()) {
-        const ages = stores.applied
-          .exceptions(dir.id)
-          .filter((e) => e.apps.some((a) => a.kind === 'revocation'))
-          .map((e) => e.ageSeconds);
-        this.set({ directory: dir.id }, ages.length > 0 ? Math.max(...ages) : 0);
-      }
+    read: (id) => {
+      const ages = stores.applied
+        .exceptions(id)
+        .filter((e) => e.apps.some((a) => a.kind === 'revocation'))
+        .map((e) => e.ageSeconds);
+      return [[{}, ages.length > 0 ? Math.max(...ages) : 0]];
     },
   });
-  new Gauge({
+  directoryGauge(registry, stores, {
     name: 'scimflow_drift_findings',
     help: 'Drift the latest reconcile of each app found and has not repaired, per directory and kind',
-    labelNames: ['directory', 'kind'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const dir of stores.directories.list()) {
-        const counts = new Map<string, number>();
-        for (const row of stores.drift.latest(dir.id)) counts.set(row.kind, (counts.get(row.kind) ?? 0) + 1);
-        for (const [kind, n] of counts) this.set({ directory: dir.id, kind }, n);
-      }
+    extraLabels: ['kind'],
+    read: (id) => {
+      const counts = new Map<string, number>();
+      for (const row of stores.drift.latest(id)) counts.set(row.kind, (counts.get(row.kind) ?? 0) + 1);
+      return [...counts].map(([kind, n]): [Labels, number] => [{ kind }, n]);
     },
   });
   new Gauge({

@@ -59,9 +59,10 @@ let temporalInstalled = false;
 /**
  * Routes the Temporal SDK's own log (worker, bundler, core) through this logger, one level down for its chatter: its
  * INFO lines (workflow bundle built, worker state changes) are `debug` here, so the default log shows scimflow's lines
- * and the SDK's warnings and errors only. Must run before the first connection of the process; later calls do nothing.
+ * and the SDK's warnings and errors only; with `metricsBindAddress` its core also exports Prometheus metrics there
+ * (metrics/temporal-sdk.ts). Must run before the first connection of the process; later calls do nothing.
  */
-export function installTemporalLogging(): void {
+export function installTemporalRuntime(opts: { metricsBindAddress?: string } = {}): void {
   if (temporalInstalled) return;
   temporalInstalled = true;
   const log = logger().child({ component: 'temporal-sdk' });
@@ -71,5 +72,12 @@ export function installTemporalLogging(): void {
       const { message, meta } = entry;
       log[map[entry.level]](meta ?? {}, message);
     }),
+    ...(opts.metricsBindAddress
+      ? {
+          telemetryOptions: {
+            metrics: { prometheus: { bindAddress: opts.metricsBindAddress, useSecondsForDurations: true } },
+          },
+        }
+      : {}),
   });
 }

@@ -151,8 +151,7 @@ export class NhiStore {
   }
 
   get(directoryId: string, id: string): Nhi | undefined {
-    const row = this.db.prepare('SELECT * FROM nhis WHERE directory_id = ? AND id = ?').get(directoryId, id) as
-      Raw | undefined;
+    const row = this.byId.get(directoryId, id);
     return row && fromRaw(row);
   }
 

@@ -17,15 +17,10 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-function checkedParts(match: RegExpExecArray): number[] {
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((v) => Number(v ?? 0)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+type DateParts = [year: number, month: number, day: number, hour: number, minute: number, second: number];
+
+function checkedParts(match: RegExpExecArray): DateParts {
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((v) => Number(v ?? 0)) as DateParts;
   const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   if (
     probe.getUTCFullYear() !== year ||
@@ -82,14 +77,7 @@ export function parseEffective(value: string, timeZone?: string): Date {
   if (!timeZone)
     throw new EffectiveTimeError(`effective time ${value} has no offset: give Z, an offset, or a timeZone`);
   if (!isTimeZone(timeZone)) throw new EffectiveTimeError(`unknown time zone: ${timeZone}`);
-  const [year, month, day, hour, minute, second] = checkedParts(local) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [year, month, day, hour, minute, second] = checkedParts(local);
   const fraction = local[7] ? Math.round(Number(local[7]) * 1000) : 0;
   const wall = Date.UTC(year, month - 1, day, hour, minute, second) + fraction;
   // Two passes find the offset in force at that wall time (the guess's offset may be the other side of a transition).

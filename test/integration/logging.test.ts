@@ -23,7 +23,7 @@ describe('logs and worker metrics (issue 14, first part)', function () {
     );
   });
 
-  it('logs JSON lines when not on a terminal, and `scimflow worker` serves /metrics on METRICS_PORT', async function () {
+  it('logs JSON lines when not on a terminal, and `scimflow worker` serves /metrics (its own and the Temporal SDK’s) on METRICS_PORT', async function () {
     const port = await findFreePort();
     const { child, output } = await startCli(
       ['worker'],
@@ -46,6 +46,8 @@ describe('logs and worker metrics (issue 14, first part)', function () {
       const text = await res.text();
       expect(text).to.include('scimflow_process_cpu_user_seconds_total');
       expect(text).to.include('# TYPE scimflow_time_to_revoke_seconds histogram');
+      // The Temporal SDK's own metrics (its core's exporter on loopback), in the same scrape.
+      expect(text).to.match(/^temporal_num_pollers\{.*\} \d+/m);
       expect((await fetch(`http://127.0.0.1:${port}/other`)).status).to.equal(404);
     } finally {
       child.kill('SIGTERM');
