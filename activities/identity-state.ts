@@ -1,9 +1,9 @@
 // activities/identity-state.ts: the identity workflow's bookkeeping on scimflow's own database (run as local activities).
 import { matchValuesOf } from '../domain/hr/match';
 import { serviceUserOf } from '../domain/hr/service-user';
-import type { AppliedApp } from '../domain/planner/types';
+import type { AppliedApp, DesiredState } from '../domain/planner/types';
 import type { AppBlock } from '../store/applied-state';
-import type { IdentityKey, IdentitySnapshot } from '../workflows/contracts';
+import type { IdentityKey, IdentitySnapshot, PendingRevocation } from '../workflows/contracts';
 import { createPredecessorCheck, PredecessorPendingError } from './predecessors';
 import type { StepKit } from './step-kit';
 
@@ -20,6 +20,17 @@ export function createIdentityStateActivities(kit: StepKit) {
       entitlements: a.entitlements,
       revocationVerified: a.revocationVerified,
     }));
+
+  /**
+   * A departure revoked and verified in the apps (by a workflow task that was then lost) but without its time-to-revoke
+   * record: the newest verification is the record's time. Nothing when the record exists or nothing was verified.
+   */
+  function unrecordedRevocation(key: IdentityKey, desired: DesiredState): { verifiedAt: string } | undefined {
+    if (desired.status === 'active' || desired.deactivatedSeq === null) return undefined;
+    if (stores.applied.hasRevocation(key.directoryId, key.identityId, desired.deactivatedSeq)) return undefined;
+    const verifiedAt = stores.applied.revocationVerifiedSince(key.directoryId, key.identityId, desired.deactivatedSeq);
+    return verifiedAt === undefined ? undefined : { verifiedAt };
+  }
 
   /**
    * A user the IdP pushed as a service account (userType) becomes an NHI record owned by its manager, so that it is
@@ -69,7 +80,8 @@ export function createIdentityStateActivities(kit: StepKit) {
             `waiting for the deprovisioning of earlier identities of ${state.label}: ${pending.join(', ')}`,
           );
       }
-      return { desired: state, applied: appliedOf(key) };
+      const unrecorded = unrecordedRevocation(key, state);
+      return { desired: state, applied: appliedOf(key), ...(unrecorded ? { unrecordedRevocation: unrecorded } : {}) };
     },
 
     async recordProgress(
@@ -85,13 +97,13 @@ export function createIdentityStateActivities(kit: StepKit) {
         });
     },
 
-    async recordRevocation(input: IdentityKey & { seq: number; requestedAt: string }): Promise<void> {
+    async recordRevocation(input: IdentityKey & PendingRevocation): Promise<void> {
       stores.applied.recordRevocation(
         input.directoryId,
         input.identityId,
         input.seq,
         input.requestedAt,
-        kit.now().toISOString(),
+        input.verifiedAt ?? kit.now().toISOString(),
       );
     },
 

@@ -43,7 +43,8 @@ export function forwardWrites(socketPath: string, maxBodyBytes: number): Middlew
           agent,
           method: ctx.method,
           path: ctx.url,
-          headers: endToEnd(ctx.req.headers),
+          // The id this process gave the request (and answered with), so the writer records the same one.
+          headers: { ...endToEnd(ctx.req.headers), 'x-request-id': String(ctx.state.requestId ?? '') },
           timeout: RELAY_TIMEOUT_MS,
         },
         (res) => {

@@ -10,6 +10,8 @@ export interface PendingSignal {
   seq: number;
   /** 'leaver': raise the workflow's task priority before the signal; 'rejoin': put it back. */
   priority?: PriorityChange;
+  /** The request (X-Request-Id) that recorded the newest event, carried to the workflow. */
+  requestId?: string;
 }
 
 /** Which events change an identity's task priority: leavers go first, a rejoiner goes back in line. */
@@ -40,7 +42,7 @@ export class PendingSignals {
     const merged = !before
       ? p
       : p.seq >= before.seq
-        ? { ...p, priority: p.priority ?? before.priority }
+        ? { ...before, ...p, priority: p.priority ?? before.priority }
         : { ...before, priority: before.priority ?? p.priority };
     this.leavers.delete(key);
     this.others.delete(key);

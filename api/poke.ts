@@ -136,4 +136,5 @@ const pendingOf = (e: EventRow): PendingSignal => ({
   identityId: e.identityId,
   seq: e.seq,
   priority: priorityOf(e.kind),
+  ...(typeof e.detail.requestId === 'string' ? { requestId: e.detail.requestId } : {}),
 });

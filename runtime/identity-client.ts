@@ -28,6 +28,8 @@ export interface SignalIdentity extends IdentityKey {
   priority?: 'leaver' | 'rejoin';
   /** Re-converge even if the workflow has seen `seq` already (replay, resync, retry of a closed run). */
   force?: boolean;
+  /** The request that recorded the change (X-Request-Id), for the workflow's log and view. */
+  requestId?: string;
   /** Input of a workflow this signal starts (tests inject short retry timings). */
   workflowInput?: Pick<IdentityWorkflowInput, 'retry' | 'historyBudget'>;
 }
@@ -42,7 +44,9 @@ export async function signalIdentity(client: Client, target: SignalIdentity): Pr
     workflowId: identityWorkflowId(target.directoryId, target.identityId),
     args: [{ directoryId: target.directoryId, identityId: target.identityId, lastSeq: 0, ...target.workflowInput }],
     signal: identityChangedSignal,
-    signalArgs: [{ seq: target.seq, force: target.force ?? false }],
+    signalArgs: [
+      { seq: target.seq, force: target.force ?? false, ...(target.requestId ? { requestId: target.requestId } : {}) },
+    ],
     typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.directory, value: target.directoryId }],
   });
 }

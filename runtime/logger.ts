@@ -67,10 +67,13 @@ export function installTemporalRuntime(opts: { metricsBindAddress?: string } = {
   temporalInstalled = true;
   const log = logger().child({ component: 'temporal-sdk' });
   const map = { TRACE: 'trace', DEBUG: 'trace', INFO: 'debug', WARN: 'warn', ERROR: 'error' } as const;
+  const ownLevel = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
   Runtime.install({
     logger: new DefaultLogger('DEBUG', (entry) => {
       const { message, meta } = entry;
-      log[map[entry.level]](meta ?? {}, message);
+      // scimflow's own lines from workflow and activity code (the SDK never logs with these components) keep their level.
+      const own = meta?.sdkComponent === 'workflow' || meta?.sdkComponent === 'activity';
+      log[own ? ownLevel[entry.level] : map[entry.level]](meta ?? {}, message);
     }),
     ...(opts.metricsBindAddress
       ? {

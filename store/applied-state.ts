@@ -73,7 +73,7 @@ export interface AuditEntry {
 /** An account that still gives access: live or being created, or disabled but not yet verified. */
 const UNREVOKED = `(state IN ('active', 'pending') OR (state = 'disabled' AND revocation_verified = 0))`;
 
-export type AuditRecord = AuditEntry & { id: number; at: string };
+export type AuditRecord = AuditEntry & { id: number; at: string; requestId?: string };
 
 function auditFromRow(r: Record<string, unknown>): AuditRecord {
   return {
@@ -86,6 +86,7 @@ function auditFromRow(r: Record<string, unknown>): AuditRecord {
     workflowId: (r.workflow_id as string | null) ?? undefined,
     attempt: (r.attempt as number | null) ?? undefined,
     detail: JSON.parse(r.detail_json as string) as Record<string, unknown>,
+    ...(typeof r.request_id === 'string' ? { requestId: r.request_id } : {}),
     at: r.at as string,
   };
 }
@@ -263,20 +264,25 @@ export class AppliedStateStore {
   *auditRange(
     directoryId: string,
     opts: { since?: string; identityId?: string; appId?: string } = {},
-  ): Generator<AuditEntry & { id: number; at: string }> {
-    const where = ['directory_id = ?'];
+  ): Generator<AuditRecord> {
+    const where = ['a.directory_id = ?'];
     const args: unknown[] = [directoryId];
     for (const [column, value] of [
-      ['at >= ?', opts.since],
-      ['identity_id = ?', opts.identityId],
-      ['app_id = ?', opts.appId],
+      ['a.at >= ?', opts.since],
+      ['a.identity_id = ?', opts.identityId],
+      ['a.app_id = ?', opts.appId],
     ] as const)
       if (value !== undefined) {
         where.push(column);
         args.push(value);
       }
+    // The request behind each change: the X-Request-Id its event recorded (while the event is retained).
     const rows = this.db
-      .prepare<unknown[], Record<string, unknown>>(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id`)
+      .prepare<unknown[], Record<string, unknown>>(
+        `SELECT a.*, e.detail_json ->> '$.requestId' AS request_id FROM audit_log a
+         LEFT JOIN events e ON e.directory_id = a.directory_id AND e.seq = a.seq
+         WHERE ${where.join(' AND ')} ORDER BY a.id`,
+      )
       .iterate(...args);
     for (const r of rows) yield auditFromRow(r);
   }
@@ -451,6 +457,25 @@ export class AppliedStateStore {
       )
       .get(directoryId)!;
     return { newestSeq: newest?.next_seq ?? 0, unprocessedEvents: behind.events, identitiesBehind: behind.identities };
+  }
+
+  hasRevocation(directoryId: string, identityId: string, seq: number): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 FROM revocations WHERE directory_id = ? AND identity_id = ? AND seq = ?')
+        .get(directoryId, identityId, seq) !== undefined
+    );
+  }
+
+  /** When the newest app verified a revocation for this departure (audit rows at or after its seq), if one did. */
+  revocationVerifiedSince(directoryId: string, identityId: string, seq: number): string | undefined {
+    const row = this.db
+      .prepare<[string, string, number], { at: string | null }>(
+        `SELECT MAX(at) AS at FROM audit_log
+         WHERE directory_id = ? AND identity_id = ? AND action = 'revocation.verified' AND seq >= ?`,
+      )
+      .get(directoryId, identityId, seq);
+    return row?.at ?? undefined;
   }
 
   recordRevocation(

@@ -1,5 +1,6 @@
 // store/event-log.ts: the per-directory gapless event log (append inside the write transaction, read, mark delivered).
 import type { Db } from './db';
+import { currentRequestId } from './request-context';
 
 export type EventKind =
   | 'created'
@@ -94,9 +95,11 @@ export class EventLog {
     const bumped = this.bumpSeq.get(events.length, directoryId);
     if (!bumped) throw new Error(`directory ${directoryId} does not exist`);
     const first = bumped.next_seq - events.length + 1;
+    // The SCIM or HR request that made this write (X-Request-Id): the workflow, its logs and the audit export carry it.
+    const requestId = currentRequestId();
     return events.map((e, i) => {
       const seq = first + i;
-      const detail = e.detail ?? {};
+      const detail = requestId === undefined ? (e.detail ?? {}) : { ...e.detail, requestId };
       // Group events have no workflow of their own (members get 'membership' events), so nothing is left to deliver.
       const deliveredAt = e.resourceType === 'Group' ? at : null;
       this.insert.run(directoryId, seq, e.identityId, e.resourceType, e.kind, JSON.stringify(detail), at, deliveredAt);

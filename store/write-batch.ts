@@ -3,6 +3,7 @@ import type { Db } from './db';
 import { DatabaseBusyError } from './errors';
 import { transactor } from './transact';
 import type { Transactor } from './transact';
+import { bindToRequest } from './request-context';
 
 interface Queued {
   fn: () => unknown;
@@ -50,7 +51,12 @@ export class WriteBatcher {
 
   run<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, queuedAt: Date.now() });
+      this.queue.push({
+        fn: bindToRequest(fn),
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        queuedAt: Date.now(),
+      });
       this.schedule(0);
     });
   }

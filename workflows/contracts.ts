@@ -95,7 +95,7 @@ export interface IdentityWorkflowInput {
   /** Per-app state carried across continue-as-new, by app id. */
   lanes?: Record<string, LaneCarry>;
   /** A leaver's revocation not yet recorded as verified in every app (carried across continue-as-new). */
-  revocation?: { seq: number; requestedAt: string };
+  revocation?: PendingRevocation;
   /** When the state next changes by itself (an effective date, an expiry): the timer, carried across continue-as-new. */
   wakeAt?: string;
 }
@@ -104,6 +104,8 @@ export interface IdentityChanged {
   seq: number;
   /** A forced re-converge (operator resync/replay/retry) even when `seq` was already seen. */
   force?: boolean;
+  /** The SCIM or HR request (X-Request-Id) that recorded the change. */
+  requestId?: string;
 }
 
 export interface AppView {
@@ -124,6 +126,8 @@ export interface IdentityView {
   processedSeq: number;
   lifecycle: LifecycleLabel | 'idle';
   exception: string | null;
+  /** The request (X-Request-Id) behind the newest change this run was told about, when it came from one. */
+  lastRequestId: string | null;
   desired: DesiredState | null;
   applied: AppliedApp[];
   apps: AppView[];
@@ -166,9 +170,23 @@ export interface CompensationInput extends IdentityKey {
   account: boolean;
 }
 
+/** A departure whose time to revoke is recorded once every app verified it. */
+export interface PendingRevocation {
+  seq: number;
+  requestedAt: string;
+  /** Known already (see IdentitySnapshot.unrecordedRevocation); otherwise the moment it is recorded. */
+  verifiedAt?: string;
+}
+
 export interface IdentitySnapshot {
   desired: DesiredState;
   applied: AppliedApp[];
+  /**
+   * The identity left, its accounts were revoked and verified (audit `revocation.verified` at or after the departure's
+   * seq, the newest at `verifiedAt`), but no time-to-revoke record exists: the workflow task that did it was lost (timed
+   * out on a starved worker) after its local activities had acted. Absent in histories recorded before it existed.
+   */
+  unrecordedRevocation?: { verifiedAt: string };
 }
 
 /** Failure types a step is never retried on: a human has to decide (an ambiguous account match). */

@@ -5,7 +5,14 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { classifyChange, planApps, settledLabel } from '../domain/planner/plan';
 import type { AppPlan } from '../domain/planner/types';
 import { AppLane } from './app-lane';
-import type { IdentitySnapshot, IdentityView, IdentityWorkflowInput, LaneCarry, RetryTiming } from './contracts';
+import type {
+  IdentitySnapshot,
+  IdentityView,
+  IdentityWorkflowInput,
+  LaneCarry,
+  PendingRevocation,
+  RetryTiming,
+} from './contracts';
 import {
   DEFAULT_HISTORY_BUDGET,
   DEFAULT_RETRY_TIMING,
@@ -44,7 +51,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   /** Set once this run converges through lanes; old iterations replay exactly as they were recorded. */
   let lanesActive = false;
   /** A leaver's revocation waiting to be recorded (time to revoke) once every app has verified it. */
-  let revocation: { seq: number; requestedAt: string } | null = input.revocation ?? null;
+  let revocation: PendingRevocation | null = input.revocation ?? null;
 
   const published = { lifecycle: '', json: '', hadAlarm: false };
   /**
@@ -120,9 +127,13 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     for (const lane of lanes.values()) lane.preempt();
   }
 
-  wf.setHandler(identityChangedSignal, ({ seq, force }) => {
+  let lastRequestId: string | null = null;
+  wf.setHandler(identityChangedSignal, ({ seq, force, requestId }) => {
     if (seq <= state.lastSeq && !force) return; // duplicate or stale poke: converging on current state covers it
     state.lastSeq = Math.max(state.lastSeq, seq);
+    if (requestId) lastRequestId = requestId;
+    // Not logged on replay (the SDK's workflow logger); with LOG_LEVEL=debug this line joins the HTTP request's.
+    wf.log.debug('identity changed', { seq, ...(requestId ? { requestId } : {}) });
     changed();
   });
   wf.setHandler(retryExceptionUpdate, () => {
@@ -136,6 +147,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     processedSeq: state.processedSeq,
     lifecycle: state.lifecycle,
     exception: state.exception,
+    lastRequestId,
     desired: snapshot?.desired ?? null,
     applied: snapshot?.applied ?? [],
     apps: [...lanes.values()].map((lane) => lane.view()),
@@ -173,6 +185,12 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     if (desired.status === 'active') revocation = null;
     else if (desired.deactivatedAt && plans.some((p) => p.revoke.length > 0))
       revocation ??= { seq: desired.deactivatedSeq ?? seq, requestedAt: desired.deactivatedAt };
+    else if (desired.deactivatedAt && snapshot.unrecordedRevocation)
+      revocation ??= {
+        seq: desired.deactivatedSeq ?? seq,
+        requestedAt: desired.deactivatedAt,
+        verifiedAt: snapshot.unrecordedRevocation.verifiedAt,
+      };
     // A stuck step keeps its lane busy for days: the history is bounded by continuing as new from inside the wait too.
     const interrupted = () => generation !== gen || continueAsNewDue();
     if (revocation) {

@@ -1,8 +1,9 @@
 // api/middleware/request-log.ts: a request id per request (X-Request-Id, honoured when a proxy sets a sane one), and a
-// log line per request: `debug` for every one, `error` (with the failure) for a 5xx. No bodies, no headers: no secrets.
+// log line per request (the id also goes into the events the request records: store/request-context.ts): `debug` for every one, `error` (with the failure) for a 5xx. No bodies, no headers: no secrets.
 import crypto from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
+import { withRequestId } from '../../store/request-context';
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -14,7 +15,7 @@ export function requestLog(log: Logger): Middleware {
     ctx.set('X-Request-Id', requestId);
     const start = process.hrtime.bigint();
     try {
-      await next();
+      await withRequestId(requestId, next);
     } finally {
       const entry = {
         requestId,

@@ -74,17 +74,24 @@ describe('scimflow api with API_PROCESSES=2', function () {
     expect(childPids(api.child.pid!)).to.have.length(2);
   });
 
-  it('acknowledges writes from either member and every member reads them at once; events stay gapless', async function () {
+  it('acknowledges writes from either member and every member reads them at once; events stay gapless and keep their request ids', async function () {
+    const answeredIds: string[] = [];
     for (let i = 0; i < 20; i++) {
       const created = await call('POST', '/Users', { schemas: [USER], userName: `c${i}@cluster.test` });
       expect(created.status, created.text + api.output()).to.equal(201);
+      answeredIds.push(String(created.headers['x-request-id']));
       for (let r = 0; r < 2; r++) {
         const found = await findUser(`c${i}@cluster.test`);
         expect((found.json as { totalResults: number }).totalResults).to.equal(1);
       }
     }
-    const events = await runCliJson<{ seq: number; kind: string }[]>(['events', 'list', '--directory', dir.id], env);
+    const events = await runCliJson<{ seq: number; kind: string; detail: { requestId?: string } }[]>(
+      ['events', 'list', '--directory', dir.id],
+      env,
+    );
     expect(events.map((e) => e.seq)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
+    // The id each request was answered with is the one its event recorded, whichever member took it (relayed too).
+    expect(events.map((e) => e.detail.requestId)).to.deep.equal(answeredIds);
   });
 
   it('concurrent duplicate POSTs through both members: exactly one 201, the rest 409 uniqueness', async function () {

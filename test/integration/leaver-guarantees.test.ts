@@ -133,6 +133,37 @@ describe('leaver guarantees in a limited SCIM app (issue 9)', function () {
     expect(app.users()).to.have.length(1);
   });
 
+  it('records the time to revoke of a leaver whose revoking workflow task was lost after its activities acted', async function () {
+    // Seen in bench:cluster (2 workers, a starved host): a workflow task timed out after its local activities had
+    // disabled and verified the accounts; the next attempt found nothing to revoke and never recorded the departure.
+    world = await wireWorld(stack, { limited: [{ name: 'crm' }] });
+    const { app, id: appId } = world.limited('crm');
+    const id = await world.createUser('ada@acme.test');
+    const account = await eventually(() => app.findUser('ada@acme.test'));
+    await eventually(() => stack.stores.applied.progress(world!.directoryId, id)?.lifecycle === 'active');
+    await stack.stopWorker();
+    await world.deactivate(id);
+    const deactivatedSeq = stack.stores.events.list(world.directoryId, { identityId: id }).at(-1)!.seq;
+    // What the lost attempt's revoke step left behind: the app disabled, the store saying so, the audit row.
+    app.editUser(account.id, { active: false });
+    stack.stores.applied.save(world.directoryId, id, appId, { state: 'disabled', revocationVerified: true });
+    const verifiedAt = new Date().toISOString();
+    stack.stores.applied.audit({
+      directoryId: world.directoryId,
+      identityId: id,
+      appId,
+      action: 'revocation.verified',
+      seq: deactivatedSeq,
+    });
+    await stack.startWorker();
+    await eventually(() => world!.revocationsRecorded([id]));
+    const [record] = stack.stores.applied.revocationsOf(world.directoryId, id);
+    expect(record!.seq).to.equal(deactivatedSeq);
+    // Its time is the verification's, not the moment the next attempt noticed.
+    expect(Date.parse(record!.verifiedAt)).to.be.closeTo(Date.parse(verifiedAt), 1_000);
+    expect(app.user(account.id)?.active).to.equal(false);
+  });
+
   it('holds an ambiguous match as a visible exception and disables nothing by guess', async function () {
     world = await wireWorld(stack, { limited: [{ name: 'crm' }] });
     const { app, id: appId } = world.limited('crm');

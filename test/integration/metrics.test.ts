@@ -5,6 +5,7 @@ import type { LeaverWorld } from '../helpers/leaver-world';
 import { ADMIN_TOKEN, wireWorld } from '../helpers/leaver-world';
 import type { Stack } from '../helpers/stack';
 import { eventually, startStack } from '../helpers/stack';
+import { identityQuery, identityWorkflowId } from '../../workflows/contracts';
 
 describe('metrics (issue 14, first part)', function () {
   let stack: Stack;
@@ -56,5 +57,40 @@ describe('metrics (issue 14, first part)', function () {
     expect(value(text, 'scimflow_app_circuit_open{app="crm"}')).to.equal(0);
     // No path of a real request (ids, tokens) becomes a label: patterns only.
     expect(text).to.not.include(id);
+  });
+
+  it('carries the request id from the SCIM request to its event, the workflow and the audit trail', async function () {
+    const requestId = 'idp-req-7f3a9c';
+    const res = await fetch(`${stack.baseUrl}/scim/v2/${world.directoryId}/Users`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${world.token}`,
+        'content-type': 'application/scim+json',
+        'x-request-id': requestId,
+      },
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'traced@acme.test',
+        active: true,
+      }),
+    });
+    expect(res.status).to.equal(201);
+    expect(res.headers.get('x-request-id')).to.equal(requestId);
+    const { id } = (await res.json()) as { id: string };
+    await eventually(() => world.applied(id, 'crm')?.state === 'active');
+    const [recorded] = stack.stores.events.list(world.directoryId, { identityId: id });
+    expect(recorded?.detail).to.include({ requestId });
+    const view = await stack.client.workflow.getHandle(identityWorkflowId(world.directoryId, id)).query(identityQuery);
+    expect(view.lastRequestId).to.equal(requestId);
+    const created = [...stack.stores.applied.auditRange(world.directoryId, { identityId: id })].filter(
+      (a) => a.appId !== undefined,
+    );
+    expect(created).to.not.be.empty;
+    for (const entry of created) expect(entry.requestId, entry.action).to.equal(requestId);
+    // A request without a sane id gets one of ours, answered and recorded the same way.
+    const other = await fetch(`${stack.baseUrl}/scim/v2/${world.directoryId}/Users?count=1`, {
+      headers: { authorization: `Bearer ${world.token}`, 'x-request-id': 'bad id with spaces' },
+    });
+    expect(other.headers.get('x-request-id')).to.match(/^[0-9a-f-]{36}$/);
   });
 });

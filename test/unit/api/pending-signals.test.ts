@@ -43,6 +43,16 @@ describe('PendingSignals (the poker queue)', function () {
     expect(first.signal).to.deep.equal(at('u', 3, 'leaver'));
   });
 
+  it('carries the request id of the newest event that had one', function () {
+    const q = new PendingSignals();
+    q.add({ ...at('u', 2), requestId: 'req-2' });
+    q.add(at('u', 3)); // recorded outside a request (the CLI): the workflow still hears of the newest request
+    expect(q.take(() => false)!.signal).to.include({ seq: 3, requestId: 'req-2' });
+    q.add({ ...at('u', 5), requestId: 'req-5' });
+    q.add({ ...at('u', 4), requestId: 'req-4' }); // an older event arriving late changes nothing
+    expect(q.take(() => false)!.signal).to.include({ seq: 5, requestId: 'req-5' });
+  });
+
   it('moves a leaver back among the others when it rejoins before its signal went out', function () {
     const q = new PendingSignals();
     q.add(at('other', 1));

@@ -16,6 +16,7 @@ interface Service {
   ports?: string[];
   depends_on?: Record<string, unknown>;
   volumes?: string[];
+  deploy?: { replicas?: number };
 }
 
 describe('docker-compose.yml', function () {
@@ -51,6 +52,12 @@ describe('docker-compose.yml', function () {
       expect(service.volumes).to.include('scimflow-data:/data');
     }
     expect(fs.existsSync(path.join(ROOT, 'Dockerfile'))).to.equal(true);
+  });
+
+  it('runs workers as replicas and one API service (its processes scale inside it, with one SQLite writer)', function () {
+    expect(compose.services.worker?.deploy?.replicas).to.be.at.least(2);
+    expect(compose.services.api?.deploy?.replicas ?? 1).to.equal(1);
+    expect(compose.services.api?.environment?.API_PROCESSES).to.equal('auto');
   });
 
   it('declares every named volume it mounts, and every file it mounts exists', function () {
