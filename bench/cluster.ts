@@ -18,7 +18,7 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contracts';
 import { startTemporalCluster, TEMPORAL_SERVER_VERSION } from './cluster-temporal';
 import { startDownstreamApps } from './lifecycle-apps';
 import type { NodeChild } from './lifecycle-procs';
-import { startNodeChild } from './lifecycle-procs';
+import { cpuOf, startNodeChild } from './lifecycle-procs';
 import type { BurstResult, PhaseContext, SyncResult } from './lifecycle-phases';
 import { runBurst, runInitialSync } from './lifecycle-phases';
 import { describeMachine } from './lifecycle-setup';
@@ -36,11 +36,64 @@ interface Options {
   log: (line: string) => void;
 }
 
+type Role = 'temporal' | 'postgres' | 'api' | 'workers' | 'app' | 'driver';
+
 interface ServerRun {
   server: ServerKind;
   temporal: string;
   sync: SyncResult;
   burst: BurstResult;
+  /** CPU per role during each phase, in % of one core (the machine has `cpus` cores). */
+  cpu: { sync: Partial<Record<Role, number>>; burst: Partial<Record<Role, number>> };
+}
+
+const readProc = (pid: string, file: string) => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+/** Pids of this bench's processes by role, found in /proc: argv, the bench mark in the environment, or the name. */
+function pidsByRole(mark: string, temporalMatch: (argv: string[]) => boolean): Record<Role, number[]> {
+  const out: Record<Role, number[]> = {
+    temporal: [],
+    postgres: [],
+    api: [],
+    workers: [],
+    app: [],
+    driver: [process.pid],
+  };
+  for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    const argv = readProc(pid, 'cmdline').split('\0');
+    const comm = readProc(pid, 'comm').trim();
+    if (argv[0] !== process.execPath) {
+      if (comm === 'postgres') out.postgres.push(Number(pid));
+      else if (temporalMatch(argv)) out.temporal.push(Number(pid));
+      continue;
+    }
+    const env = readProc(pid, 'environ');
+    if (env.includes(`SCIMFLOW_BENCH_MARK=${mark}-worker`)) out.workers.push(Number(pid));
+    else if (env.includes(`SCIMFLOW_BENCH_MARK=${mark}-api`)) out.api.push(Number(pid));
+    else if (argv.some((a) => a.endsWith('limited-scim-app-main.ts'))) out.app.push(Number(pid));
+  }
+  return out;
+}
+
+/** Starts counting; the returned function gives each role's CPU since then in % of one core. */
+function cpuMeter(pids: () => Record<Role, number[]>): () => Partial<Record<Role, number>> {
+  const roles = pids();
+  const total = (list: number[]) => list.reduce((sum, pid) => sum + (cpuOf(pid)?.total ?? 0), 0);
+  const before = Object.fromEntries(Object.entries(roles).map(([r, list]) => [r, total(list)]));
+  const t0 = Date.now();
+  return () => {
+    const wall = (Date.now() - t0) / 1000;
+    const out: Partial<Record<Role, number>> = {};
+    for (const [role, list] of Object.entries(roles) as [Role, number[]][])
+      if (list.length > 0) out[role] = Math.round((100 * (total(list) - before[role]!)) / wall);
+    return out;
+  };
 }
 
 async function startTemporal(kind: ServerKind, dataDir: string, cliPath: string, log: (l: string) => void) {
@@ -117,11 +170,20 @@ async function runOne(kind: ServerKind, o: Options, cliPath: string): Promise<Se
       log,
       measured: (_phase, fn) => fn(),
     };
+    const temporalMatch = (argv: string[]) =>
+      kind === 'cluster'
+        ? argv[0]?.endsWith('/server') === true
+        : argv.includes('start-dev') && argv.includes(dataDir + '/temporal.sqlite');
+    const pids = () => pidsByRole(mark, temporalMatch);
     log(`[${kind}] initial sync of ${o.users} users…`);
+    const syncCpu = cpuMeter(pids);
     const { ids, result: sync } = await runInitialSync(ctx, o.users, 1_800_000);
+    const cpuSync = syncCpu();
     log(`[${kind}] ${sync.converged} converged in ${sync.seconds} s: ${sync.convergedPerSecond}/s`);
     log(`[${kind}] burst of ${o.leavers} leavers…`);
+    const burstCpu = cpuMeter(pids);
     const burst = await runBurst(ctx, ids.slice(0, o.leavers), 1_800_000);
+    const cpuBurst = burstCpu();
     log(`[${kind}] burst: last verified revocation after ${burst.seconds} s, p99 ${burst.p99Ms} ms`);
     return {
       server: kind,
@@ -131,6 +193,7 @@ async function runOne(kind: ServerKind, o: Options, cliPath: string): Promise<Se
           : 'temporal server start-dev (SQLite file)',
       sync,
       burst,
+      cpu: { sync: cpuSync, burst: cpuBurst },
     };
   } finally {
     for (const fn of cleanups.splice(0).reverse()) await fn().catch((e: Error) => log(`cleanup: ${e.message}`));
@@ -147,6 +210,10 @@ function table(runs: ServerRun[]): string {
     ['burst: time to revoke p50 (ms)', ...runs.map((r) => String(r.burst.p50Ms))],
     ['burst: time to revoke p99 (ms)', ...runs.map((r) => String(r.burst.p99Ms))],
     ['burst: missing revocations', ...runs.map((r) => String(r.burst.missing))],
+    ...(['temporal', 'postgres', 'api', 'workers', 'app', 'driver'] as const).map((role) => [
+      `CPU % of a core, sync/burst: ${role}`,
+      ...runs.map((r) => `${r.cpu.sync[role] ?? '-'} / ${r.cpu.burst[role] ?? '-'}`),
+    ]),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n');

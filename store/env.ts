@@ -16,7 +16,19 @@ export const DatabaseEnv = z.object({
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   SQLITE_CACHE_MB: z.coerce.number().int().min(2).max(65_536).default(DEFAULT_CACHE_MB),
   SQLITE_MMAP_MB: z.coerce.number().int().min(0).max(1_048_576).default(DEFAULT_MMAP_MB),
+  DATABASE_URL: z.string().optional(),
 });
+
+/** A database URL fit for a log line or an error: the password replaced. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = 'redacted';
+    return url.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
 
 export interface DatabaseConfig {
   dataDir: string;
@@ -27,6 +39,11 @@ export interface DatabaseConfig {
 }
 
 export function toDatabaseConfig(env: z.output<typeof DatabaseEnv>): DatabaseConfig {
+  // Refused rather than ignored: an operator who set it must not believe the data is in PostgreSQL when it is not.
+  if (env.DATABASE_URL !== undefined)
+    throw new ConfigError(
+      `DATABASE_URL=${redactUrl(env.DATABASE_URL)}: scimflow's store on PostgreSQL is not available yet (docs/deploy.md); unset DATABASE_URL to use SQLite in DATA_DIR`,
+    );
   const dataDir = path.resolve(env.DATA_DIR);
   return {
     dataDir,

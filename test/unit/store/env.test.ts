@@ -32,4 +32,15 @@ describe('database configuration', () => {
       .and.matches(/SQLITE_CACHE_MB/)
       .and.matches(/SQLITE_SYNCHRONOUS/);
   });
+
+  it('refuses DATABASE_URL (PostgreSQL is not available yet) rather than silently using SQLite, password redacted', () => {
+    expect(() => loadDatabaseConfig({ DATABASE_URL: 'postgres://scim:hunter2@db.internal:5432/scimflow' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.equals(
+        "DATABASE_URL=postgres://scim:redacted@db.internal:5432/scimflow: scimflow's store on PostgreSQL is not available yet (docs/deploy.md); unset DATABASE_URL to use SQLite in DATA_DIR",
+      );
+    expect(() => loadDatabaseConfig({ DATABASE_URL: 'not a url' })).to.throw(/DATABASE_URL=\(not a URL\)/);
+    expect(loadDatabaseConfig({ DATABASE_URL: '' }).file).to.match(/scimflow\.sqlite$/); // empty counts as unset
+  });
 });
