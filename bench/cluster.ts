@@ -45,7 +45,37 @@ interface ServerRun {
   burst: BurstResult;
   /** CPU per role during each phase, in % of one core (the machine has `cpus` cores). */
   cpu: { sync: Partial<Record<Role, number>>; burst: Partial<Record<Role, number>> };
+  /** The workers' Temporal SDK counters during each phase (summed over workers and labels). */
+  sdk: { sync: Record<string, number>; burst: Record<string, number> };
 }
+
+/** Temporal SDK series worth comparing between servers: cache misses mean whole-history replays. */
+const SDK_SERIES = [
+  'temporal_sticky_cache_hit',
+  'temporal_sticky_cache_miss',
+  'temporal_sticky_cache_total_forced_eviction',
+  'temporal_workflow_task_replay_latency_count',
+  'temporal_workflow_task_execution_failed',
+  'temporal_workflow_task_schedule_to_start_latency_sum',
+  'temporal_workflow_task_schedule_to_start_latency_count',
+  'temporal_local_activity_total',
+];
+
+/** Each SDK series summed over the workers' scrapes (their /metrics on METRICS_PORT). */
+async function sdkCounters(ports: number[]): Promise<Record<string, number>> {
+  const totals: Record<string, number> = {};
+  for (const port of ports) {
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+    for (const line of text.split('\n')) {
+      const name = line.split(/[{ ]/)[0]!;
+      if (SDK_SERIES.includes(name)) totals[name] = (totals[name] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return totals;
+}
+
+const delta = (a: Record<string, number>, b: Record<string, number>) =>
+  Object.fromEntries(SDK_SERIES.filter((k) => k in b).map((k) => [k, Math.round((b[k]! - (a[k] ?? 0)) * 100) / 100]));
 
 const readProc = (pid: string, file: string) => {
   try {
@@ -150,7 +180,12 @@ async function runOne(kind: ServerKind, o: Options, cliPath: string): Promise<Se
       return c;
     };
     // Workers first: they register the search attributes the API's workflow starts use.
-    for (let i = 0; i < o.workers; i++) await child(['worker'], {}, /worker polling/, `worker-${i}`);
+    const metricsPorts: number[] = [];
+    for (let i = 0; i < o.workers; i++) {
+      metricsPorts.push(await findFreePort());
+      await child(['worker'], { METRICS_PORT: String(metricsPorts[i]) }, /worker polling/, `worker-${i}`);
+    }
+    const sdk = () => sdkCounters(metricsPorts);
     await child(
       ['api'],
       { HOST: '127.0.0.1', PORT: String(apiPort), API_PROCESSES: String(o.apiProcesses) },
@@ -177,13 +212,16 @@ async function runOne(kind: ServerKind, o: Options, cliPath: string): Promise<Se
     const pids = () => pidsByRole(mark, temporalMatch);
     log(`[${kind}] initial sync of ${o.users} users…`);
     const syncCpu = cpuMeter(pids);
+    const sdk0 = await sdk();
     const { ids, result: sync } = await runInitialSync(ctx, o.users, 1_800_000);
     const cpuSync = syncCpu();
+    const sdk1 = await sdk();
     log(`[${kind}] ${sync.converged} converged in ${sync.seconds} s: ${sync.convergedPerSecond}/s`);
     log(`[${kind}] burst of ${o.leavers} leavers…`);
     const burstCpu = cpuMeter(pids);
     const burst = await runBurst(ctx, ids.slice(0, o.leavers), 1_800_000);
     const cpuBurst = burstCpu();
+    const sdk2 = await sdk();
     log(`[${kind}] burst: last verified revocation after ${burst.seconds} s, p99 ${burst.p99Ms} ms`);
     return {
       server: kind,
@@ -194,6 +232,7 @@ async function runOne(kind: ServerKind, o: Options, cliPath: string): Promise<Se
       sync,
       burst,
       cpu: { sync: cpuSync, burst: cpuBurst },
+      sdk: { sync: delta(sdk0, sdk1), burst: delta(sdk1, sdk2) },
     };
   } finally {
     for (const fn of cleanups.splice(0).reverse()) await fn().catch((e: Error) => log(`cleanup: ${e.message}`));
@@ -210,6 +249,10 @@ function table(runs: ServerRun[]): string {
     ['burst: time to revoke p50 (ms)', ...runs.map((r) => String(r.burst.p50Ms))],
     ['burst: time to revoke p99 (ms)', ...runs.map((r) => String(r.burst.p99Ms))],
     ['burst: missing revocations', ...runs.map((r) => String(r.burst.missing))],
+    ...SDK_SERIES.map((name) => [
+      `SDK sync/burst: ${name.replace('temporal_', '')}`,
+      ...runs.map((r) => `${r.sdk.sync[name] ?? '-'} / ${r.sdk.burst[name] ?? '-'}`),
+    ]),
     ...(['temporal', 'postgres', 'api', 'workers', 'app', 'driver'] as const).map((role) => [
       `CPU % of a core, sync/burst: ${role}`,
       ...runs.map((r) => `${r.cpu.sync[role] ?? '-'} / ${r.cpu.burst[role] ?? '-'}`),

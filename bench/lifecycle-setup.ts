@@ -1,5 +1,6 @@
 // bench/lifecycle-setup.ts: what the lifecycle bench ran on and with, as saved beside its numbers.
 import os from 'node:os';
+import { defaultWorkflowTaskSlots } from '../worker/config';
 import { DEFAULT_RETRY_TIMING } from '../workflows/contracts';
 import type { Variant } from './lifecycle-apps';
 import type { AppSpec } from './lifecycle-stack';
@@ -39,7 +40,7 @@ export function describeSetup(s: {
     concurrency: s.concurrency,
     worker: {
       WORKER_MAX_CONCURRENT_ACTIVITIES: '100 (default)',
-      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '100 (default)',
+      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: `${defaultWorkflowTaskSlots()} (default: 10 per core, 10–100)`,
       maxCachedWorkflows: 'fixed in worker/create-worker.ts (2000 when this bench was written)',
       ...s.workerEnv,
     },
