@@ -27,8 +27,8 @@ export function createIdentityStateActivities(kit: StepKit) {
    */
   function unrecordedRevocation(key: IdentityKey, desired: DesiredState): { verifiedAt: string } | undefined {
     if (desired.status === 'active' || desired.deactivatedSeq === null) return undefined;
-    if (stores.applied.hasRevocation(key.directoryId, key.identityId, desired.deactivatedSeq)) return undefined;
-    const verifiedAt = stores.applied.revocationVerifiedSince(key.directoryId, key.identityId, desired.deactivatedSeq);
+    const { directoryId, identityId } = key;
+    const verifiedAt = stores.applied.unrecordedRevocationVerifiedAt(directoryId, identityId, desired.deactivatedSeq);
     return verifiedAt === undefined ? undefined : { verifiedAt };
   }
 

@@ -1,5 +1,5 @@
-// metrics/serve.ts: the process's metrics, a store's and the Temporal SDK's, as Prometheus text; and a listener of their own for processes
-// without the API (`scimflow worker` with METRICS_PORT).
+// metrics/serve.ts: the process's metrics, a store's and the Temporal SDK's, as Prometheus text; and a listener of
+// their own for processes without the API (`scimflow worker` with METRICS_PORT).
 import http from 'node:http';
 import { Registry } from 'prom-client';
 import { registry } from './registry';

@@ -459,22 +459,18 @@ export class AppliedStateStore {
     return { newestSeq: newest?.next_seq ?? 0, unprocessedEvents: behind.events, identitiesBehind: behind.identities };
   }
 
-  hasRevocation(directoryId: string, identityId: string, seq: number): boolean {
-    return (
-      this.db
-        .prepare('SELECT 1 FROM revocations WHERE directory_id = ? AND identity_id = ? AND seq = ?')
-        .get(directoryId, identityId, seq) !== undefined
-    );
-  }
-
-  /** When the newest app verified a revocation for this departure (audit rows at or after its seq), if one did. */
-  revocationVerifiedSince(directoryId: string, identityId: string, seq: number): string | undefined {
+  /**
+   * When the newest app verified a revocation for this departure (audit rows at or after its seq), if one did and the
+   * departure has no time-to-revoke record yet: one query, on the load path of every departed identity.
+   */
+  unrecordedRevocationVerifiedAt(directoryId: string, identityId: string, seq: number): string | undefined {
     const row = this.db
-      .prepare<[string, string, number], { at: string | null }>(
+      .prepare<[string, string, number, string, string, number], { at: string | null }>(
         `SELECT MAX(at) AS at FROM audit_log
-         WHERE directory_id = ? AND identity_id = ? AND action = 'revocation.verified' AND seq >= ?`,
+         WHERE directory_id = ? AND identity_id = ? AND action = 'revocation.verified' AND seq >= ?
+           AND NOT EXISTS (SELECT 1 FROM revocations WHERE directory_id = ? AND identity_id = ? AND seq = ?)`,
       )
-      .get(directoryId, identityId, seq);
+      .get(directoryId, identityId, seq, directoryId, identityId, seq);
     return row?.at ?? undefined;
   }
 

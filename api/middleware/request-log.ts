@@ -1,5 +1,6 @@
-// api/middleware/request-log.ts: a request id per request (X-Request-Id, honoured when a proxy sets a sane one), and a
-// log line per request (the id also goes into the events the request records: store/request-context.ts): `debug` for every one, `error` (with the failure) for a 5xx. No bodies, no headers: no secrets.
+// api/middleware/request-log.ts: a request id per request (X-Request-Id, honoured when a proxy sets a sane one; it also
+// goes into the events the request records: store/request-context.ts), and a log line per request: `debug` for every
+// one, `error` (with the failure) for a 5xx. No bodies, no headers: no secrets.
 import crypto from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
