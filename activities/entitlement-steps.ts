@@ -68,13 +68,17 @@ export function createEntitlementSteps(kit: StepKit) {
       const connector = kit.connector(input);
       for (const entitlement of wanted) {
         kit.checkpoint();
-        if (known.entitlements.includes(entitlement)) continue; // recorded as held: the read-back below checks it
+        // Recorded as held and confirmed by an earlier read-back: the read-back below checks it again.
+        if (known.entitlements.includes(entitlement) && !known.unconfirmedEntitlements.includes(entitlement)) continue;
         // Recorded before the call, like an account's create intent: a grant the app applied but whose answer was lost,
         // and whose retry a newer change cancelled, is still on record, so the next revocation removes it (revocations
-        // read the app back, so one the app never applied costs nothing). The app's refusal un-records it.
+        // read the app back, so one the app never applied costs nothing). It stays unconfirmed until the read-back, so
+        // the next plan grants it again if it is still wanted. The app's refusal un-records it.
         const before = kit.applied(input) ?? known;
-        if (!before.entitlements.includes(entitlement))
-          kit.save(input, { entitlements: [...before.entitlements, entitlement] });
+        kit.save(input, {
+          entitlements: [...before.entitlements, entitlement],
+          unconfirmedEntitlements: [...before.unconfirmedEntitlements, entitlement],
+        });
         try {
           await connector.grantEntitlement(known.remoteId, entitlement, kit.whole(input, `/grant/${entitlement}`));
         } catch (err) {
@@ -89,11 +93,14 @@ export function createEntitlementSteps(kit: StepKit) {
       // Read back, like revocations: an app that answers 2xx and drops the membership must not pass for granted.
       const held = await connector.heldEntitlements(known.remoteId, wanted, kit.abortable(input));
       const missing = wanted.filter((e) => !held.includes(e));
-      if (missing.length > 0) {
-        const latest = kit.applied(input) ?? known;
-        kit.save(input, { entitlements: latest.entitlements.filter((e) => !missing.includes(e)) });
+      const latest = kit.applied(input) ?? known;
+      if (missing.length > 0 || latest.unconfirmedEntitlements.some((e) => held.includes(e)))
+        kit.save(input, {
+          entitlements: latest.entitlements.filter((e) => !missing.includes(e)),
+          unconfirmedEntitlements: latest.unconfirmedEntitlements.filter((e) => !held.includes(e)),
+        });
+      if (missing.length > 0)
         throw new GrantNotVerifiedError(`the app does not show ${missing.join(', ')} after granting it`);
-      }
       kit.audit(input, 'grant.verified', { entitlements: wanted });
       return { outcome: 'done', accountCreated: false };
     },

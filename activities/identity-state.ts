@@ -18,6 +18,8 @@ export function createIdentityStateActivities(kit: StepKit) {
       state: a.state,
       specHash: a.specHash,
       entitlements: a.entitlements,
+      // Only when there are some: the recorded snapshot (and the plan) stay as they were for everyone else.
+      ...(a.unconfirmedEntitlements.length > 0 ? { unconfirmedEntitlements: a.unconfirmedEntitlements } : {}),
       revocationVerified: a.revocationVerified,
     }));
 

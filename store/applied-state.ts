@@ -9,6 +9,11 @@ export interface AppliedAccount {
   state: AppliedAccountState;
   specHash: string | null;
   entitlements: string[];
+  /**
+   * Entitlements recorded (in `entitlements`, before the call) but not yet confirmed by reading the app back: the call
+   * failed, or its answer was lost. Always a subset of `entitlements`.
+   */
+  unconfirmedEntitlements: string[];
   revocationVerified: boolean;
   /** Idempotency key of the last create intended in the app (recorded before the call). */
   intentKey: string | null;
@@ -27,7 +32,10 @@ export interface AppBlock {
 }
 
 export type AppliedAccountChange = Partial<
-  Pick<AppliedAccount, 'remoteId' | 'state' | 'specHash' | 'entitlements' | 'revocationVerified' | 'intentKey'>
+  Pick<
+    AppliedAccount,
+    'remoteId' | 'state' | 'specHash' | 'entitlements' | 'unconfirmedEntitlements' | 'revocationVerified' | 'intentKey'
+  >
 >;
 
 interface RawApplied {
@@ -36,6 +44,7 @@ interface RawApplied {
   state: AppliedAccountState;
   spec_hash: string | null;
   entitlements_json: string;
+  unconfirmed_entitlements_json: string;
   revocation_verified: number;
   intent_key: string | null;
   blocked_kind: AppBlock['kind'] | null;
@@ -50,6 +59,7 @@ const toApplied = (r: RawApplied): AppliedAccount => ({
   state: r.state,
   specHash: r.spec_hash,
   entitlements: JSON.parse(r.entitlements_json) as string[],
+  unconfirmedEntitlements: JSON.parse(r.unconfirmed_entitlements_json) as string[],
   revocationVerified: r.revocation_verified === 1,
   intentKey: r.intent_key,
   blocked:
@@ -163,17 +173,22 @@ export class AppliedStateStore {
       state: before?.state ?? 'deleted',
       specHash: before?.specHash ?? null,
       entitlements: before?.entitlements ?? [],
+      unconfirmedEntitlements: before?.unconfirmedEntitlements ?? [],
       revocationVerified: before?.revocationVerified ?? false,
       intentKey: before?.intentKey ?? null,
       ...change,
     };
+    const entitlements = [...new Set(next.entitlements)].sort();
+    // An entitlement no longer recorded cannot be awaiting confirmation.
+    const unconfirmed = [...new Set(next.unconfirmedEntitlements)].filter((e) => entitlements.includes(e)).sort();
     this.db
       .prepare(
         `INSERT INTO applied_accounts (directory_id, identity_id, app_id, remote_id, state, spec_hash, entitlements_json,
-           revocation_verified, intent_key, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           unconfirmed_entitlements_json, revocation_verified, intent_key, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (directory_id, identity_id, app_id) DO UPDATE SET remote_id = excluded.remote_id,
            state = excluded.state, spec_hash = excluded.spec_hash, entitlements_json = excluded.entitlements_json,
+           unconfirmed_entitlements_json = excluded.unconfirmed_entitlements_json,
            revocation_verified = excluded.revocation_verified, intent_key = excluded.intent_key,
            updated_at = excluded.updated_at`,
       )
@@ -184,7 +199,8 @@ export class AppliedStateStore {
         next.remoteId,
         next.state,
         next.specHash,
-        JSON.stringify([...new Set(next.entitlements)].sort()),
+        JSON.stringify(entitlements),
+        JSON.stringify(unconfirmed),
         next.revocationVerified ? 1 : 0,
         next.intentKey,
         nowIso(),

@@ -12,6 +12,7 @@ import * as reconcileRuns from './migrations/20261204000000_reconcile-runs';
 import * as heldChanges from './migrations/20261205000000_held-changes';
 import * as memberType from './migrations/20261206000000_member-type';
 import * as hrAndNhis from './migrations/20261207000000_hr-and-nhis';
+import * as unconfirmedGrants from './migrations/20261208000000_unconfirmed-grants';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_create-core-tables': createCoreTables,
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261205000000_held-changes': heldChanges,
   '20261206000000_member-type': memberType,
   '20261207000000_hr-and-nhis': hrAndNhis,
+  '20261208000000_unconfirmed-grants': unconfirmedGrants,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */

@@ -26,7 +26,9 @@ export function planApp(
       const create = !have || have.state === 'pending' || have.state === 'deleted' || have.remoteId === null;
       plan.grant.push({ kind: 'provisionAccount', specHash: want.specHash, create });
     }
-    const missing = want.entitlements.filter((e) => !held.includes(e));
+    // A grant recorded but never confirmed is granted again: its call may never have reached the app.
+    const unconfirmed = have?.unconfirmedEntitlements ?? [];
+    const missing = want.entitlements.filter((e) => !held.includes(e) || unconfirmed.includes(e));
     if (missing.length > 0) plan.grant.push({ kind: 'grantEntitlements', entitlements: missing });
     return plan;
   }

@@ -54,6 +54,12 @@ export interface AppliedApp {
   state: AppliedAccountState;
   specHash: string | null;
   entitlements: string[];
+  /**
+   * Of `entitlements`: grants recorded before their call that the app has not confirmed (the call failed or its answer
+   * was lost). Held as far as revocations go, still to be granted while wanted. Absent means none (and in histories
+   * recorded before it existed).
+   */
+  unconfirmedEntitlements?: string[];
   /** The app was read back and confirmed the account disabled or gone (cleared when it is enabled again). */
   revocationVerified: boolean;
 }

@@ -1,4 +1,6 @@
 // test/helpers/property-runs-scim.ts: one property run with a limited SCIM app next to the local ones, its faults switched mid-run.
+import fs from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { startLimitedScimApp } from '../../testkit/limited-scim-app';
 import type { Stack } from './stack';
@@ -75,6 +77,12 @@ export async function runScimScenario(stack: Stack, { scenario, faults }: ScimSc
     };
   } catch (err) {
     await keepHistories(stack, dir, driver.slots);
+    // Next to the histories: what delta was asked and how it answered, to line the two up.
+    const toDir = process.env.PROPERTY_HISTORIES;
+    if (toDir) {
+      fs.mkdirSync(path.join(toDir, dir.id), { recursive: true });
+      fs.writeFileSync(path.join(toDir, dir.id, 'delta-requests.json'), JSON.stringify(limited.requests, null, 1));
+    }
     (err as Error).message += `\n  directory ${dir.id}; what was sent:\n    ${driver.trace.join('\n    ')}`;
     throw err;
   } finally {

@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { expect } from 'chai';
 import { SEARCH_ATTRIBUTES, identityWorkflowId } from '../../workflows/contracts';
 import type { LeaverWorld } from '../helpers/leaver-world';
-import { wireWorld } from '../helpers/leaver-world';
+import { PATCH_URN, inGroup, wireWorld } from '../helpers/leaver-world';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
 import { listLocalAccounts } from '../../connectors/local-app';
@@ -84,6 +84,42 @@ describe('self-healing when an app throttles or goes down (issue 10)', function 
     const audit = stack.stores.applied.auditTrail(world.directoryId, id).map((a) => a.action);
     expect(audit).to.include.members(['grant.blocked', 'account.created']);
     expect(audit).to.not.include('grant.exception');
+  });
+
+  // Found by the SCIM property (seed -392630559): a grant is recorded before its call so that a lost answer is still
+  // revoked later, but when the call failed and a newer change cancelled the retry, the next plan took the record for
+  // the membership and never granted it.
+  it('grants a membership whose call failed in an outage after a newer change replaced the retry', async function () {
+    this.timeout(60_000);
+    world = await wireWorld(stack, { limited: [{ name: 'crm', groups: true }] });
+    const { app } = world.limited('crm');
+    stack.stores.policies.put(world.directoryId, {
+      baseline: 'all',
+      rules: [{ name: 'ops', when: { department: 'Ops' }, grant: [{ app: 'crm', entitlements: ['operators'] }] }],
+    });
+    const id = await world.createUser('grant-outage@acme.test');
+    await eventually(() => world!.applied(id, 'crm')?.state === 'active', 20_000);
+    const remoteId = world.applied(id, 'crm')!.remoteId!;
+    const patch = async (path: string, value: string) => {
+      const url = `/scim/v2/${world!.directoryId}/Users/${id}`;
+      const body = { schemas: [PATCH_URN], Operations: [{ op: 'replace', path, value }] };
+      const res = await scim(stack.baseUrl, world!.token, 'PATCH', url, body);
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    };
+
+    app.setFaults({ outage: { how: 'unavailable' } });
+    await patch('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', 'Ops');
+    // The grant was attempted (recorded before its call) and failed; it is not confirmed.
+    await eventually(() => world!.applied(id, 'crm')?.unconfirmedEntitlements.includes('operators'), 20_000);
+    expect(world.applied(id, 'crm')!.entitlements).to.include('operators');
+    await patch('displayName', 'Grace Hopper'); // a newer change: the workflow plans again from the record
+    await delay(1_000);
+    app.setFaults({ outage: false });
+
+    await eventually(() => inGroup(app, 'operators', remoteId), 20_000);
+    await eventually(() => world!.applied(id, 'crm')?.unconfirmedEntitlements.length === 0, 10_000);
+    expect(world.applied(id, 'crm')!.entitlements).to.deep.equal(['operators']);
+    expect(app.users().find((u) => u.id === remoteId)?.displayName).to.equal('Grace Hopper');
   });
 
   it('reads grants back: a grant the app acknowledges but drops is retried, visible, and never counted as held', async function () {

@@ -94,12 +94,17 @@ function applyPlan(
         };
         break;
       case 'grantEntitlements':
+        // The read-back confirms what the step granted.
         cur = {
           ...base(),
           entitlements: [...base().entitlements, ...step.entitlements.filter((e) => !base().entitlements.includes(e))],
+          unconfirmedEntitlements: (base().unconfirmedEntitlements ?? []).filter((e) => !step.entitlements.includes(e)),
         };
         break;
     }
+    // The store keeps unconfirmed grants a subset of the recorded ones.
+    const kept = cur?.unconfirmedEntitlements?.filter((e) => cur!.entitlements.includes(e));
+    if (cur) cur = { ...cur, unconfirmedEntitlements: kept ?? [] };
   }
   return cur;
 }
@@ -115,16 +120,20 @@ const appliedArb = (appId: string): fc.Arbitrary<AppliedApp> =>
       state: fc.constantFrom('pending' as const, 'active' as const, 'disabled' as const, 'deleted' as const),
       specHash: fc.option(fc.constantFrom('h1', 'h2'), { nil: null }),
       entitlements: entitlementsArb,
+      unconfirmed: entitlementsArb,
       revocationVerified: fc.boolean(),
     })
-    .map((a) => {
+    .map(({ unconfirmed, ...a }) => {
       const state = a.remoteId === null && (a.state === 'active' || a.state === 'disabled') ? 'pending' : a.state;
       const noAccount = state === 'pending' || state === 'deleted';
+      // Grants recorded before a call whose outcome is unknown: a subset of the recorded entitlements.
+      const unconfirmedEntitlements = noAccount ? [] : a.entitlements.filter((e) => unconfirmed.includes(e));
       return {
         appId,
         ...a,
         state,
         entitlements: noAccount ? [] : a.entitlements,
+        ...(unconfirmedEntitlements.length > 0 ? { unconfirmedEntitlements } : {}),
         revocationVerified: state === 'active' || state === 'pending' ? false : a.revocationVerified,
       };
     });
@@ -201,6 +210,39 @@ describe('planApp', function () {
         revoke: [{ kind: 'revokeEntitlements', entitlements: ['old', 'older'] }],
         grant: [{ kind: 'grantEntitlements', entitlements: ['new'] }],
       });
+    });
+
+    // A grant recorded before its call, the call failed (an outage) and a newer change cancelled the retry: the next plan
+    // must not take the record for the membership (found by the SCIM property, seed -392630559).
+    it('grants again a wanted entitlement that is recorded but unconfirmed, and revokes one no longer wanted', function () {
+      const plan = planApp(
+        'active',
+        'crm',
+        want('crm', { specHash: 'h2', entitlements: ['ops', 'sales'] }),
+        have('crm', { entitlements: ['ops', 'old', 'sales'], unconfirmedEntitlements: ['ops', 'old'] }),
+      );
+      expect(plan).to.deep.equal({
+        appId: 'crm',
+        revoke: [{ kind: 'revokeEntitlements', entitlements: ['old'] }],
+        grant: [
+          { kind: 'provisionAccount', specHash: 'h2', create: false },
+          { kind: 'grantEntitlements', entitlements: ['ops'] },
+        ],
+      });
+    });
+
+    it('revokes an unconfirmed entitlement of a leaver like a confirmed one', function () {
+      const plan = planApp(
+        'inactive',
+        'crm',
+        gone('crm'),
+        have('crm', { entitlements: ['ops'], unconfirmedEntitlements: ['ops'] }),
+      );
+      expect(plan.revoke).to.deep.equal([
+        { kind: 'revokeAccount', mode: 'disable' },
+        { kind: 'revokeEntitlements', entitlements: ['ops'] },
+      ]);
+      expect(plan.grant).to.deep.equal([]);
     });
 
     it('revokes every held entitlement when the bundle keeps the account but drops all entitlements', function () {
