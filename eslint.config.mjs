@@ -1,6 +1,7 @@
 // eslint.config.mjs: lint rules, including the folder import boundaries from docs/architecture.md.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const noEnv = {
   'no-restricted-properties': [
@@ -72,6 +73,16 @@ export default tseslint.config(
   {
     files: ['api/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['../activities/*', '../connectors/*', '../worker/*'] }] },
+  },
+  {
+    // Runnable examples for our users: plain JavaScript for Node.js, no type information.
+    files: ['examples/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: globals.node,
+      sourceType: 'module',
+    },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

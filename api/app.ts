@@ -10,6 +10,8 @@ import { scimErrors } from './middleware/scim-errors';
 import { ResourceService } from './resource-service';
 import type { Poke } from './resource-service';
 import { mountAdminRoutes } from './routes/admin';
+import { mountEventRoutes } from './routes/events';
+import { LogWatch } from './log-watch';
 import { mountMetricsRoute } from './routes/metrics';
 import { mountBulkRoute } from './routes/bulk';
 import { mountHrRoutes } from './routes/hr';
@@ -39,8 +41,17 @@ export interface AppDeps {
   forwardWritesTo?: string;
 }
 
-export function createApp(deps: AppDeps): Koa {
+export function createApp(given: AppDeps): Koa {
   const app = new Koa();
+  // Every route pokes through here after its commit: the events API's long polls wake at once.
+  const logWatch = new LogWatch();
+  const deps: AppDeps = {
+    ...given,
+    poke: (events) => {
+      given.poke(events);
+      logWatch.notify(events);
+    },
+  };
   const service = new ResourceService(deps.stores, deps.poke);
 
   // Every SCIM route is per directory and authenticated by that directory's bearer token.
@@ -63,6 +74,7 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = report;
   });
   mountAdminRoutes(root, deps);
+  mountEventRoutes(root, deps, logWatch);
   mountHrRoutes(root, deps);
 
   // Store-backed metrics per app instance (tests run several stacks in one process); merged with the process's own.

@@ -1,38 +1,16 @@
 // bench/hostile-input.ts: `npm run bench:hostile`: what maximum-size hostile bodies cost the API (issue 12): the
 // longest event-loop stall and a light request's latency while 8 clients send them, and memory after 10,000 of them.
 // Prints a table and saves JSON (bench/results/hostile-<time>.json).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import type { ApiServer as Server } from './api-server';
+import { startApiServer } from './api-server';
 import { percentile, round } from './lifecycle-driver';
 
 const MIB = 1_048_576;
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
-
-interface Server {
-  origin: string;
-  directoryId: string;
-  token: string;
-  stop(): void;
-}
-
-async function startServer(): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    ['--expose-gc', '--require', 'tsx/cjs', path.join(__dirname, 'hostile-server.ts')],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`bench server exited ${code}`)));
-  });
-  return { ...(JSON.parse(line) as Omit<Server, 'stop'>), stop: () => child.kill('SIGTERM') };
-}
 
 /** Bodies just under 1 MiB, each the worst case of one issue-12 finding. */
 function bodies(n: number) {
@@ -127,7 +105,7 @@ async function main(): Promise<void> {
   });
   const seconds = Number(values.seconds);
   const total = Number(values.requests);
-  const server = await startServer();
+  const server = await startApiServer();
   try {
     const perClient = Array.from({ length: 8 }, (_, c) => bodies(c));
     // Eight users to PUT the big bodies to, and a page of them to list (the byte budget).

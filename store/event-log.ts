@@ -135,6 +135,40 @@ export class EventLog {
       .map(toEvent);
   }
 
+  /**
+   * The events after `afterSeq`, oldest first, at most `limit`, optionally of one identity and of some kinds; with the
+   * directory's newest seq and its oldest retained one, all read in one snapshot (so a page that is not full has seen
+   * everything up to `latestSeq`).
+   */
+  page(
+    directoryId: string,
+    opts: { afterSeq: number; limit: number; identityId?: string; kinds?: readonly EventKind[] },
+  ): { events: EventRow[]; latestSeq: number; oldestSeq: number | null } {
+    const where = ['directory_id = ?', 'seq > ?'];
+    const args: unknown[] = [directoryId, opts.afterSeq];
+    if (opts.identityId !== undefined) {
+      where.push('identity_id = ?');
+      args.push(opts.identityId);
+    }
+    if (opts.kinds !== undefined) {
+      where.push(`kind IN (${opts.kinds.map(() => '?').join(', ') || 'NULL'})`);
+      args.push(...opts.kinds);
+    }
+    args.push(opts.limit);
+    const read = this.db.transaction(() => ({
+      events: this.db
+        .prepare<unknown[], RawEvent>(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`)
+        .all(...args)
+        .map(toEvent),
+      latestSeq: this.latestSeq(directoryId),
+      oldestSeq:
+        this.db
+          .prepare<[string], { seq: number | null }>('SELECT MIN(seq) AS seq FROM events WHERE directory_id = ?')
+          .get(directoryId)?.seq ?? null,
+    }));
+    return read();
+  }
+
   /** The newest undelivered event per identity older than `before` (the relay re-pokes these). */
   undelivered(before: string, limit: number): EventRow[] {
     return this.db
@@ -164,8 +198,17 @@ export class EventLog {
     return row?.next_seq ?? 0;
   }
 
-  /** Deletes delivered events older than `before` (retention; default configuration keeps everything). */
+  /**
+   * Deletes delivered events older than `before` (retention; default configuration keeps everything), only below each
+   * directory's oldest undelivered event: what is kept is a gapless suffix of the log, so the oldest kept seq tells an
+   * events API reader whether its cursor is still covered.
+   */
   prune(before: string): number {
-    return this.db.prepare('DELETE FROM events WHERE delivered_at IS NOT NULL AND created_at < ?').run(before).changes;
+    return this.db
+      .prepare(
+        `DELETE FROM events WHERE delivered_at IS NOT NULL AND created_at < ? AND seq < COALESCE(
+           (SELECT MIN(u.seq) FROM events u WHERE u.directory_id = events.directory_id AND u.delivered_at IS NULL), 9e18)`,
+      )
+      .run(before).changes;
   }
 }
