@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { Connector } from '../connectors/connector';
 import { createLocalAppConnector } from '../connectors/local-app';
 import { createScimConnector, ScimAppConfigSchema } from '../connectors/scim-outbound';
+import { createWebhookConnector, WebhookAppConfigSchema } from '../connectors/webhook';
 import { withChaos, ChaosConfigSchema } from '../connectors/chaos';
 import type { CallGate } from '../connectors/throttled';
 import { withGate } from '../connectors/throttled';
@@ -48,6 +49,8 @@ export function createConnectorResolver(stores: Stores, share?: ShareLimits): Co
     let connector: Connector;
     if (app.type === 'local') connector = createLocalAppConnector(stores.db, app.id);
     else if (app.type === 'scim') connector = createScimConnector(ScimAppConfigSchema.parse(app.config));
+    else if (app.type === 'webhook')
+      connector = createWebhookConnector(stores.db, stores.webhooks, app, WebhookAppConfigSchema.parse(app.config));
     else throw new Error(`app ${app.name} has unknown type ${app.type}`);
     if (app.config.chaos) connector = withChaos(connector, ChaosConfigSchema.parse(app.config.chaos));
     connector = withGate(connector, app.name, gateOf(stores, app.id, AppLimitsSchema.parse(app.config.limits ?? {})));

@@ -14,6 +14,7 @@ import { DEFAULT_RECONCILE_EVERY } from '../runtime/reconcile-schedule';
 import type { EntitlementMode } from '../connectors/scim-capabilities';
 import { applyReconcileSchedule, checkReconcileEvery } from './reconcile-commands';
 import { ENTITLEMENT_CHOICES, describeCapabilities, discoverApp } from './app-discovery';
+import { checkWebhookUrl, describeWebhook, parseOverlap, rotatedWebhook, webhookConfig } from './app-webhook';
 import { CliError, printJson, withStores } from './context';
 import { deliver } from './deliver';
 
@@ -59,6 +60,7 @@ function describeApp(stores: Stores, app: AppRow) {
     orphans: app.config.orphans ?? 'report',
     massChangeGuard: app.config.massChangeGuard ?? DEFAULT_GUARD_TEXT,
     reconcileEvery: app.config.reconcileEvery ?? 'off',
+    ...(app.type === 'webhook' ? describeWebhook(stores, app.id, app.config) : {}),
     ...(app.type === 'scim'
       ? {
           url: app.config.url,
@@ -129,8 +131,9 @@ export function registerAppCommands(program: Command): void {
         .description('connect an app to a directory')
         .requiredOption('--directory <id>')
         .requiredOption('--name <name>')
-        .addOption(new Option('--type <type>', 'connector').choices(['scim', 'local']).default('local')),
+        .addOption(new Option('--type <type>', 'connector').choices(['scim', 'webhook', 'local']).default('local')),
     )
+      .option('--secret <whsec>', 'type webhook: the signing secret (whsec_…); generated and shown once when left out')
       .addOption(
         new Option('--deprovision <mode>', 'what a leaver gets in this app')
           .choices(['disable', 'delete'])
@@ -150,26 +153,31 @@ export function registerAppCommands(program: Command): void {
         DEFAULT_RECONCILE_EVERY,
       ),
   ).action(
-    async (opts: {
-      directory: string;
-      name: string;
-      type: string;
-      url?: string;
-      token?: string;
-      oauthTokenUrl?: string;
-      clientId?: string;
-      clientSecret?: string;
-      scope?: string;
-      deprovision: string;
-      entitlements: string;
-      orphans: string;
-      reconcileEvery: string;
-      massChangeGuard: string;
-      maxConcurrency?: string;
-      rateLimit?: string;
-      skipDiscovery?: boolean;
-    }) => {
+    async (
+      opts: {
+        directory: string;
+        name: string;
+        type: string;
+        url?: string;
+        token?: string;
+        oauthTokenUrl?: string;
+        clientId?: string;
+        clientSecret?: string;
+        scope?: string;
+        deprovision: string;
+        entitlements: string;
+        orphans: string;
+        reconcileEvery: string;
+        massChangeGuard: string;
+        maxConcurrency?: string;
+        rateLimit?: string;
+        skipDiscovery?: boolean;
+        secret?: string;
+      },
+      command: Command,
+    ) => {
       let adapted: string[] | undefined;
+      let generatedSecret: string | undefined;
       await withStores(async (stores) => {
         if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
         const same = stores.directories.listApps(opts.directory).find((a) => a.name === opts.name);
@@ -181,7 +189,16 @@ export function registerAppCommands(program: Command): void {
           reconcileEvery: checkReconcileEvery(opts.reconcileEvery),
           massChangeGuard: checkGuard(opts.massChangeGuard),
         };
-        if (opts.type === 'scim') {
+        if (opts.type !== 'webhook' && opts.secret !== undefined) throw new CliError('--secret is for --type webhook');
+        if (opts.type === 'webhook') {
+          if (authFromFlags(opts))
+            throw new CliError('--token and --oauth-* are for --type scim: a webhook app is signed');
+          if (command.getOptionValueSource('entitlements') === 'cli')
+            throw new CliError('--entitlements is for --type scim: a webhook app is told each entitlement by name');
+          const webhook = webhookConfig(opts.url, opts.secret);
+          Object.assign(config, webhook.config);
+          generatedSecret = webhook.generated;
+        } else if (opts.type === 'scim') {
           if (!opts.url) throw new CliError('--type scim needs --url, and --token or --oauth-token-url');
           const auth = authFromFlags(opts);
           if (!auth)
@@ -215,6 +232,7 @@ export function registerAppCommands(program: Command): void {
         const schedule = await applyReconcileSchedule(change.result!.id, opts.reconcileEvery);
         printJson({
           id: change.result!.id,
+          ...(generatedSecret ? { secret: generatedSecret } : {}),
           identitiesAffected: change.identitiesAffected,
           signalled,
           schedule,
@@ -256,7 +274,12 @@ export function registerAppCommands(program: Command): void {
       .addOption(orphansOption())
       .option('--reconcile-every <duration>', 'reconcile the app on a schedule: 30m, 6h, 1d… or off')
       .option('--mass-change-guard <share>', GUARD_HELP)
-      .option('--skip-discovery', "with --url: keep the capabilities read before instead of reading the new app's"),
+      .option('--skip-discovery', "with --url: keep the capabilities read before instead of reading the new app's")
+      .option(
+        '--rotate-secret',
+        'type webhook: a new signing secret, shown once; the old one keeps signing for --overlap',
+      )
+      .option('--overlap <duration>', 'with --rotate-secret: how long the old secret still signs (0m to 30d)', '24h'),
   ).action(
     async (opts: {
       app: string;
@@ -273,12 +296,24 @@ export function registerAppCommands(program: Command): void {
       maxConcurrency?: string;
       rateLimit?: string;
       skipDiscovery?: boolean;
+      rotateSecret?: boolean;
+      overlap: string;
     }) => {
       await withStores(async (stores) => {
         const row = appOrFail(stores, opts.app);
         const config: Record<string, unknown> = { ...row.config };
         const auth = authFromFlags(opts);
-        if (opts.url !== undefined || auth) {
+        let newSecret: string | undefined;
+        if (opts.rotateSecret) {
+          if (row.type !== 'webhook')
+            throw new CliError(`app ${row.name} is type ${row.type}: --rotate-secret is for webhook`);
+          const rotated = rotatedWebhook(row.config, parseOverlap(opts.overlap));
+          config.webhook = rotated.webhook;
+          newSecret = rotated.secret;
+        }
+        if (row.type === 'webhook' && opts.url !== undefined && !auth) {
+          config.url = checkWebhookUrl(opts.url);
+        } else if (opts.url !== undefined || auth) {
           if (row.type !== 'scim')
             throw new CliError(`app ${row.name} is type ${row.type}: --url, --token and --oauth-* are for scim`);
           const kept = auth ?? (row.config.oauth ? { oauth: row.config.oauth } : { token: row.config.token });
@@ -303,7 +338,11 @@ export function registerAppCommands(program: Command): void {
         else delete config.limits;
         stores.directories.updateAppConfig(row.id, config);
         const schedule = opts.reconcileEvery ? await applyReconcileSchedule(row.id, opts.reconcileEvery) : undefined;
-        printJson({ ...describeApp(stores, appOrFail(stores, row.id)), ...(schedule ? { schedule } : {}) });
+        printJson({
+          ...describeApp(stores, appOrFail(stores, row.id)),
+          ...(newSecret ? { secret: newSecret } : {}),
+          ...(schedule ? { schedule } : {}),
+        });
       });
     },
   );
@@ -367,13 +406,15 @@ export function registerAppCommands(program: Command): void {
 
   app
     .command('accounts')
-    .description('accounts held by a built-in local app')
+    .description('accounts held by a built-in local app, or what a webhook app was told it holds')
     .requiredOption('--app <id>')
     .action(async (opts: { app: string }) => {
       await withStores((stores) => {
         const row = appOrFail(stores, opts.app);
-        if (row.type !== 'local')
-          throw new CliError('only local apps keep their accounts in scimflow; read a SCIM app through its own API');
+        if (row.type !== 'local' && row.type !== 'webhook')
+          throw new CliError(
+            'only local and webhook apps keep their accounts in scimflow; read a SCIM app through its own API',
+          );
         printJson(listLocalAccounts(stores.db, row.id));
       });
     });

@@ -35,7 +35,12 @@ const specColumns = (spec: AccountSpec) =>
 const isUniqueViolation = (err: unknown) =>
   err instanceof Error && (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 
-export function createLocalAppConnector(db: Database.Database, appId: string): Connector {
+export interface LocalAppOptions {
+  /** The id a new account gets (default: a random UUID); a webhook app derives it from the call's idempotency key. */
+  newId?: (spec: AccountSpec, options: CallOptions) => string;
+}
+
+export function createLocalAppConnector(db: Database.Database, appId: string, opts: LocalAppOptions = {}): Connector {
   const byId = db.prepare<[string, string], RawAccount>('SELECT * FROM local_accounts WHERE app_id = ? AND id = ?');
   const byUserName = db.prepare<[string, string], RawAccount>(
     'SELECT * FROM local_accounts WHERE app_id = ? AND user_name_lower = ?',
@@ -79,8 +84,8 @@ export function createLocalAppConnector(db: Database.Database, appId: string): C
         attribute === 'externalId' ? byExternalId.all(appId, value) : byUserName.all(appId, value.toLowerCase());
       return rows.map(toRemote);
     },
-    async createAccount(spec: AccountSpec, _options: CallOptions) {
-      const id = crypto.randomUUID();
+    async createAccount(spec: AccountSpec, options: CallOptions) {
+      const id = opts.newId ? opts.newId(spec, options) : crypto.randomUUID();
       try {
         db.prepare(
           `INSERT INTO local_accounts (app_id, id, user_name, user_name_lower, external_id, active, doc, entitlements_json, created_at, updated_at)

@@ -8,6 +8,7 @@ import { DriftStore } from './drift';
 import { SecretBox } from './secrets';
 import { HeldChangeStore } from './held-changes';
 import { HrStore } from './hr';
+import { WebhookDeliveryStore } from './webhook-deliveries';
 import { NhiStore } from './nhis';
 import { EventLog } from './event-log';
 import { GroupMemberStore } from './group-members';
@@ -34,6 +35,8 @@ export interface Stores {
   nhis: NhiStore;
   /** Per-app rate limit, concurrency and circuit breaker, shared by every worker. */
   throttle: AppThrottleStore;
+  /** What scimflow sent to webhook apps and what they acknowledged. */
+  webhooks: WebhookDeliveryStore;
   /** Group commit for request writes (the API); other processes use plain transactions. */
   batch: WriteBatcher;
 }
@@ -73,6 +76,7 @@ export function createStores(db: Db, secretKeys: string | undefined = process.en
     directories: new DirectoryStore(db, secrets),
     hr: new HrStore(db, secrets),
     nhis: new NhiStore(db),
+    webhooks: new WebhookDeliveryStore(db),
     events,
     resources: new ResourceStore(db, events, groupNames),
     members: new GroupMemberStore(db, groupNames),

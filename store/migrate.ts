@@ -13,6 +13,7 @@ import * as heldChanges from './migrations/20261205000000_held-changes';
 import * as memberType from './migrations/20261206000000_member-type';
 import * as hrAndNhis from './migrations/20261207000000_hr-and-nhis';
 import * as unconfirmedGrants from './migrations/20261208000000_unconfirmed-grants';
+import * as webhookDeliveries from './migrations/20261209000000_webhook-deliveries';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_create-core-tables': createCoreTables,
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261206000000_member-type': memberType,
   '20261207000000_hr-and-nhis': hrAndNhis,
   '20261208000000_unconfirmed-grants': unconfirmedGrants,
+  '20261209000000_webhook-deliveries': webhookDeliveries,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */

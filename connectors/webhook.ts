@@ -1,0 +1,217 @@
+// connectors/webhook.ts: an app that is not a SCIM server: told by signed HTTP POSTs (Standard Webhooks).
+import crypto from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { Webhook } from 'standardwebhooks';
+import { z } from 'zod';
+import type { WebhookDelivery, WebhookDeliveryStore } from '../store/webhook-deliveries';
+import type { AccountSpec, CallOptions, Connector, RemoteAccount } from './connector';
+import { DownstreamRejectedError, DownstreamUnavailableError } from './connector';
+import { createLocalAppConnector } from './local-app';
+
+export const WebhookAppConfigSchema = z.object({
+  url: z.string().url(),
+  timeoutMs: z.number().int().positive().default(10_000),
+  webhook: z.object({
+    secret: z.string().startsWith('whsec_'),
+    /** The secret before the last rotation, still signing (next to the new one) until `previousUntil`. */
+    previousSecret: z.string().startsWith('whsec_').optional(),
+    previousUntil: z.string().datetime().optional(),
+  }),
+});
+export type WebhookAppConfig = z.output<typeof WebhookAppConfigSchema>;
+
+export type WebhookEventType =
+  | 'account.created'
+  | 'account.updated'
+  | 'account.disabled'
+  | 'account.deleted'
+  | 'entitlement.granted'
+  | 'entitlement.revoked';
+
+/** Events that take access away. */
+const REVOCATIONS: ReadonlySet<WebhookEventType> = new Set([
+  'account.disabled',
+  'account.deleted',
+  'entitlement.revoked',
+]);
+
+/** A new signing secret: `whsec_` and 32 random bytes in base64 (the Standard Webhooks form). */
+export const newWebhookSecret = () => `whsec_${crypto.randomBytes(32).toString('base64')}`;
+
+/** The signing secrets in use now: the current one, and the previous one during its overlap. */
+export function signingSecrets(config: WebhookAppConfig['webhook'], now: Date): string[] {
+  const { secret, previousSecret, previousUntil } = config;
+  const overlap =
+    previousSecret !== undefined && previousUntil !== undefined && Date.parse(previousUntil) > now.getTime();
+  return overlap ? [secret, previousSecret] : [secret];
+}
+
+/** `webhook-signature`: one `v1,<base64>` per secret in use, space-separated (receivers accept any of them). */
+export function signatureHeader(secrets: string[], eventId: string, at: Date, body: string): string {
+  return secrets.map((s) => new Webhook(s).sign(eventId, at, body)).join(' ');
+}
+
+const hash = (...parts: string[]) => crypto.createHash('sha256').update(parts.join('\0')).digest('hex');
+
+/** An account id from the create's idempotency key: a retried create names the same account. */
+const accountIdOf = (appId: string, idempotencyKey: string) => {
+  const h = hash('account', appId, idempotencyKey);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+};
+
+/** `identity/<directory>/<identity>/<seq>/<app>/<step>…` (workflows/contracts.ts): the identity, when the key says. */
+function identityOf(idempotencyKey: string): { directoryId: string; identityId: string } | undefined {
+  const m = /^identity\/([^/]+)\/([^/]+)\//.exec(idempotencyKey);
+  return m ? { directoryId: m[1]!, identityId: m[2]! } : undefined;
+}
+
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+export interface WebhookApp {
+  id: string;
+  name: string;
+}
+
+/**
+ * What the app was told is kept like the local demo app's accounts (`local_accounts`): reads answer from it, so a
+ * revocation counts as verified once the endpoint acknowledged it. Access given is recorded before the POST (a POST
+ * whose answer was lost may have been applied: a leaver still revokes it), access taken away only after the 2xx.
+ */
+export function createWebhookConnector(
+  db: Database.Database,
+  deliveries: WebhookDeliveryStore,
+  app: WebhookApp,
+  config: WebhookAppConfig,
+  now: () => Date = () => new Date(),
+): Connector {
+  const ledger = createLocalAppConnector(db, app.id, {
+    newId: (_spec, options) => accountIdOf(app.id, options.idempotencyKey),
+  });
+
+  async function send(
+    type: WebhookEventType,
+    remoteId: string,
+    details: { account: RemoteAccount & { attributes?: AccountSpec }; entitlement?: string; previous?: unknown },
+    options: CallOptions,
+  ): Promise<void> {
+    const content = JSON.stringify(details);
+    const eventId = `msg_${hash(app.id, options.idempotencyKey, type, remoteId, content).slice(0, 32)}`;
+    const delivery = deliveries.prepare(app.id, eventId, remoteId, type, (sequence, createdAt) =>
+      JSON.stringify({
+        id: eventId,
+        type,
+        timestamp: createdAt,
+        data: { app: { id: app.id, name: app.name }, ...identityOf(options.idempotencyKey), sequence, ...details },
+      }),
+    );
+    // Order is the promise: the account's earlier events that were never acknowledged (a create whose retry a newer
+    // change replaced) go out first, each as it was built; while one of them fails, this one waits behind it.
+    // Revocations go first, like in every other app: they never wait behind an event that gives access.
+    if (!REVOCATIONS.has(type))
+      for (const earlier of deliveries.pendingBefore(app.id, remoteId, delivery.sequence)) await post(earlier, options);
+    await post(delivery, options);
+  }
+
+  /** One POST of a built event; its outcome is recorded, a failure thrown (transient or refused, like a SCIM app). */
+  async function post({ eventId, type, body }: WebhookDelivery, options: CallOptions): Promise<void> {
+    const at = now();
+    let res: Response;
+    try {
+      res = await fetch(config.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'scimflow-webhooks',
+          'webhook-id': eventId,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': signatureHeader(signingSecrets(config.webhook, at), eventId, at, body),
+        },
+        body,
+        signal: AbortSignal.any([AbortSignal.timeout(config.timeoutMs), ...(options.signal ? [options.signal] : [])]),
+      });
+      await res.arrayBuffer(); // the answer's body is not read, only drained
+    } catch (err) {
+      const message = `${app.name}: ${type} ${eventId}: ${(err as Error).message}`;
+      deliveries.attempted(app.id, eventId, { status: 0, error: message });
+      throw new DownstreamUnavailableError(message);
+    }
+    if (res.ok) {
+      deliveries.attempted(app.id, eventId, { status: res.status });
+      return;
+    }
+    const message = `${app.name}: ${type} ${eventId}: the endpoint answered ${res.status}`;
+    deliveries.attempted(app.id, eventId, { status: res.status, error: message });
+    // Like a SCIM app: 408, 429 and 5xx are worth retrying (Retry-After honoured); any other answer is a "no".
+    if (res.status === 408 || res.status === 429 || res.status >= 500)
+      throw new DownstreamUnavailableError(message, res.status, retryAfterMs(res.headers.get('retry-after')));
+    throw new DownstreamRejectedError(message, res.status);
+  }
+
+  const docOf = db.prepare<[string, string], { doc: string }>(
+    'SELECT doc FROM local_accounts WHERE app_id = ? AND id = ?',
+  );
+  /** The attributes the app was last told, of those an update changes: the event's `previous`. */
+  const previousOf = (remoteId: string, spec: AccountSpec): Record<string, unknown> => {
+    const row = docOf.get(app.id, remoteId);
+    const before = row ? (JSON.parse(row.doc) as Record<string, unknown>) : {};
+    const keys = new Set([...Object.keys(before), ...Object.keys(spec)]);
+    const changed = [...keys].filter(
+      (k) => JSON.stringify(before[k]) !== JSON.stringify((spec as Record<string, unknown>)[k]),
+    );
+    return Object.fromEntries(changed.map((k) => [k, before[k] ?? null]));
+  };
+
+  return {
+    getAccount: (remoteId, options) => ledger.getAccount(remoteId, options),
+    searchAccounts: (attribute, value, options) => ledger.searchAccounts(attribute, value, options),
+    listAccounts: (startIndex, count, options) => ledger.listAccounts(startIndex, count, options),
+    entitlementHolders: (entitlements, options) => ledger.entitlementHolders(entitlements, options),
+    heldEntitlements: (remoteId, among, options) => ledger.heldEntitlements(remoteId, among, options),
+
+    async createAccount(spec, options) {
+      const account = await ledger.createAccount(spec, options);
+      await send('account.created', account.id, { account: { ...account, attributes: spec } }, options);
+      return account;
+    },
+    async updateAccount(remoteId, spec, options) {
+      const before = await ledger.getAccount(remoteId);
+      if (!before) throw new DownstreamRejectedError(`${app.name}: no account ${remoteId}`, 404);
+      const account = { ...before, userName: spec.userName, externalId: spec.externalId, active: spec.active };
+      const event = { account: { ...account, attributes: spec }, previous: previousOf(remoteId, spec) };
+      // Enabling gives access: recorded first. Anything else is recorded once the endpoint has it.
+      if (spec.active) await ledger.updateAccount(remoteId, spec, options);
+      await send('account.updated', remoteId, event, options);
+      return spec.active ? account : ledger.updateAccount(remoteId, spec, options);
+    },
+    async disableAccount(remoteId, options) {
+      const before = await ledger.getAccount(remoteId);
+      if (!before) return undefined;
+      await send('account.disabled', remoteId, { account: { ...before, active: false } }, options);
+      return ledger.disableAccount(remoteId, options);
+    },
+    async deleteAccount(remoteId, options) {
+      const before = await ledger.getAccount(remoteId);
+      if (!before) return;
+      await send('account.deleted', remoteId, { account: before }, options);
+      await ledger.deleteAccount(remoteId, options);
+    },
+    async grantEntitlement(remoteId, entitlement, options) {
+      const account = await ledger.getAccount(remoteId);
+      if (!account) throw new DownstreamRejectedError(`${app.name}: no account ${remoteId}`, 404);
+      await ledger.grantEntitlement(remoteId, entitlement, options);
+      await send('entitlement.granted', remoteId, { account, entitlement }, options);
+    },
+    async revokeEntitlement(remoteId, entitlement, options) {
+      const account = await ledger.getAccount(remoteId);
+      if (!account) return; // never told about this account: nothing to take back
+      await send('entitlement.revoked', remoteId, { account, entitlement }, options);
+      await ledger.revokeEntitlement(remoteId, entitlement, options);
+    },
+  };
+}

@@ -1,0 +1,134 @@
+// store/webhook-deliveries.ts: each webhook event scimflow sends (stable id, body, sequence), its attempts and its ack.
+import type { Db } from './db';
+import { nowIso } from './db';
+
+export interface WebhookDelivery {
+  appId: string;
+  eventId: string;
+  remoteId: string;
+  /** Per account in this app: 1, 2, 3… in the order the events were first built. */
+  sequence: number;
+  type: string;
+  body: string;
+  createdAt: string;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  lastAttemptAt: string | null;
+  deliveredAt: string | null;
+}
+
+interface RawDelivery {
+  app_id: string;
+  event_id: string;
+  remote_id: string;
+  sequence: number;
+  type: string;
+  body: string;
+  created_at: string;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  last_attempt_at: string | null;
+  delivered_at: string | null;
+}
+
+const toDelivery = (r: RawDelivery): WebhookDelivery => ({
+  appId: r.app_id,
+  eventId: r.event_id,
+  remoteId: r.remote_id,
+  sequence: r.sequence,
+  type: r.type,
+  body: r.body,
+  createdAt: r.created_at,
+  attempts: r.attempts,
+  lastStatus: r.last_status,
+  lastError: r.last_error,
+  lastAttemptAt: r.last_attempt_at,
+  deliveredAt: r.delivered_at,
+});
+
+export class WebhookDeliveryStore {
+  constructor(private readonly db: Db) {}
+
+  get(appId: string, eventId: string): WebhookDelivery | undefined {
+    const row = this.db
+      .prepare<[string, string], RawDelivery>('SELECT * FROM webhook_deliveries WHERE app_id = ? AND event_id = ?')
+      .get(appId, eventId);
+    return row ? toDelivery(row) : undefined;
+  }
+
+  /**
+   * The event with this id, built once: a retry finds the same body and sequence. A new event takes the account's
+   * next sequence number; `build` gets it and returns the body.
+   */
+  prepare(
+    appId: string,
+    eventId: string,
+    remoteId: string,
+    type: string,
+    build: (sequence: number, createdAt: string) => string,
+  ): WebhookDelivery {
+    return this.db
+      .transaction(() => {
+        const existing = this.get(appId, eventId);
+        if (existing) return existing;
+        const last = this.db
+          .prepare<[string, string], { n: number | null }>(
+            'SELECT MAX(sequence) AS n FROM webhook_deliveries WHERE app_id = ? AND remote_id = ?',
+          )
+          .get(appId, remoteId);
+        const sequence = (last?.n ?? 0) + 1;
+        const createdAt = nowIso();
+        this.db
+          .prepare(
+            `INSERT INTO webhook_deliveries (app_id, event_id, remote_id, sequence, type, body, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(appId, eventId, remoteId, sequence, type, build(sequence, createdAt), createdAt);
+        return this.get(appId, eventId)!;
+      })
+      .immediate();
+  }
+
+  /** One attempt's outcome: acknowledged (2xx) or not, with the status (0: no answer) and the failure. */
+  attempted(appId: string, eventId: string, outcome: { status: number; error?: string }): void {
+    const at = nowIso();
+    this.db
+      .prepare(
+        `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?, last_attempt_at = ?,
+           delivered_at = CASE WHEN ? THEN COALESCE(delivered_at, ?) ELSE delivered_at END
+         WHERE app_id = ? AND event_id = ?`,
+      )
+      .run(outcome.status, outcome.error ?? null, at, outcome.error === undefined ? 1 : 0, at, appId, eventId);
+  }
+
+  /** The account's events built before `sequence` and not acknowledged yet, oldest first: they go out first. */
+  pendingBefore(appId: string, remoteId: string, sequence: number): WebhookDelivery[] {
+    return this.db
+      .prepare<[string, string, number], RawDelivery>(
+        `SELECT * FROM webhook_deliveries WHERE app_id = ? AND remote_id = ? AND sequence < ? AND delivered_at IS NULL
+         ORDER BY sequence`,
+      )
+      .all(appId, remoteId, sequence)
+      .map(toDelivery);
+  }
+
+  /** The app's events, newest first: all, or only those not acknowledged yet. */
+  list(appId: string, opts: { pending?: boolean; remoteId?: string; limit?: number } = {}): WebhookDelivery[] {
+    const where = ['app_id = ?'];
+    const args: unknown[] = [appId];
+    if (opts.pending) where.push('delivered_at IS NULL');
+    if (opts.remoteId !== undefined) {
+      where.push('remote_id = ?');
+      args.push(opts.remoteId);
+    }
+    args.push(opts.limit ?? 100);
+    return this.db
+      .prepare<unknown[], RawDelivery>(
+        `SELECT * FROM webhook_deliveries WHERE ${where.join(' AND ')} ORDER BY created_at DESC, sequence DESC LIMIT ?`,
+      )
+      .all(...args)
+      .map(toDelivery);
+  }
+}

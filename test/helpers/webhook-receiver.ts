@@ -1,0 +1,109 @@
+// test/helpers/webhook-receiver.ts: a real HTTP endpoint for webhook apps, written as an app developer would: verifies
+// the Standard Webhooks signature with the `standardwebhooks` library, applies each event id once, can be made to fail.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+
+export interface ReceivedEvent {
+  id: string;
+  type: string;
+  timestamp: string;
+  data: {
+    app: { id: string; name: string };
+    directoryId?: string;
+    identityId?: string;
+    sequence: number;
+    account: { id: string; userName: string; active: boolean; attributes?: Record<string, unknown> };
+    entitlement?: string;
+    previous?: Record<string, unknown>;
+  };
+}
+
+export interface ReceiverAccount {
+  userName: string;
+  active: boolean;
+  displayName?: string;
+  entitlements: string[];
+  /** The newest sequence applied: older events are stale and ignored. */
+  sequence: number;
+}
+
+export interface WebhookReceiver {
+  url: string;
+  /** Every request that arrived, verified or not, in arrival order. */
+  requests: { id: string; status: number; verified: boolean }[];
+  /** Each event id applied once, in the order applied. */
+  applied: ReceivedEvent[];
+  accounts: Map<string, ReceiverAccount>;
+  /** The secrets it accepts (any of them verifies). */
+  secrets: string[];
+  /** How to answer from now on: 'ok', a status with an optional Retry-After, or 'down' (connections refused). */
+  setMode(mode: 'ok' | { status: number; retryAfter?: number; only?: (type: string) => boolean }): void;
+  stop(): Promise<void>;
+}
+
+export async function startWebhookReceiver(secrets: string[]): Promise<WebhookReceiver> {
+  let mode: Parameters<WebhookReceiver['setMode']>[0] = 'ok';
+  const receiver: Omit<WebhookReceiver, 'url' | 'stop'> = {
+    requests: [],
+    applied: [],
+    accounts: new Map(),
+    secrets,
+    setMode: (m) => (mode = m),
+  };
+  const verifies = (body: string, headers: http.IncomingHttpHeaders) =>
+    receiver.secrets.some((secret) => {
+      try {
+        new Webhook(secret).verify(body, headers as Record<string, string>);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  const apply = (event: ReceivedEvent) => {
+    if (receiver.applied.some((e) => e.id === event.id)) return; // a redelivery: applied once
+    receiver.applied.push(event);
+    const { account, sequence, entitlement } = event.data;
+    const current = receiver.accounts.get(account.id);
+    if (current && current.sequence >= sequence) return; // stale
+    const next: ReceiverAccount = current ?? { userName: account.userName, active: true, entitlements: [], sequence };
+    next.sequence = sequence;
+    if (event.type === 'account.deleted') {
+      receiver.accounts.delete(account.id);
+      return;
+    }
+    next.userName = account.userName;
+    next.active = account.active;
+    if (typeof account.attributes?.displayName === 'string') next.displayName = account.attributes.displayName;
+    if (event.type === 'entitlement.granted' && !next.entitlements.includes(entitlement!))
+      next.entitlements.push(entitlement!);
+    if (event.type === 'entitlement.revoked') next.entitlements = next.entitlements.filter((e) => e !== entitlement);
+    receiver.accounts.set(account.id, next);
+  };
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const id = String(req.headers['webhook-id'] ?? '');
+      const verified = verifies(body, req.headers);
+      const event = verified ? (JSON.parse(body) as ReceivedEvent) : undefined;
+      let status = verified ? 204 : 401;
+      if (event && mode !== 'ok' && (mode.only?.(event.type) ?? true)) {
+        status = mode.status;
+        if (mode.retryAfter !== undefined) res.setHeader('retry-after', String(mode.retryAfter));
+      } else if (event) apply(event);
+      receiver.requests.push({ id, status, verified });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    ...receiver,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,198 @@
+// test/integration/webhook-app.test.ts: an app that is not a SCIM server, told by signed webhooks (issue 15): typed
+// events per identity in order, verified by a real receiver, through an outage, a refused revocation and a rotation.
+import { expect } from 'chai';
+import { rotatedWebhook } from '../../cli/app-webhook';
+import { newWebhookSecret } from '../../connectors/webhook';
+import { cliEnv, runCli, runCliJson } from '../helpers/cli';
+import { PATCH_URN, USER_URN } from '../helpers/leaver-world';
+import type { Stack } from '../helpers/stack';
+import { eventually, scim, startStack } from '../helpers/stack';
+import type { WebhookReceiver } from '../helpers/webhook-receiver';
+import { startWebhookReceiver } from '../helpers/webhook-receiver';
+
+describe('webhook apps (issue 15)', function () {
+  let stack: Stack;
+  let receiver: WebhookReceiver | undefined;
+
+  before(async function () {
+    stack = await startStack();
+  });
+  afterEach(async function () {
+    await receiver?.stop();
+    receiver = undefined;
+  });
+  after(async function () {
+    await stack?.stop();
+  });
+
+  /** A directory with one webhook app (`hooks`) whose users all get the `reader` entitlement there. */
+  async function wire(secret = newWebhookSecret()) {
+    receiver = await startWebhookReceiver([secret]);
+    const { directory, token } = stack.stores.directories.create({ name: 'hooked', dialect: 'generic' });
+    const config = { deprovision: 'disable', url: receiver.url, webhook: { secret } };
+    const app = stack.stores.directories.addApp({ directoryId: directory.id, name: 'hooks', type: 'webhook', config });
+    stack.stores.policies.put(directory.id, {
+      baseline: 'all',
+      rules: [{ name: 'all', grant: [{ app: 'hooks', entitlements: ['reader'] }] }],
+    });
+    const base = `/scim/v2/${directory.id}/Users`;
+    const create = async (userName: string) => {
+      const res = await scim(stack.baseUrl, token, 'POST', base, { schemas: [USER_URN], userName });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      return res.body.id as string;
+    };
+    const patch = async (id: string, path: string, value: unknown) => {
+      const body = { schemas: [PATCH_URN], Operations: [{ op: 'replace', path, value }] };
+      const res = await scim(stack.baseUrl, token, 'PATCH', `${base}/${id}`, body);
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    };
+    const applied = (id: string) => stack.stores.applied.get(directory.id, id, app.id);
+    return { directoryId: directory.id, appId: app.id, secret, create, patch, applied };
+  }
+
+  const eventsOf = (r: WebhookReceiver, identityId: string) =>
+    r.applied.filter((e) => e.data.identityId === identityId);
+
+  it('tells the app each change as a signed, typed event, per identity in order; a revocation is verified by its ack', async function () {
+    this.timeout(60_000);
+    const w = await wire();
+    const id = await w.create('ada@acme.test');
+    await eventually(
+      () => w.applied(id)?.entitlements.includes('reader') && w.applied(id)?.unconfirmedEntitlements.length === 0,
+      20_000,
+    );
+    await w.patch(id, 'displayName', 'Ada Lovelace');
+    await eventually(() => eventsOf(receiver!, id).some((e) => e.type === 'account.updated'), 20_000);
+    await w.patch(id, 'active', false);
+    await eventually(() => w.applied(id)?.revocationVerified === true, 20_000);
+    await eventually(() => w.applied(id)?.entitlements.length === 0, 20_000);
+
+    const events = eventsOf(receiver!, id);
+    expect(events.map((e) => e.type)).to.deep.equal([
+      'account.created',
+      'entitlement.granted',
+      'account.updated',
+      'account.disabled',
+      'entitlement.revoked',
+    ]);
+    expect(events.map((e) => e.data.sequence)).to.deep.equal([1, 2, 3, 4, 5]);
+    expect(receiver!.requests.every((r) => r.verified)).to.equal(true);
+    const updated = events.find((e) => e.type === 'account.updated')!;
+    expect(updated.data.account.attributes).to.include({ userName: 'ada@acme.test', displayName: 'Ada Lovelace' });
+    expect(updated.data.previous).to.deep.equal({ displayName: null });
+    expect(events[0]!.data).to.include({ directoryId: w.directoryId, identityId: id });
+    expect(events[0]!.data.app).to.deep.equal({ id: w.appId, name: 'hooks' });
+    const account = receiver!.accounts.get(w.applied(id)!.remoteId!)!;
+    expect(account).to.include({ userName: 'ada@acme.test', active: false, displayName: 'Ada Lovelace' });
+    expect(account.entitlements).to.deep.equal([]);
+    const recorded = stack.stores.applied.revocations(w.directoryId).find((r) => r.identityId === id);
+    expect(recorded, 'the time to revoke is recorded').to.not.equal(undefined);
+    // Every event the app acknowledged is on record with its attempts.
+    const deliveries = stack.stores.webhooks.list(w.appId);
+    expect(deliveries).to.have.length(5);
+    expect(deliveries.every((d) => d.deliveredAt !== null && d.lastStatus === 204)).to.equal(true);
+  });
+
+  it('loses nothing and keeps the order through an endpoint that is down (503, Retry-After) and comes back', async function () {
+    this.timeout(90_000);
+    const w = await wire();
+    receiver!.setMode({ status: 503, retryAfter: 1 });
+    const ids = await Promise.all([0, 1, 2, 3, 4].map((n) => w.create(`down${n}@acme.test`)));
+    await new Promise((r) => setTimeout(r, 3_000));
+    await Promise.all(ids.map((id) => w.patch(id, 'displayName', 'Renamed')));
+    expect(receiver!.applied).to.deep.equal([]);
+    expect(receiver!.requests.length, 'it was asked, and asked again').to.be.greaterThan(5);
+    receiver!.setMode('ok');
+
+    for (const id of ids) {
+      await eventually(() => eventsOf(receiver!, id).some((e) => e.type === 'account.updated'), 30_000);
+      await eventually(() => eventsOf(receiver!, id).some((e) => e.type === 'entitlement.granted'), 30_000);
+      const events = eventsOf(receiver!, id);
+      const sequences = events.map((e) => e.data.sequence);
+      expect(sequences, 'applied in order').to.deep.equal([...sequences].sort((a, b) => a - b));
+      expect(events[0]!.type).to.equal('account.created');
+      expect(receiver!.accounts.get(w.applied(id)!.remoteId!)).to.include({ displayName: 'Renamed', active: true });
+    }
+    // A retried event keeps its id: the receiver saw repeats of ids, and applied each once.
+    const ids503 = receiver!.requests.filter((r) => r.status === 503).map((r) => r.id);
+    expect(new Set(ids503).size).to.be.lessThan(ids503.length);
+    expect(new Set(receiver!.applied.map((e) => e.id)).size).to.equal(receiver!.applied.length);
+  });
+
+  it('keeps a leaver unverified while the endpoint refuses the revocation, and verifies it once acknowledged', async function () {
+    this.timeout(60_000);
+    const w = await wire();
+    const id = await w.create('leaver@acme.test');
+    await eventually(() => w.applied(id)?.entitlements.includes('reader'), 20_000);
+    receiver!.setMode({ status: 500, only: (type) => type === 'account.disabled' });
+    await w.patch(id, 'active', false);
+    await eventually(() => receiver!.requests.filter((r) => r.status === 500).length >= 3, 20_000);
+    expect(w.applied(id)?.revocationVerified).to.equal(false);
+    expect(w.applied(id)?.state).to.equal('active');
+    receiver!.setMode('ok');
+    await eventually(() => w.applied(id)?.revocationVerified === true, 30_000);
+    expect(receiver!.accounts.get(w.applied(id)!.remoteId!)).to.include({ active: false });
+  });
+
+  it('signs with both secrets while a rotation overlaps, so receivers on either one verify', async function () {
+    this.timeout(60_000);
+    const w = await wire();
+    const oldSecret = w.secret;
+    const app = stack.stores.directories.getApp(w.appId)!;
+    const rotated = rotatedWebhook(app.config, 3_600_000);
+    stack.stores.directories.updateAppConfig(w.appId, { ...app.config, webhook: rotated.webhook });
+    receiver!.secrets.splice(0, 1, rotated.secret); // this receiver has switched to the new secret
+    const a = await w.create('new-secret@acme.test');
+    await eventually(() => eventsOf(receiver!, a).length >= 2, 20_000);
+    receiver!.secrets.splice(0, 1, oldSecret); // and this one has not yet
+    const b = await w.create('old-secret@acme.test');
+    await eventually(() => eventsOf(receiver!, b).length >= 2, 20_000);
+    receiver!.secrets.splice(0, 1, newWebhookSecret()); // a secret scimflow never had: nothing verifies
+    const c = await w.create('wrong-secret@acme.test');
+    await eventually(() => receiver!.requests.some((r) => !r.verified), 20_000);
+    expect(eventsOf(receiver!, c)).to.deep.equal([]);
+    expect(w.applied(c)?.state).to.not.equal('active');
+  });
+
+  it('adds, shows and rotates a webhook app from the CLI, refusing the flags that do not apply', async function () {
+    this.timeout(60_000);
+    const env = cliEnv(stack);
+    const { directory } = stack.stores.directories.create({ name: 'cli-hooks', dialect: 'generic' });
+    const base = ['app', 'add', '--directory', directory.id, '--type', 'webhook', '--reconcile-every', 'off'];
+    const refused = [
+      [...base, '--name', 'a', '--url', 'http://127.0.0.1:9/h', '--token', 't'],
+      [...base, '--name', 'a', '--url', 'http://127.0.0.1:9/h', '--entitlements', 'groups'],
+      [...base, '--name', 'a'],
+      [...base, '--name', 'a', '--url', 'ftp://x/h'],
+      [...base, '--name', 'a', '--url', 'http://127.0.0.1:9/h', '--secret', 'not-a-secret'],
+    ];
+    for (const args of refused) {
+      const res = await runCli(args, env);
+      expect(res.code, args.join(' ')).to.equal(1);
+      expect(res.stderr, args.join(' ')).to.match(/--token|--entitlements|--url|--secret/);
+    }
+    const added = await runCliJson([...base, '--name', 'hooks', '--url', 'http://127.0.0.1:9/h'], env);
+    expect(added.secret).to.match(/^whsec_[A-Za-z0-9+/]+=*$/);
+    const stored = stack.stores.directories.getApp(added.id)!;
+    expect((stored.config.webhook as { secret: string }).secret).to.equal(added.secret);
+    const shown = await runCliJson(['app', 'show', '--app', added.id], env);
+    expect(JSON.stringify(shown)).to.not.include(added.secret.slice(6));
+    expect(shown).to.include({
+      type: 'webhook',
+      url: 'http://127.0.0.1:9/h',
+      secretSet: true,
+      previousSecretUntil: null,
+    });
+
+    const rotated = await runCliJson(['app', 'update', '--app', added.id, '--rotate-secret', '--overlap', '2h'], env);
+    expect(rotated.secret)
+      .to.match(/^whsec_/)
+      .and.not.equal(added.secret);
+    expect(Date.parse(rotated.previousSecretUntil) - Date.now()).to.be.within(7_000_000, 7_200_000);
+    const after = stack.stores.directories.getApp(added.id)!.config.webhook as Record<string, string>;
+    expect(after).to.include({ secret: rotated.secret, previousSecret: added.secret });
+    expect(
+      (await runCli(['app', 'update', '--app', added.id, '--rotate-secret', '--overlap', '2y'], env)).code,
+    ).to.equal(1);
+  });
+});
