@@ -14,7 +14,14 @@ import { DEFAULT_RECONCILE_EVERY } from '../runtime/reconcile-schedule';
 import type { EntitlementMode } from '../connectors/scim-capabilities';
 import { applyReconcileSchedule, checkReconcileEvery } from './reconcile-commands';
 import { ENTITLEMENT_CHOICES, describeCapabilities, discoverApp } from './app-discovery';
-import { checkWebhookUrl, describeWebhook, parseOverlap, rotatedWebhook, webhookConfig } from './app-webhook';
+import {
+  checkWebhookUrl,
+  describeWebhook,
+  parseDeadLetterAfter,
+  parseOverlap,
+  rotatedWebhook,
+  webhookConfig,
+} from './app-webhook';
 import { CliError, printJson, withStores } from './context';
 import { deliver } from './deliver';
 
@@ -98,6 +105,9 @@ function checkGuard(text: string): string {
   }
 }
 
+const DEAD_LETTER_HELP =
+  'type webhook: how long an event that gives access may keep failing before it is dead-lettered (1m to 30d)';
+
 const GUARD_HELP =
   'stop and ask (scimflow approve) before one policy change or reconcile disables or deletes more than this share of the app’s accounts: N% or off';
 
@@ -134,6 +144,7 @@ export function registerAppCommands(program: Command): void {
         .addOption(new Option('--type <type>', 'connector').choices(['scim', 'webhook', 'local']).default('local')),
     )
       .option('--secret <whsec>', 'type webhook: the signing secret (whsec_…); generated and shown once when left out')
+      .option('--dead-letter-after <duration>', DEAD_LETTER_HELP, '24h')
       .addOption(
         new Option('--deprovision <mode>', 'what a leaver gets in this app')
           .choices(['disable', 'delete'])
@@ -173,6 +184,7 @@ export function registerAppCommands(program: Command): void {
         rateLimit?: string;
         skipDiscovery?: boolean;
         secret?: string;
+        deadLetterAfter: string;
       },
       command: Command,
     ) => {
@@ -195,7 +207,7 @@ export function registerAppCommands(program: Command): void {
             throw new CliError('--token and --oauth-* are for --type scim: a webhook app is signed');
           if (command.getOptionValueSource('entitlements') === 'cli')
             throw new CliError('--entitlements is for --type scim: a webhook app is told each entitlement by name');
-          const webhook = webhookConfig(opts.url, opts.secret);
+          const webhook = webhookConfig(opts.url, opts.secret, opts.deadLetterAfter);
           Object.assign(config, webhook.config);
           generatedSecret = webhook.generated;
         } else if (opts.type === 'scim') {
@@ -279,7 +291,8 @@ export function registerAppCommands(program: Command): void {
         '--rotate-secret',
         'type webhook: a new signing secret, shown once; the old one keeps signing for --overlap',
       )
-      .option('--overlap <duration>', 'with --rotate-secret: how long the old secret still signs (0m to 30d)', '24h'),
+      .option('--overlap <duration>', 'with --rotate-secret: how long the old secret still signs (0m to 30d)', '24h')
+      .option('--dead-letter-after <duration>', DEAD_LETTER_HELP),
   ).action(
     async (opts: {
       app: string;
@@ -298,6 +311,7 @@ export function registerAppCommands(program: Command): void {
       skipDiscovery?: boolean;
       rotateSecret?: boolean;
       overlap: string;
+      deadLetterAfter?: string;
     }) => {
       await withStores(async (stores) => {
         const row = appOrFail(stores, opts.app);
@@ -310,6 +324,11 @@ export function registerAppCommands(program: Command): void {
           const rotated = rotatedWebhook(row.config, parseOverlap(opts.overlap));
           config.webhook = rotated.webhook;
           newSecret = rotated.secret;
+        }
+        if (opts.deadLetterAfter !== undefined) {
+          if (row.type !== 'webhook')
+            throw new CliError(`app ${row.name} is type ${row.type}: --dead-letter-after is for webhook`);
+          config.deadLetterAfterSeconds = parseDeadLetterAfter(opts.deadLetterAfter);
         }
         if (row.type === 'webhook' && opts.url !== undefined && !auth) {
           config.url = checkWebhookUrl(opts.url);

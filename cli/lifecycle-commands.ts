@@ -22,7 +22,7 @@ function userByName(stores: Stores, directoryId: string, userName: string) {
  * The identities a `--user` names: the live user, or, when there is none, every deleted identity of that userName (a
  * deleted user's offboarding can still need a retry or a replay).
  */
-function identitiesByName(stores: Stores, directoryId: string, userName: string): string[] {
+export function identitiesByName(stores: Stores, directoryId: string, userName: string): string[] {
   const all = stores.resources.userIdentities(directoryId, userName);
   const live = all.filter((i) => i.deletedAt === null);
   const chosen = live.length > 0 ? live : all;

@@ -7,6 +7,7 @@ import { registerDirectoryCommands } from './directory-commands';
 import { registerEvidenceCommands } from './evidence-commands';
 import { registerHrCommands } from './hr-commands';
 import { registerNhiCommands } from './nhi-commands';
+import { registerWebhookCommands } from './webhook-commands';
 import { ScimError } from '../domain/scim/errors';
 import { ImportFormatError } from '../hr/import-rows';
 import { registerLifecycleCommands } from './lifecycle-commands';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerApproveCommand(program, report);
   registerHrCommands(program);
   registerNhiCommands(program);
+  registerWebhookCommands(program);
   registerEvidenceCommands(program, report);
   program
     .command('temporal-cli')

@@ -11,6 +11,8 @@ import { createLocalAppConnector } from './local-app';
 export const WebhookAppConfigSchema = z.object({
   url: z.string().url(),
   timeoutMs: z.number().int().positive().default(10_000),
+  /** A non-revocation event still failing this long after it was built is dead-lettered (revocations never are). */
+  deadLetterAfterSeconds: z.number().int().positive().default(86_400),
   webhook: z.object({
     secret: z.string().startsWith('whsec_'),
     /** The secret before the last rotation, still signing (next to the new one) until `previousUntil`. */
@@ -118,8 +120,34 @@ export function createWebhookConnector(
     await post(delivery, options);
   }
 
-  /** One POST of a built event; its outcome is recorded, a failure thrown (transient or refused, like a SCIM app). */
-  async function post({ eventId, type, body }: WebhookDelivery, options: CallOptions): Promise<void> {
+  /**
+   * One POST of a built event; its outcome is recorded and a failure thrown. A revocation's failure is always transient
+   * (retried for ever, shown as stuck). Any other event is dead-lettered when refused (a 4xx but 408/429) or when still
+   * failing `deadLetterAfterSeconds` after it was built: then it is a refusal for the step (an exception a human sees),
+   * it is not sent again, and the account's later events wait behind it until `scimflow webhooks redeliver`.
+   */
+  async function post(delivery: WebhookDelivery, options: CallOptions): Promise<void> {
+    const { eventId, type, body } = delivery;
+    const revocation = REVOCATIONS.has(type as WebhookEventType);
+    if (delivery.deadLetteredAt !== null && !revocation)
+      throw new DownstreamRejectedError(
+        `${app.name}: ${type} ${eventId} is dead-lettered since ${delivery.deadLetteredAt} (${delivery.lastError ?? 'no answer'}); ` +
+          `scimflow webhooks redeliver --app ${app.id} sends it again`,
+      );
+    const failed = (message: string, status: number, retryAfter?: number): never => {
+      deliveries.attempted(app.id, eventId, { status, error: message });
+      const refused = status >= 400 && status < 500 && status !== 408 && status !== 429;
+      const expired = now().getTime() - Date.parse(delivery.createdAt) >= config.deadLetterAfterSeconds * 1000;
+      if (revocation) throw new DownstreamUnavailableError(message, status || undefined, retryAfter);
+      if (refused || expired) {
+        deliveries.deadLetter(app.id, eventId);
+        throw new DownstreamRejectedError(
+          `${message}; dead-lettered (${refused ? 'refused' : 'failing too long'})`,
+          status,
+        );
+      }
+      throw new DownstreamUnavailableError(message, status || undefined, retryAfter);
+    };
     const at = now();
     let res: Response;
     try {
@@ -137,20 +165,14 @@ export function createWebhookConnector(
       });
       await res.arrayBuffer(); // the answer's body is not read, only drained
     } catch (err) {
-      const message = `${app.name}: ${type} ${eventId}: ${(err as Error).message}`;
-      deliveries.attempted(app.id, eventId, { status: 0, error: message });
-      throw new DownstreamUnavailableError(message);
+      return failed(`${app.name}: ${type} ${eventId}: ${(err as Error).message}`, 0);
     }
     if (res.ok) {
       deliveries.attempted(app.id, eventId, { status: res.status });
       return;
     }
     const message = `${app.name}: ${type} ${eventId}: the endpoint answered ${res.status}`;
-    deliveries.attempted(app.id, eventId, { status: res.status, error: message });
-    // Like a SCIM app: 408, 429 and 5xx are worth retrying (Retry-After honoured); any other answer is a "no".
-    if (res.status === 408 || res.status === 429 || res.status >= 500)
-      throw new DownstreamUnavailableError(message, res.status, retryAfterMs(res.headers.get('retry-after')));
-    throw new DownstreamRejectedError(message, res.status);
+    failed(message, res.status, retryAfterMs(res.headers.get('retry-after')));
   }
 
   const docOf = db.prepare<[string, string], { doc: string }>(

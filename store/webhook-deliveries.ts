@@ -16,6 +16,8 @@ export interface WebhookDelivery {
   lastError: string | null;
   lastAttemptAt: string | null;
   deliveredAt: string | null;
+  /** Set when a non-revocation event failed for longer than the app allows, or was refused: redeliver clears it. */
+  deadLetteredAt: string | null;
 }
 
 interface RawDelivery {
@@ -31,6 +33,7 @@ interface RawDelivery {
   last_error: string | null;
   last_attempt_at: string | null;
   delivered_at: string | null;
+  dead_lettered_at: string | null;
 }
 
 const toDelivery = (r: RawDelivery): WebhookDelivery => ({
@@ -46,6 +49,7 @@ const toDelivery = (r: RawDelivery): WebhookDelivery => ({
   lastError: r.last_error,
   lastAttemptAt: r.last_attempt_at,
   deliveredAt: r.delivered_at,
+  deadLetteredAt: r.dead_lettered_at,
 });
 
 export class WebhookDeliveryStore {
@@ -103,6 +107,30 @@ export class WebhookDeliveryStore {
       .run(outcome.status, outcome.error ?? null, at, outcome.error === undefined ? 1 : 0, at, appId, eventId);
   }
 
+  /** Parks an event that is not acknowledged: it is not sent again, and the account's later events wait behind it. */
+  deadLetter(appId: string, eventId: string): void {
+    this.db
+      .prepare(
+        `UPDATE webhook_deliveries SET dead_lettered_at = COALESCE(dead_lettered_at, ?)
+         WHERE app_id = ? AND event_id = ? AND delivered_at IS NULL`,
+      )
+      .run(nowIso(), appId, eventId);
+  }
+
+  /** Un-parks the app's dead-lettered events (those `which` picks, else all); returns them. */
+  redeliver(appId: string, which: (d: WebhookDelivery) => boolean = () => true): WebhookDelivery[] {
+    return this.db
+      .transaction(() => {
+        const rows = this.list(appId, { dead: true, limit: 1_000_000 }).filter(which);
+        const clear = this.db.prepare(
+          'UPDATE webhook_deliveries SET dead_lettered_at = NULL WHERE app_id = ? AND event_id = ?',
+        );
+        for (const d of rows) clear.run(appId, d.eventId);
+        return rows;
+      })
+      .immediate();
+  }
+
   /** The account's events built before `sequence` and not acknowledged yet, oldest first: they go out first. */
   pendingBefore(appId: string, remoteId: string, sequence: number): WebhookDelivery[] {
     return this.db
@@ -114,11 +142,15 @@ export class WebhookDeliveryStore {
       .map(toDelivery);
   }
 
-  /** The app's events, newest first: all, or only those not acknowledged yet. */
-  list(appId: string, opts: { pending?: boolean; remoteId?: string; limit?: number } = {}): WebhookDelivery[] {
+  /** The app's events, newest first: all, those not acknowledged yet, or the dead-lettered ones. */
+  list(
+    appId: string,
+    opts: { pending?: boolean; dead?: boolean; remoteId?: string; limit?: number } = {},
+  ): WebhookDelivery[] {
     const where = ['app_id = ?'];
     const args: unknown[] = [appId];
     if (opts.pending) where.push('delivered_at IS NULL');
+    if (opts.dead) where.push('dead_lettered_at IS NOT NULL');
     if (opts.remoteId !== undefined) {
       where.push('remote_id = ?');
       args.push(opts.remoteId);

@@ -20,6 +20,8 @@ export async function up(knex: Knex): Promise<void> {
     t.text('last_error');
     t.string('last_attempt_at');
     t.string('delivered_at');
+    /** A non-revocation event that failed past the app's dead-letter time (or was refused): waits for a redeliver. */
+    t.string('dead_lettered_at');
     t.primary(['app_id', 'event_id']);
     t.index(['app_id', 'remote_id', 'sequence']);
   });

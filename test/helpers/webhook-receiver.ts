@@ -31,7 +31,7 @@ export interface ReceiverAccount {
 export interface WebhookReceiver {
   url: string;
   /** Every request that arrived, verified or not, in arrival order. */
-  requests: { id: string; status: number; verified: boolean }[];
+  requests: { id: string; status: number; verified: boolean; account?: string; sequence?: number }[];
   /** Each event id applied once, in the order applied. */
   applied: ReceivedEvent[];
   accounts: Map<string, ReceiverAccount>;
@@ -92,7 +92,8 @@ export async function startWebhookReceiver(secrets: string[]): Promise<WebhookRe
         status = mode.status;
         if (mode.retryAfter !== undefined) res.setHeader('retry-after', String(mode.retryAfter));
       } else if (event) apply(event);
-      receiver.requests.push({ id, status, verified });
+      const about = event ? { account: event.data.account.id, sequence: event.data.sequence } : {};
+      receiver.requests.push({ id, status, verified, ...about });
       res.writeHead(status).end();
     });
   });

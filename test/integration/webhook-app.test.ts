@@ -2,6 +2,7 @@
 // events per identity in order, verified by a real receiver, through an outage, a refused revocation and a rotation.
 import { expect } from 'chai';
 import { rotatedWebhook } from '../../cli/app-webhook';
+import { forEachBounded } from '../../cli/bounded';
 import { newWebhookSecret } from '../../connectors/webhook';
 import { cliEnv, runCli, runCliJson } from '../helpers/cli';
 import { PATCH_URN, USER_URN } from '../helpers/leaver-world';
@@ -26,10 +27,10 @@ describe('webhook apps (issue 15)', function () {
   });
 
   /** A directory with one webhook app (`hooks`) whose users all get the `reader` entitlement there. */
-  async function wire(secret = newWebhookSecret()) {
+  async function wire(secret = newWebhookSecret(), extra: Record<string, unknown> = {}) {
     receiver = await startWebhookReceiver([secret]);
     const { directory, token } = stack.stores.directories.create({ name: 'hooked', dialect: 'generic' });
-    const config = { deprovision: 'disable', url: receiver.url, webhook: { secret } };
+    const config = { deprovision: 'disable', url: receiver.url, webhook: { secret }, ...extra };
     const app = stack.stores.directories.addApp({ directoryId: directory.id, name: 'hooks', type: 'webhook', config });
     stack.stores.policies.put(directory.id, {
       baseline: 'all',
@@ -47,7 +48,8 @@ describe('webhook apps (issue 15)', function () {
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
     };
     const applied = (id: string) => stack.stores.applied.get(directory.id, id, app.id);
-    return { directoryId: directory.id, appId: app.id, secret, create, patch, applied };
+    const exception = (id: string) => stack.stores.applied.exceptions(directory.id).find((e) => e.identityId === id);
+    return { directoryId: directory.id, appId: app.id, secret, create, patch, applied, exception };
   }
 
   const eventsOf = (r: WebhookReceiver, identityId: string) =>
@@ -119,6 +121,35 @@ describe('webhook apps (issue 15)', function () {
     expect(new Set(receiver!.applied.map((e) => e.id)).size).to.equal(receiver!.applied.length);
   });
 
+  it('keeps each identity in order under 1,000 concurrent changes, the final state equal to the directory', async function () {
+    this.timeout(240_000);
+    const w = await wire();
+    const ids: string[] = [];
+    const names = Array.from({ length: 100 }, (_, n) => `many${n}@acme.test`);
+    await forEachBounded(names, 16, async (userName) => void ids.push(await w.create(userName)));
+    const changes = ids.flatMap((id) => Array.from({ length: 9 }, (_, k) => ({ id, k })));
+    // 900 renames from 16 clients at once, each user's in its own order (a client sends one user's renames in turn).
+    const byUser = ids.map((id) => changes.filter((c) => c.id === id));
+    await forEachBounded(byUser, 16, async (own) => {
+      for (const { id, k } of own) await w.patch(id, 'displayName', `v${k}`);
+    });
+    await eventually(
+      () => ids.every((id) => receiver!.accounts.get(w.applied(id)?.remoteId ?? '')?.displayName === 'v8'),
+      180_000,
+      500,
+    );
+    // Per account, what arrived came in sequence order (a redelivery repeats one, never goes back).
+    const arrivals = new Map<string, number[]>();
+    for (const r of receiver!.requests.filter((r) => r.status === 204))
+      arrivals.set(r.account!, [...(arrivals.get(r.account!) ?? []), r.sequence!]);
+    for (const [account, sequences] of arrivals)
+      expect(sequences, account).to.deep.equal([...sequences].sort((a, b) => a - b));
+    expect(arrivals.size).to.equal(100);
+    expect(
+      ids.every((id) => receiver!.accounts.get(w.applied(id)!.remoteId!)?.entitlements.includes('reader')),
+    ).to.equal(true);
+  });
+
   it('keeps a leaver unverified while the endpoint refuses the revocation, and verifies it once acknowledged', async function () {
     this.timeout(60_000);
     const w = await wire();
@@ -152,6 +183,41 @@ describe('webhook apps (issue 15)', function () {
     await eventually(() => receiver!.requests.some((r) => !r.verified), 20_000);
     expect(eventsOf(receiver!, c)).to.deep.equal([]);
     expect(w.applied(c)?.state).to.not.equal('active');
+  });
+
+  it('dead-letters an event that gives access after the app allows, holds what follows, and redelivers it in order', async function () {
+    this.timeout(90_000);
+    const w = await wire(undefined, { deadLetterAfterSeconds: 2 });
+    const env = cliEnv(stack);
+    receiver!.setMode({ status: 503 });
+    const id = await w.create('dead@acme.test');
+    await eventually(() => stack.stores.webhooks.list(w.appId, { dead: true }).length > 0, 30_000);
+    const [dead] = stack.stores.webhooks.list(w.appId, { dead: true });
+    expect(dead).to.include({ type: 'account.created', deliveredAt: null });
+    await eventually(() => w.exception(id), 20_000); // a human is told
+    await w.patch(id, 'displayName', 'Waiting');
+    receiver!.setMode('ok');
+    await new Promise((r) => setTimeout(r, 2_000));
+    // Not sent again by itself, and what gives access waits behind it.
+    expect(receiver!.applied.filter((e) => e.type !== 'account.disabled')).to.deep.equal([]);
+    const listed = await runCliJson(['webhooks', 'list', '--app', w.appId, '--dead'], env);
+    expect(listed.map((d: { eventId: string }) => d.eventId)).to.include(dead!.eventId);
+
+    const redelivered = await runCliJson(
+      ['webhooks', 'redeliver', '--app', w.appId, '--identity', 'dead@acme.test'],
+      env,
+    );
+    expect(redelivered).to.deep.equal({ redelivered: 1, identities: 1 });
+    await eventually(() => {
+      const account = receiver!.accounts.get(w.applied(id)?.remoteId ?? '');
+      return account?.active && account.displayName === 'Waiting' && account.entitlements.includes('reader');
+    }, 30_000);
+    await eventually(() => w.exception(id) === undefined, 20_000);
+    expect(
+      receiver!.applied.some((e) => e.id === dead!.eventId),
+      'the dead-lettered event itself went out',
+    ).to.equal(true);
+    expect(stack.stores.webhooks.list(w.appId, { dead: true })).to.deep.equal([]);
   });
 
   it('adds, shows and rotates a webhook app from the CLI, refusing the flags that do not apply', async function () {
