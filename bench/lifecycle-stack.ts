@@ -19,7 +19,7 @@ const ROOT = path.join(__dirname, '..');
 
 export interface AppSpec {
   name: string;
-  type: 'local' | 'scim';
+  type: 'local' | 'scim' | 'webhook';
   config?: Record<string, unknown>;
 }
 

@@ -1,0 +1,196 @@
+// bench/webhooks.ts: `npm run bench:webhooks`: webhook apps (issue 15) under `scimflow serve` (dev server, SQLite):
+// events delivered per second to one endpoint and to ten, and the delivery lag (the SCIM POST's answer → the signed
+// account.created verified at the endpoint) at idle and during a burst of user creations. Prints a table and saves
+// JSON (bench/results/webhooks-<time>.json and latest-webhooks.json).
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Webhook } from 'standardwebhooks';
+import { newWebhookSecret } from '../connectors/webhook';
+import type { ScimTarget } from './lifecycle-driver';
+import { percentile, round, runBounded, scimCall, sleep, userBody } from './lifecycle-driver';
+import { startStack } from './lifecycle-stack';
+
+/** One endpoint: verifies each POST's signature, answers 204, notes when each user's account.created arrived. */
+async function startEndpoint(secret: string) {
+  const verifier = new Webhook(secret);
+  const createdAt = new Map<string, number>();
+  let events = 0;
+  let bad = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const event = verifier.verify(Buffer.concat(chunks).toString(), req.headers as Record<string, string>) as {
+          type: string;
+          data: { account: { userName: string } };
+        };
+        events += 1;
+        if (event.type === 'account.created' && !createdAt.has(event.data.account.userName))
+          createdAt.set(event.data.account.userName, Date.now());
+        res.writeHead(204).end();
+      } catch {
+        bad += 1;
+        res.writeHead(401).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    createdAt,
+    counts: () => ({ events, bad }),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+type Endpoint = Awaited<ReturnType<typeof startEndpoint>>;
+
+interface PhaseResult {
+  users: number;
+  /** Events the endpoints acknowledged in the phase (one account.created per user per endpoint). */
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  lagP50Ms: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+}
+
+/** Creates `count` users (from `from`) and waits until every endpoint has each one's account.created. */
+async function phase(
+  target: ScimTarget,
+  endpoints: Endpoint[],
+  from: number,
+  count: number,
+  concurrency: number,
+  gapMs: number,
+): Promise<PhaseResult> {
+  const answeredAt = new Map<string, number>();
+  const before = endpoints.reduce((n, e) => n + e.counts().events, 0);
+  const started = Date.now();
+  const post = await runBounded(count, concurrency, async (k) => {
+    const body = userBody(from + k);
+    await scimCall(target, 'POST', '/Users', body, 201);
+    answeredAt.set(body.userName as string, Date.now());
+    if (gapMs > 0) await sleep(gapMs);
+  });
+  if (post.failures > 0) throw new Error(`${post.failures} POSTs failed: ${post.firstFailure}`);
+  const names = [...answeredAt.keys()];
+  const deadline = Date.now() + Math.max(120_000, count * 500);
+  while (!endpoints.every((e) => names.every((n) => e.createdAt.has(n)))) {
+    if (Date.now() > deadline) throw new Error('not every account.created arrived in time');
+    await sleep(100);
+  }
+  const lags = endpoints.flatMap((e) => names.map((n) => e.createdAt.get(n)! - answeredAt.get(n)!));
+  const last = Math.max(...endpoints.flatMap((e) => names.map((n) => e.createdAt.get(n)!)));
+  const seconds = (last - started) / 1000;
+  const events = endpoints.reduce((n, e) => n + e.counts().events, 0) - before;
+  return {
+    users: count,
+    events,
+    seconds: round(seconds, 2),
+    eventsPerSecond: round(events / seconds, 1),
+    lagP50Ms: round(percentile(lags, 50)),
+    lagP99Ms: round(percentile(lags, 99)),
+    lagMaxMs: round(Math.max(...lags)),
+  };
+}
+
+async function run(endpointCount: number, o: { idle: number; burst: number; concurrency: number }) {
+  const secrets = Array.from({ length: endpointCount }, () => newWebhookSecret());
+  const endpoints = await Promise.all(secrets.map((s) => startEndpoint(s)));
+  const stack = await startStack({
+    temporalDb: 'file',
+    apps: endpoints.map((e, i) => ({
+      name: `hook${i}`,
+      type: 'webhook' as const,
+      config: { url: e.url, webhook: { secret: secrets[i]! } },
+    })),
+    serveEnv: {},
+    log: (line) => /\[(WARN|ERROR)\]|\bError\b/.test(line) && console.error(line),
+  });
+  try {
+    await stack.startScimflow();
+    console.log(`${endpointCount} endpoint(s): idle, ${o.idle} users one at a time`);
+    const idle = await phase(stack.target, endpoints, 0, o.idle, 1, 200);
+    console.log(`${endpointCount} endpoint(s): burst of ${o.burst} users (${o.concurrency} clients)`);
+    const burst = await phase(stack.target, endpoints, o.idle, o.burst, o.concurrency, 0);
+    const bad = endpoints.reduce((n, e) => n + e.counts().bad, 0);
+    if (bad > 0) throw new Error(`${bad} POSTs failed signature verification`);
+    return { endpoints: endpointCount, idle, burst };
+  } finally {
+    await stack.stop();
+    await Promise.all(endpoints.map((e) => e.stop()));
+  }
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      idle: { type: 'string', default: '50' },
+      burst: { type: 'string', default: '1000' },
+      concurrency: { type: 'string', default: '32' },
+    },
+  });
+  const int = (name: keyof typeof values) => {
+    const v = Number(values[name]);
+    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
+    return v;
+  };
+  const o = { idle: int('idle'), burst: int('burst'), concurrency: int('concurrency') };
+  const startedAt = new Date().toISOString();
+  const runs = [await run(1, o), await run(10, o)];
+  const result = {
+    bench: 'webhooks',
+    startedAt,
+    machine: { cpus: os.cpus().length, node: process.version },
+    setup: { ...o, directories: 1, loadGenerators: 1, events: 'account.created, one per user per endpoint' },
+    runs,
+  };
+  console.log('');
+  for (const line of table([
+    ['endpoints', 'phase', 'users', 'events', 'events/s', 'lag p50 ms', 'lag p99 ms', 'lag max ms'],
+    ...runs.flatMap((r) =>
+      (['idle', 'burst'] as const).map((name) => {
+        const p = r[name];
+        return [
+          String(r.endpoints),
+          name,
+          String(p.users),
+          String(p.events),
+          String(p.eventsPerSecond),
+          String(p.lagP50Ms),
+          String(p.lagP99Ms),
+          String(p.lagMaxMs),
+        ];
+      }),
+    ),
+  ]))
+    console.log(line);
+  const dir = path.join(__dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  fs.writeFileSync(path.join(dir, `webhooks-${startedAt.replace(/[:.]/g, '-')}.json`), json);
+  fs.writeFileSync(path.join(dir, 'latest-webhooks.json'), json);
+  console.log('\nsaved bench/results/latest-webhooks.json');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
