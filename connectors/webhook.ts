@@ -102,7 +102,8 @@ export function createWebhookConnector(
     details: { account: RemoteAccount & { attributes?: AccountSpec }; entitlement?: string; previous?: unknown },
     options: CallOptions,
   ): Promise<void> {
-    const content = JSON.stringify(details);
+    // The id names what the event says, not `previous` (read from the record, which a retried enable has already moved).
+    const content = JSON.stringify({ account: details.account, entitlement: details.entitlement });
     const eventId = `msg_${hash(app.id, options.idempotencyKey, type, remoteId, content).slice(0, 32)}`;
     const delivery = deliveries.prepare(app.id, eventId, remoteId, type, (sequence, createdAt) =>
       JSON.stringify({
