@@ -126,11 +126,12 @@ describe('webhook apps (issue 15)', function () {
     const w = await wire();
     const ids: string[] = [];
     const names = Array.from({ length: 100 }, (_, n) => `many${n}@acme.test`);
-    await forEachBounded(names, 16, async (userName) => void ids.push(await w.create(userName)));
+    await forEachBounded(names, 4, async (userName) => void ids.push(await w.create(userName)));
     const changes = ids.flatMap((id) => Array.from({ length: 9 }, (_, k) => ({ id, k })));
-    // 900 renames from 16 clients at once, each user's in its own order (a client sends one user's renames in turn).
+    // 900 renames from 4 clients at once, each user's in its own order (a client sends one user's renames in turn).
+    // (16 clients saturated the 2-core CI host past Temporal's 10 s workflow-task timeout; see docs/testing.md.)
     const byUser = ids.map((id) => changes.filter((c) => c.id === id));
-    await forEachBounded(byUser, 16, async (own) => {
+    await forEachBounded(byUser, 4, async (own) => {
       for (const { id, k } of own) await w.patch(id, 'displayName', `v${k}`);
     });
     await eventually(
