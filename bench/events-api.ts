@@ -2,14 +2,13 @@
 // how fast a consumer reads a directory's log with resource state, page by page, and how long a long-polling consumer
 // waits for an event at idle and during a burst of SCIM writes. Prints a table and saves JSON
 // (bench/results/events-api-<time>.json and latest-events-api.json).
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ApiServer } from './api-server';
 import { BENCH_ADMIN_TOKEN, startApiServer } from './api-server';
 import type { ScimTarget } from './lifecycle-driver';
 import { percentile, round, runBounded, scimCall, sleep, userBody } from './lifecycle-driver';
+import { alignColumns, saveNamedResult } from './lifecycle-report';
 
 interface Page {
   events: { seq: number; time: string; state: unknown }[];
@@ -116,16 +115,6 @@ async function measureLag(
   };
 }
 
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) =>
-    r
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -214,7 +203,7 @@ async function main(): Promise<void> {
       lags,
     };
     console.log('');
-    for (const line of table([
+    for (const line of alignColumns([
       ['read (whole log)', 'events', 'pages', 'events/s', 'page p50 ms', 'page p99 ms'],
       ...reads.map((r) => [
         `limit ${r.limit}, filter ${r.filter}`,
@@ -227,7 +216,7 @@ async function main(): Promise<void> {
     ]))
       console.log(line);
     console.log('');
-    for (const line of table([
+    for (const line of alignColumns([
       ['long poll', 'writes', 'writes/s', 'received', 'lag p50 ms', 'lag p99 ms', 'lag max ms'],
       ...lags.map((l) => [
         l.scenario,
@@ -240,11 +229,7 @@ async function main(): Promise<void> {
       ]),
     ]))
       console.log(line);
-    const dir = path.join(__dirname, 'results');
-    fs.mkdirSync(dir, { recursive: true });
-    const json = `${JSON.stringify(result, null, 2)}\n`;
-    fs.writeFileSync(path.join(dir, `events-api-${startedAt.replace(/[:.]/g, '-')}.json`), json);
-    fs.writeFileSync(path.join(dir, 'latest-events-api.json'), json);
+    saveNamedResult('events-api', result);
     console.log(`\nsaved bench/results/latest-events-api.json`);
     const lost = lags.filter((l) => l.received < l.writes);
     if (lost.length > 0) throw new Error(`the consumer missed events: ${JSON.stringify(lost)}`);

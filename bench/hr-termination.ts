@@ -2,8 +2,6 @@
 // idle and while a burst of SCIM user creations runs. Terminations arrive signed (Standard Webhooks) ahead of their
 // effective time; the identity workflow's durable timer fires then, and `revocations.latency_ms` (effective time →
 // every app verified) is the measure. Prints a table and saves JSON (bench/results/hr-termination-<time>.json).
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { ENTERPRISE_URN } from '../domain/hr/match';
@@ -12,7 +10,7 @@ import { createStores } from '../store';
 import { openDatabase } from '../store/db';
 import type { RunStats, ScimTarget } from './lifecycle-driver';
 import { every, percentile, pollUntil, round, runBounded, scimCall, sleep, userBody } from './lifecycle-driver';
-import { codeFingerprint } from './lifecycle-report';
+import { alignColumns, codeFingerprint, saveNamedResult } from './lifecycle-report';
 import { describeMachine } from './lifecycle-setup';
 import type { Stack } from './lifecycle-stack';
 import { startStack } from './lifecycle-stack';
@@ -503,25 +501,7 @@ function formatTable(r: HrTerminationResult): string[] {
         : `${load.users} POSTs in ${load.post.seconds} s, converged in ${fmt(load.convergedSeconds)} s; ${load.terminationsInWindow}/${s.terminations} effective inside`,
     ]),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((c) => c[i]!.length)));
-  return rows.map((c) =>
-    c
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
-/** Writes bench/results/hr-termination-<timestamp>.json and bench/results/latest-hr-termination.json. */
-function saveResult(result: HrTerminationResult): { file: string; latest: string } {
-  const dir = path.join(__dirname, 'results');
-  fs.mkdirSync(dir, { recursive: true });
-  const json = `${JSON.stringify(result, null, 2)}\n`;
-  const file = path.join(dir, `hr-termination-${result.startedAt.replace(/[:.]/g, '-')}.json`);
-  const latest = path.join(dir, 'latest-hr-termination.json');
-  fs.writeFileSync(file, json);
-  fs.writeFileSync(latest, json);
-  return { file, latest };
+  return alignColumns(rows);
 }
 
 async function main(): Promise<void> {
@@ -565,7 +545,7 @@ async function main(): Promise<void> {
   log('');
   for (const line of formatTable(result)) log(line);
   for (const p of problems) log(`PROBLEM ${p}`);
-  const saved = saveResult(result);
+  const saved = saveNamedResult('hr-termination', result);
   result.file = saved.file;
   log(`saved ${saved.file} and ${saved.latest}`);
   if (problems.length > 0) process.exitCode = 1;

@@ -211,6 +211,11 @@ export function formatTable(rows: Row[]): string[] {
     ['metric', 'value', 'target', 'verdict'],
     ...rows.map((r) => [r.metric, r.value, r.target, r.verdict]),
   ];
+  return alignColumns(cells);
+}
+
+/** Rows of cells as text lines, each column padded to its widest cell (the first row is the header). */
+export function alignColumns(cells: string[][]): string[] {
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
   return cells.map((c) =>
     c
@@ -229,10 +234,14 @@ const RESULT_NAMES: Record<Variant, string> = {
 
 /** Writes bench/results/<name>-<timestamp>.json and bench/results/latest-<name>.json. */
 export function saveResult(result: { startedAt: string }, variant: Variant): { file: string; latest: string } {
+  return saveNamedResult(RESULT_NAMES[variant], result);
+}
+
+/** Writes bench/results/<name>-<timestamp>.json and bench/results/latest-<name>.json. */
+export function saveNamedResult(name: string, result: { startedAt: string }): { file: string; latest: string } {
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
   const json = `${JSON.stringify(result, null, 2)}\n`;
-  const name = RESULT_NAMES[variant];
   const file = path.join(dir, `${name}-${result.startedAt.replace(/[:.]/g, '-')}.json`);
   const latest = path.join(dir, `latest-${name}.json`);
   fs.writeFileSync(file, json);

@@ -2,16 +2,15 @@
 // events delivered per second to one endpoint and to ten, and the delivery lag (the SCIM POST's answer → the signed
 // account.created verified at the endpoint) at idle and during a burst of user creations. Prints a table and saves
 // JSON (bench/results/webhooks-<time>.json and latest-webhooks.json).
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { newWebhookSecret } from '../connectors/webhook';
 import type { ScimTarget } from './lifecycle-driver';
 import { percentile, round, runBounded, scimCall, sleep, userBody } from './lifecycle-driver';
+import { alignColumns, saveNamedResult } from './lifecycle-report';
 import { startStack } from './lifecycle-stack';
 
 /** One endpoint: verifies each POST's signature, answers 204, notes when each user's account.created arrived. */
@@ -129,16 +128,6 @@ async function run(endpointCount: number, o: { idle: number; burst: number; conc
   }
 }
 
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) =>
-    r
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -163,7 +152,7 @@ async function main(): Promise<void> {
     runs,
   };
   console.log('');
-  for (const line of table([
+  for (const line of alignColumns([
     ['endpoints', 'phase', 'users', 'events', 'events/s', 'lag p50 ms', 'lag p99 ms', 'lag max ms'],
     ...runs.flatMap((r) =>
       (['idle', 'burst'] as const).map((name) => {
@@ -182,11 +171,7 @@ async function main(): Promise<void> {
     ),
   ]))
     console.log(line);
-  const dir = path.join(__dirname, 'results');
-  fs.mkdirSync(dir, { recursive: true });
-  const json = `${JSON.stringify(result, null, 2)}\n`;
-  fs.writeFileSync(path.join(dir, `webhooks-${startedAt.replace(/[:.]/g, '-')}.json`), json);
-  fs.writeFileSync(path.join(dir, 'latest-webhooks.json'), json);
+  saveNamedResult('webhooks', result);
   console.log('\nsaved bench/results/latest-webhooks.json');
 }
 
