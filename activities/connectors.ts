@@ -5,6 +5,7 @@ import { createLocalAppConnector } from '../connectors/local-app';
 import { createScimConnector, ScimAppConfigSchema } from '../connectors/scim-outbound';
 import { createWebhookConnector, WebhookAppConfigSchema } from '../connectors/webhook';
 import { withChaos, ChaosConfigSchema } from '../connectors/chaos';
+import { changeSource } from '../domain/apps/change-source';
 import type { CallGate } from '../connectors/throttled';
 import { withGate } from '../connectors/throttled';
 import type { ShareLimits } from '../connectors/worker-share';
@@ -50,7 +51,16 @@ export function createConnectorResolver(stores: Stores, share?: ShareLimits): Co
     if (app.type === 'local') connector = createLocalAppConnector(stores.db, app.id);
     else if (app.type === 'scim') connector = createScimConnector(ScimAppConfigSchema.parse(app.config));
     else if (app.type === 'webhook')
-      connector = createWebhookConnector(stores.db, stores.webhooks, app, WebhookAppConfigSchema.parse(app.config));
+      connector = createWebhookConnector(
+        stores.db,
+        stores.webhooks,
+        app,
+        WebhookAppConfigSchema.parse(app.config),
+        (directoryId, seq) => {
+          const event = stores.events.at(directoryId, seq);
+          return event && changeSource(event.kind, event.detail);
+        },
+      );
     else throw new Error(`app ${app.name} has unknown type ${app.type}`);
     if (app.config.chaos) connector = withChaos(connector, ChaosConfigSchema.parse(app.config.chaos));
     connector = withGate(connector, app.name, gateOf(stores, app.id, AppLimitsSchema.parse(app.config.limits ?? {})));

@@ -15,6 +15,7 @@ import { LogWatch } from './log-watch';
 import { mountMetricsRoute } from './routes/metrics';
 import { mountBulkRoute } from './routes/bulk';
 import { mountHrRoutes } from './routes/hr';
+import { mountJwksRoute } from './routes/jwks';
 import { mountDiscoveryRoutes } from './routes/discovery';
 import { mountResourceRoutes, mountRootSearch } from './routes/resources';
 import { Routes } from './router';
@@ -76,6 +77,7 @@ export function createApp(given: AppDeps): Koa {
   mountAdminRoutes(root, deps);
   mountEventRoutes(root, deps, logWatch);
   mountHrRoutes(root, deps);
+  mountJwksRoute(root, deps);
 
   // Store-backed metrics per app instance (tests run several stacks in one process); merged with the process's own.
   const storeMetrics = new Registry();

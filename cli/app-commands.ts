@@ -20,9 +20,11 @@ import {
   parseDeadLetterAfter,
   parseOverlap,
   rotatedWebhook,
+  setSummary,
   webhookConfig,
 } from './app-webhook';
 import { CliError, printJson, withStores } from './context';
+import { publicBaseUrl } from './directory-commands';
 import { deliver } from './deliver';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -143,7 +145,17 @@ export function registerAppCommands(program: Command): void {
         .requiredOption('--name <name>')
         .addOption(new Option('--type <type>', 'connector').choices(['scim', 'webhook', 'local']).default('local')),
     )
+      .addOption(
+        new Option(
+          '--format <format>',
+          'type webhook: Standard Webhooks JSON, or SCIM Security Event Tokens (RFC 9967)',
+        )
+          .choices(['standard-webhooks', 'scim-set'])
+          .default('standard-webhooks'),
+      )
       .option('--secret <whsec>', 'type webhook: the signing secret (whsec_…); generated and shown once when left out')
+      .option('--issuer <iss>', "format scim-set: the SETs' iss (default: the API's base URL)")
+      .option('--audience <aud>', "format scim-set: the SETs' aud (default: the endpoint's URL)")
       .option('--dead-letter-after <duration>', DEAD_LETTER_HELP, '24h')
       .addOption(
         new Option('--deprovision <mode>', 'what a leaver gets in this app')
@@ -184,6 +196,9 @@ export function registerAppCommands(program: Command): void {
         rateLimit?: string;
         skipDiscovery?: boolean;
         secret?: string;
+        format: string;
+        issuer?: string;
+        audience?: string;
         deadLetterAfter: string;
       },
       command: Command,
@@ -201,13 +216,18 @@ export function registerAppCommands(program: Command): void {
           reconcileEvery: checkReconcileEvery(opts.reconcileEvery),
           massChangeGuard: checkGuard(opts.massChangeGuard),
         };
-        if (opts.type !== 'webhook' && opts.secret !== undefined) throw new CliError('--secret is for --type webhook');
+        if (opts.type !== 'webhook')
+          for (const flag of ['secret', 'issuer', 'audience', 'format'] as const)
+            if (command.getOptionValueSource(flag) === 'cli') throw new CliError(`--${flag} is for --type webhook`);
         if (opts.type === 'webhook') {
-          if (authFromFlags(opts))
-            throw new CliError('--token and --oauth-* are for --type scim: a webhook app is signed');
+          const oauth = authFromFlags({ ...opts, token: undefined });
+          if (oauth || (opts.token !== undefined && opts.format !== 'scim-set'))
+            throw new CliError(
+              '--token and --oauth-* are for --type scim: a webhook app is signed (--token: a scim-set receiver’s bearer token)',
+            );
           if (command.getOptionValueSource('entitlements') === 'cli')
             throw new CliError('--entitlements is for --type scim: a webhook app is told each entitlement by name');
-          const webhook = webhookConfig(opts.url, opts.secret, opts.deadLetterAfter);
+          const webhook = webhookConfig(opts, publicBaseUrl());
           Object.assign(config, webhook.config);
           generatedSecret = webhook.generated;
         } else if (opts.type === 'scim') {
@@ -245,6 +265,9 @@ export function registerAppCommands(program: Command): void {
         printJson({
           id: change.result!.id,
           ...(generatedSecret ? { secret: generatedSecret } : {}),
+          ...(opts.type === 'webhook' && opts.format === 'scim-set'
+            ? { jwksUrl: `${publicBaseUrl()}/apps/${change.result!.id}/jwks.json`, ...setSummary(config) }
+            : {}),
           identitiesAffected: change.identitiesAffected,
           signalled,
           schedule,
@@ -289,7 +312,7 @@ export function registerAppCommands(program: Command): void {
       .option('--skip-discovery', "with --url: keep the capabilities read before instead of reading the new app's")
       .option(
         '--rotate-secret',
-        'type webhook: a new signing secret, shown once; the old one keeps signing for --overlap',
+        'type webhook: a new signing secret, shown once (scim-set: a new key); the old one keeps signing for --overlap',
       )
       .option('--overlap <duration>', 'with --rotate-secret: how long the old secret still signs (0m to 30d)', '24h')
       .option('--dead-letter-after <duration>', DEAD_LETTER_HELP),
@@ -322,7 +345,8 @@ export function registerAppCommands(program: Command): void {
           if (row.type !== 'webhook')
             throw new CliError(`app ${row.name} is type ${row.type}: --rotate-secret is for webhook`);
           const rotated = rotatedWebhook(row.config, parseOverlap(opts.overlap));
-          config.webhook = rotated.webhook;
+          if (rotated.set) config.set = rotated.set;
+          else config.webhook = rotated.webhook;
           newSecret = rotated.secret;
         }
         if (opts.deadLetterAfter !== undefined) {
@@ -330,8 +354,12 @@ export function registerAppCommands(program: Command): void {
             throw new CliError(`app ${row.name} is type ${row.type}: --dead-letter-after is for webhook`);
           config.deadLetterAfterSeconds = parseDeadLetterAfter(opts.deadLetterAfter);
         }
-        if (row.type === 'webhook' && opts.url !== undefined && !auth) {
-          config.url = checkWebhookUrl(opts.url);
+        if (row.type === 'webhook') {
+          // A scim-set receiver may ask for a bearer token; a webhook app has no other credentials.
+          if (auth && !('token' in auth && row.config.format === 'scim-set'))
+            throw new CliError(`app ${row.name} is a webhook app: --oauth-* are for scim, --token for format scim-set`);
+          if (opts.url !== undefined) config.url = checkWebhookUrl(opts.url);
+          if (auth && 'token' in auth) config.token = auth.token;
         } else if (opts.url !== undefined || auth) {
           if (row.type !== 'scim')
             throw new CliError(`app ${row.name} is type ${row.type}: --url, --token and --oauth-* are for scim`);

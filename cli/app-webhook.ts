@@ -1,4 +1,6 @@
 // cli/app-webhook.ts: a webhook app's settings from the CLI's flags: URL, signing secret, rotation with an overlap.
+import { newSetKey, rotatedSetSigning, setJwks } from '../connectors/scim-set';
+import type { WebhookFormat } from '../connectors/webhook';
 import { newWebhookSecret, WebhookAppConfigSchema } from '../connectors/webhook';
 import type { Stores } from '../store';
 import { CliError } from './context';
@@ -23,48 +25,97 @@ export const parseDeadLetterAfter = (text: string) =>
 
 /** The endpoint's URL, checked (http or https). */
 export function checkWebhookUrl(url: string): string {
-  const parsed = WebhookAppConfigSchema.shape.url.safeParse(url);
+  const parsed = WebhookAppConfigSchema.def.shape.url.safeParse(url);
   if (!parsed.success || !/^https?:\/\//i.test(url)) throw new CliError(`--url must be an http(s) URL: ${url}`);
   return url;
 }
 
-/** A new webhook app's connection settings; the secret is generated when none is given (and then shown once). */
-export function webhookConfig(url: string | undefined, secret: string | undefined, deadLetterAfter: string) {
+/** What `app add --type webhook` was given. */
+export interface WebhookFlags {
+  url?: string;
+  format: string;
+  secret?: string;
+  issuer?: string;
+  audience?: string;
+  token?: string;
+  deadLetterAfter: string;
+}
+
+/**
+ * A new webhook app's connection settings. `standard-webhooks`: the HMAC secret, generated when none is given (then
+ * shown once). `scim-set`: a new ES256 key (its public half is published, the private one never leaves scimflow), the
+ * SETs' issuer (the API's base URL unless given) and audience (the endpoint's URL unless given), an optional bearer
+ * token for the receiver.
+ */
+export function webhookConfig(flags: WebhookFlags, defaultIssuer: string) {
+  const { url, secret, issuer, audience, token } = flags;
   if (!url) throw new CliError('--type webhook needs --url (the endpoint that receives the events)');
   checkWebhookUrl(url);
+  const format = checkFormat(flags.format);
+  const deadLetterAfterSeconds = parseDeadLetterAfter(flags.deadLetterAfter);
+  if (format === 'scim-set') {
+    if (secret !== undefined)
+      throw new CliError('--secret is for --format standard-webhooks: scim-set signs with a key');
+    for (const [flag, value] of [
+      ['--issuer', issuer],
+      ['--audience', audience],
+      ['--token', token],
+    ] as const)
+      if (value !== undefined && value.trim() === '') throw new CliError(`${flag} must not be empty`);
+    const set = { issuer: issuer ?? defaultIssuer, audience: audience ?? url, ...newSetKey() };
+    return { config: { url, format, set, deadLetterAfterSeconds, ...(token ? { token } : {}) }, generated: undefined };
+  }
+  if (issuer !== undefined || audience !== undefined || token !== undefined)
+    throw new CliError('--issuer, --audience and --token are for --format scim-set: a standard webhook is signed');
   const webhook = { secret: secret ?? newWebhookSecret() };
-  if (!WebhookAppConfigSchema.shape.webhook.safeParse(webhook).success || !isBase64(webhook.secret.slice(6)))
+  if (!WebhookAppConfigSchema.def.shape.webhook.safeParse(webhook).success || !isBase64(webhook.secret.slice(6)))
     throw new CliError('--secret must be whsec_ followed by base64 (at least 24 bytes)');
-  const deadLetterAfterSeconds = parseDeadLetterAfter(deadLetterAfter);
   return {
-    config: { url, webhook, deadLetterAfterSeconds },
+    config: { url, format, webhook, deadLetterAfterSeconds },
     generated: secret === undefined ? webhook.secret : undefined,
   };
 }
 
+function checkFormat(format: string): WebhookFormat {
+  if (format === 'standard-webhooks' || format === 'scim-set') return format;
+  throw new CliError(`--format must be standard-webhooks or scim-set: ${format}`);
+}
+
 const isBase64 = (text: string) => /^[A-Za-z0-9+/]+={0,2}$/.test(text) && Buffer.from(text, 'base64').length >= 24;
 
-/** A new signing secret; the current one keeps signing beside it for `overlapMs` so receivers can switch over. */
+/**
+ * A new signing secret (standard-webhooks: the current one keeps signing beside it for `overlapMs`, shown once) or a
+ * new signing key (scim-set: the current public key stays in the JWKS for `overlapMs`).
+ */
 export function rotatedWebhook(current: Record<string, unknown>, overlapMs: number, now = new Date()) {
-  const { webhook } = WebhookAppConfigSchema.parse(current);
+  const config = WebhookAppConfigSchema.parse(current);
+  if (config.format === 'scim-set' && config.set)
+    return { set: rotatedSetSigning(config.set, overlapMs, now), secret: undefined };
   const secret = newWebhookSecret();
   const rotated =
     overlapMs > 0
-      ? { secret, previousSecret: webhook.secret, previousUntil: new Date(now.getTime() + overlapMs).toISOString() }
+      ? {
+          secret,
+          previousSecret: config.webhook!.secret,
+          previousUntil: new Date(now.getTime() + overlapMs).toISOString(),
+        }
       : { secret };
   return { webhook: rotated, secret };
 }
 
-/** What `app show` says about a webhook app: never a secret; the deliveries not acknowledged yet. */
-export function describeWebhook(stores: Stores, appId: string, config: Record<string, unknown>) {
-  const { url, webhook, deadLetterAfterSeconds } = WebhookAppConfigSchema.parse(config);
+/** What `app show` says about a webhook app: never a secret or private key; the deliveries not acknowledged yet. */
+export function describeWebhook(stores: Stores, appId: string, config: Record<string, unknown>, now = new Date()) {
+  const { url, format, webhook, set, token, deadLetterAfterSeconds } = WebhookAppConfigSchema.parse(config);
   const pending = stores.webhooks.list(appId, { pending: true, limit: 1_000 });
+  const live = (until: string | undefined) => (until && Date.parse(until) > now.getTime() ? until : null);
+  const signing = set
+    ? { issuer: set.issuer, audience: set.audience, tokenSet: token !== undefined, jwks: setJwks(set, now) }
+    : { secretSet: true, previousSecretUntil: live(webhook?.previousUntil) };
   return {
     url,
+    format,
     deadLetterAfterSeconds,
-    secretSet: true,
-    previousSecretUntil:
-      webhook.previousUntil && Date.parse(webhook.previousUntil) > Date.now() ? webhook.previousUntil : null,
+    ...signing,
     deliveries: {
       pending: pending.length,
       deadLettered: pending.filter((d) => d.deadLetteredAt !== null).length,
@@ -72,4 +123,10 @@ export function describeWebhook(stores: Stores, appId: string, config: Record<st
       lastError: pending[0]?.lastError ?? null,
     },
   };
+}
+
+/** What a receiver of a scim-set app is configured with: the SETs' issuer and audience (the keys are at the JWKS URL). */
+export function setSummary(config: Record<string, unknown>) {
+  const { set } = WebhookAppConfigSchema.parse(config);
+  return set ? { issuer: set.issuer, audience: set.audience } : {};
 }

@@ -10,7 +10,8 @@ import { DIALECTS } from '../domain/scim/dialects/dialect';
 import { loadApiConfig } from '../api/config';
 import { CliError, printJson, withStores } from './context';
 
-function publicBaseUrl(): string {
+/** The API's base URL as clients reach it (PUBLIC_URL, else the listen address). */
+export function publicBaseUrl(): string {
   const config = loadApiConfig();
   const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
   return config.http.publicUrl ?? `http://${host}:${config.http.port}`;

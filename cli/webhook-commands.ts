@@ -21,10 +21,11 @@ function identitiesOf(stores: Stores, app: AppRow, identity: string): string[] {
   return byId?.type === 'User' ? [byId.id] : identitiesByName(stores, app.directoryId, identity);
 }
 
-/** The identity an event is about, as its body says ('' when it does not). */
+/** The identity an event is about, as its body says ('' when it does not): `data` of a webhook, `scimflow` of a SET. */
 const identityOf = (d: WebhookDelivery): string => {
-  const body = JSON.parse(d.body) as { data?: { identityId?: unknown } };
-  return typeof body.data?.identityId === 'string' ? body.data.identityId : '';
+  const body = JSON.parse(d.body) as { data?: { identityId?: unknown }; scimflow?: { identityId?: unknown } };
+  const id = body.data?.identityId ?? body.scimflow?.identityId;
+  return typeof id === 'string' ? id : '';
 };
 
 export function registerWebhookCommands(program: Command): void {

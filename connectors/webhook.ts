@@ -4,22 +4,41 @@ import type Database from 'better-sqlite3';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import type { WebhookDelivery, WebhookDeliveryStore } from '../store/webhook-deliveries';
+import { StaleWebhookEventError } from '../store/webhook-deliveries';
 import type { AccountSpec, CallOptions, Connector, RemoteAccount } from './connector';
 import { DownstreamRejectedError, DownstreamUnavailableError } from './connector';
 import { createLocalAppConnector } from './local-app';
+import { setClaims, setErrorOf, SetSigningSchema, signSet } from './scim-set';
+import type { ChangeSource } from '../domain/apps/change-source';
 
-export const WebhookAppConfigSchema = z.object({
-  url: z.string().url(),
-  timeoutMs: z.number().int().positive().default(10_000),
-  /** A non-revocation event still failing this long after it was built is dead-lettered (revocations never are). */
-  deadLetterAfterSeconds: z.number().int().positive().default(86_400),
-  webhook: z.object({
-    secret: z.string().startsWith('whsec_'),
-    /** The secret before the last rotation, still signing (next to the new one) until `previousUntil`. */
-    previousSecret: z.string().startsWith('whsec_').optional(),
-    previousUntil: z.string().datetime().optional(),
-  }),
-});
+export const WebhookFormatSchema = z.enum(['standard-webhooks', 'scim-set']);
+export type WebhookFormat = z.infer<typeof WebhookFormatSchema>;
+
+export const WebhookAppConfigSchema = z
+  .object({
+    url: z.string().url(),
+    /** `standard-webhooks`: JSON signed with HMAC; `scim-set`: SCIM Security Event Tokens pushed per RFC 8935. */
+    format: WebhookFormatSchema.default('standard-webhooks'),
+    timeoutMs: z.number().int().positive().default(10_000),
+    /** A non-revocation event still failing this long after it was built is dead-lettered (revocations never are). */
+    deadLetterAfterSeconds: z.number().int().positive().default(86_400),
+    /** `standard-webhooks`: the HMAC signing secrets. */
+    webhook: z
+      .object({
+        secret: z.string().startsWith('whsec_'),
+        /** The secret before the last rotation, still signing (next to the new one) until `previousUntil`. */
+        previousSecret: z.string().startsWith('whsec_').optional(),
+        previousUntil: z.string().datetime().optional(),
+      })
+      .optional(),
+    /** `scim-set`: the ES256 key, issuer and audience. */
+    set: SetSigningSchema.optional(),
+    /** `scim-set`: a bearer token the receiver asks for (RFC 8935 §2.6), sealed at rest. */
+    token: z.string().min(1).optional(),
+  })
+  .refine((c) => (c.format === 'scim-set' ? c.set !== undefined : c.webhook !== undefined), {
+    message: 'a webhook app needs its signing settings (webhook.secret, or set for scim-set)',
+  });
 export type WebhookAppConfig = z.output<typeof WebhookAppConfigSchema>;
 
 export type WebhookEventType =
@@ -41,7 +60,7 @@ const REVOCATIONS: ReadonlySet<WebhookEventType> = new Set([
 export const newWebhookSecret = () => `whsec_${crypto.randomBytes(32).toString('base64')}`;
 
 /** The signing secrets in use now: the current one, and the previous one during its overlap. */
-export function signingSecrets(config: WebhookAppConfig['webhook'], now: Date): string[] {
+export function signingSecrets(config: NonNullable<WebhookAppConfig['webhook']>, now: Date): string[] {
   const { secret, previousSecret, previousUntil } = config;
   const overlap =
     previousSecret !== undefined && previousUntil !== undefined && Date.parse(previousUntil) > now.getTime();
@@ -61,10 +80,10 @@ const accountIdOf = (appId: string, idempotencyKey: string) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
 
-/** `identity/<directory>/<identity>/<seq>/<app>/<step>…` (workflows/contracts.ts): the identity, when the key says. */
-function identityOf(idempotencyKey: string): { directoryId: string; identityId: string } | undefined {
-  const m = /^identity\/([^/]+)\/([^/]+)\//.exec(idempotencyKey);
-  return m ? { directoryId: m[1]!, identityId: m[2]! } : undefined;
+/** `identity/<directory>/<identity>/<seq>/<app>/<step>…` (workflows/contracts.ts): the identity and the change. */
+function changeOf(idempotencyKey: string): { directoryId: string; identityId: string; seq: number } | undefined {
+  const m = /^identity\/([^/]+)\/([^/]+)\/(\d+)\//.exec(idempotencyKey);
+  return m ? { directoryId: m[1]!, identityId: m[2]!, seq: Number(m[3]) } : undefined;
 }
 
 function retryAfterMs(header: string | null): number | undefined {
@@ -80,6 +99,9 @@ export interface WebhookApp {
   name: string;
 }
 
+/** Where a directory change came from (its log event's kind); undefined once the event is pruned. */
+export type SourceOf = (directoryId: string, seq: number) => ChangeSource | undefined;
+
 /**
  * What the app was told is kept like the local demo app's accounts (`local_accounts`): reads answer from it, so a
  * revocation counts as verified once the endpoint acknowledged it. Access given is recorded before the POST (a POST
@@ -90,6 +112,7 @@ export function createWebhookConnector(
   deliveries: WebhookDeliveryStore,
   app: WebhookApp,
   config: WebhookAppConfig,
+  sourceOf: SourceOf = () => undefined,
   now: () => Date = () => new Date(),
 ): Connector {
   const ledger = createLocalAppConnector(db, app.id, {
@@ -99,19 +122,41 @@ export function createWebhookConnector(
   async function send(
     type: WebhookEventType,
     remoteId: string,
-    details: { account: RemoteAccount & { attributes?: AccountSpec }; entitlement?: string; previous?: unknown },
+    details: {
+      account: RemoteAccount & { attributes?: AccountSpec };
+      entitlement?: string;
+      previous?: Record<string, unknown>;
+    },
     options: CallOptions,
   ): Promise<void> {
     // The id names what the event says, not `previous` (read from the record, which a retried enable has already moved).
     const content = JSON.stringify({ account: details.account, entitlement: details.entitlement });
     const eventId = `msg_${hash(app.id, options.idempotencyKey, type, remoteId, content).slice(0, 32)}`;
-    const delivery = deliveries.prepare(app.id, eventId, remoteId, type, (sequence, createdAt) =>
-      JSON.stringify({
-        id: eventId,
-        type,
-        timestamp: createdAt,
-        data: { app: { id: app.id, name: app.name }, ...identityOf(options.idempotencyKey), sequence, ...details },
-      }),
+    const change = changeOf(options.idempotencyKey);
+    const source = change && sourceOf(change.directoryId, change.seq);
+    const facts = {
+      app: { id: app.id, name: app.name },
+      ...(change ? { directoryId: change.directoryId, identityId: change.identityId } : {}),
+      ...(source ? { source } : {}),
+    };
+    const prepare = { appId: app.id, eventId, remoteId, type, changeSeq: change?.seq ?? 0 };
+    const delivery = prepareOrRefuse(prepare, (sequence, createdAt) =>
+      JSON.stringify(
+        config.set && config.format === 'scim-set'
+          ? setClaims(
+              {
+                type,
+                eventId,
+                txn: change && `${change.directoryId}.${change.seq}`,
+                sequence,
+                createdAt,
+                ...details,
+                scimflow: { ...facts, type },
+              },
+              config.set,
+            )
+          : { id: eventId, type, timestamp: createdAt, data: { ...facts, sequence, ...details } },
+      ),
     );
     // Order is the promise: the account's earlier events that were never acknowledged (a create whose retry a newer
     // change replaced) go out first, each as it was built; while one of them fails, this one waits behind it.
@@ -121,6 +166,17 @@ export function createWebhookConnector(
     await post(delivery, options);
   }
 
+  /** A given-up attempt of an older run that got here after a newer run's event: refused, never sent. */
+  function prepareOrRefuse(...args: Parameters<WebhookDeliveryStore['prepare']>): WebhookDelivery {
+    try {
+      return deliveries.prepare(...args);
+    } catch (err) {
+      if (err instanceof StaleWebhookEventError)
+        throw new DownstreamRejectedError(`${app.name}: ${args[0].type} not built: ${err.message}`);
+      throw err;
+    }
+  }
+
   /**
    * One POST of a built event; its outcome is recorded and a failure thrown. A revocation's failure is always transient
    * (retried for ever, shown as stuck). Any other event is dead-lettered when refused (a 4xx but 408/429) or when still
@@ -128,7 +184,7 @@ export function createWebhookConnector(
    * it is not sent again, and the account's later events wait behind it until `scimflow webhooks redeliver`.
    */
   async function post(delivery: WebhookDelivery, options: CallOptions): Promise<void> {
-    const { eventId, type, body } = delivery;
+    const { eventId, type } = delivery;
     const revocation = REVOCATIONS.has(type as WebhookEventType);
     if (delivery.deadLetteredAt !== null && !revocation)
       throw new DownstreamRejectedError(
@@ -151,20 +207,15 @@ export function createWebhookConnector(
     };
     const at = now();
     let res: Response;
+    let answer: string;
     try {
+      const request = await requestOf(delivery, at);
       res = await fetch(config.url, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'scimflow-webhooks',
-          'webhook-id': eventId,
-          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-          'webhook-signature': signatureHeader(signingSecrets(config.webhook, at), eventId, at, body),
-        },
-        body,
+        ...request,
         signal: AbortSignal.any([AbortSignal.timeout(config.timeoutMs), ...(options.signal ? [options.signal] : [])]),
       });
-      await res.arrayBuffer(); // the answer's body is not read, only drained
+      answer = await res.text();
     } catch (err) {
       return failed(`${app.name}: ${type} ${eventId}: ${(err as Error).message}`, 0);
     }
@@ -172,8 +223,37 @@ export function createWebhookConnector(
       deliveries.attempted(app.id, eventId, { status: res.status });
       return;
     }
-    const message = `${app.name}: ${type} ${eventId}: the endpoint answered ${res.status}`;
+    const why = config.format === 'scim-set' ? setErrorOf(answer) : undefined;
+    const message = `${app.name}: ${type} ${eventId}: the endpoint answered ${res.status}${why ? ` (${why})` : ''}`;
     failed(message, res.status, retryAfterMs(res.headers.get('retry-after')));
+  }
+
+  /**
+   * The POST of a built event, signed now (a retry is signed with the keys in use at its time): Standard Webhooks
+   * headers over the JSON body, or the SET as a JWS with `application/secevent+jwt` (RFC 8935 §2).
+   */
+  async function requestOf(
+    delivery: WebhookDelivery,
+    at: Date,
+  ): Promise<{ headers: Record<string, string>; body: string }> {
+    const { eventId, body } = delivery;
+    if (config.format === 'scim-set' && config.set) {
+      const headers: Record<string, string> = {
+        'content-type': 'application/secevent+jwt',
+        accept: 'application/json',
+        'user-agent': 'scimflow-webhooks',
+      };
+      if (config.token) headers.authorization = `Bearer ${config.token}`;
+      return { headers, body: await signSet(body, config.set) };
+    }
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'scimflow-webhooks',
+      'webhook-id': eventId,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signatureHeader(signingSecrets(config.webhook!, at), eventId, at, body),
+    };
+    return { headers, body };
   }
 
   const docOf = db.prepare<[string, string], { doc: string }>(

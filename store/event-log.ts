@@ -181,6 +181,14 @@ export class EventLog {
       .map(toEvent);
   }
 
+  /** The event at `seq` in the directory's log (undefined once pruned). */
+  at(directoryId: string, seq: number): EventRow | undefined {
+    const row = this.db
+      .prepare<[string, number], RawEvent>('SELECT * FROM events WHERE directory_id = ? AND seq = ?')
+      .get(directoryId, seq);
+    return row ? toEvent(row) : undefined;
+  }
+
   /** The newest event of one identity (0 when it has none). */
   latestSeqFor(directoryId: string, identityId: string): number {
     const row = this.db

@@ -14,6 +14,7 @@ import * as memberType from './migrations/20261206000000_member-type';
 import * as hrAndNhis from './migrations/20261207000000_hr-and-nhis';
 import * as unconfirmedGrants from './migrations/20261208000000_unconfirmed-grants';
 import * as webhookDeliveries from './migrations/20261209000000_webhook-deliveries';
+import * as webhookChangeSeq from './migrations/20261210000000_webhook-change-seq';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_create-core-tables': createCoreTables,
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261207000000_hr-and-nhis': hrAndNhis,
   '20261208000000_unconfirmed-grants': unconfirmedGrants,
   '20261209000000_webhook-deliveries': webhookDeliveries,
+  '20261210000000_webhook-change-seq': webhookChangeSeq,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */

@@ -8,12 +8,13 @@ const KEY_BYTES = 32;
 /** The key file beside the database when SCIMFLOW_SECRET_KEYS is not set (created 0600). */
 export const KEY_FILE_NAME = 'secret.key';
 
-/** Where secrets live in an app's settings: a bearer token, an OAuth client secret, a webhook signing secret. */
+/** Where secrets live in an app's settings: a bearer token, an OAuth client secret, a webhook secret or SET key. */
 const SECRET_PATHS: readonly (readonly string[])[] = [
   ['token'],
   ['oauth', 'clientSecret'],
   ['webhook', 'secret'],
   ['webhook', 'previousSecret'],
+  ['set', 'privateKey'],
 ];
 
 const keyId = (key: Buffer) => crypto.createHash('sha256').update(key).digest('hex').slice(0, 8);

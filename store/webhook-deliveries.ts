@@ -18,6 +18,19 @@ export interface WebhookDelivery {
   deliveredAt: string | null;
   /** Set when a non-revocation event failed for longer than the app allows, or was refused: redeliver clears it. */
   deadLetteredAt: string | null;
+  /** The directory change (log seq) whose convergence built it; 0 when not known. */
+  changeSeq: number;
+}
+
+/** An event for an older directory change than one already built for the account: a given-up attempt's. */
+export class StaleWebhookEventError extends Error {
+  constructor(
+    readonly changeSeq: number,
+    readonly newerSeq: number,
+  ) {
+    super(`an event for change ${newerSeq} was already built for this account: change ${changeSeq} is stale`);
+    this.name = 'StaleWebhookEventError';
+  }
 }
 
 interface RawDelivery {
@@ -34,6 +47,7 @@ interface RawDelivery {
   last_attempt_at: string | null;
   delivered_at: string | null;
   dead_lettered_at: string | null;
+  change_seq: number;
 }
 
 const toDelivery = (r: RawDelivery): WebhookDelivery => ({
@@ -50,6 +64,7 @@ const toDelivery = (r: RawDelivery): WebhookDelivery => ({
   lastAttemptAt: r.last_attempt_at,
   deliveredAt: r.delivered_at,
   deadLetteredAt: r.dead_lettered_at,
+  changeSeq: r.change_seq,
 });
 
 export class WebhookDeliveryStore {
@@ -64,32 +79,34 @@ export class WebhookDeliveryStore {
 
   /**
    * The event with this id, built once: a retry finds the same body and sequence. A new event takes the account's
-   * next sequence number; `build` gets it and returns the body.
+   * next sequence number; `build` gets it and returns the body. `changeSeq` is the directory change it converges to:
+   * a new event for an older change than one already built for the account throws StaleWebhookEventError (only a
+   * given-up attempt of an older run gets there; sending it would give receivers an old state under a newer number).
    */
   prepare(
-    appId: string,
-    eventId: string,
-    remoteId: string,
-    type: string,
+    event: { appId: string; eventId: string; remoteId: string; type: string; changeSeq: number },
     build: (sequence: number, createdAt: string) => string,
   ): WebhookDelivery {
+    const { appId, eventId, remoteId, type, changeSeq } = event;
     return this.db
       .transaction(() => {
         const existing = this.get(appId, eventId);
         if (existing) return existing;
         const last = this.db
-          .prepare<[string, string], { n: number | null }>(
-            'SELECT MAX(sequence) AS n FROM webhook_deliveries WHERE app_id = ? AND remote_id = ?',
+          .prepare<[string, string], { n: number | null; change: number | null }>(
+            'SELECT MAX(sequence) AS n, MAX(change_seq) AS change FROM webhook_deliveries WHERE app_id = ? AND remote_id = ?',
           )
           .get(appId, remoteId);
+        if (changeSeq > 0 && (last?.change ?? 0) > changeSeq)
+          throw new StaleWebhookEventError(changeSeq, last!.change!);
         const sequence = (last?.n ?? 0) + 1;
         const createdAt = nowIso();
         this.db
           .prepare(
-            `INSERT INTO webhook_deliveries (app_id, event_id, remote_id, sequence, type, body, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO webhook_deliveries (app_id, event_id, remote_id, sequence, type, body, created_at, change_seq)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(appId, eventId, remoteId, sequence, type, build(sequence, createdAt), createdAt);
+          .run(appId, eventId, remoteId, sequence, type, build(sequence, createdAt), createdAt, changeSeq);
         return this.get(appId, eventId)!;
       })
       .immediate();

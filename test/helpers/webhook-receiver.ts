@@ -12,6 +12,7 @@ export interface ReceivedEvent {
     app: { id: string; name: string };
     directoryId?: string;
     identityId?: string;
+    source?: string;
     sequence: number;
     account: { id: string; userName: string; active: boolean; attributes?: Record<string, unknown> };
     entitlement?: string;

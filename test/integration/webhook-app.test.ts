@@ -5,9 +5,9 @@ import { rotatedWebhook } from '../../cli/app-webhook';
 import { forEachBounded } from '../../cli/bounded';
 import { newWebhookSecret } from '../../connectors/webhook';
 import { cliEnv, runCli, runCliJson } from '../helpers/cli';
-import { PATCH_URN, USER_URN } from '../helpers/leaver-world';
 import type { Stack } from '../helpers/stack';
-import { eventually, scim, startStack } from '../helpers/stack';
+import { eventually, startStack } from '../helpers/stack';
+import { scimUsers } from '../helpers/scim-users';
 import type { WebhookReceiver } from '../helpers/webhook-receiver';
 import { startWebhookReceiver } from '../helpers/webhook-receiver';
 
@@ -36,17 +36,7 @@ describe('webhook apps (issue 15)', function () {
       baseline: 'all',
       rules: [{ name: 'all', grant: [{ app: 'hooks', entitlements: ['reader'] }] }],
     });
-    const base = `/scim/v2/${directory.id}/Users`;
-    const create = async (userName: string) => {
-      const res = await scim(stack.baseUrl, token, 'POST', base, { schemas: [USER_URN], userName });
-      expect(res.status, JSON.stringify(res.body)).to.equal(201);
-      return res.body.id as string;
-    };
-    const patch = async (id: string, path: string, value: unknown) => {
-      const body = { schemas: [PATCH_URN], Operations: [{ op: 'replace', path, value }] };
-      const res = await scim(stack.baseUrl, token, 'PATCH', `${base}/${id}`, body);
-      expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    };
+    const { create, patch } = scimUsers(stack, directory.id, token);
     const applied = (id: string) => stack.stores.applied.get(directory.id, id, app.id);
     const exception = (id: string) => stack.stores.applied.exceptions(directory.id).find((e) => e.identityId === id);
     return { directoryId: directory.id, appId: app.id, secret, create, patch, applied, exception };
@@ -83,6 +73,7 @@ describe('webhook apps (issue 15)', function () {
     expect(updated.data.account.attributes).to.include({ userName: 'ada@acme.test', displayName: 'Ada Lovelace' });
     expect(updated.data.previous).to.deep.equal({ displayName: null });
     expect(events[0]!.data).to.include({ directoryId: w.directoryId, identityId: id });
+    expect(events.map((e) => e.data.source)).to.deep.equal(['idp', 'idp', 'idp', 'idp', 'idp']);
     expect(events[0]!.data.app).to.deep.equal({ id: w.appId, name: 'hooks' });
     const account = receiver!.accounts.get(w.applied(id)!.remoteId!)!;
     expect(account).to.include({ userName: 'ada@acme.test', active: false, displayName: 'Ada Lovelace' });
@@ -176,7 +167,7 @@ describe('webhook apps (issue 15)', function () {
     const app = stack.stores.directories.getApp(w.appId)!;
     const rotated = rotatedWebhook(app.config, 3_600_000);
     stack.stores.directories.updateAppConfig(w.appId, { ...app.config, webhook: rotated.webhook });
-    receiver!.secrets.splice(0, 1, rotated.secret); // this receiver has switched to the new secret
+    receiver!.secrets.splice(0, 1, rotated.secret!); // this receiver has switched to the new secret
     const a = await w.create('new-secret@acme.test');
     await eventually(() => eventsOf(receiver!, a).length >= 2, 20_000);
     receiver!.secrets.splice(0, 1, oldSecret); // and this one has not yet

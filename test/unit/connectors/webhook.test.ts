@@ -38,17 +38,37 @@ describe('webhook signing', function () {
   });
 });
 
+const ISSUER = 'https://scimflow.example';
+
 describe('webhook app flags', function () {
   it('generates a secret when none is given and refuses one that is not whsec_ and base64', function () {
-    const made = webhookConfig('https://app.example/hooks', undefined, '24h');
+    const made = webhookConfig(
+      { url: 'https://app.example/hooks', format: 'standard-webhooks', deadLetterAfter: '24h' },
+      ISSUER,
+    );
     expect(made.generated).to.match(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(made.config).to.deep.include({ url: 'https://app.example/hooks', deadLetterAfterSeconds: 86_400 });
     const given = newWebhookSecret();
-    expect(webhookConfig('http://127.0.0.1:9/h', given, '1m')).to.deep.include({ generated: undefined });
+    expect(
+      webhookConfig(
+        { url: 'http://127.0.0.1:9/h', format: 'standard-webhooks', secret: given, deadLetterAfter: '1m' },
+        ISSUER,
+      ),
+    ).to.deep.include({ generated: undefined });
     for (const bad of ['secret', 'whsec_', 'whsec_!!!!', 'whsec_c2hvcnQ='])
-      expect(() => webhookConfig('https://a.example/h', bad, '24h'), bad).to.throw(/--secret/);
+      expect(
+        () =>
+          webhookConfig(
+            { url: 'https://a.example/h', format: 'standard-webhooks', secret: bad, deadLetterAfter: '24h' },
+            ISSUER,
+          ),
+        bad,
+      ).to.throw(/--secret/);
     for (const url of [undefined, 'ftp://a.example/h', 'not a url'])
-      expect(() => webhookConfig(url, undefined, '24h'), String(url)).to.throw(/--url|needs --url/);
+      expect(
+        () => webhookConfig({ url, format: 'standard-webhooks', deadLetterAfter: '24h' }, ISSUER),
+        String(url),
+      ).to.throw(/--url|needs --url/);
   });
 
   it('bounds --overlap (0m–30d) and --dead-letter-after (1m–30d)', function () {

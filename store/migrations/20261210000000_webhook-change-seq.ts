@@ -1,0 +1,19 @@
+// store/migrations/20261210000000_webhook-change-seq.ts: the directory change each webhook event was built for.
+import type { Knex } from 'knex';
+
+/**
+ * `change_seq`: the directory log seq of the change whose convergence built the event (0: not known, rows built
+ * before this column). An event for an older change than one already built for the account is refused: a given-up
+ * attempt of an older run cannot take a newer sequence number than the newer run's event.
+ */
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('webhook_deliveries', (t) => {
+    t.integer('change_seq').notNullable().defaultTo(0);
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('webhook_deliveries', (t) => {
+    t.dropColumn('change_seq');
+  });
+}
