@@ -110,6 +110,9 @@ function checkGuard(text: string): string {
 const DEAD_LETTER_HELP =
   'type webhook: how long an event that gives access may keep failing before it is dead-lettered (1m to 30d)';
 
+const STATUS_URL_HELP =
+  'type webhook: GET <url>/<account id> answers {"active", "entitlements"} (404: gone); revocations are verified by it';
+
 const GUARD_HELP =
   'stop and ask (scimflow approve) before one policy change or reconcile disables or deletes more than this share of the app’s accounts: N% or off';
 
@@ -155,6 +158,7 @@ export function registerAppCommands(program: Command): void {
       )
       .option('--secret <whsec>', 'type webhook: the signing secret (whsec_…); generated and shown once when left out')
       .option('--issuer <iss>', "format scim-set: the SETs' iss (default: the API's base URL)")
+      .option('--status-url <url>', STATUS_URL_HELP)
       .option('--audience <aud>', "format scim-set: the SETs' aud (default: the endpoint's URL)")
       .option('--dead-letter-after <duration>', DEAD_LETTER_HELP, '24h')
       .addOption(
@@ -199,6 +203,7 @@ export function registerAppCommands(program: Command): void {
         format: string;
         issuer?: string;
         audience?: string;
+        statusUrl?: string;
         deadLetterAfter: string;
       },
       command: Command,
@@ -217,8 +222,9 @@ export function registerAppCommands(program: Command): void {
           massChangeGuard: checkGuard(opts.massChangeGuard),
         };
         if (opts.type !== 'webhook')
-          for (const flag of ['secret', 'issuer', 'audience', 'format'] as const)
-            if (command.getOptionValueSource(flag) === 'cli') throw new CliError(`--${flag} is for --type webhook`);
+          for (const flag of ['secret', 'issuer', 'audience', 'format', 'statusUrl'] as const)
+            if (command.getOptionValueSource(flag) === 'cli')
+              throw new CliError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --type webhook`);
         if (opts.type === 'webhook') {
           const oauth = authFromFlags({ ...opts, token: undefined });
           if (oauth || (opts.token !== undefined && opts.format !== 'scim-set'))
@@ -315,7 +321,8 @@ export function registerAppCommands(program: Command): void {
         'type webhook: a new signing secret, shown once (scim-set: a new key); the old one keeps signing for --overlap',
       )
       .option('--overlap <duration>', 'with --rotate-secret: how long the old secret still signs (0m to 30d)', '24h')
-      .option('--dead-letter-after <duration>', DEAD_LETTER_HELP),
+      .option('--dead-letter-after <duration>', DEAD_LETTER_HELP)
+      .option('--status-url <url>', `${STATUS_URL_HELP}; off removes it`),
   ).action(
     async (opts: {
       app: string;
@@ -335,6 +342,7 @@ export function registerAppCommands(program: Command): void {
       rotateSecret?: boolean;
       overlap: string;
       deadLetterAfter?: string;
+      statusUrl?: string;
     }) => {
       await withStores(async (stores) => {
         const row = appOrFail(stores, opts.app);
@@ -354,11 +362,15 @@ export function registerAppCommands(program: Command): void {
             throw new CliError(`app ${row.name} is type ${row.type}: --dead-letter-after is for webhook`);
           config.deadLetterAfterSeconds = parseDeadLetterAfter(opts.deadLetterAfter);
         }
+        if (opts.statusUrl !== undefined && row.type !== 'webhook')
+          throw new CliError(`app ${row.name} is type ${row.type}: --status-url is for webhook`);
         if (row.type === 'webhook') {
           // A scim-set receiver may ask for a bearer token; a webhook app has no other credentials.
           if (auth && !('token' in auth && row.config.format === 'scim-set'))
             throw new CliError(`app ${row.name} is a webhook app: --oauth-* are for scim, --token for format scim-set`);
           if (opts.url !== undefined) config.url = checkWebhookUrl(opts.url);
+          if (opts.statusUrl === 'off') delete config.statusUrl;
+          else if (opts.statusUrl !== undefined) config.statusUrl = checkWebhookUrl(opts.statusUrl, '--status-url');
           if (auth && 'token' in auth) config.token = auth.token;
         } else if (opts.url !== undefined || auth) {
           if (row.type !== 'scim')

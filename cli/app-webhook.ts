@@ -2,6 +2,7 @@
 import { newSetKey, rotatedSetSigning, setJwks } from '../connectors/scim-set';
 import type { WebhookFormat } from '../connectors/webhook';
 import { newWebhookSecret, WebhookAppConfigSchema } from '../connectors/webhook';
+import { z } from 'zod';
 import type { Stores } from '../store';
 import { CliError } from './context';
 
@@ -23,10 +24,10 @@ export const parseOverlap = (text: string) => parseDuration('--overlap', text, 0
 export const parseDeadLetterAfter = (text: string) =>
   parseDuration('--dead-letter-after', text, UNITS.m!, 30 * UNITS.d!, '1m to 30d') / 1000;
 
-/** The endpoint's URL, checked (http or https). */
-export function checkWebhookUrl(url: string): string {
-  const parsed = WebhookAppConfigSchema.def.shape.url.safeParse(url);
-  if (!parsed.success || !/^https?:\/\//i.test(url)) throw new CliError(`--url must be an http(s) URL: ${url}`);
+/** The endpoint's (or the status URL's) URL, checked (http or https). */
+export function checkWebhookUrl(url: string, flag = '--url'): string {
+  const parsed = z.string().url().safeParse(url);
+  if (!parsed.success || !/^https?:\/\//i.test(url)) throw new CliError(`${flag} must be an http(s) URL: ${url}`);
   return url;
 }
 
@@ -38,6 +39,7 @@ export interface WebhookFlags {
   issuer?: string;
   audience?: string;
   token?: string;
+  statusUrl?: string;
   deadLetterAfter: string;
 }
 
@@ -53,6 +55,7 @@ export function webhookConfig(flags: WebhookFlags, defaultIssuer: string) {
   checkWebhookUrl(url);
   const format = checkFormat(flags.format);
   const deadLetterAfterSeconds = parseDeadLetterAfter(flags.deadLetterAfter);
+  const status = flags.statusUrl === undefined ? {} : { statusUrl: checkWebhookUrl(flags.statusUrl, '--status-url') };
   if (format === 'scim-set') {
     if (secret !== undefined)
       throw new CliError('--secret is for --format standard-webhooks: scim-set signs with a key');
@@ -63,7 +66,10 @@ export function webhookConfig(flags: WebhookFlags, defaultIssuer: string) {
     ] as const)
       if (value !== undefined && value.trim() === '') throw new CliError(`${flag} must not be empty`);
     const set = { issuer: issuer ?? defaultIssuer, audience: audience ?? url, ...newSetKey() };
-    return { config: { url, format, set, deadLetterAfterSeconds, ...(token ? { token } : {}) }, generated: undefined };
+    return {
+      config: { url, format, set, deadLetterAfterSeconds, ...status, ...(token ? { token } : {}) },
+      generated: undefined,
+    };
   }
   if (issuer !== undefined || audience !== undefined || token !== undefined)
     throw new CliError('--issuer, --audience and --token are for --format scim-set: a standard webhook is signed');
@@ -71,7 +77,7 @@ export function webhookConfig(flags: WebhookFlags, defaultIssuer: string) {
   if (!WebhookAppConfigSchema.def.shape.webhook.safeParse(webhook).success || !isBase64(webhook.secret.slice(6)))
     throw new CliError('--secret must be whsec_ followed by base64 (at least 24 bytes)');
   return {
-    config: { url, format, webhook, deadLetterAfterSeconds },
+    config: { url, format, webhook, deadLetterAfterSeconds, ...status },
     generated: secret === undefined ? webhook.secret : undefined,
   };
 }
@@ -105,7 +111,7 @@ export function rotatedWebhook(current: Record<string, unknown>, overlapMs: numb
 
 /** What `app show` says about a webhook app: never a secret or private key; the deliveries not acknowledged yet. */
 export function describeWebhook(stores: Stores, appId: string, config: Record<string, unknown>, now = new Date()) {
-  const { url, format, webhook, set, token, deadLetterAfterSeconds } = WebhookAppConfigSchema.parse(config);
+  const { url, format, webhook, set, token, statusUrl, deadLetterAfterSeconds } = WebhookAppConfigSchema.parse(config);
   const pending = stores.webhooks.list(appId, { pending: true, limit: 1_000 });
   const live = (until: string | undefined) => (until && Date.parse(until) > now.getTime() ? until : null);
   const signing = set
@@ -114,6 +120,8 @@ export function describeWebhook(stores: Stores, appId: string, config: Record<st
   return {
     url,
     format,
+    statusUrl: statusUrl ?? null,
+    revocationsVerifiedBy: statusUrl ? 'read-back' : 'acknowledgement',
     deadLetterAfterSeconds,
     ...signing,
     deliveries: {

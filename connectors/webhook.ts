@@ -8,6 +8,7 @@ import { StaleWebhookEventError } from '../store/webhook-deliveries';
 import type { AccountSpec, CallOptions, Connector, RemoteAccount } from './connector';
 import { DownstreamRejectedError, DownstreamUnavailableError } from './connector';
 import { createLocalAppConnector } from './local-app';
+import { createStatusReader } from './webhook-status';
 import { setClaims, setErrorOf, SetSigningSchema, signSet } from './scim-set';
 import type { ChangeSource } from '../domain/apps/change-source';
 
@@ -33,8 +34,10 @@ export const WebhookAppConfigSchema = z
       .optional(),
     /** `scim-set`: the ES256 key, issuer and audience. */
     set: SetSigningSchema.optional(),
-    /** `scim-set`: a bearer token the receiver asks for (RFC 8935 §2.6), sealed at rest. */
+    /** `scim-set`: a bearer token the receiver asks for (RFC 8935 §2.6), sealed at rest; also sent to `statusUrl`. */
     token: z.string().min(1).optional(),
+    /** Where the app says what it holds (`GET <statusUrl>/<account id>`): reads, and so verification, ask it. */
+    statusUrl: z.string().url().optional(),
   })
   .refine((c) => (c.format === 'scim-set' ? c.set !== undefined : c.webhook !== undefined), {
     message: 'a webhook app needs its signing settings (webhook.secret, or set for scim-set)',
@@ -256,6 +259,27 @@ export function createWebhookConnector(
     return { headers, body };
   }
 
+  /** A status URL's GET is authenticated like the events: signed (Standard Webhooks, empty body) or the bearer token. */
+  const statusAuth = (remoteId: string): Record<string, string> => {
+    if (config.format === 'scim-set') return config.token ? { authorization: `Bearer ${config.token}` } : {};
+    const at = now();
+    const id = `status_${hash(app.id, remoteId, at.toISOString()).slice(0, 24)}`;
+    return {
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signatureHeader(signingSecrets(config.webhook!, at), id, at, ''),
+    };
+  };
+  const readStatus =
+    config.statusUrl === undefined
+      ? undefined
+      : createStatusReader({
+          appName: app.name,
+          statusUrl: config.statusUrl,
+          timeoutMs: config.timeoutMs,
+          authHeaders: statusAuth,
+        });
+
   const docOf = db.prepare<[string, string], { doc: string }>(
     'SELECT doc FROM local_accounts WHERE app_id = ? AND id = ?',
   );
@@ -271,11 +295,23 @@ export function createWebhookConnector(
   };
 
   return {
-    getAccount: (remoteId, options) => ledger.getAccount(remoteId, options),
+    // With a status URL the app's own answer decides whether the account exists and is enabled, and what it holds:
+    // a revocation is verified only when the app says so. Without one, what the app acknowledged is the record.
+    async getAccount(remoteId, options) {
+      const told = await ledger.getAccount(remoteId, options);
+      if (!readStatus) return told;
+      const status = await readStatus(remoteId, options);
+      if (!status) return undefined;
+      return { id: remoteId, userName: told?.userName ?? '', externalId: told?.externalId, active: status.active };
+    },
+    async heldEntitlements(remoteId, among, options) {
+      if (!readStatus) return ledger.heldEntitlements(remoteId, among, options);
+      const held = (await readStatus(remoteId, options))?.entitlements ?? [];
+      return among.filter((e) => held.includes(e));
+    },
     searchAccounts: (attribute, value, options) => ledger.searchAccounts(attribute, value, options),
     listAccounts: (startIndex, count, options) => ledger.listAccounts(startIndex, count, options),
     entitlementHolders: (entitlements, options) => ledger.entitlementHolders(entitlements, options),
-    heldEntitlements: (remoteId, among, options) => ledger.heldEntitlements(remoteId, among, options),
 
     async createAccount(spec, options) {
       const account = await ledger.createAccount(spec, options);

@@ -38,6 +38,12 @@ export interface WebhookReceiver {
   accounts: Map<string, ReceiverAccount>;
   /** The secrets it accepts (any of them verifies). */
   secrets: string[];
+  /** `GET <statusUrl>/<account id>`: what this app holds, answered from `accounts` (signed requests only). */
+  statusUrl: string;
+  /** Status reads that arrived: the account asked about and whether the request was signed with a known secret. */
+  statusReads: { account: string; verified: boolean }[];
+  /** Make the status URL say this of an account instead of the truth (undefined: the truth again). */
+  setStatusOverride(override: ((account: string) => { status: number; body?: unknown } | undefined) | undefined): void;
   /** How to answer from now on: 'ok', a status with an optional Retry-After, or 'down' (connections refused). */
   setMode(mode: 'ok' | { status: number; retryAfter?: number; only?: (type: string) => boolean }): void;
   stop(): Promise<void>;
@@ -45,11 +51,14 @@ export interface WebhookReceiver {
 
 export async function startWebhookReceiver(secrets: string[]): Promise<WebhookReceiver> {
   let mode: Parameters<WebhookReceiver['setMode']>[0] = 'ok';
-  const receiver: Omit<WebhookReceiver, 'url' | 'stop'> = {
+  let override: Parameters<WebhookReceiver['setStatusOverride']>[0];
+  const receiver: Omit<WebhookReceiver, 'url' | 'statusUrl' | 'stop'> = {
     requests: [],
     applied: [],
     accounts: new Map(),
     secrets,
+    statusReads: [],
+    setStatusOverride: (o) => (override = o),
     setMode: (m) => (mode = m),
   };
   const verifies = (body: string, headers: http.IncomingHttpHeaders) =>
@@ -81,7 +90,20 @@ export async function startWebhookReceiver(secrets: string[]): Promise<WebhookRe
     if (event.type === 'entitlement.revoked') next.entitlements = next.entitlements.filter((e) => e !== entitlement);
     receiver.accounts.set(account.id, next);
   };
+  /** The status URL: what the app holds, as its own database says (or as the test makes it lie). */
+  const status = (req: http.IncomingMessage, res: http.ServerResponse, account: string) => {
+    const verified = verifies('', req.headers);
+    receiver.statusReads.push({ account, verified });
+    const told = verified ? override?.(account) : { status: 401 };
+    const held = receiver.accounts.get(account);
+    const answer =
+      told ??
+      (held ? { status: 200, body: { active: held.active, entitlements: held.entitlements } } : { status: 404 });
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body ?? {}));
+  };
   const server = http.createServer((req, res) => {
+    const asked = /^\/status\/([^/?]+)$/.exec(req.url ?? '');
+    if (req.method === 'GET' && asked) return status(req, res, decodeURIComponent(asked[1]!));
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
@@ -102,6 +124,7 @@ export async function startWebhookReceiver(secrets: string[]): Promise<WebhookRe
   return {
     ...receiver,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    statusUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/status`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -160,6 +160,38 @@ describe('webhook apps (issue 15)', function () {
     expect(receiver!.accounts.get(w.applied(id)!.remoteId!)).to.include({ active: false });
   });
 
+  it("verifies a revocation by the app's own status when it has a status URL, not by the acknowledgement alone", async function () {
+    this.timeout(60_000);
+    const w = await wire();
+    const app = stack.stores.directories.getApp(w.appId)!;
+    stack.stores.directories.updateAppConfig(w.appId, { ...app.config, statusUrl: receiver!.statusUrl });
+    const id = await w.create('status@acme.test');
+    await eventually(
+      () => w.applied(id)?.entitlements.includes('reader') && w.applied(id)?.unconfirmedEntitlements.length === 0,
+      20_000,
+    );
+    const remoteId = w.applied(id)!.remoteId!;
+    expect(
+      receiver!.statusReads.some((r) => r.account === remoteId && r.verified),
+      'read back, signed',
+    ).to.equal(true);
+    // The app acknowledges the leaver's events but, by its own status, still has the account enabled with access.
+    receiver!.setStatusOverride((account) =>
+      account === remoteId ? { status: 200, body: { active: true, entitlements: [{ value: 'reader' }] } } : undefined,
+    );
+    await w.patch(id, 'active', false);
+    await eventually(() => eventsOf(receiver!, id).some((e) => e.type === 'account.disabled'), 20_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(w.applied(id)?.revocationVerified, 'acknowledged, but the app says otherwise').to.equal(false);
+    receiver!.setStatusOverride(undefined); // the app has applied it now
+    await eventually(
+      () => w.applied(id)?.revocationVerified === true && w.applied(id)?.entitlements.length === 0,
+      30_000,
+    );
+    expect(stack.stores.applied.revocations(w.directoryId).some((r) => r.identityId === id)).to.equal(true);
+    expect(receiver!.accounts.get(remoteId)).to.include({ active: false });
+  });
+
   it('signs with both secrets while a rotation overlaps, so receivers on either one verify', async function () {
     this.timeout(60_000);
     const w = await wire();
@@ -233,6 +265,19 @@ describe('webhook apps (issue 15)', function () {
       expect(res.stderr, args.join(' ')).to.match(/--token|--entitlements|--url|--secret/);
     }
     const added = await runCliJson([...base, '--name', 'hooks', '--url', 'http://127.0.0.1:9/h'], env);
+    const withStatus = [
+      ...base,
+      '--name',
+      'st',
+      '--url',
+      'http://127.0.0.1:9/h',
+      '--status-url',
+      'http://127.0.0.1:9/s',
+    ];
+    const statusShown = await runCliJson(['app', 'show', '--app', (await runCliJson(withStatus, env)).id], env);
+    expect(statusShown).to.include({ statusUrl: 'http://127.0.0.1:9/s', revocationsVerifiedBy: 'read-back' });
+    const badStatus = await runCli([...base, '--name', 'b', '--url', 'http://127.0.0.1:9/h', '--status-url', 'x'], env);
+    expect(badStatus.stderr).to.match(/--status-url must be an http\(s\) URL/);
     expect(added.secret).to.match(/^whsec_[A-Za-z0-9+/]+=*$/);
     const stored = stack.stores.directories.getApp(added.id)!;
     expect((stored.config.webhook as { secret: string }).secret).to.equal(added.secret);
@@ -243,6 +288,8 @@ describe('webhook apps (issue 15)', function () {
       url: 'http://127.0.0.1:9/h',
       secretSet: true,
       previousSecretUntil: null,
+      statusUrl: null,
+      revocationsVerifiedBy: 'acknowledgement',
     });
 
     const rotated = await runCliJson(['app', 'update', '--app', added.id, '--rotate-secret', '--overlap', '2h'], env);

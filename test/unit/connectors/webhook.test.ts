@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { Webhook } from 'standardwebhooks';
 import { parseDeadLetterAfter, parseOverlap, rotatedWebhook, webhookConfig } from '../../../cli/app-webhook';
 import { newWebhookSecret, signatureHeader, signingSecrets } from '../../../connectors/webhook';
+import { parseAccountStatus } from '../../../connectors/webhook-status';
 
 describe('webhook signing', function () {
   const now = new Date('2026-12-03T12:00:00Z');
@@ -93,5 +94,27 @@ describe('webhook app flags', function () {
     const immediate = rotatedWebhook({ url: 'https://a.example/h', webhook: { secret: old } }, 0, now);
     expect(immediate.webhook).to.deep.equal({ secret: immediate.secret });
     expect(immediate.secret).to.not.equal(old);
+  });
+});
+
+describe('webhook status answers', function () {
+  it('reads active and entitlements as names or SCIM {value} objects, and says why anything else is not one', function () {
+    expect(parseAccountStatus({ active: false })).to.deep.equal({ active: false, entitlements: [] });
+    expect(parseAccountStatus({ active: true, entitlements: ['a', { value: 'b' }] })).to.deep.equal({
+      active: true,
+      entitlements: ['a', 'b'],
+    });
+    const scimUser = {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      id: 'x',
+      active: true,
+      entitlements: [],
+    };
+    expect(parseAccountStatus(scimUser)).to.deep.equal({ active: true, entitlements: [] });
+    expect(parseAccountStatus([])).to.match(/not a JSON object/);
+    expect(parseAccountStatus(null)).to.match(/not a JSON object/);
+    expect(parseAccountStatus({ active: 'yes' })).to.match(/boolean "active"/);
+    expect(parseAccountStatus({ active: true, entitlements: 'a' })).to.match(/"entitlements"/);
+    expect(parseAccountStatus({ active: true, entitlements: [{ name: 'a' }] })).to.match(/"entitlements"/);
   });
 });
