@@ -2,6 +2,7 @@
 import { Context } from '@temporalio/activity';
 import { createAccountSteps } from './account-steps';
 import { createEntitlementSteps } from './entitlement-steps';
+import { createGroupFeedActivities } from './group-feed';
 import { asActivityFailure } from './failures';
 import { createIdentityStateActivities } from './identity-state';
 import { createLegacyActivities } from './legacy-steps';
@@ -57,7 +58,12 @@ export function createActivities(deps: ActivityDeps) {
     ...createEntitlementSteps(kit),
     ...createNhiHandover(kit),
   };
-  return wrapAll({ ...createLegacyActivities(kit, steps), ...steps, ...createReconcileActivities(deps) });
+  return wrapAll({
+    ...createLegacyActivities(kit, steps),
+    ...steps,
+    ...createReconcileActivities(deps),
+    ...createGroupFeedActivities(deps),
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

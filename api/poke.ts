@@ -4,6 +4,7 @@ import type { Stores } from '../store';
 import type { EventRow } from '../store/event-log';
 import type { PendingSignal } from './pending-signals';
 import { PendingSignals, priorityOf } from './pending-signals';
+import { groupFeedsOf, pokeGroupFeed } from '../runtime/group-feed-client';
 import { signalIdentity } from '../runtime/identity-client';
 import type { SignalIdentity } from '../runtime/identity-client';
 
@@ -37,9 +38,17 @@ export class Poker {
     private readonly options: PokerOptions = {},
   ) {}
 
-  /** Queues the identities touched by committed events (user identities only; groups are not identities). */
+  /**
+   * Queues the identities touched by committed events (user identities only; groups are not identities), and wakes
+   * the group feed of each webhook app whose directory had a group or membership change (a lost wake-up is caught by
+   * the feed's own periodic look).
+   */
   poke = (events: EventRow[]): void => {
     for (const e of events) if (e.resourceType === 'User') this.enqueue(pendingOf(e));
+    for (const appId of groupFeedsOf(this.stores, events))
+      pokeGroupFeed(this.client, appId).catch((err: unknown) =>
+        this.options.log?.(`group feed of app ${appId} not woken: ${(err as Error).message}`),
+      );
   };
 
   /** Input of the workflows this poker starts (tests inject short retry timings); shared by the admin API's retry. */

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
-import { newWebhookSecret } from '../connectors/webhook';
+import { newWebhookSecret } from '../connectors/webhook-config';
 import type { ScimTarget } from './lifecycle-driver';
 import { percentile, round, runBounded, scimCall, sleep, userBody } from './lifecycle-driver';
 import { alignColumns, saveNamedResult } from './lifecycle-report';

@@ -25,7 +25,7 @@ import {
 } from './app-webhook';
 import { CliError, printJson, withStores } from './context';
 import { publicBaseUrl } from './directory-commands';
-import { deliver } from './deliver';
+import { deliver, startGroupFeed } from './deliver';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -268,6 +268,8 @@ export function registerAppCommands(program: Command): void {
         });
         const signalled = change.events.length > 0 ? await deliver(stores, change.events, 8) : 0;
         const schedule = await applyReconcileSchedule(change.result!.id, opts.reconcileEvery);
+        // A webhook app hears the directory's groups from its log's start (its group feed; woken by group writes).
+        if (opts.type === 'webhook') await startGroupFeed(change.result!.id);
         printJson({
           id: change.result!.id,
           ...(generatedSecret ? { secret: generatedSecret } : {}),

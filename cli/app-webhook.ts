@@ -1,7 +1,7 @@
 // cli/app-webhook.ts: a webhook app's settings from the CLI's flags: URL, signing secret, rotation with an overlap.
 import { newSetKey, rotatedSetSigning, setJwks } from '../connectors/scim-set';
-import type { WebhookFormat } from '../connectors/webhook';
-import { newWebhookSecret, WebhookAppConfigSchema } from '../connectors/webhook';
+import type { WebhookFormat } from '../connectors/webhook-config';
+import { newWebhookSecret, WebhookAppConfigSchema } from '../connectors/webhook-config';
 import { z } from 'zod';
 import type { Stores } from '../store';
 import { CliError } from './context';

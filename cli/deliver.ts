@@ -1,4 +1,5 @@
 // cli/deliver.ts: signals the identities of events a command just recorded (a policy or app change).
+import { pokeGroupFeed } from '../runtime/group-feed-client';
 import { signalIdentity } from '../runtime/identity-client';
 import type { Stores } from '../store';
 import type { EventRow } from '../store/event-log';
@@ -38,5 +39,16 @@ export async function deliver(
       `scimflow: Temporal not reached (${(err as Error).message}); the API's relay delivers the events\n`,
     );
     return 0;
+  }
+}
+
+/** Starts (or wakes) a webhook app's group feed; if Temporal cannot be reached, the next group write starts it. */
+export async function startGroupFeed(appId: string): Promise<void> {
+  try {
+    await withTemporal((client) => pokeGroupFeed(client, appId));
+  } catch (err) {
+    process.stderr.write(
+      `scimflow: Temporal not reached (${(err as Error).message}); the group feed starts with the next group change\n`,
+    );
   }
 }

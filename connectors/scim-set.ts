@@ -74,14 +74,17 @@ export interface SetEventInput {
   account: RemoteAccount & { attributes?: AccountSpec };
   entitlement?: string;
   previous?: Record<string, unknown>;
+  /** The entitlements the app holds for the account, for a `put:full` (a full representation replaces them). */
+  held?: string[];
   /** scimflow's own facts (RFC 7519 private claim `scimflow`): directory, identity, app, type, source. */
   scimflow: Record<string, unknown>;
 }
 
 /** The account as a SCIM User (`data` of a `full` event): the id is the account's id in the receiving app. */
-function userResource(account: SetEventInput['account']): Record<string, unknown> {
+function userResource(account: SetEventInput['account'], held?: string[]): Record<string, unknown> {
   const { attributes, ...known } = account;
-  return { schemas: [USER_SCHEMA], ...attributes, ...known };
+  const entitlements = held ? { entitlements: held.map((value) => ({ value })) } : {};
+  return { schemas: [USER_SCHEMA], ...attributes, ...known, ...entitlements };
 }
 
 const patch = (operation: Record<string, unknown>) => ({ schemas: [PATCH_SCHEMA], Operations: [operation] });
@@ -99,7 +102,7 @@ function eventsClaim(e: SetEventInput): Record<string, Record<string, unknown>> 
     case 'account.created':
       return { [`${PROV}:create:full`]: { version, data: userResource(e.account) } };
     case 'account.updated': {
-      const put = { [`${PROV}:put:full`]: { version, data: userResource(e.account) } };
+      const put = { [`${PROV}:put:full`]: { version, data: userResource(e.account, e.held ?? []) } };
       return e.previous?.active === false && e.account.active ? { ...put, [`${PROV}:activate`]: {} } : put;
     }
     case 'account.disabled':

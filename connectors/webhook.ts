@@ -1,48 +1,14 @@
-// connectors/webhook.ts: an app that is not a SCIM server: told by signed HTTP POSTs (Standard Webhooks).
-import crypto from 'node:crypto';
+// connectors/webhook.ts: an app that is not a SCIM server: told by signed HTTP POSTs of its accounts' changes.
 import type Database from 'better-sqlite3';
-import { Webhook } from 'standardwebhooks';
-import { z } from 'zod';
-import type { WebhookDelivery, WebhookDeliveryStore } from '../store/webhook-deliveries';
-import { StaleWebhookEventError } from '../store/webhook-deliveries';
-import type { AccountSpec, CallOptions, Connector, RemoteAccount } from './connector';
-import { DownstreamRejectedError, DownstreamUnavailableError } from './connector';
-import { createLocalAppConnector } from './local-app';
-import { createStatusReader } from './webhook-status';
-import { setClaims, setErrorOf, SetSigningSchema, signSet } from './scim-set';
 import type { ChangeSource } from '../domain/apps/change-source';
-
-export const WebhookFormatSchema = z.enum(['standard-webhooks', 'scim-set']);
-export type WebhookFormat = z.infer<typeof WebhookFormatSchema>;
-
-export const WebhookAppConfigSchema = z
-  .object({
-    url: z.string().url(),
-    /** `standard-webhooks`: JSON signed with HMAC; `scim-set`: SCIM Security Event Tokens pushed per RFC 8935. */
-    format: WebhookFormatSchema.default('standard-webhooks'),
-    timeoutMs: z.number().int().positive().default(10_000),
-    /** A non-revocation event still failing this long after it was built is dead-lettered (revocations never are). */
-    deadLetterAfterSeconds: z.number().int().positive().default(86_400),
-    /** `standard-webhooks`: the HMAC signing secrets. */
-    webhook: z
-      .object({
-        secret: z.string().startsWith('whsec_'),
-        /** The secret before the last rotation, still signing (next to the new one) until `previousUntil`. */
-        previousSecret: z.string().startsWith('whsec_').optional(),
-        previousUntil: z.string().datetime().optional(),
-      })
-      .optional(),
-    /** `scim-set`: the ES256 key, issuer and audience. */
-    set: SetSigningSchema.optional(),
-    /** `scim-set`: a bearer token the receiver asks for (RFC 8935 §2.6), sealed at rest; also sent to `statusUrl`. */
-    token: z.string().min(1).optional(),
-    /** Where the app says what it holds (`GET <statusUrl>/<account id>`): reads, and so verification, ask it. */
-    statusUrl: z.string().url().optional(),
-  })
-  .refine((c) => (c.format === 'scim-set' ? c.set !== undefined : c.webhook !== undefined), {
-    message: 'a webhook app needs its signing settings (webhook.secret, or set for scim-set)',
-  });
-export type WebhookAppConfig = z.output<typeof WebhookAppConfigSchema>;
+import type { WebhookDeliveryStore } from '../store/webhook-deliveries';
+import type { AccountSpec, CallOptions, Connector, RemoteAccount } from './connector';
+import { DownstreamRejectedError } from './connector';
+import { createLocalAppConnector } from './local-app';
+import { setClaims } from './scim-set';
+import type { WebhookApp, WebhookAppConfig } from './webhook-config';
+import { createWebhookSender, hash } from './webhook-sender';
+import { createStatusReader } from './webhook-status';
 
 export type WebhookEventType =
   | 'account.created'
@@ -52,54 +18,25 @@ export type WebhookEventType =
   | 'entitlement.granted'
   | 'entitlement.revoked';
 
-/** Events that take access away. */
-const REVOCATIONS: ReadonlySet<WebhookEventType> = new Set([
-  'account.disabled',
-  'account.deleted',
-  'entitlement.revoked',
-]);
+const uuidOf = (h: string) =>
+  `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 
-/** A new signing secret: `whsec_` and 32 random bytes in base64 (the Standard Webhooks form). */
-export const newWebhookSecret = () => `whsec_${crypto.randomBytes(32).toString('base64')}`;
+/**
+ * The account id scimflow gives an identity in a webhook app: derived from the app and the identity, so a retried
+ * create names the same account and a group event can name a member's account before it is created.
+ */
+export const webhookAccountId = (appId: string, identityId: string) => uuidOf(hash('account', appId, identityId));
 
-/** The signing secrets in use now: the current one, and the previous one during its overlap. */
-export function signingSecrets(config: NonNullable<WebhookAppConfig['webhook']>, now: Date): string[] {
-  const { secret, previousSecret, previousUntil } = config;
-  const overlap =
-    previousSecret !== undefined && previousUntil !== undefined && Date.parse(previousUntil) > now.getTime();
-  return overlap ? [secret, previousSecret] : [secret];
-}
-
-/** `webhook-signature`: one `v1,<base64>` per secret in use, space-separated (receivers accept any of them). */
-export function signatureHeader(secrets: string[], eventId: string, at: Date, body: string): string {
-  return secrets.map((s) => new Webhook(s).sign(eventId, at, body)).join(' ');
-}
-
-const hash = (...parts: string[]) => crypto.createHash('sha256').update(parts.join('\0')).digest('hex');
-
-/** An account id from the create's idempotency key: a retried create names the same account. */
+/** A create's account id: the identity's, or (a key that names no identity) one derived from the key. */
 const accountIdOf = (appId: string, idempotencyKey: string) => {
-  const h = hash('account', appId, idempotencyKey);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  const identityId = changeOf(idempotencyKey)?.identityId;
+  return identityId ? webhookAccountId(appId, identityId) : uuidOf(hash('account', appId, idempotencyKey));
 };
 
 /** `identity/<directory>/<identity>/<seq>/<app>/<step>…` (workflows/contracts.ts): the identity and the change. */
 function changeOf(idempotencyKey: string): { directoryId: string; identityId: string; seq: number } | undefined {
   const m = /^identity\/([^/]+)\/([^/]+)\/(\d+)\//.exec(idempotencyKey);
   return m ? { directoryId: m[1]!, identityId: m[2]!, seq: Number(m[3]) } : undefined;
-}
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-export interface WebhookApp {
-  id: string;
-  name: string;
 }
 
 /** Where a directory change came from (its log event's kind); undefined once the event is pruned. */
@@ -118,6 +55,7 @@ export function createWebhookConnector(
   sourceOf: SourceOf = () => undefined,
   now: () => Date = () => new Date(),
 ): Connector {
+  const sender = createWebhookSender(deliveries, app, config, now);
   const ledger = createLocalAppConnector(db, app.id, {
     newId: (_spec, options) => accountIdOf(app.id, options.idempotencyKey),
   });
@@ -131,6 +69,7 @@ export function createWebhookConnector(
       previous?: Record<string, unknown>;
     },
     options: CallOptions,
+    held?: string[],
   ): Promise<void> {
     // The id names what the event says, not `previous` (read from the record, which a retried enable has already moved).
     const content = JSON.stringify({ account: details.account, entitlement: details.entitlement });
@@ -142,8 +81,7 @@ export function createWebhookConnector(
       ...(change ? { directoryId: change.directoryId, identityId: change.identityId } : {}),
       ...(source ? { source } : {}),
     };
-    const prepare = { appId: app.id, eventId, remoteId, type, changeSeq: change?.seq ?? 0 };
-    const delivery = prepareOrRefuse(prepare, (sequence, createdAt) =>
+    const build = (sequence: number, createdAt: string) =>
       JSON.stringify(
         config.set && config.format === 'scim-set'
           ? setClaims(
@@ -154,122 +92,16 @@ export function createWebhookConnector(
                 sequence,
                 createdAt,
                 ...details,
+                ...(held ? { held } : {}),
                 scimflow: { ...facts, type },
               },
               config.set,
             )
           : { id: eventId, type, timestamp: createdAt, data: { ...facts, sequence, ...details } },
-      ),
-    );
-    // Order is the promise: the account's earlier events that were never acknowledged (a create whose retry a newer
-    // change replaced) go out first, each as it was built; while one of them fails, this one waits behind it.
-    // Revocations go first, like in every other app: they never wait behind an event that gives access.
-    if (!REVOCATIONS.has(type))
-      for (const earlier of deliveries.pendingBefore(app.id, remoteId, delivery.sequence)) await post(earlier, options);
-    await post(delivery, options);
-  }
-
-  /** A given-up attempt of an older run that got here after a newer run's event: refused, never sent. */
-  function prepareOrRefuse(...args: Parameters<WebhookDeliveryStore['prepare']>): WebhookDelivery {
-    try {
-      return deliveries.prepare(...args);
-    } catch (err) {
-      if (err instanceof StaleWebhookEventError)
-        throw new DownstreamRejectedError(`${app.name}: ${args[0].type} not built: ${err.message}`);
-      throw err;
-    }
-  }
-
-  /**
-   * One POST of a built event; its outcome is recorded and a failure thrown. A revocation's failure is always transient
-   * (retried for ever, shown as stuck). Any other event is dead-lettered when refused (a 4xx but 408/429) or when still
-   * failing `deadLetterAfterSeconds` after it was built: then it is a refusal for the step (an exception a human sees),
-   * it is not sent again, and the account's later events wait behind it until `scimflow webhooks redeliver`.
-   */
-  async function post(delivery: WebhookDelivery, options: CallOptions): Promise<void> {
-    const { eventId, type } = delivery;
-    const revocation = REVOCATIONS.has(type as WebhookEventType);
-    if (delivery.deadLetteredAt !== null && !revocation)
-      throw new DownstreamRejectedError(
-        `${app.name}: ${type} ${eventId} is dead-lettered since ${delivery.deadLetteredAt} (${delivery.lastError ?? 'no answer'}); ` +
-          `scimflow webhooks redeliver --app ${app.id} sends it again`,
       );
-    const failed = (message: string, status: number, retryAfter?: number): never => {
-      deliveries.attempted(app.id, eventId, { status, error: message });
-      const refused = status >= 400 && status < 500 && status !== 408 && status !== 429;
-      const expired = now().getTime() - Date.parse(delivery.createdAt) >= config.deadLetterAfterSeconds * 1000;
-      if (revocation) throw new DownstreamUnavailableError(message, status || undefined, retryAfter);
-      if (refused || expired) {
-        deliveries.deadLetter(app.id, eventId);
-        throw new DownstreamRejectedError(
-          `${message}; dead-lettered (${refused ? 'refused' : 'failing too long'})`,
-          status,
-        );
-      }
-      throw new DownstreamUnavailableError(message, status || undefined, retryAfter);
-    };
-    const at = now();
-    let res: Response;
-    let answer: string;
-    try {
-      const request = await requestOf(delivery, at);
-      res = await fetch(config.url, {
-        method: 'POST',
-        ...request,
-        signal: AbortSignal.any([AbortSignal.timeout(config.timeoutMs), ...(options.signal ? [options.signal] : [])]),
-      });
-      answer = await res.text();
-    } catch (err) {
-      return failed(`${app.name}: ${type} ${eventId}: ${(err as Error).message}`, 0);
-    }
-    if (res.ok) {
-      deliveries.attempted(app.id, eventId, { status: res.status });
-      return;
-    }
-    const why = config.format === 'scim-set' ? setErrorOf(answer) : undefined;
-    const message = `${app.name}: ${type} ${eventId}: the endpoint answered ${res.status}${why ? ` (${why})` : ''}`;
-    failed(message, res.status, retryAfterMs(res.headers.get('retry-after')));
+    await sender.send({ type, eventId, subject: remoteId, changeSeq: change?.seq ?? 0, build }, options);
   }
 
-  /**
-   * The POST of a built event, signed now (a retry is signed with the keys in use at its time): Standard Webhooks
-   * headers over the JSON body, or the SET as a JWS with `application/secevent+jwt` (RFC 8935 §2).
-   */
-  async function requestOf(
-    delivery: WebhookDelivery,
-    at: Date,
-  ): Promise<{ headers: Record<string, string>; body: string }> {
-    const { eventId, body } = delivery;
-    if (config.format === 'scim-set' && config.set) {
-      const headers: Record<string, string> = {
-        'content-type': 'application/secevent+jwt',
-        accept: 'application/json',
-        'user-agent': 'scimflow-webhooks',
-      };
-      if (config.token) headers.authorization = `Bearer ${config.token}`;
-      return { headers, body: await signSet(body, config.set) };
-    }
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': 'scimflow-webhooks',
-      'webhook-id': eventId,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': signatureHeader(signingSecrets(config.webhook!, at), eventId, at, body),
-    };
-    return { headers, body };
-  }
-
-  /** A status URL's GET is authenticated like the events: signed (Standard Webhooks, empty body) or the bearer token. */
-  const statusAuth = (remoteId: string): Record<string, string> => {
-    if (config.format === 'scim-set') return config.token ? { authorization: `Bearer ${config.token}` } : {};
-    const at = now();
-    const id = `status_${hash(app.id, remoteId, at.toISOString()).slice(0, 24)}`;
-    return {
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': signatureHeader(signingSecrets(config.webhook!, at), id, at, ''),
-    };
-  };
   const readStatus =
     config.statusUrl === undefined
       ? undefined
@@ -277,12 +109,21 @@ export function createWebhookConnector(
           appName: app.name,
           statusUrl: config.statusUrl,
           timeoutMs: config.timeoutMs,
-          authHeaders: statusAuth,
+          authHeaders: sender.statusAuth,
         });
 
   const docOf = db.prepare<[string, string], { doc: string }>(
     'SELECT doc FROM local_accounts WHERE app_id = ? AND id = ?',
   );
+  const heldOf = db.prepare<[string, string], { entitlements_json: string }>(
+    'SELECT entitlements_json FROM local_accounts WHERE app_id = ? AND id = ?',
+  );
+  /** What the app was told the account holds (a SET's put:full carries it: it replaces the receiver's). */
+  const entitlementsOf = (remoteId: string): string[] => {
+    const row = heldOf.get(app.id, remoteId);
+    return row ? (JSON.parse(row.entitlements_json) as string[]) : [];
+  };
+
   /** The attributes the app was last told, of those an update changes: the event's `previous`. */
   const previousOf = (remoteId: string, spec: AccountSpec): Record<string, unknown> => {
     const row = docOf.get(app.id, remoteId);
@@ -325,7 +166,7 @@ export function createWebhookConnector(
       const event = { account: { ...account, attributes: spec }, previous: previousOf(remoteId, spec) };
       // Enabling gives access: recorded first. Anything else is recorded once the endpoint has it.
       if (spec.active) await ledger.updateAccount(remoteId, spec, options);
-      await send('account.updated', remoteId, event, options);
+      await send('account.updated', remoteId, event, options, entitlementsOf(remoteId));
       return spec.active ? account : ledger.updateAccount(remoteId, spec, options);
     },
     async disableAccount(remoteId, options) {

@@ -112,6 +112,24 @@ export class WebhookDeliveryStore {
       .immediate();
   }
 
+  /** How far the app's group feed has got in its directory's log (0: not started). */
+  groupFeedCursor(appId: string): number {
+    const row = this.db
+      .prepare<[string], { seq: number }>('SELECT seq FROM webhook_group_feeds WHERE app_id = ?')
+      .get(appId);
+    return row?.seq ?? 0;
+  }
+
+  /** The app was sent (and acknowledged) its group events up to `seq`. */
+  advanceGroupFeed(appId: string, seq: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO webhook_group_feeds (app_id, seq, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (app_id) DO UPDATE SET seq = MAX(seq, excluded.seq), updated_at = excluded.updated_at`,
+      )
+      .run(appId, seq, nowIso());
+  }
+
   /** One attempt's outcome: acknowledged (2xx) or not, with the status (0: no answer) and the failure. */
   attempted(appId: string, eventId: string, outcome: { status: number; error?: string }): void {
     const at = nowIso();

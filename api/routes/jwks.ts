@@ -1,5 +1,5 @@
 // api/routes/jwks.ts: the public keys a scim-set webhook app's receiver verifies SETs with (no credentials: public).
-import { WebhookAppConfigSchema } from '../../connectors/webhook';
+import { WebhookAppConfigSchema } from '../../connectors/webhook-config';
 import { setJwks } from '../../connectors/scim-set';
 import { ScimError } from '../../domain/scim/errors';
 import type { AppDeps } from '../app';

@@ -15,9 +15,21 @@ export interface ReceivedEvent {
     source?: string;
     sequence: number;
     account: { id: string; userName: string; active: boolean; attributes?: Record<string, unknown> };
+    group?: { id: string; displayName?: string };
+    member?: { identityId: string; accountId: string; userName?: string };
+    logSeq?: number;
     entitlement?: string;
     previous?: Record<string, unknown>;
   };
+}
+
+/** A group as the app's group events built it. */
+export interface ReceiverGroup {
+  displayName?: string;
+  /** Account ids of its members. */
+  members: string[];
+  deleted: boolean;
+  sequence: number;
 }
 
 export interface ReceiverAccount {
@@ -36,6 +48,8 @@ export interface WebhookReceiver {
   /** Each event id applied once, in the order applied. */
   applied: ReceivedEvent[];
   accounts: Map<string, ReceiverAccount>;
+  /** Groups by id, from `group.*` events. */
+  groups: Map<string, ReceiverGroup>;
   /** The secrets it accepts (any of them verifies). */
   secrets: string[];
   /** `GET <statusUrl>/<account id>`: what this app holds, answered from `accounts` (signed requests only). */
@@ -56,6 +70,7 @@ export async function startWebhookReceiver(secrets: string[]): Promise<WebhookRe
     requests: [],
     applied: [],
     accounts: new Map(),
+    groups: new Map(),
     secrets,
     statusReads: [],
     setStatusOverride: (o) => (override = o),
@@ -70,9 +85,23 @@ export async function startWebhookReceiver(secrets: string[]): Promise<WebhookRe
         return false;
       }
     });
+  const applyGroup = (event: ReceivedEvent) => {
+    const { group, member, sequence } = event.data;
+    const current = receiver.groups.get(group!.id);
+    if (current && current.sequence >= sequence) return; // stale
+    const next: ReceiverGroup = current ?? { members: [], deleted: false, sequence };
+    next.sequence = sequence;
+    if (event.type === 'group.deleted') next.deleted = true;
+    if (group!.displayName !== undefined) next.displayName = group!.displayName;
+    if (event.type === 'group.member.added' && !next.members.includes(member!.accountId))
+      next.members.push(member!.accountId);
+    if (event.type === 'group.member.removed') next.members = next.members.filter((m) => m !== member!.accountId);
+    receiver.groups.set(group!.id, next);
+  };
   const apply = (event: ReceivedEvent) => {
     if (receiver.applied.some((e) => e.id === event.id)) return; // a redelivery: applied once
     receiver.applied.push(event);
+    if (event.type.startsWith('group.')) return applyGroup(event);
     const { account, sequence, entitlement } = event.data;
     const current = receiver.accounts.get(account.id);
     if (current && current.sequence >= sequence) return; // stale
@@ -115,7 +144,8 @@ export async function startWebhookReceiver(secrets: string[]): Promise<WebhookRe
         status = mode.status;
         if (mode.retryAfter !== undefined) res.setHeader('retry-after', String(mode.retryAfter));
       } else if (event) apply(event);
-      const about = event ? { account: event.data.account.id, sequence: event.data.sequence } : {};
+      const subject = event?.data.account?.id ?? (event?.data.group ? `group:${event.data.group.id}` : undefined);
+      const about = event ? { account: subject, sequence: event.data.sequence } : {};
       receiver.requests.push({ id, status, verified, ...about });
       res.writeHead(status).end();
     });

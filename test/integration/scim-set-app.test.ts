@@ -51,14 +51,15 @@ describe('webhook apps in SCIM SET format (issue 15)', function () {
       baseline: 'all',
       rules: [{ name: 'all', grant: [{ app: 'sets', entitlements: ['reader'] }] }],
     });
-    const { create, patch } = scimUsers(stack, directory.id, token);
+    const { create, patch, createGroup, patchGroup, deleteGroup } = scimUsers(stack, directory.id, token);
     const applied = (id: string) => stack.stores.applied.get(directory.id, id, app.id);
     const user = (id: string) => receiver!.users.get(`/Users/${applied(id)?.remoteId ?? ''}`);
     const setsOf = (id: string) =>
       receiver!.received.filter(
         (r) => r.status === 202 && !r.duplicate && (r.claims?.scimflow as { identityId?: string })?.identityId === id,
       );
-    return { directoryId: directory.id, appId: app.id, create, patch, applied, user, setsOf };
+    const groups = { createGroup, patchGroup, deleteGroup };
+    return { directoryId: directory.id, appId: app.id, create, patch, applied, user, setsOf, ...groups };
   }
 
   const eventUris = (r: { claims?: Record<string, unknown> }) => Object.keys(r.claims?.events ?? {});
@@ -70,6 +71,8 @@ describe('webhook apps in SCIM SET format (issue 15)', function () {
     await eventually(() => (w.user(id)?.resource.entitlements as unknown[] | undefined)?.length === 1, 20_000);
     await w.patch(id, 'displayName', 'Ada Lovelace');
     await eventually(() => w.user(id)?.resource.displayName === 'Ada Lovelace', 20_000);
+    // put:full is a whole representation: the entitlement granted before stays with it.
+    expect(w.user(id)!.resource.entitlements).to.deep.equal([{ value: 'reader' }]);
     await w.patch(id, 'active', false);
     await eventually(() => w.applied(id)?.revocationVerified === true, 20_000);
     await eventually(() => w.applied(id)?.entitlements.length === 0, 20_000);
@@ -180,6 +183,31 @@ describe('webhook apps in SCIM SET format (issue 15)', function () {
     // A webhook app that signs with a secret has no public keys to publish.
     const hmac = await runCliJson([...base, '--name', 'hmac', '--url', url], env);
     expect((await jwks(hmac.id)).status).to.equal(404);
+  });
+
+  it('pushes group changes as SETs about /Groups, members by their account ids, which the receiver applies', async function () {
+    this.timeout(60_000);
+    const w = await wire();
+    const [ada, bob] = [await w.create('ada@acme.test'), await w.create('bob@acme.test')];
+    const gid = await w.createGroup('Engineering', [ada, bob]);
+    await w.patchGroup(gid, [{ op: 'remove', path: `members[value eq "${bob}"]` }]);
+    await w.patchGroup(gid, [{ op: 'replace', path: 'displayName', value: 'Eng' }]);
+    await eventually(() => w.applied(ada)?.remoteId && w.applied(bob)?.remoteId, 20_000);
+    const uri = `/Groups/${gid}`;
+    await eventually(() => (receiver!.users.get(uri)?.resource.members as unknown[] | undefined)?.length === 1, 20_000);
+    const group = receiver!.users.get(uri)!;
+    await eventually(() => receiver!.users.get(uri)?.resource.displayName === 'Eng', 20_000);
+    expect(group.resource).to.include({ id: gid, displayName: 'Eng' });
+    expect((group.resource.members as { value: string }[]).map((m) => m.value)).to.deep.equal([
+      w.applied(ada)!.remoteId,
+    ]);
+    await w.deleteGroup(gid);
+    await eventually(() => receiver!.users.get(uri)?.deleted === true, 20_000);
+    expect(receiver!.violations).to.deep.equal([]);
+    const groupSets = receiver!.received.filter((r) => (r.claims?.sub_id as { uri?: string })?.uri === uri);
+    expect(groupSets.every((r) => r.status === 202)).to.equal(true);
+    expect(eventUris(groupSets[0]!)).to.deep.equal([`${PROV}:create:full`]);
+    expect(eventUris(groupSets.at(-1)!)).to.deep.equal([`${PROV}:delete`]);
   });
 
   it("tells the change's source: a policy change's grant says policy", async function () {

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { rotatedWebhook } from '../../cli/app-webhook';
 import { forEachBounded } from '../../cli/bounded';
-import { newWebhookSecret } from '../../connectors/webhook';
+import { newWebhookSecret } from '../../connectors/webhook-config';
 import { cliEnv, runCli, runCliJson } from '../helpers/cli';
 import type { Stack } from '../helpers/stack';
 import { eventually, startStack } from '../helpers/stack';
@@ -36,10 +36,11 @@ describe('webhook apps (issue 15)', function () {
       baseline: 'all',
       rules: [{ name: 'all', grant: [{ app: 'hooks', entitlements: ['reader'] }] }],
     });
-    const { create, patch } = scimUsers(stack, directory.id, token);
+    const { create, patch, createGroup, patchGroup, deleteGroup } = scimUsers(stack, directory.id, token);
     const applied = (id: string) => stack.stores.applied.get(directory.id, id, app.id);
     const exception = (id: string) => stack.stores.applied.exceptions(directory.id).find((e) => e.identityId === id);
-    return { directoryId: directory.id, appId: app.id, secret, create, patch, applied, exception };
+    const groups = { createGroup, patchGroup, deleteGroup };
+    return { directoryId: directory.id, appId: app.id, secret, create, patch, applied, exception, ...groups };
   }
 
   const eventsOf = (r: WebhookReceiver, identityId: string) =>
@@ -190,6 +191,42 @@ describe('webhook apps (issue 15)', function () {
     );
     expect(stack.stores.applied.revocations(w.directoryId).some((r) => r.identityId === id)).to.equal(true);
     expect(receiver!.accounts.get(remoteId)).to.include({ active: false });
+  });
+
+  it("tells the app its directory's group changes from the log, in order, members by their account ids", async function () {
+    this.timeout(60_000);
+    const w = await wire();
+    const [ada, bob] = [await w.create('ada@acme.test'), await w.create('bob@acme.test')];
+    const gid = await w.createGroup('Engineering', [ada]);
+    await w.patchGroup(gid, [{ op: 'add', path: 'members', value: [{ value: bob }] }]);
+    await w.patchGroup(gid, [{ op: 'remove', path: `members[value eq "${ada}"]` }]);
+    await w.patchGroup(gid, [{ op: 'replace', path: 'displayName', value: 'Eng' }]);
+    await eventually(() => receiver!.groups.get(gid)?.members.length === 1, 20_000);
+    await eventually(() => w.applied(ada)?.remoteId && w.applied(bob)?.remoteId, 20_000);
+    const accountOf = (id: string) => w.applied(id)!.remoteId!;
+    const group = receiver!.groups.get(gid)!;
+    expect(group).to.deep.include({ displayName: 'Eng', members: [accountOf(bob)], deleted: false });
+    await w.deleteGroup(gid);
+    await eventually(() => receiver!.groups.get(gid)?.deleted === true, 20_000);
+
+    const events = receiver!.applied.filter((e) => e.data.group?.id === gid);
+    expect(events.map((e) => [e.type, e.data.member?.accountId])).to.deep.equal([
+      ['group.created', undefined],
+      ['group.member.added', accountOf(ada)],
+      ['group.updated', undefined], // each PATCH: the group's own change, then its members'
+      ['group.member.added', accountOf(bob)],
+      ['group.updated', undefined],
+      ['group.member.removed', accountOf(ada)],
+      ['group.updated', undefined], // the rename
+      ['group.deleted', undefined],
+    ]);
+    expect(events.map((e) => e.data.sequence)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
+    const logSeqs = events.map((e) => e.data.logSeq!);
+    expect(logSeqs, 'in log order').to.deep.equal([...logSeqs].sort((a, b) => a - b));
+    expect(events.every((e) => e.data.source === 'idp')).to.equal(true);
+    expect(events[1]!.data.member).to.include({ identityId: ada, userName: 'ada@acme.test' });
+    expect(receiver!.requests.filter((r) => r.account === `group:${gid}`).every((r) => r.verified)).to.equal(true);
+    expect(stack.stores.webhooks.groupFeedCursor(w.appId)).to.be.at.least(logSeqs.at(-1)!);
   });
 
   it('signs with both secrets while a rotation overlaps, so receivers on either one verify', async function () {

@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import type { Connector } from '../../connectors/connector';
 import { DownstreamRejectedError } from '../../connectors/connector';
-import { createWebhookConnector, newWebhookSecret, WebhookAppConfigSchema } from '../../connectors/webhook';
+import { createWebhookConnector } from '../../connectors/webhook';
+import { newWebhookSecret, WebhookAppConfigSchema } from '../../connectors/webhook-config';
 import { StaleWebhookEventError } from '../../store/webhook-deliveries';
 import type { TempStores } from '../helpers/temp-stores';
 import { openTempStores, removeTempStores } from '../helpers/temp-stores';

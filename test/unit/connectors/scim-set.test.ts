@@ -4,6 +4,9 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { rotatedWebhook, webhookConfig } from '../../../cli/app-webhook';
 import type { SetEventInput } from '../../../connectors/scim-set';
 import { newSetKey, rotatedSetSigning, setClaims, setErrorOf, setJwks, signSet } from '../../../connectors/scim-set';
+import { WebhookAppConfigSchema } from '../../../connectors/webhook-config';
+import type { GroupEventType, GroupLogEvent } from '../../../connectors/webhook-groups';
+import { groupWebhookEvent } from '../../../connectors/webhook-groups';
 import { changeSource } from '../../../domain/apps/change-source';
 
 const PROV = 'urn:ietf:params:scim:event:prov';
@@ -53,6 +56,10 @@ describe('SCIM SET claims (RFC 9967)', function () {
       active: true,
     });
     expect(Object.keys(eventsOf(event('account.updated')))).to.deep.equal([`${PROV}:put:full`]);
+    const put = eventsOf(event('account.updated', { held: ['admins'] }))[`${PROV}:put:full`]!;
+    expect(put.data, 'a whole representation: what it holds too').to.deep.include({
+      entitlements: [{ value: 'admins' }],
+    });
     expect(Object.keys(eventsOf(event('account.updated', { previous: { active: false } })))).to.deep.equal([
       `${PROV}:put:full`,
       `${PROV}:activate`,
@@ -158,5 +165,62 @@ describe('change source', function () {
     expect(changeSource('resync', {})).to.equal('operator');
     expect(changeSource('nhi', {})).to.equal('operator');
     expect(changeSource('nhi.revoked', { nhi: 'owner-left' })).to.equal('hr');
+  });
+});
+
+describe('group events', function () {
+  const app = { id: 'app-1', name: 'hooks' };
+  const set = { issuer: 'https://scimflow.example', audience: 'https://app.example/set', ...newSetKey() };
+  const configOf = (format: 'standard-webhooks' | 'scim-set') =>
+    WebhookAppConfigSchema.parse(
+      format === 'scim-set'
+        ? { url: 'https://app.example/set', format, set }
+        : { url: 'https://app.example/h', webhook: { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } },
+    );
+  const logEvent = (type: GroupEventType, seq: number): GroupLogEvent => ({
+    directoryId: 'dir-1',
+    seq,
+    type,
+    source: 'idp',
+    group: { id: 'g-1', displayName: 'Eng' },
+    ...(type.startsWith('group.member') ? { member: { identityId: 'u-1', accountId: 'acc-1' } } : {}),
+  });
+
+  it('names each log event once per app, about group:<id>, converging to its log seq', function () {
+    const a = groupWebhookEvent(app, configOf('standard-webhooks'), logEvent('group.created', 7));
+    expect(a).to.include({ type: 'group.created', subject: 'group:g-1', changeSeq: 7 });
+    expect(groupWebhookEvent(app, configOf('standard-webhooks'), logEvent('group.created', 7)).eventId).to.equal(
+      a.eventId,
+    );
+    expect(
+      groupWebhookEvent({ ...app, id: 'app-2' }, configOf('standard-webhooks'), logEvent('group.created', 7)).eventId,
+    ).to.not.equal(a.eventId);
+    const body = JSON.parse(a.build(1, '2026-12-03T12:00:00.000Z')) as { data: Record<string, unknown> };
+    expect(body.data).to.deep.include({
+      logSeq: 7,
+      sequence: 1,
+      source: 'idp',
+      group: { id: 'g-1', displayName: 'Eng' },
+    });
+  });
+
+  it('as SETs: create:full Group, a PatchOp of its own attributes (members kept), members by account id, delete', function () {
+    const eventsOf = (type: GroupEventType) =>
+      JSON.parse(
+        groupWebhookEvent(app, configOf('scim-set'), logEvent(type, 3)).build(2, '2026-12-03T12:00:00.000Z'),
+      ) as {
+        sub_id: unknown;
+        events: Record<string, { data?: { Operations?: unknown[] } }>;
+      };
+    const created = eventsOf('group.created');
+    expect(created.sub_id).to.deep.equal({ format: 'scim', uri: '/Groups/g-1', id: 'g-1' });
+    expect(Object.keys(created.events)).to.deep.equal([`${PROV}:create:full`]);
+    expect(eventsOf('group.updated').events[`${PROV}:patch:full`]!.data!.Operations).to.deep.equal([
+      { op: 'replace', path: 'displayName', value: 'Eng' },
+    ]);
+    expect(eventsOf('group.member.removed').events[`${PROV}:patch:full`]!.data!.Operations).to.deep.equal([
+      { op: 'remove', path: 'members[value eq "acc-1"]' },
+    ]);
+    expect(eventsOf('group.deleted').events).to.deep.equal({ [`${PROV}:delete`]: {} });
   });
 });

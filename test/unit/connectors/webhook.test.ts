@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { Webhook } from 'standardwebhooks';
 import { parseDeadLetterAfter, parseOverlap, rotatedWebhook, webhookConfig } from '../../../cli/app-webhook';
-import { newWebhookSecret, signatureHeader, signingSecrets } from '../../../connectors/webhook';
+import { newWebhookSecret, signatureHeader, signingSecrets } from '../../../connectors/webhook-config';
 import { parseAccountStatus } from '../../../connectors/webhook-status';
 
 describe('webhook signing', function () {

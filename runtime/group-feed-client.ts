@@ -1,0 +1,30 @@
+// runtime/group-feed-client.ts: wakes (or starts) a webhook app's group feed; the API does it after each group write.
+import type { Client } from '@temporalio/client';
+import type { Stores } from '../store';
+import type { EventRow } from '../store/event-log';
+import { TASK_QUEUE } from '../workflows/contracts';
+import { groupFeedWorkflowId, groupsChangedSignal } from '../workflows/group-feed';
+
+/** Signal-with-start: the feed of one webhook app runs (from its stored cursor) and looks at the log now. */
+export async function pokeGroupFeed(client: Client, appId: string): Promise<void> {
+  await client.workflow.signalWithStart('groupFeedWorkflow', {
+    taskQueue: TASK_QUEUE,
+    workflowId: groupFeedWorkflowId(appId),
+    args: [{ appId }],
+    signal: groupsChangedSignal,
+    signalArgs: [],
+  });
+}
+
+/** The webhook apps whose group feed these events concern: apps of the directories with a group or membership change. */
+export function groupFeedsOf(stores: Stores, events: readonly EventRow[]): string[] {
+  const directories = new Set(
+    events.filter((e) => e.resourceType === 'Group' || e.kind === 'membership').map((e) => e.directoryId),
+  );
+  return [...directories].flatMap((d) =>
+    stores.directories
+      .listApps(d)
+      .filter((a) => a.type === 'webhook')
+      .map((a) => a.id),
+  );
+}
