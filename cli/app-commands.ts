@@ -69,7 +69,7 @@ function describeApp(stores: Stores, app: AppRow) {
     orphans: app.config.orphans ?? 'report',
     massChangeGuard: app.config.massChangeGuard ?? DEFAULT_GUARD_TEXT,
     reconcileEvery: app.config.reconcileEvery ?? 'off',
-    ...(app.type === 'webhook' ? describeWebhook(stores, app.id, app.config) : {}),
+    ...(app.type === 'webhook' ? describeWebhook(stores, app, app.config) : {}),
     ...(app.type === 'scim'
       ? {
           url: app.config.url,

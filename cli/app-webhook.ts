@@ -110,7 +110,13 @@ export function rotatedWebhook(current: Record<string, unknown>, overlapMs: numb
 }
 
 /** What `app show` says about a webhook app: never a secret or private key; the deliveries not acknowledged yet. */
-export function describeWebhook(stores: Stores, appId: string, config: Record<string, unknown>, now = new Date()) {
+export function describeWebhook(
+  stores: Stores,
+  app: { id: string; directoryId: string },
+  config: Record<string, unknown>,
+  now = new Date(),
+) {
+  const appId = app.id;
   const { url, format, webhook, set, token, statusUrl, deadLetterAfterSeconds } = WebhookAppConfigSchema.parse(config);
   const pending = stores.webhooks.list(appId, { pending: true, limit: 1_000 });
   const live = (until: string | undefined) => (until && Date.parse(until) > now.getTime() ? until : null);
@@ -130,6 +136,8 @@ export function describeWebhook(stores: Stores, appId: string, config: Record<st
       oldestPendingSince: pending.at(-1)?.createdAt ?? null,
       lastError: pending[0]?.lastError ?? null,
     },
+    // How far the group feed has got: the directory log's seq it has sent up to, and the log's newest.
+    groupFeed: { sentUpTo: stores.webhooks.groupFeedCursor(appId), logAt: stores.events.latestSeq(app.directoryId) },
   };
 }
 

@@ -2,8 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { Stores } from '../store';
 import type { EventRow } from '../store/event-log';
-import { TASK_QUEUE } from '../workflows/contracts';
-import { groupFeedWorkflowId, groupsChangedSignal } from '../workflows/group-feed';
+import { groupFeedWorkflowId, groupsChangedSignal, TASK_QUEUE } from '../workflows/contracts';
 
 /** Signal-with-start: the feed of one webhook app runs (from its stored cursor) and looks at the log now. */
 export async function pokeGroupFeed(client: Client, appId: string): Promise<void> {

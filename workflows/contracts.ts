@@ -193,3 +193,9 @@ export interface IdentitySnapshot {
 export const NEEDS_A_HUMAN = ['AmbiguousAccountError'];
 /** A permanent "no" from an app: a grant is not retried on it (a revocation is, for ever). */
 export const REFUSED = ['DownstreamRejectedError'];
+
+/** A group write in a webhook app's directory: the API signals its group feed (signal-with-start) to look now. */
+export const groupsChangedSignal = defineSignal('groupsChanged');
+
+/** The group feed of one webhook app (workflows/group-feed.ts). */
+export const groupFeedWorkflowId = (appId: string) => `group-feed/${appId}`;

@@ -1,11 +1,7 @@
 // workflows/group-feed.ts: one per webhook app: sends the app its directory's group events in log order, for ever.
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
-
-/** A group write in the app's directory: the API signals it (signal-with-start), so the feed wakes at once. */
-export const groupsChangedSignal = wf.defineSignal('groupsChanged');
-
-export const groupFeedWorkflowId = (appId: string) => `group-feed/${appId}`;
+import { groupsChangedSignal } from './contracts';
 
 /** Retried for ever with backoff (an endpoint that is down for hours is waited for); a page is small, so 5 minutes. */
 const { deliverGroupFeed } = wf.proxyActivities<Activities>({
