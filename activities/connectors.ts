@@ -49,11 +49,11 @@ export function createConnectorResolver(stores: Stores, share?: ShareLimits): Co
     const hit = cache.get(appId);
     if (hit && hit.stamp === stamp) return hit;
     let connector: Connector;
-    if (app.type === 'local') connector = createLocalAppConnector(stores.db, app.id);
+    if (app.type === 'local') connector = createLocalAppConnector(stores.localAccounts, app.id);
     else if (app.type === 'scim') connector = createScimConnector(ScimAppConfigSchema.parse(app.config));
     else if (app.type === 'webhook')
       connector = createWebhookConnector(
-        stores.db,
+        stores.localAccounts,
         stores.webhooks,
         app,
         WebhookAppConfigSchema.parse(app.config),

@@ -1,7 +1,6 @@
 // cli/app-commands.ts: `scimflow app …`: connect, inspect and change the downstream apps of a directory.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { listLocalAccounts } from '../connectors/local-app';
 import { ScimAppConfigSchema } from '../connectors/scim-outbound';
 import { DEFAULT_GUARD_TEXT, parseGuard } from '../domain/apps/mass-change';
 import type { AppLimits } from '../domain/apps/throttle';
@@ -476,7 +475,7 @@ export function registerAppCommands(program: Command): void {
           throw new CliError(
             'only local and webhook apps keep their accounts in scimflow; read a SCIM app through its own API',
           );
-        printJson(listLocalAccounts(stores.db, row.id));
+        printJson(stores.localAccounts.list(row.id));
       });
     });
 }

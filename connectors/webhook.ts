@@ -1,6 +1,6 @@
 // connectors/webhook.ts: an app that is not a SCIM server: told by signed HTTP POSTs of its accounts' changes.
-import type Database from 'better-sqlite3';
 import type { ChangeSource } from '../domain/apps/change-source';
+import type { LocalAccountStore } from '../store/local-accounts';
 import type { WebhookDeliveryStore } from '../store/webhook-deliveries';
 import type { AccountSpec, CallOptions, Connector, RemoteAccount } from './connector';
 import { DownstreamRejectedError } from './connector';
@@ -48,7 +48,7 @@ export type SourceOf = (directoryId: string, seq: number) => ChangeSource | unde
  * whose answer was lost may have been applied: a leaver still revokes it), access taken away only after the 2xx.
  */
 export function createWebhookConnector(
-  db: Database.Database,
+  accounts: LocalAccountStore,
   deliveries: WebhookDeliveryStore,
   app: WebhookApp,
   config: WebhookAppConfig,
@@ -56,7 +56,7 @@ export function createWebhookConnector(
   now: () => Date = () => new Date(),
 ): Connector {
   const sender = createWebhookSender(deliveries, app, config, now);
-  const ledger = createLocalAppConnector(db, app.id, {
+  const ledger = createLocalAppConnector(accounts, app.id, {
     newId: (_spec, options) => accountIdOf(app.id, options.idempotencyKey),
   });
 
@@ -112,22 +112,12 @@ export function createWebhookConnector(
           authHeaders: sender.statusAuth,
         });
 
-  const docOf = db.prepare<[string, string], { doc: string }>(
-    'SELECT doc FROM local_accounts WHERE app_id = ? AND id = ?',
-  );
-  const heldOf = db.prepare<[string, string], { entitlements_json: string }>(
-    'SELECT entitlements_json FROM local_accounts WHERE app_id = ? AND id = ?',
-  );
   /** What the app was told the account holds (a SET's put:full carries it: it replaces the receiver's). */
-  const entitlementsOf = (remoteId: string): string[] => {
-    const row = heldOf.get(app.id, remoteId);
-    return row ? (JSON.parse(row.entitlements_json) as string[]) : [];
-  };
+  const entitlementsOf = (remoteId: string): string[] => accounts.get(app.id, remoteId)?.entitlements ?? [];
 
   /** The attributes the app was last told, of those an update changes: the event's `previous`. */
   const previousOf = (remoteId: string, spec: AccountSpec): Record<string, unknown> => {
-    const row = docOf.get(app.id, remoteId);
-    const before = row ? (JSON.parse(row.doc) as Record<string, unknown>) : {};
+    const before = accounts.get(app.id, remoteId)?.doc ?? {};
     const keys = new Set([...Object.keys(before), ...Object.keys(spec)]);
     const changed = [...keys].filter(
       (k) => JSON.stringify(before[k]) !== JSON.stringify((spec as Record<string, unknown>)[k]),

@@ -1,4 +1,5 @@
 // store/index.ts: one object holding every store over one database handle.
+import { LocalAccountStore } from './local-accounts';
 import type { Db } from './db';
 import { AppliedStateStore } from './applied-state';
 import { AppThrottleStore } from './app-throttle';
@@ -21,6 +22,8 @@ export interface Stores {
   db: Db;
   directories: DirectoryStore;
   events: EventLog;
+  /** Accounts of the built-in demo app, and what each webhook app was told. */
+  localAccounts: LocalAccountStore;
   resources: ResourceStore;
   members: GroupMemberStore;
   applied: AppliedStateStore;
@@ -77,6 +80,7 @@ export function createStores(db: Db, secretKeys: string | undefined = process.en
     hr: new HrStore(db, secrets),
     nhis: new NhiStore(db),
     webhooks: new WebhookDeliveryStore(db),
+    localAccounts: new LocalAccountStore(db),
     events,
     resources: new ResourceStore(db, events, groupNames),
     members: new GroupMemberStore(db, groupNames),

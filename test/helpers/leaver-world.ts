@@ -1,7 +1,6 @@
 // test/helpers/leaver-world.ts: one directory of a real stack wired to limited SCIM apps (and local apps), for leaver tests.
 import { expect } from 'chai';
-import type { LocalAccount } from '../../connectors/local-app';
-import { listLocalAccounts } from '../../connectors/local-app';
+import type { LocalAccount } from '../../store/local-accounts';
 import type { AppliedAccount, IdentityException } from '../../store/applied-state';
 import type { LimitedScimApp, LimitedScimAppOptions, RequestRecord, ScimUser } from '../../testkit/limited-scim-app';
 import { startLimitedScimApp } from '../../testkit/limited-scim-app';
@@ -100,7 +99,7 @@ export async function wireWorld(stack: Stack, options: WorldOptions): Promise<Le
     localAccount(appName, userName) {
       const appId = localApps.get(appName);
       if (!appId) throw new Error(`no local app named ${appName}`);
-      return listLocalAccounts(stack.stores.db, appId).find((a) => a.userName === userName);
+      return stack.stores.localAccounts.list(appId).find((a) => a.userName === userName);
     },
     async createUser(userName, extra = {}) {
       const res = await scim(stack.baseUrl, token, 'POST', `${base}/Users`, {

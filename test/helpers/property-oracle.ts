@@ -1,6 +1,5 @@
 // test/helpers/property-oracle.ts: what the final directory state implies for each app, checked against the apps' real accounts.
-import { listLocalAccounts } from '../../connectors/local-app';
-import type { LocalAccount } from '../../connectors/local-app';
+import type { LocalAccount } from '../../store/local-accounts';
 import type { Stack } from './stack';
 import { scim } from './stack';
 import type { PropertyDirectory, Slot } from './property-driver';
@@ -76,7 +75,7 @@ export function checkConvergence(
   const ctx: Ctx = { stack, dir, users, stats, problems: [] };
   const known = new Set(users.map((u) => u.userName.toLowerCase()));
   for (const app of apps) {
-    const accounts = listLocalAccounts(stack.stores.db, app.id);
+    const accounts = stack.stores.localAccounts.list(app.id);
     for (const orphan of accounts.filter((a) => !known.has(a.userName.toLowerCase())))
       ctx.problems.push(`${app.name}: account ${orphan.userName} belongs to no user of the directory`);
     for (const user of users) {

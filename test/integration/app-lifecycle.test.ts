@@ -2,7 +2,6 @@
 // users already there; `app remove --accounts deprovision` revokes every account before the app goes; `keep` leaves them.
 import { expect } from 'chai';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { listLocalAccounts } from '../../connectors/local-app';
 import { cliEnv, runCli, runCliJson } from '../helpers/cli';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
@@ -44,7 +43,7 @@ describe('apps added to and removed from a live directory (issue 10)', function 
     const schedule = await stack.client.schedule.getHandle(added.schedule.scheduleId).describe();
     expect(schedule.spec.intervals?.[0]?.every).to.equal(6 * 3_600_000);
     expect(schedule.action).to.deep.include({ workflowType: 'reconcileAppWorkflow' });
-    const accounts = () => listLocalAccounts(stack.stores.db, added.id);
+    const accounts = () => stack.stores.localAccounts.list(added.id);
     await eventually(() => accounts().filter((a) => a.active).length === 2, 30_000);
     expect(
       accounts()
@@ -102,7 +101,7 @@ describe('apps added to and removed from a live directory (issue 10)', function 
       accountsLeft: 1,
       schedule: { scheduleId: `scimflow-reconcile-${added.id}`, every: 'off' },
     });
-    expect(listLocalAccounts(stack.stores.db, added.id).map((a) => a.active)).to.deep.equal([true]);
+    expect(stack.stores.localAccounts.list(added.id).map((a) => a.active)).to.deep.equal([true]);
     const again = await runCli(['app', 'remove', '--app', added.id, '--accounts', 'keep'], env);
     expect(again).to.deep.equal({ code: 1, stdout: '', stderr: `scimflow: app ${added.id} not found\n` });
   });

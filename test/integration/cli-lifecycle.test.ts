@@ -1,6 +1,5 @@
 // test/integration/cli-lifecycle.test.ts: operator commands against a live stack: plan, events list/replay, resync, reports.
 import { expect } from 'chai';
-import { listLocalAccounts } from '../../connectors/local-app';
 import { cliEnv, runCliJson } from '../helpers/cli';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
@@ -39,7 +38,7 @@ describe('operator CLI on a live stack', function () {
     expect(drifted.apps[0].grant.map((s: { kind: string; create?: boolean }) => [s.kind, s.create])).to.deep.equal([
       ['provisionAccount', true],
     ]);
-    expect(listLocalAccounts(stack.stores.db, app.id)).to.have.length(0);
+    expect(stack.stores.localAccounts.list(app.id)).to.have.length(0);
 
     const events = await runCliJson(['events', 'list', '--directory', directory.id], env);
     expect(events.map((e: { seq: number; kind: string }) => [e.seq, e.kind])).to.deep.equal([[1, 'created']]);
@@ -47,12 +46,12 @@ describe('operator CLI on a live stack', function () {
     expect(await runCliJson(['events', 'replay', '--directory', directory.id, '--from-seq', '1'], env)).to.deep.equal({
       replayed: 1,
     });
-    await eventually(() => listLocalAccounts(stack.stores.db, app.id).length === 1);
+    await eventually(() => stack.stores.localAccounts.list(app.id).length === 1);
 
     stack.stores.db.prepare('DELETE FROM local_accounts WHERE app_id = ?').run(app.id);
     stack.stores.db.prepare("UPDATE applied_accounts SET state = 'deleted' WHERE identity_id = ?").run(id);
     expect(await runCliJson(['resync', '--directory', directory.id], env)).to.deep.equal({ resynced: 1 });
-    await eventually(() => listLocalAccounts(stack.stores.db, app.id).length === 1);
+    await eventually(() => stack.stores.localAccounts.list(app.id).length === 1);
 
     const lag = await runCliJson(['report', 'lag', '--directory', directory.id], env);
     expect(lag).to.deep.equal({ newestSeq: 1, unprocessedEvents: 0, identitiesBehind: 0 });

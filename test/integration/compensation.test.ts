@@ -1,6 +1,5 @@
 // test/integration/compensation.test.ts: a grant the app refuses rolls back that run's grants and raises an operator-visible exception.
 import { expect } from 'chai';
-import { listLocalAccounts } from '../../connectors/local-app';
 import { identityQuery, identityWorkflowId, retryExceptionUpdate, SEARCH_ATTRIBUTES } from '../../workflows/contracts';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
@@ -60,10 +59,10 @@ describe('compensation and exceptions', function () {
     );
     // Rolled back in the refusing app only: what this run created or granted in the vault is disabled again and holds
     // nothing. The wiki converges on its own lane: one app's refusal costs the other app nothing.
-    const [inVault, ...moreInVault] = listLocalAccounts(stack.stores.db, vault.id);
+    const [inVault, ...moreInVault] = stack.stores.localAccounts.list(vault.id);
     expect(moreInVault).to.deep.equal([]);
     expect(inVault).to.include({ active: false }).and.to.have.deep.property('entitlements', []);
-    const inWiki = await eventually(() => listLocalAccounts(stack.stores.db, wiki.id)[0]);
+    const inWiki = await eventually(() => stack.stores.localAccounts.list(wiki.id)[0]);
     expect(inWiki).to.include({ active: true }).and.to.have.deep.property('entitlements', ['editor']);
     const [stuck] = stack.stores.applied.exceptions(directory.id);
     expect(stuck).to.include({ identityId: id });
@@ -82,10 +81,10 @@ describe('compensation and exceptions', function () {
     stack.stores.db.prepare('UPDATE apps SET config_json = ? WHERE id = ?').run('{}', vault.id);
     expect(await handle.executeUpdate(retryExceptionUpdate)).to.deep.equal({ retried: true });
     await eventually(() => stack.stores.applied.progress(directory.id, id)?.lifecycle === 'active');
-    expect(listLocalAccounts(stack.stores.db, vault.id)[0])
+    expect(stack.stores.localAccounts.list(vault.id)[0])
       .to.include({ active: true })
       .and.to.have.deep.property('entitlements', ['admin']);
-    expect(listLocalAccounts(stack.stores.db, wiki.id)[0])
+    expect(stack.stores.localAccounts.list(wiki.id)[0])
       .to.include({ active: true })
       .and.to.have.deep.property('entitlements', ['editor']);
     // The search attribute is upserted in the workflow task after the progress row, so poll for it.
@@ -109,14 +108,12 @@ describe('compensation and exceptions', function () {
       userName: 'mo@acme.test',
       [ENT]: { department: 'Sales' },
     });
-    await eventually(() => listLocalAccounts(stack.stores.db, app.id)[0]?.entitlements.includes('quotes'));
+    await eventually(() => stack.stores.localAccounts.list(app.id)[0]?.entitlements.includes('quotes'));
     await scim(stack.baseUrl, token, 'PATCH', `/scim/v2/${directory.id}/Users/${res.body.id}`, {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
       Operations: [{ op: 'replace', path: `${ENT}:department`, value: 'Support' }],
     });
-    await eventually(
-      () => JSON.stringify(listLocalAccounts(stack.stores.db, app.id)[0]?.entitlements) === '["tickets"]',
-    );
+    await eventually(() => JSON.stringify(stack.stores.localAccounts.list(app.id)[0]?.entitlements) === '["tickets"]');
     const actions = stack.stores.applied.auditTrail(directory.id, res.body.id).map((a) => a.action);
     expect(actions).to.include.members(['entitlement.revoked', 'revocation.verified', 'entitlement.granted']);
   });

@@ -1,7 +1,6 @@
 // test/integration/lifecycle.test.ts: joiner → provisioned, leaver → revoked, in a local app and a real scim2-server.
 import { expect } from 'chai';
 import { createScimConnector } from '../../connectors/scim-outbound';
-import { listLocalAccounts } from '../../connectors/local-app';
 import { accountNamed } from '../helpers/accounts';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
@@ -45,7 +44,7 @@ describe('identity lifecycle on a real Temporal server', function () {
   const base = () => `/scim/v2/${directoryId}`;
   const crm = () => createScimConnector({ url: downstream.baseUrl, token: downstream.token });
   const localAccount = (userName: string) =>
-    listLocalAccounts(stack.stores.db, localAppId).find((a) => a.userName === userName);
+    stack.stores.localAccounts.list(localAppId).find((a) => a.userName === userName);
 
   async function createUser(userName: string, extra: Record<string, unknown> = {}) {
     const res = await scim(stack.baseUrl, token, 'POST', `${base()}/Users`, {

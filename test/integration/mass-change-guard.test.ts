@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import YAML from 'yaml';
-import { listLocalAccounts } from '../../connectors/local-app';
 import { startLimitedScimApp } from '../../testkit/limited-scim-app';
 import { cliEnv, runCli, runCliJson } from '../helpers/cli';
 import type { Stack } from '../helpers/stack';
@@ -51,7 +50,7 @@ describe('the mass-change guard (issue 11)', function () {
     const everyone = writePolicy('everyone', { baseline: 'all', rules: [] });
     await runCliJson(['policy', 'set', '--directory', directory.id, '--file', everyone], env);
     const ids = await createUsers(directory.id, token, 12);
-    const active = () => listLocalAccounts(stack.stores.db, added.id).filter((a) => a.active).length;
+    const active = () => stack.stores.localAccounts.list(added.id).filter((a) => a.active).length;
     await eventually(() => active() === 12, 60_000);
 
     // A leaver named by the IdP is never held, whatever the share.

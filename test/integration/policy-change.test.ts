@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import YAML from 'yaml';
-import { listLocalAccounts } from '../../connectors/local-app';
 import { cliEnv, runCli, runCliJson } from '../helpers/cli';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
@@ -61,7 +60,7 @@ describe('policy changes converge (issue 10)', function () {
       ids[userName] = res.body.id as string;
     }
     const entitlementsOf = (userName: string) =>
-      listLocalAccounts(stack.stores.db, wiki.id).find((a) => a.userName === userName)?.entitlements ?? null;
+      stack.stores.localAccounts.list(wiki.id).find((a) => a.userName === userName)?.entitlements ?? null;
     await eventually(() => entitlementsOf('bob@acme.test')?.length === 1 && entitlementsOf('cid@acme.test') !== null);
     const seqBefore = stack.stores.events.latestSeq(directory.id);
 

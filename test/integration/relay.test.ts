@@ -5,7 +5,6 @@ import { expect } from 'chai';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { Poker } from '../../api/poke';
-import { listLocalAccounts } from '../../connectors/local-app';
 import { findFreePort } from '../../runtime/ports';
 import type { Stack } from '../helpers/stack';
 import { eventually, FAST_RETRY, scim, startStack } from '../helpers/stack';
@@ -47,7 +46,7 @@ describe('outbox relay', function () {
     }
     await new Promise((r) => setTimeout(r, 1500));
     expect(stack.stores.events.list(directory.id).filter((e) => e.deliveredAt !== null)).to.have.length(0);
-    expect(listLocalAccounts(stack.stores.db, app.id)).to.have.length(0);
+    expect(stack.stores.localAccounts.list(app.id)).to.have.length(0);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await deadPoker.stop(100);
     await deadConnection.close().catch(() => undefined);
@@ -60,7 +59,7 @@ describe('outbox relay', function () {
     });
     relay.startRelay();
     try {
-      await eventually(() => listLocalAccounts(stack.stores.db, app.id).length === 3);
+      await eventually(() => stack.stores.localAccounts.list(app.id).length === 3);
       await eventually(() => stack.stores.events.list(directory.id).every((e) => e.deliveredAt !== null));
       for (const id of ids)
         await eventually(() => stack.stores.applied.progress(directory.id, id)?.lifecycle === 'active');

@@ -7,7 +7,6 @@ import type { LeaverWorld } from '../helpers/leaver-world';
 import { PATCH_URN, inGroup, wireWorld } from '../helpers/leaver-world';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
-import { listLocalAccounts } from '../../connectors/local-app';
 
 describe('self-healing when an app throttles or goes down (issue 10)', function () {
   let stack: Stack;
@@ -149,7 +148,7 @@ describe('self-healing when an app throttles or goes down (issue 10)', function 
     // A grant is recorded just before each attempt's call and un-recorded when the read-back misses it: between
     // attempts the record says not held.
     await eventually(() => stack.stores.applied.get(directory.id, id, vault.id)?.entitlements.length === 0);
-    expect(listLocalAccounts(stack.stores.db, vault.id)[0]?.entitlements).to.deep.equal([]);
+    expect(stack.stores.localAccounts.list(vault.id)[0]?.entitlements).to.deep.equal([]);
 
     stack.stores.directories.updateAppConfig(vault.id, {}); // the app is fixed
     await eventually(
@@ -157,7 +156,7 @@ describe('self-healing when an app throttles or goes down (issue 10)', function 
       20_000,
     );
     await eventually(() => entry() === undefined, 10_000);
-    expect(listLocalAccounts(stack.stores.db, vault.id)[0]?.entitlements).to.deep.equal(['admin']);
+    expect(stack.stores.localAccounts.list(vault.id)[0]?.entitlements).to.deep.equal(['admin']);
     expect(stack.stores.applied.auditTrail(directory.id, id).map((a) => a.action)).to.include('grant.verified');
   });
 });

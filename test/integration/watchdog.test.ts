@@ -1,6 +1,5 @@
 // test/integration/watchdog.test.ts: a workflow that stopped converging becomes a visible exception; `retry` repairs it.
 import { expect } from 'chai';
-import { listLocalAccounts } from '../../connectors/local-app';
 import { Watchdog } from '../../runtime/watchdog';
 import { identityWorkflowId } from '../../workflows/contracts';
 import { cliEnv, runCli, runCliJson } from '../helpers/cli';
@@ -49,14 +48,14 @@ describe('watchdog for identities whose workflow stopped', function () {
     expect(stack.stores.applied.auditTrail(directory.id, id).map((a) => a.action)).to.include('workflow.stalled');
     // Flagged once: the next tick does not describe it again.
     expect(await watchdog.tick()).to.deep.equal([]);
-    expect(listLocalAccounts(stack.stores.db, app.id)[0]).to.include({ active: true });
+    expect(stack.stores.localAccounts.list(app.id)[0]).to.include({ active: true });
 
     // `retry --user` finds the deleted identity by its userName and starts a new run, which revokes and verifies.
     await stack.startWorker();
     const outcome = await runCliJson(['retry', '--directory', directory.id, '--user', 'GONE@acme.test'], env);
     expect(outcome).to.deep.equal({ identityId: id, retried: true, restarted: true });
     await eventually(() => stack.stores.applied.progress(directory.id, id)?.exception === null, 30_000);
-    expect(listLocalAccounts(stack.stores.db, app.id)[0]).to.include({ active: false });
+    expect(stack.stores.localAccounts.list(app.id)[0]).to.include({ active: false });
     expect(stack.stores.applied.get(directory.id, id, app.id)).to.include({ revocationVerified: true });
     expect(stack.stores.applied.exceptions(directory.id)).to.deep.equal([]);
   });

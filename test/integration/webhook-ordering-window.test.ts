@@ -23,7 +23,7 @@ describe('webhook ordering window', function () {
     const secret = newWebhookSecret();
     receiver = await startWebhookReceiver([secret]);
     const config = WebhookAppConfigSchema.parse({ url: receiver.url, webhook: { secret } });
-    connector = createWebhookConnector(temp.stores.db, temp.stores.webhooks, app, config);
+    connector = createWebhookConnector(temp.stores.localAccounts, temp.stores.webhooks, app, config);
   });
   afterEach(async function () {
     await receiver.stop();

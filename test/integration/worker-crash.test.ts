@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
-import { listLocalAccounts } from '../../connectors/local-app';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
 import { startScim2Server } from '../helpers/scim2-server';
@@ -64,7 +63,7 @@ describe('a worker killed mid-provisioning', function () {
       userName: 'crash.test@acme.test',
     });
     expect(res.status).to.equal(201);
-    await eventually(() => listLocalAccounts(stack.stores.db, local.id).length === 1, 60_000, 20);
+    await eventually(() => stack.stores.localAccounts.list(local.id).length === 1, 60_000, 20);
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     expect(stack.stores.applied.progress(directory.id, res.body.id)).to.equal(undefined);
@@ -75,7 +74,7 @@ describe('a worker killed mid-provisioning', function () {
       90_000,
       200,
     );
-    expect(listLocalAccounts(stack.stores.db, local.id)).to.have.length(1);
+    expect(stack.stores.localAccounts.list(local.id)).to.have.length(1);
     const remote = await fetch(
       `${downstream.baseUrl}/Users?filter=${encodeURIComponent('userName eq "crash.test@acme.test"')}`,
       {
