@@ -14,6 +14,7 @@ import { createStores } from '../../store';
 import type { Stores } from '../../store';
 import { createWorker, workflowsPath } from '../../worker/create-worker';
 import type { RetryTiming } from '../../workflows/contracts';
+import { groupFeedWorkflowId, SEARCH_ATTRIBUTES } from '../../workflows/contracts';
 import { getTestTemporal } from './temporal';
 
 let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
@@ -115,6 +116,7 @@ export async function startStack(
       worker = undefined;
     },
     async stop() {
+      await terminateOwnWorkflows(client, stores);
       await stack.stopWorker();
       await poker.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -125,6 +127,37 @@ export async function startStack(
   };
   if (opts.worker !== false) await stack.startWorker();
   return stack;
+}
+
+/**
+ * Ends the workflows a stack started (its directories' identities, its webhook apps' group feeds): the suite shares one
+ * dev server and one task queue, and a stopped stack's workflows would otherwise go on retrying against a database
+ * that is gone, on every later stack's worker, loading the rest of the suite. Bounded: a slow server only leaves them.
+ */
+async function terminateOwnWorkflows(client: Client, stores: Stores): Promise<void> {
+  const directories = stores.directories.list().map((d) => d.id);
+  const feeds = directories.flatMap((d) =>
+    stores.directories
+      .listApps(d)
+      .filter((a) => a.type === 'webhook')
+      .map((a) => groupFeedWorkflowId(a.id)),
+  );
+  const end = async () => {
+    for (const directoryId of directories) {
+      const query = `${SEARCH_ATTRIBUTES.directory.name} = '${directoryId}' AND ExecutionStatus = 'Running'`;
+      for await (const run of client.workflow.list({ query }))
+        await client.workflow
+          .getHandle(run.workflowId, run.runId)
+          .terminate('test stack stopped')
+          .catch(() => undefined);
+    }
+    for (const id of feeds)
+      await client.workflow
+        .getHandle(id)
+        .terminate('test stack stopped')
+        .catch(() => undefined);
+  };
+  await Promise.race([end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000))]);
 }
 
 /** Polls until `check` returns a truthy value (or throws the last failure after `timeoutMs`). */
