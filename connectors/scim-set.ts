@@ -125,19 +125,42 @@ function eventsClaim(e: SetEventInput): Record<string, Record<string, unknown>> 
   }
 }
 
-/** The SET's claims (RFC 8417 §2.2, RFC 9967 §2.1–2.2): built once per event, signed at each attempt. */
-export function setClaims(e: SetEventInput, signing: Pick<SetSigning, 'issuer' | 'audience'>): Record<string, unknown> {
-  const { id, externalId } = e.account;
+/** What every SET says besides its events: issuer, audience, time, id, transaction and subject. */
+export interface SetEnvelope {
+  createdAt: string;
+  eventId: string;
+  txn: string | undefined;
+  /** `/Users` or `/Groups`, and the resource's id and externalId. */
+  endpoint: '/Users' | '/Groups';
+  id: string;
+  externalId?: string;
+}
+
+/** A SET's claims (RFC 8417 §2.2, RFC 9967 §2.1–2.2): built once per event, signed at each attempt. */
+export function setEnvelope(
+  e: SetEnvelope,
+  signing: Pick<SetSigning, 'issuer' | 'audience'>,
+  events: Record<string, Record<string, unknown>>,
+  scimflow: Record<string, unknown>,
+): Record<string, unknown> {
+  const { id, externalId } = e;
   return {
     iss: signing.issuer,
     aud: signing.audience,
     iat: Math.floor(Date.parse(e.createdAt) / 1000),
     jti: e.eventId,
     ...(e.txn ? { txn: e.txn } : {}),
-    sub_id: { format: 'scim', uri: `/Users/${id}`, id, ...(externalId ? { externalId } : {}) },
-    events: eventsClaim(e),
-    scimflow: { ...e.scimflow, sequence: e.sequence },
+    sub_id: { format: 'scim', uri: `${e.endpoint}/${id}`, id, ...(externalId ? { externalId } : {}) },
+    events,
+    scimflow,
   };
+}
+
+/** The SET of an account event. */
+export function setClaims(e: SetEventInput, signing: Pick<SetSigning, 'issuer' | 'audience'>): Record<string, unknown> {
+  const { id, externalId } = e.account;
+  const envelope = { ...e, endpoint: '/Users' as const, id, ...(externalId ? { externalId } : {}) };
+  return setEnvelope(envelope, signing, eventsClaim(e), { ...e.scimflow, sequence: e.sequence });
 }
 
 /** Imported signing keys by PEM (a key is imported once per process, not per event). */

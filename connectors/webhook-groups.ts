@@ -1,6 +1,7 @@
 // connectors/webhook-groups.ts: a directory log's group events as webhook events (JSON or SCIM SETs), one per log event.
 import type { ChangeSource } from '../domain/apps/change-source';
 import type { SetSigning } from './scim-set';
+import { setEnvelope } from './scim-set';
 import type { WebhookApp, WebhookAppConfig } from './webhook-config';
 import type { OutgoingEvent } from './webhook-sender';
 import { hash } from './webhook-sender';
@@ -86,16 +87,15 @@ function setBody(
   set: SetSigning,
 ) {
   const { id, externalId } = e.group;
-  return {
-    iss: set.issuer,
-    aud: set.audience,
-    iat: Math.floor(Date.parse(createdAt) / 1000),
-    jti: base.eventId,
+  const envelope = {
+    createdAt,
+    eventId: base.eventId as string,
     txn: `${e.directoryId}.${e.seq}`,
-    sub_id: { format: 'scim', uri: `/Groups/${id}`, id, ...(externalId ? { externalId } : {}) },
-    events: groupEvents(e, sequence),
-    scimflow: { ...(base.facts as object), type: e.type, sequence },
+    endpoint: '/Groups' as const,
+    id,
+    ...(externalId ? { externalId } : {}),
   };
+  return setEnvelope(envelope, set, groupEvents(e, sequence), { ...(base.facts as object), type: e.type, sequence });
 }
 
 /**
