@@ -51,7 +51,19 @@ export const BREAKER_POLICY = {
   failuresToOpen: 5,
   firstCooldownMs: 2_000,
   maxCooldownMs: 30_000,
+  /** A probe time falls anywhere within this fraction either side of the cooldown (see `jittered`). */
+  cooldownJitter: 0.25,
+  /** While a probe is out, refused calls ask again after at most this long, not when the probe would count as lost. */
+  halfOpenRecheckMs: 1_000,
 } as const;
+
+/**
+ * A cooldown moved by up to `cooldownJitter` either way. A fixed doubling met an app that is down on a fixed period in the
+ * same phase every time (30 s is twenty 1.5 s flaps): each probe found it down, and the app was asked twice a minute.
+ */
+function jittered(cooldownMs: number, random: () => number): number {
+  return Math.round(cooldownMs * (1 - BREAKER_POLICY.cooldownJitter + 2 * BREAKER_POLICY.cooldownJitter * random()));
+}
 
 export const CLOSED: Breaker = Object.freeze({
   state: 'closed',
@@ -64,17 +76,33 @@ export const CLOSED: Breaker = Object.freeze({
 
 /**
  * Whether a call may go to the app. Closed: yes. Open: no until its probe time, then one call goes as the probe
- * (half-open). Half-open: no while the probe is out, unless it is lost (its time passed without an outcome).
+ * (half-open). Half-open: no while the probe is out, unless it is lost (its time passed without an outcome); the calls
+ * refused meanwhile come back within `halfOpenRecheckMs`, so that a probe which closes the circuit lets the waiting work
+ * through at once (they used to sleep until the probe would have counted as lost: up to a whole cooldown, 30 s, after the
+ * app was back).
  */
 export function admit(breaker: Breaker, now: number): Admission<Breaker> {
   if (breaker.state === 'closed') return { ok: true, state: breaker };
   const probeAt = breaker.probeAt ?? now;
-  if (now < probeAt) return { ok: false, state: breaker, waitMs: probeAt - now };
+  if (now < probeAt) {
+    const remaining = probeAt - now;
+    const waitMs = breaker.state === 'half-open' ? Math.min(remaining, BREAKER_POLICY.halfOpenRecheckMs) : remaining;
+    return { ok: false, state: breaker, waitMs };
+  }
   return { ok: true, state: { ...breaker, state: 'half-open', probeAt: now + breaker.cooldownMs } };
 }
 
-/** The breaker after a call's outcome: an answer (even a refusal) closes it; a transient failure counts toward opening. */
-export function afterCall(breaker: Breaker, outcome: 'answered' | 'transient', now: number, error?: string): Breaker {
+/**
+ * The breaker after a call's outcome: an answer (even a refusal) closes it; a transient failure counts toward opening.
+ * `random` jitters the next probe time.
+ */
+export function afterCall(
+  breaker: Breaker,
+  outcome: 'answered' | 'transient',
+  now: number,
+  error?: string,
+  random: () => number = Math.random,
+): Breaker {
   if (outcome === 'answered') return breaker.state === 'closed' && breaker.failures === 0 ? breaker : CLOSED;
   const failures = breaker.failures + 1;
   const lastError = error ?? breaker.lastError;
@@ -89,14 +117,14 @@ export function afterCall(breaker: Breaker, outcome: 'answered' | 'transient', n
       state: 'open',
       failures,
       openedAt: breaker.openedAt ?? now,
-      probeAt: now + cooldownMs,
+      probeAt: now + jittered(cooldownMs, random),
       cooldownMs,
       lastError,
     };
   }
   if (failures < BREAKER_POLICY.failuresToOpen) return { ...breaker, failures, lastError };
   const cooldownMs = BREAKER_POLICY.firstCooldownMs;
-  return { state: 'open', failures, openedAt: now, probeAt: now + cooldownMs, cooldownMs, lastError };
+  return { state: 'open', failures, openedAt: now, probeAt: now + jittered(cooldownMs, random), cooldownMs, lastError };
 }
 
 /**

@@ -39,9 +39,11 @@ describe('app throttle', function () {
   });
 
   describe('circuit breaker', function () {
+    // The middle of the probe time's jitter: exactly the cooldown.
+    const middle = () => 0.5;
     const failing = (breaker: Breaker, times: number, at: number) => {
       let b = breaker;
-      for (let i = 0; i < times; i += 1) b = afterCall(b, 'transient', at, `HTTP 503 #${i}`);
+      for (let i = 0; i < times; i += 1) b = afterCall(b, 'transient', at, `HTTP 503 #${i}`, middle);
       return b;
     };
 
@@ -49,7 +51,7 @@ describe('app throttle', function () {
       const almost = failing(CLOSED, BREAKER_POLICY.failuresToOpen - 1, 0);
       expect(almost.state).to.equal('closed');
       expect(admit(almost, 0).ok).to.equal(true);
-      const open = afterCall(almost, 'transient', 10, 'HTTP 503 last');
+      const open = afterCall(almost, 'transient', 10, 'HTTP 503 last', middle);
       expect(open).to.deep.include({ state: 'open', openedAt: 10, lastError: 'HTTP 503 last' });
       expect(admit(open, 11)).to.deep.include({ ok: false, waitMs: BREAKER_POLICY.firstCooldownMs - 1 });
     });
@@ -68,7 +70,7 @@ describe('app throttle', function () {
       expect(probe.state.state).to.equal('half-open');
       expect(admit(probe.state, probeTime + 1).ok, 'one probe at a time').to.equal(false);
 
-      const reopened = afterCall(probe.state, 'transient', probeTime + 5, 'still down');
+      const reopened = afterCall(probe.state, 'transient', probeTime + 5, 'still down', middle);
       expect(reopened).to.deep.include({ state: 'open', cooldownMs: 2 * BREAKER_POLICY.firstCooldownMs });
       expect(reopened.probeAt).to.equal(probeTime + 5 + 2 * BREAKER_POLICY.firstCooldownMs);
 
@@ -86,10 +88,63 @@ describe('app throttle', function () {
 
     it('caps the cooldown, and lets a new probe go when the last one was lost', function () {
       let b = failing(CLOSED, BREAKER_POLICY.failuresToOpen, 0);
-      for (let i = 0; i < 20; i += 1) b = afterCall(admit(b, b.probeAt!).state, 'transient', b.probeAt!);
+      for (let i = 0; i < 20; i += 1) b = afterCall(admit(b, b.probeAt!).state, 'transient', b.probeAt!, '', middle);
       expect(b.cooldownMs).to.equal(BREAKER_POLICY.maxCooldownMs);
       const probe = admit(b, b.probeAt!).state;
       expect(admit(probe, probe.probeAt!).ok, 'the probe never reported back').to.equal(true);
+    });
+
+    it('while a probe is out, refused calls come back within a second, not when the probe would count as lost', function () {
+      let b = failing(CLOSED, BREAKER_POLICY.failuresToOpen, 0);
+      for (let i = 0; i < 3; i += 1) b = afterCall(admit(b, b.probeAt!).state, 'transient', b.probeAt!, '', middle);
+      expect(b.cooldownMs).to.equal(8 * BREAKER_POLICY.firstCooldownMs);
+      // Open: the wait is the rest of the cooldown.
+      expect(admit(b, b.probeAt! - 5_000)).to.deep.include({ ok: false, waitMs: 5_000 });
+      const probe = admit(b, b.probeAt!).state;
+      // Half-open: at most a second, so a probe that closes the circuit lets the backlog through at once.
+      expect(admit(probe, b.probeAt! + 10)).to.deep.include({ ok: false, waitMs: BREAKER_POLICY.halfOpenRecheckMs });
+      expect(admit(probe, probe.probeAt! - 300)).to.deep.include({ ok: false, waitMs: 300 });
+      expect(admit(afterCall(probe, 'answered', b.probeAt! + 50), b.probeAt! + 1_010).ok).to.equal(true);
+    });
+
+    it('finds the up phase of an app that flaps on a fixed period, even at the longest cooldown', function () {
+      // Up 0.6 s, then down 0.9 s, for ever (the flapping app of app-limits.test.ts). Without jitter a 30 s cooldown is
+      // twenty periods: each probe met the app in the phase the last one failed in, and it never closed again.
+      const up = (t: number) => t % 1_500 < 600;
+      let seed = 7; // mulberry32: a seeded generator, so the test is the same every run
+      const random = () => {
+        seed = (seed + 0x6d2b79f5) | 0;
+        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+      };
+      for (let run = 0; run < 20; run += 1) {
+        // Opened at 1 s: with fixed cooldowns the first probe at 30 s lands 1,020 ms into a period, down.
+        let b = failing(CLOSED, BREAKER_POLICY.failuresToOpen, 1_000);
+        while (b.cooldownMs < BREAKER_POLICY.maxCooldownMs)
+          b = afterCall(admit(b, b.probeAt!).state, 'transient', b.probeAt! + 5, '', random);
+        let probes = 0;
+        for (; probes < 50 && b.state !== 'closed'; probes += 1) {
+          const at = b.probeAt!;
+          b = afterCall(admit(b, at).state, up(at) ? 'answered' : 'transient', at + 5, '', random);
+        }
+        expect(probes, `run ${run}`).to.be.at.most(12);
+      }
+    });
+
+    it('spreads probe times by a quarter either side of the cooldown, so a periodic outage cannot keep meeting them', function () {
+      const opened = (random: number) =>
+        afterCall(failing(CLOSED, BREAKER_POLICY.failuresToOpen - 1, 0), 'transient', 0, 'x', () => random).probeAt;
+      expect(opened(0)).to.equal(0.75 * BREAKER_POLICY.firstCooldownMs);
+      expect(opened(1)).to.equal(1.25 * BREAKER_POLICY.firstCooldownMs);
+      const b = failing(CLOSED, BREAKER_POLICY.failuresToOpen, 0);
+      const probe = admit(b, b.probeAt!).state;
+      const times = [0, 0.25, 0.5, 0.99].map(
+        (r) => afterCall(probe, 'transient', 10_000, '', () => r).probeAt! - 10_000,
+      );
+      expect(times).to.deep.equal([3_000, 3_500, 4_000, 4_980]);
+      for (const r of [0, 0.5, 0.99])
+        expect(afterCall(probe, 'transient', 10_000, '', () => r).cooldownMs).to.equal(4_000);
     });
   });
 });
