@@ -9,12 +9,11 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { findFreePort, isPortFree } from '../runtime/ports';
 import { spawnSupervised } from '../runtime/supervised-process';
-import type { SupervisedProcess } from '../runtime/supervised-process';
+import { startPostgres } from '../testkit/postgres-server';
 
 const run = promisify(execFile);
 
 export const TEMPORAL_SERVER_VERSION = '1.32.1';
-const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const CACHE = process.env.SCIMFLOW_CACHE_DIR || path.join(os.homedir(), '.cache', 'scimflow');
 
 export interface RunningCluster {
@@ -51,57 +50,6 @@ export async function ensureServerBuild(log: (line: string) => void): Promise<st
     },
   );
   return dir;
-}
-
-/** Runs `fn` in a fresh PostgreSQL cluster (initdb as the postgres user, data under /var/tmp, TCP on 127.0.0.1). */
-export async function startPostgres(opts: {
-  port: number;
-  log: (line: string) => void;
-  settings?: Record<string, string>;
-}): Promise<{ pid?: number; process: SupervisedProcess; stop(): Promise<void> }> {
-  const dataDir = fs.mkdtempSync('/var/tmp/scimflow-pg-');
-  fs.chmodSync(dataDir, 0o700);
-  await run('chown', ['postgres:postgres', dataDir]);
-  await run('runuser', ['-u', 'postgres', '--', `${PG_BIN}/initdb`, '-D', dataDir, '-U', 'postgres', '--auth=trust'], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const settings = {
-    listen_addresses: '127.0.0.1',
-    port: String(opts.port),
-    unix_socket_directories: dataDir,
-    max_connections: '300',
-    shared_buffers: '512MB',
-    ...opts.settings,
-  };
-  const args = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
-  // Its log stays in the tail (shown if it fails to start): a bench's conflicts and slow queries are not news here.
-  const proc = spawnSupervised(
-    'runuser',
-    ['-u', 'postgres', '--', `${PG_BIN}/postgres`, '-D', dataDir, ...args],
-    () => {},
-  );
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ready = await run(`${PG_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(opts.port)]).then(
-      () => true,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await proc.stop();
-      throw new Error(`PostgreSQL did not start on port ${opts.port}:\n${proc.tail.format()}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const pidLine = fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0];
-  return {
-    pid: pidLine ? Number(pidLine) : undefined,
-    process: proc,
-    stop: async () => {
-      await proc.stop(20_000);
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 function serverConfig(p: { pgPort: number; ports: number[]; dynamicConfig: string; shards: number }): string {
@@ -194,7 +142,7 @@ export async function startTemporalCluster(opts: {
   try {
     const build = await ensureServerBuild(opts.log);
     const pgPort = await findFreePort();
-    const pg = await startPostgres({ port: pgPort, log: opts.log });
+    const pg = await startPostgres({ port: pgPort, settings: { shared_buffers: '512MB' } });
     cleanups.push(() => pg.stop());
     const sql = (db: string, ...args: string[]) =>
       run(path.join(build, 'sql'), [

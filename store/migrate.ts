@@ -15,6 +15,7 @@ import * as hrAndNhis from './migrations/20261207000000_hr-and-nhis';
 import * as unconfirmedGrants from './migrations/20261208000000_unconfirmed-grants';
 import * as webhookDeliveries from './migrations/20261209000000_webhook-deliveries';
 import * as webhookChangeSeq from './migrations/20261210000000_webhook-change-seq';
+import * as postgresColumnTypes from './migrations/20261211000000_postgres-column-types';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_create-core-tables': createCoreTables,
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261208000000_unconfirmed-grants': unconfirmedGrants,
   '20261209000000_webhook-deliveries': webhookDeliveries,
   '20261210000000_webhook-change-seq': webhookChangeSeq,
+  '20261211000000_postgres-column-types': postgresColumnTypes,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */
@@ -40,8 +42,16 @@ const migrationSource: Knex.MigrationSource<string> = {
   getMigration: async (name) => MIGRATIONS[name]!,
 };
 
-export async function migrateLatest(file: string): Promise<string[]> {
-  const db = knex({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true });
+/** Whether a database target is a PostgreSQL URL (`postgres://` or `postgresql://`) rather than a SQLite file. */
+export function isPostgresUrl(target: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(target);
+}
+
+/** Applies every pending migration to `target`: a SQLite file, or a PostgreSQL URL (the database must exist). */
+export async function migrateLatest(target: string): Promise<string[]> {
+  const db = isPostgresUrl(target)
+    ? knex({ client: 'pg', connection: target, pool: { min: 0, max: 1 } })
+    : knex({ client: 'better-sqlite3', connection: { filename: target }, useNullAsDefault: true });
   try {
     const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
     return applied;
