@@ -67,7 +67,7 @@ export function takeLostAnswer(faults: LimitedScimAppFaults, write: WriteKind): 
   return fault.how;
 }
 
-/** Whether a flapping app is in its down phase `elapsedMs` after the fault was set (it starts down). */
+/** Whether a flapping app is in its down phase `elapsedMs` after its first request under the fault (it starts down). */
 export function flapIsDown(flap: FlapFault, elapsedMs: number): boolean {
   return flap !== false && elapsedMs % (flap.upMs + flap.downMs) < flap.downMs;
 }

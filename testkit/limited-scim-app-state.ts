@@ -40,8 +40,11 @@ export interface AppState {
   /** SCIM requests being answered now, and the most there were at once since the last clearRequests/reset. */
   inFlight: number;
   peakInFlight: number;
-  /** When the current flapping fault was set (ms since the epoch). */
-  flapSince: number;
+  /**
+   * When the current flapping fault's first down phase began (ms since the epoch): at the first request after it was
+   * set, so that a scenario's first request always meets the app down, however long its workflows took to start.
+   */
+  flapSince: number | null;
 }
 
 export interface StateSnapshot {
@@ -61,7 +64,7 @@ export function logRequest(state: AppState, record: RequestRecord): void {
 /** Merges checked knobs over the current ones and returns a copy of the result. */
 export function applyFaults(state: AppState, partial: unknown): LimitedScimAppFaults {
   const parsed = parseFaults(partial);
-  if (parsed.flap !== undefined) state.flapSince = Date.now();
+  if (parsed.flap !== undefined) state.flapSince = null;
   Object.assign(state.faults, parsed);
   return structuredClone(state.faults);
 }

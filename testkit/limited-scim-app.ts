@@ -95,7 +95,7 @@ export async function startLimitedScimApp(options: LimitedScimAppOptions = {}): 
     requests: [],
     inFlight: 0,
     peakInFlight: 0,
-    flapSince: Date.now(),
+    flapSince: null,
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     onRequest(state, req, res).catch((err: unknown) => {
@@ -194,9 +194,12 @@ async function answerScim(
 ): Promise<Reply | 'reset'> {
   if (state.faults.latencyMs > 0) await delay(state.faults.latencyMs, undefined, { ref: false });
   const { flap } = state.faults;
-  if (flap && flapIsDown(flap, Date.now() - state.flapSince)) {
-    if (flap.how === 'reset') return 'reset';
-    return errorReply(new ScimHttpError(503, undefined, 'The app is flapping (down phase)'));
+  if (flap) {
+    state.flapSince ??= Date.now();
+    if (flapIsDown(flap, Date.now() - state.flapSince)) {
+      if (flap.how === 'reset') return 'reset';
+      return errorReply(new ScimHttpError(503, undefined, 'The app is flapping (down phase)'));
+    }
   }
   const { outage } = state.faults;
   if (outage && outage.how === 'reset') return 'reset';

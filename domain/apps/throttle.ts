@@ -50,7 +50,12 @@ export const BREAKER_POLICY = {
   /** Transient failures in a row (network, timeouts, 429, 5xx) that open the circuit. */
   failuresToOpen: 5,
   firstCooldownMs: 2_000,
-  maxCooldownMs: 30_000,
+  /**
+   * A probe is one request, so a dead app asked every 10 s costs it nothing, and a leaver waiting for an app that came
+   * back waits at most that long. (At 30 s, an app up 40 % of the time failed four probes in a row about one time in
+   * eight, and its waiting work then stalled for minutes: the flapping-app test's 120 s ran out in CI.)
+   */
+  maxCooldownMs: 10_000,
   /** A probe time falls anywhere within this fraction either side of the cooldown (see `jittered`). */
   cooldownJitter: 0.25,
   /** While a probe is out, refused calls ask again after at most this long, not when the probe would count as lost. */
@@ -59,7 +64,8 @@ export const BREAKER_POLICY = {
 
 /**
  * A cooldown moved by up to `cooldownJitter` either way. A fixed doubling met an app that is down on a fixed period in the
- * same phase every time (30 s is twenty 1.5 s flaps): each probe found it down, and the app was asked twice a minute.
+ * same phase every time (the former 30 s cap was twenty 1.5 s flaps): each probe found it down, and the circuit never
+ * closed again.
  */
 function jittered(cooldownMs: number, random: () => number): number {
   return Math.round(cooldownMs * (1 - BREAKER_POLICY.cooldownJitter + 2 * BREAKER_POLICY.cooldownJitter * random()));
@@ -78,7 +84,7 @@ export const CLOSED: Breaker = Object.freeze({
  * Whether a call may go to the app. Closed: yes. Open: no until its probe time, then one call goes as the probe
  * (half-open). Half-open: no while the probe is out, unless it is lost (its time passed without an outcome); the calls
  * refused meanwhile come back within `halfOpenRecheckMs`, so that a probe which closes the circuit lets the waiting work
- * through at once (they used to sleep until the probe would have counted as lost: up to a whole cooldown, 30 s, after the
+ * through at once (they used to sleep until the probe would have counted as lost: up to a whole cooldown after the
  * app was back).
  */
 export function admit(breaker: Breaker, now: number): Admission<Breaker> {

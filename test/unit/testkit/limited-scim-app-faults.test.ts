@@ -110,13 +110,23 @@ describe('limited SCIM app: faults (testkit/limited-scim-app.ts)', function () {
   });
 
   describe('flap', function () {
-    it('alternates between 503 and answering, starting down, from when it was set', async function () {
+    it('alternates between 503 and answering, starting down', async function () {
       app.setFaults({ flap: { upMs: 150, downMs: 150, how: 'unavailable' } });
       expectScimError(await call('POST', '/Users', { body: userBody('ada') }), 503);
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect((await call('POST', '/Users', { body: userBody('ada') })).status).to.equal(201);
       await new Promise((resolve) => setTimeout(resolve, 150));
       expectScimError(await call('GET', '/Users'), 503);
+      app.setFaults({ flap: false });
+    });
+
+    it('starts its first down phase at the first request, however long after it was set', async function () {
+      app.setFaults({ flap: { upMs: 300, downMs: 150, how: 'unavailable' } });
+      // 200 ms after it was set: into the up phase if the phases ran from then.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expectScimError(await call('GET', '/Users'), 503);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await call('GET', '/Users')).status).to.equal(200);
       app.setFaults({ flap: false });
     });
 

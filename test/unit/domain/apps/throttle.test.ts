@@ -96,8 +96,8 @@ describe('app throttle', function () {
 
     it('while a probe is out, refused calls come back within a second, not when the probe would count as lost', function () {
       let b = failing(CLOSED, BREAKER_POLICY.failuresToOpen, 0);
-      for (let i = 0; i < 3; i += 1) b = afterCall(admit(b, b.probeAt!).state, 'transient', b.probeAt!, '', middle);
-      expect(b.cooldownMs).to.equal(8 * BREAKER_POLICY.firstCooldownMs);
+      for (let i = 0; i < 2; i += 1) b = afterCall(admit(b, b.probeAt!).state, 'transient', b.probeAt!, '', middle);
+      expect(b.cooldownMs).to.equal(4 * BREAKER_POLICY.firstCooldownMs);
       // Open: the wait is the rest of the cooldown.
       expect(admit(b, b.probeAt! - 5_000)).to.deep.include({ ok: false, waitMs: 5_000 });
       const probe = admit(b, b.probeAt!).state;
@@ -108,9 +108,10 @@ describe('app throttle', function () {
     });
 
     it('finds the up phase of an app that flaps on a fixed period, even at the longest cooldown', function () {
-      // Up 0.6 s, then down 0.9 s, for ever (the flapping app of app-limits.test.ts). Without jitter a 30 s cooldown is
-      // twenty periods: each probe met the app in the phase the last one failed in, and it never closed again.
-      const up = (t: number) => t % 1_500 < 600;
+      // Up 40 % of a period that divides the longest cooldown (as 1.5 s, the flapping app of app-limits.test.ts,
+      // divided the former 30 s): without jitter every probe met the app in the phase the last one failed in, for ever.
+      const period = BREAKER_POLICY.maxCooldownMs / 20;
+      const up = (t: number) => t % period < 0.4 * period;
       let seed = 7; // mulberry32: a seeded generator, so the test is the same every run
       const random = () => {
         seed = (seed + 0x6d2b79f5) | 0;
@@ -119,16 +120,20 @@ describe('app throttle', function () {
         return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
       };
       for (let run = 0; run < 20; run += 1) {
-        // Opened at 1 s: with fixed cooldowns the first probe at 30 s lands 1,020 ms into a period, down.
-        let b = failing(CLOSED, BREAKER_POLICY.failuresToOpen, 1_000);
-        while (b.cooldownMs < BREAKER_POLICY.maxCooldownMs)
-          b = afterCall(admit(b, b.probeAt!).state, 'transient', b.probeAt! + 5, '', random);
+        // At the longest cooldown, the last probe failed 70 % into a period (down).
+        const failedAt = 100 * period + 0.7 * period;
+        let b: Breaker = {
+          ...failing(CLOSED, BREAKER_POLICY.failuresToOpen, 0),
+          cooldownMs: BREAKER_POLICY.maxCooldownMs,
+          probeAt: failedAt + BREAKER_POLICY.maxCooldownMs,
+        };
         let probes = 0;
         for (; probes < 50 && b.state !== 'closed'; probes += 1) {
           const at = b.probeAt!;
           b = afterCall(admit(b, at).state, up(at) ? 'answered' : 'transient', at + 5, '', random);
         }
-        expect(probes, `run ${run}`).to.be.at.most(12);
+        // 20 failed probes in a row, each up with a 40 % chance: about 4 in 100,000.
+        expect(probes, `run ${run}`).to.be.at.most(20);
       }
     });
 
