@@ -75,6 +75,28 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ['../activities/*', '../connectors/*', '../worker/*'] }] },
   },
   {
+    // SQL and the raw database handle stay inside store/ (issue 14: a PostgreSQL store must be able to stand behind
+    // the named methods); transactions are `stores.atomically`, consistent reads `stores.readConsistently`.
+    files: ['api/**/*.ts', 'activities/**/*.ts', 'hr/**/*.ts', 'cli/**/*.ts', 'worker/**/*.ts', 'runtime/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='db'][object.name='stores']",
+          message: 'Use a named store method (SQL stays inside store/).',
+        },
+        {
+          selector: "MemberExpression[property.name='db'][object.property.name='stores']",
+          message: 'Use a named store method (SQL stays inside store/).',
+        },
+        {
+          selector: 'ImportDeclaration[source.value=/store\\/transact$/]',
+          message: 'Use stores.atomically.',
+        },
+      ],
+    },
+  },
+  {
     // Runnable examples for our users: plain JavaScript for Node.js, no type information.
     files: ['examples/**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -9,7 +9,6 @@ import { signalIdentity } from '../runtime/identity-client';
 import type { Stores } from '../store';
 import { loadDesired } from '../store/desired-state';
 import type { EventRow } from '../store/event-log';
-import { transactor } from '../store/transact';
 import type { IdentityKey } from '../workflows/contracts';
 import type { StepKit } from './step-kit';
 
@@ -45,7 +44,7 @@ export function createNhiHandover(kit: StepKit) {
       if (owned.length === 0) return result;
       const manager = settings.nhiOnOwnerLeave === 'transfer' ? activeManagerOf(stores, input, now) : undefined;
       const events: EventRow[] = [];
-      transactor(stores.db).run(() => {
+      stores.atomically(() => {
         for (const nhi of owned) {
           const audit = (action: string, detail: Record<string, unknown>) =>
             stores.applied.audit({

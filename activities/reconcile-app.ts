@@ -312,7 +312,7 @@ async function repair(
   const leavers = new Set(
     findings.filter((f) => f.kind === 'reenabledLeavers' && f.identityId).map((f) => f.identityId!),
   );
-  const events = stores.db.transaction(() => {
+  const events = stores.atomically(() => {
     for (const [identityId, correction] of corrections) {
       stores.applied.save(directoryId, identityId, appId, correction);
       stores.applied.audit({
@@ -336,7 +336,7 @@ async function repair(
       })),
       new Date().toISOString(),
     );
-  })();
+  });
   if (events.length > 0) await opts.deliver?.(events, leavers);
 
   for (const finding of findings.filter((f) => f.kind === 'orphans' && f.action !== 'reported')) {

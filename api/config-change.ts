@@ -5,7 +5,6 @@ import { identityImpact, summarizeImpact } from '../domain/policy/impact';
 import type { Stores } from '../store';
 import { loadDesired } from '../store/desired-state';
 import type { EventKind, EventRow } from '../store/event-log';
-import { transactor } from '../store/transact';
 
 export interface ConfigChange<T> extends ImpactSummary {
   dryRun: boolean;
@@ -48,7 +47,7 @@ export function changeConfiguration<T>(
   let events: EventRow[] = [];
   let held: string | undefined;
   try {
-    transactor(stores.db).run(() => {
+    stores.atomically(() => {
       const applied = change.apply();
       impacts = ids.flatMap((id) => {
         const impact = identityImpact(before.get(id)!, loadDesired(stores, directoryId, id).state);

@@ -175,12 +175,11 @@ export function snapshotPage(
 ): SnapshotPage {
   const q = parse(SnapshotQuery, rawQuery);
   const directoryId = dctx.directory.id;
-  const read = stores.db.transaction(() => ({
+  const { cursor, total, rows } = stores.readConsistently(() => ({
     cursor: stores.events.latestSeq(directoryId),
     total: stores.resources.count(directoryId, q.type),
     rows: stores.resources.page(directoryId, q.type, q.startIndex - 1, q.count),
   }));
-  const { cursor, total, rows } = read();
   return {
     cursor: String(cursor),
     resourceType: q.type,

@@ -10,7 +10,6 @@ import { createStores } from '../store';
 import type { Stores } from '../store';
 import { openDatabase } from '../store/db';
 import { loadTemporalConfig } from '../worker/config';
-import { startCheckpointer, useCheckpointBackstop } from '../store/checkpointer';
 
 export interface RunningApi {
   url: string;
@@ -33,11 +32,9 @@ export async function startApiServer(deps: {
   const { config, log, member } = deps;
   const background = !member || member.index === 0;
   // Request COMMITs never checkpoint (copy pages, fsync) on the event loop: a worker thread does it.
-  const checkpointer = background
-    ? startCheckpointer(deps.stores.db, (err) =>
-        log(`checkpoint thread failed, SQLite checkpoints on commit again: ${err.message}`),
-      )
-    : useCheckpointBackstop(deps.stores.db);
+  const checkpointer = deps.stores.startHousekeeping(background, (err) =>
+    log(`checkpoint thread failed, SQLite checkpoints on commit again: ${err.message}`),
+  );
   const poker = new Poker(deps.client, deps.stores, { log });
   // Identities whose workflow stopped converging (failed, terminated, tasks failing) become visible exceptions.
   const watchdog = new Watchdog(deps.client, deps.stores, { log });

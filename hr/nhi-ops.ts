@@ -8,7 +8,6 @@ import type { Stores } from '../store';
 import type { EventRow } from '../store/event-log';
 import type { Nhi, NhiCredential } from '../store/nhis';
 import { NHI_KINDS } from '../store/nhis';
-import { transactor } from '../store/transact';
 
 const Instant = z
   .string()
@@ -94,7 +93,7 @@ export function addNhi(stores: Stores, directoryId: string, input: unknown, now 
       );
   const ownerId = userNamed(stores, directoryId, spec.owner);
   const at = now.toISOString();
-  return transactor(stores.db).run(() => {
+  return stores.atomically(() => {
     const nhi = stores.nhis.add({
       directoryId,
       name: spec.name,
@@ -125,7 +124,7 @@ export function transferNhi(stores: Stores, directoryId: string, name: string, t
   if (nhi.status !== 'active') throw new ScimError(409, undefined, `NHI ${nhi.id} was revoked at ${nhi.revokedAt}`);
   const ownerId = userNamed(stores, directoryId, to);
   const at = now.toISOString();
-  return transactor(stores.db).run(() => {
+  return stores.atomically(() => {
     stores.nhis.transfer(directoryId, nhi.id, ownerId, at);
     stores.applied.audit({
       directoryId,
@@ -142,7 +141,7 @@ export function revokeNhi(stores: Stores, directoryId: string, name: string, rea
   const nhi = nhiNamed(stores, directoryId, name);
   if (nhi.status === 'revoked') return { nhi: describeNhi(stores, nhi, now), events: [] as EventRow[] };
   const at = now.toISOString();
-  return transactor(stores.db).run(() => {
+  return stores.atomically(() => {
     const events = stores.events.append(directoryId, [nhiEvent(nhi.id, 'nhi.revoked', { nhi: 'revoked', reason })], at);
     stores.nhis.revoke(directoryId, nhi.id, reason, events[0]!.seq, at);
     stores.applied.audit({

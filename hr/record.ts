@@ -9,8 +9,6 @@ import type { Stores } from '../store';
 import type { EventKind, EventRow } from '../store/event-log';
 import type { HrEventRow, HrEventStatus } from '../store/hr';
 import { statusOf } from '../store/hr';
-import { transactor } from '../store/transact';
-import { findUsersBy } from './match-identity';
 
 export interface HrSettings {
   /** How HR names a person (webhooks and imports); the CLI names the key per call. */
@@ -70,7 +68,7 @@ export function recordHrEvent(
   const stored: HrEventBody & { id: string } = { ...body, id };
   const bodyHash = crypto.createHash('sha256').update(canonicalJson(stored)).digest('hex');
 
-  return transactor(stores.db).run(() => {
+  return stores.atomically(() => {
     const existing = stores.hr.get(directoryId, id);
     if (existing) {
       if (existing.bodyHash !== bodyHash)
@@ -89,7 +87,7 @@ export function recordHrEvent(
     const effectiveAt = effectiveInstant(body, now).toISOString();
     if (stored.type === 'mover' && stored.changes?.manager) {
       // HR names the manager by the same key; the user document holds the manager's SCIM id (RFC 7643 §4.3).
-      const managers = findUsersBy(stores, directoryId, matchKey, stored.changes.manager.toLowerCase());
+      const managers = stores.hr.usersMatching(directoryId, matchKey, stored.changes.manager.toLowerCase());
       if (managers.length === 1) stored.changes = { ...stored.changes, manager: managers[0]! };
     }
     const row: Omit<HrEventRow, 'rescindedAt' | 'rescindedBy' | 'supersededBy'> = {
@@ -155,7 +153,7 @@ function identityNamed(
   value: string,
   person: Person | undefined,
 ): string | null {
-  const found = findUsersBy(stores, directoryId, key, value);
+  const found = stores.hr.usersMatching(directoryId, key, value);
   if (found.length > 1)
     throw new ScimError(
       409,

@@ -1,6 +1,7 @@
 // store/hr.ts: HR signing secrets and HR events (idempotent by id), and what HR says of one identity.
 import crypto from 'node:crypto';
 import type { HrEventBody, HrEventType, MatchKey } from '../domain/hr/events';
+import { ENTERPRISE_URN } from '../domain/hr/match';
 import type { HrFact } from '../domain/hr/status';
 import type { Db } from './db';
 import type { SecretBox } from './secrets';
@@ -251,5 +252,26 @@ export class HrStore {
         .prepare(`SELECT * FROM hr_events WHERE directory_id = ? ${where} ORDER BY received_at, seq LIMIT ?`)
         .all(...args, opts.limit ?? 10_000) as Raw[]
     ).map(fromRaw);
+  }
+
+  /**
+   * The live users of a directory an HR match key names (`value` lower-cased), oldest first, at most 6 (more than one is
+   * ambiguous to the caller). userName and externalId are columns; employeeNumber and email are read from the stored
+   * documents (a scan of the directory's users, about 10 ms per 10,000 in SQLite's JSON functions: HR events are few).
+   */
+  usersMatching(directoryId: string, key: MatchKey, value: string): string[] {
+    const live = `directory_id = ? AND type = 'User' AND deleted_at IS NULL`;
+    const sql = {
+      userName: `SELECT id FROM resources WHERE ${live} AND user_name_lower = ?`,
+      externalId: `SELECT id FROM resources WHERE ${live} AND lower(external_id) = ?`,
+      employeeNumber: `SELECT id FROM resources WHERE ${live}
+        AND lower(trim(json_extract(doc, '$."${ENTERPRISE_URN}".employeeNumber'))) = ?`,
+      email: `SELECT id FROM resources WHERE ${live} AND EXISTS (
+        SELECT 1 FROM json_each(resources.doc, '$.emails') WHERE lower(trim(json_extract(value, '$.value'))) = ?)`,
+    }[key];
+    return this.db
+      .prepare<[string, string], { id: string }>(`${sql} ORDER BY created_at, id LIMIT 6`)
+      .all(directoryId, value)
+      .map((r) => r.id);
   }
 }

@@ -17,9 +17,30 @@ import { GroupNames } from './group-names';
 import { PolicyStore } from './policies';
 import { ResourceStore } from './resources';
 import { WriteBatcher } from './write-batch';
+import { transactor } from './transact';
+import type { Checkpointer } from './checkpointer';
+import { startCheckpointer, useCheckpointBackstop } from './checkpointer';
 
 export interface Stores {
+  /**
+   * The raw handle, for the store's own plumbing (the WAL checkpointer) and tests; modules outside `store/` use the
+   * named methods below instead (issue 14: a second implementation on PostgreSQL must be able to stand behind them).
+   */
   db: Db;
+  /**
+   * Runs `fn` atomically: one write transaction, or a savepoint of the open one (a failing `fn` undoes its own
+   * changes). Every store call inside it is part of the same commit.
+   */
+  atomically<T>(fn: () => T): T;
+  /** Runs `fn`'s reads in one snapshot (a read transaction: no write lock), so they agree with one another. */
+  readConsistently<T>(fn: () => T): T;
+  /** Throws when the database cannot answer a trivial query (health checks). */
+  ping(): void;
+  /**
+   * The database's housekeeping for a long-running API process: `owner` (the one process per database file that runs
+   * background jobs) checkpoints the WAL from a worker thread; the others only keep a backstop (store/checkpointer.ts).
+   */
+  startHousekeeping(owner: boolean, onError: (err: Error) => void): Checkpointer;
   directories: DirectoryStore;
   events: EventLog;
   /** Accounts of the built-in demo app, and what each webhook app was told. */
@@ -74,8 +95,13 @@ export function createStores(db: Db, secretKeys: string | undefined = process.en
   const events = new EventLog(db);
   const groupNames = groupNamesOf(db);
   const secrets = secretsOf(db, secretKeys);
+  const tx = transactor(db);
   return {
     db,
+    atomically: (fn) => tx.run(fn),
+    readConsistently: (fn) => db.transaction(fn).deferred(),
+    ping: () => void db.prepare('SELECT 1').get(),
+    startHousekeeping: (owner, onError) => (owner ? startCheckpointer(db, onError) : useCheckpointBackstop(db)),
     directories: new DirectoryStore(db, secrets),
     hr: new HrStore(db, secrets),
     nhis: new NhiStore(db),
