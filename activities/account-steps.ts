@@ -24,7 +24,13 @@ export async function findOwnAccount(
   ids: Identifiers,
   read: ReadOptions,
 ): Promise<AccountMatch<RemoteAccount>> {
-  const claimed = (remoteId: string) => kit.stores.applied.claimedByOther(target.appId, remoteId, target.identityId);
+  /** The candidates scimflow records as another identity's (read before the synchronous match stage decides). */
+  const claimedAmong = async (candidates: readonly RemoteAccount[]): Promise<Set<string>> => {
+    const claimed = new Set<string>();
+    for (const id of new Set(candidates.map((c) => c.id)))
+      if (await kit.stores.applied.claimedByOther(target.appId, id, target.identityId)) claimed.add(id);
+    return claimed;
+  };
   if (ids.remoteId) {
     const recorded = await connector.getAccount(ids.remoteId, read);
     if (recorded) return { kind: 'found', account: recorded, by: 'id' };
@@ -34,7 +40,9 @@ export async function findOwnAccount(
     ['userName', ids.userName],
   ] as const) {
     if (!value) continue;
-    const match = matchStage(by, await connector.searchAccounts(by, value, read), claimed);
+    const candidates = await connector.searchAccounts(by, value, read);
+    const claimed = await claimedAmong(candidates);
+    const match = matchStage(by, candidates, (id) => claimed.has(id));
     if (match) return match;
   }
   return { kind: 'none' };
@@ -87,22 +95,27 @@ export function createAccountSteps(kit: StepKit) {
      * (or revoked) later, never forgotten.
      */
     async provisionAccount(input: GrantInput): Promise<GrantResult> {
-      const { state, spec } = kit.desired(input);
+      const { state, spec } = await kit.desired(input);
       const want = state.apps.find((a) => a.appId === input.appId);
       if (!spec || want?.account !== 'active') return { outcome: 'superseded', accountCreated: false };
       kit.checkpoint();
-      const connector = kit.connector(input);
-      const known = kit.applied(input);
+      const connector = await kit.connector(input);
+      const known = await kit.applied(input);
       const live = known?.remoteId && known.state !== 'pending' && known.state !== 'deleted' ? known : undefined;
       const existing = live?.remoteId ? await connector.getAccount(live.remoteId, kit.abortable(input)) : undefined;
       if (existing) {
         kit.checkpoint();
         const account = await connector.updateAccount(existing.id, spec, kit.whole(input));
-        kit.save(input, { remoteId: account.id, state: 'active', specHash: want.specHash, revocationVerified: false });
-        kit.audit(input, existing.active ? 'account.updated' : 'account.enabled', { remoteId: account.id });
+        await kit.save(input, {
+          remoteId: account.id,
+          state: 'active',
+          specHash: want.specHash,
+          revocationVerified: false,
+        });
+        await kit.audit(input, existing.active ? 'account.updated' : 'account.enabled', { remoteId: account.id });
         return { outcome: 'done', accountCreated: false };
       }
-      kit.save(input, {
+      await kit.save(input, {
         state: 'pending',
         remoteId: null,
         specHash: null,
@@ -110,17 +123,17 @@ export function createAccountSteps(kit: StepKit) {
         revocationVerified: false,
         intentKey: input.idempotencyKey,
       });
-      kit.audit(input, 'account.intent', { userName: spec.userName.slice(0, 256) });
+      await kit.audit(input, 'account.intent', { userName: spec.userName.slice(0, 256) });
       const ids = { remoteId: known?.remoteId ?? null, externalId: spec.externalId, userName: spec.userName };
       const { account, adoptedBy } = await createOrAdopt(input, connector, ids, spec);
-      kit.save(input, {
+      await kit.save(input, {
         remoteId: account.id,
         state: 'active',
         specHash: want.specHash,
         revocationVerified: false,
         intentKey: null,
       });
-      kit.audit(input, adoptedBy ? 'account.adopted' : 'account.created', {
+      await kit.audit(input, adoptedBy ? 'account.adopted' : 'account.created', {
         remoteId: account.id,
         ...(adoptedBy ? { matchedBy: adoptedBy } : {}),
       });
@@ -135,9 +148,9 @@ export function createAccountSteps(kit: StepKit) {
     async revokeAccount(input: RevokeInput): Promise<void> {
       if (input.step.kind !== 'revokeAccount') throw new Error('revokeAccount needs a revokeAccount step');
       const mode = input.step.mode;
-      const connector = kit.connector(input);
-      const known = kit.applied(input);
-      const { state, spec } = kit.desired(input);
+      const connector = await kit.connector(input);
+      const known = await kit.applied(input);
+      const { state, spec } = await kit.desired(input);
       // A step that runs late (a retry after a newer change, a worker that lost its task) must not disable an account
       // the identity should have again: the newer convergence plans what is needed.
       if (state.apps.find((a) => a.appId === input.appId)?.account === 'active') return;
@@ -146,30 +159,34 @@ export function createAccountSteps(kit: StepKit) {
       const found = await findOwnAccount(kit, input, connector, ids, read);
       refuseAmbiguity(found, 'the account may still be active');
       if (found.kind === 'none') {
-        kit.save(input, { state: 'deleted', revocationVerified: true, entitlements: [], intentKey: null });
-        kit.audit(input, 'revocation.verified', { expect: mode, found: false, userName: spec?.userName.slice(0, 256) });
+        await kit.save(input, { state: 'deleted', revocationVerified: true, entitlements: [], intentKey: null });
+        await kit.audit(input, 'revocation.verified', {
+          expect: mode,
+          found: false,
+          userName: spec?.userName.slice(0, 256),
+        });
         return;
       }
       const account = found.account;
-      if (found.by !== 'id') kit.audit(input, 'account.adopted', { remoteId: account.id, matchedBy: found.by });
+      if (found.by !== 'id') await kit.audit(input, 'account.adopted', { remoteId: account.id, matchedBy: found.by });
       if (mode === 'delete') await connector.deleteAccount(account.id, kit.abortable(input, '/delete'));
       else if (account.active) await connector.disableAccount(account.id, kit.abortable(input, '/disable'));
       const after = await connector.getAccount(account.id, read);
       if (mode === 'delete' && after) throw new RevocationNotVerifiedError(`account ${account.id} still exists`);
       if (after?.active) throw new RevocationNotVerifiedError(`account ${account.id} is still active`);
       const gone = after === undefined;
-      kit.save(input, {
+      await kit.save(input, {
         remoteId: account.id,
         state: gone ? 'deleted' : 'disabled',
         revocationVerified: true,
         intentKey: null,
         ...(gone ? { entitlements: [] } : {}),
       });
-      kit.audit(input, mode === 'delete' ? 'account.deleted' : 'account.disabled', {
+      await kit.audit(input, mode === 'delete' ? 'account.deleted' : 'account.disabled', {
         remoteId: account.id,
         ...(account.active || mode === 'delete' ? {} : { alreadyDisabled: true }),
       });
-      kit.audit(input, 'revocation.verified', { expect: mode, remoteId: account.id });
+      await kit.audit(input, 'revocation.verified', { expect: mode, remoteId: account.id });
     },
   };
 }

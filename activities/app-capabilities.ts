@@ -21,7 +21,7 @@ export async function refreshCapabilities(
     const fresh = await connector.discover();
     const before = app.config.capabilities as ScimCapabilities | undefined;
     if (before && withoutTime(before) === withoutTime(fresh)) return undefined;
-    stores.directories.updateAppConfig(app.id, { ...app.config, capabilities: fresh });
+    await stores.directories.updateAppConfig(app.id, { ...app.config, capabilities: fresh });
     return `app ${app.name}: capabilities ${before ? 'changed' : 'read'} (see app show)`;
   } catch (err) {
     return `app ${app.name}: capabilities not read: ${(err as Error).message}`;

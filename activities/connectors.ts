@@ -7,7 +7,7 @@ import { createWebhookConnector } from '../connectors/webhook';
 import { WebhookAppConfigSchema } from '../connectors/webhook-config';
 import { withChaos, ChaosConfigSchema } from '../connectors/chaos';
 import { changeSource } from '../domain/apps/change-source';
-import type { CallGate } from '../connectors/throttled';
+import type { CallGate, GateEntry } from '../connectors/throttled';
 import { withGate } from '../connectors/throttled';
 import type { ShareLimits } from '../connectors/worker-share';
 import { WorkerShare } from '../connectors/worker-share';
@@ -16,13 +16,13 @@ import { AppLimitsSchema, spreadWait } from '../domain/apps/throttle';
 import type { AppRow } from '../store/directories';
 import type { Stores } from '../store';
 
-export type ConnectorResolver = (appId: string) => { app: AppRow; connector: Connector };
+export type ConnectorResolver = (appId: string) => Promise<{ app: AppRow; connector: Connector }>;
 
 /** The app's gate over the shared throttle store: limits from the app's config, breaker state from the database. */
 function gateOf(stores: Stores, appId: string, limits: AppLimits): CallGate {
   return {
-    enter() {
-      const entry = stores.throttle.enter(appId, limits);
+    async enter(): Promise<GateEntry> {
+      const entry = await stores.throttle.enter(appId, limits);
       return entry.ok ? { ok: true, ticket: entry.leaseId } : { ...entry, waitMs: spreadWait(entry.waitMs) };
     },
     leave: (ticket, outcome, error) => stores.throttle.leave(appId, ticket, outcome, error),
@@ -42,8 +42,8 @@ function inLocalActivity(): boolean {
 export function createConnectorResolver(stores: Stores, share?: ShareLimits): ConnectorResolver {
   const workerShare = share ? new WorkerShare(share) : undefined;
   const cache = new Map<string, { app: AppRow; connector: Connector; stamp: string }>();
-  return (appId) => {
-    const app = stores.directories.getApp(appId);
+  return async (appId) => {
+    const app = await stores.directories.getApp(appId);
     if (!app) throw new Error(`app ${appId} is not configured`);
     const stamp = JSON.stringify(app.config);
     const hit = cache.get(appId);
@@ -57,8 +57,8 @@ export function createConnectorResolver(stores: Stores, share?: ShareLimits): Co
         stores.webhooks,
         app,
         WebhookAppConfigSchema.parse(app.config),
-        (directoryId, seq) => {
-          const event = stores.events.at(directoryId, seq);
+        async (directoryId, seq) => {
+          const event = await stores.events.at(directoryId, seq);
           return event && changeSource(event.kind, event.detail);
         },
       );

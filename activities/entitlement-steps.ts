@@ -12,12 +12,12 @@ export function createEntitlementSteps(kit: StepKit) {
    * when the app confirms none of them is held any more. What the app confirmed is recorded even when others fail.
    */
   async function revokeAll(target: AppTarget, entitlements: string[], action = 'entitlement.revoked'): Promise<void> {
-    const known = kit.applied(target);
+    const known = await kit.applied(target);
     if (!known?.remoteId || known.state === 'deleted' || known.state === 'pending' || entitlements.length === 0) {
-      if (known) kit.save(target, { entitlements: known.entitlements.filter((e) => !entitlements.includes(e)) });
+      if (known) await kit.save(target, { entitlements: known.entitlements.filter((e) => !entitlements.includes(e)) });
       return;
     }
-    const connector = kit.connector(target);
+    const connector = await kit.connector(target);
     const failures: string[] = [];
     for (const entitlement of entitlements) {
       try {
@@ -28,10 +28,11 @@ export function createEntitlementSteps(kit: StepKit) {
     }
     const stillHeld = await connector.heldEntitlements(known.remoteId, entitlements, kit.abortable(target));
     const removed = entitlements.filter((e) => !stillHeld.includes(e));
-    const latest = kit.applied(target) ?? known;
-    kit.save(target, { entitlements: latest.entitlements.filter((e) => !removed.includes(e)) });
-    for (const entitlement of removed) kit.audit(target, action, { entitlement });
-    if (removed.length > 0) kit.audit(target, 'revocation.verified', { expect: 'entitlements', entitlements: removed });
+    const latest = (await kit.applied(target)) ?? known;
+    await kit.save(target, { entitlements: latest.entitlements.filter((e) => !removed.includes(e)) });
+    for (const entitlement of removed) await kit.audit(target, action, { entitlement });
+    if (removed.length > 0)
+      await kit.audit(target, 'revocation.verified', { expect: 'entitlements', entitlements: removed });
     // The read-back is the verdict: a removal the app refused or never answered, of something it does not hold (a
     // grant recorded before its call that the app never applied), is no failure.
     if (stillHeld.length > 0)
@@ -49,7 +50,7 @@ export function createEntitlementSteps(kit: StepKit) {
     async revokeEntitlements(input: RevokeInput): Promise<void> {
       if (input.step.kind !== 'revokeEntitlements')
         throw new Error('revokeEntitlements needs a revokeEntitlements step');
-      const want = kit.desired(input).state.apps.find((a) => a.appId === input.appId);
+      const want = (await kit.desired(input)).state.apps.find((a) => a.appId === input.appId);
       const wanted = want?.account === 'active' ? want.entitlements : [];
       await revokeAll(
         input,
@@ -60,12 +61,12 @@ export function createEntitlementSteps(kit: StepKit) {
     /** Grants what the plan asked for and the store still wants now; anything no longer wanted is left alone. */
     async grantEntitlements(input: GrantInput): Promise<GrantResult> {
       if (input.step.kind !== 'grantEntitlements') throw new Error('grantEntitlements needs a grantEntitlements step');
-      const want = kit.desired(input).state.apps.find((a) => a.appId === input.appId);
-      const known = kit.applied(input);
+      const want = (await kit.desired(input)).state.apps.find((a) => a.appId === input.appId);
+      const known = await kit.applied(input);
       const wanted = input.step.entitlements.filter((e) => want?.account === 'active' && want.entitlements.includes(e));
       if (wanted.length < input.step.entitlements.length || !known?.remoteId || known.state !== 'active')
         return { outcome: 'superseded', accountCreated: false };
-      const connector = kit.connector(input);
+      const connector = await kit.connector(input);
       for (const entitlement of wanted) {
         kit.checkpoint();
         // Recorded as held and confirmed by an earlier read-back: the read-back below checks it again.
@@ -74,8 +75,8 @@ export function createEntitlementSteps(kit: StepKit) {
         // and whose retry a newer change cancelled, is still on record, so the next revocation removes it (revocations
         // read the app back, so one the app never applied costs nothing). It stays unconfirmed until the read-back, so
         // the next plan grants it again if it is still wanted. The app's refusal un-records it.
-        const before = kit.applied(input) ?? known;
-        kit.save(input, {
+        const before = (await kit.applied(input)) ?? known;
+        await kit.save(input, {
           entitlements: [...before.entitlements, entitlement],
           unconfirmedEntitlements: [...before.unconfirmedEntitlements, entitlement],
         });
@@ -83,25 +84,25 @@ export function createEntitlementSteps(kit: StepKit) {
           await connector.grantEntitlement(known.remoteId, entitlement, kit.whole(input, `/grant/${entitlement}`));
         } catch (err) {
           if (err instanceof DownstreamRejectedError) {
-            const latest = kit.applied(input) ?? known;
-            kit.save(input, { entitlements: latest.entitlements.filter((e) => e !== entitlement) });
+            const latest = (await kit.applied(input)) ?? known;
+            await kit.save(input, { entitlements: latest.entitlements.filter((e) => e !== entitlement) });
           }
           throw err;
         }
-        kit.audit(input, 'entitlement.granted', { entitlement });
+        await kit.audit(input, 'entitlement.granted', { entitlement });
       }
       // Read back, like revocations: an app that answers 2xx and drops the membership must not pass for granted.
       const held = await connector.heldEntitlements(known.remoteId, wanted, kit.abortable(input));
       const missing = wanted.filter((e) => !held.includes(e));
-      const latest = kit.applied(input) ?? known;
+      const latest = (await kit.applied(input)) ?? known;
       if (missing.length > 0 || latest.unconfirmedEntitlements.some((e) => held.includes(e)))
-        kit.save(input, {
+        await kit.save(input, {
           entitlements: latest.entitlements.filter((e) => !missing.includes(e)),
           unconfirmedEntitlements: latest.unconfirmedEntitlements.filter((e) => !held.includes(e)),
         });
       if (missing.length > 0)
         throw new GrantNotVerifiedError(`the app does not show ${missing.join(', ')} after granting it`);
-      kit.audit(input, 'grant.verified', { entitlements: wanted });
+      await kit.audit(input, 'grant.verified', { entitlements: wanted });
       return { outcome: 'done', accountCreated: false };
     },
 
@@ -111,17 +112,17 @@ export function createEntitlementSteps(kit: StepKit) {
      */
     async compensateApp(input: CompensationInput): Promise<void> {
       await revokeAll(input, input.entitlements, 'compensation.entitlement');
-      const known = kit.applied(input);
+      const known = await kit.applied(input);
       if (!input.account || !known?.remoteId || known.state === 'deleted' || known.state === 'pending') return;
-      const connector = kit.connector(input);
-      if (kit.deprovision(input) === 'delete') {
+      const connector = await kit.connector(input);
+      if ((await kit.deprovision(input)) === 'delete') {
         await connector.deleteAccount(known.remoteId, kit.abortable(input, '/undo-create'));
-        kit.save(input, { state: 'deleted', entitlements: [], revocationVerified: false });
+        await kit.save(input, { state: 'deleted', entitlements: [], revocationVerified: false });
       } else {
         const after = await connector.disableAccount(known.remoteId, kit.abortable(input, '/undo-create'));
-        kit.save(input, { state: after ? 'disabled' : 'deleted', revocationVerified: false });
+        await kit.save(input, { state: after ? 'disabled' : 'deleted', revocationVerified: false });
       }
-      kit.audit(input, 'compensation.account', { remoteId: known.remoteId });
+      await kit.audit(input, 'compensation.account', { remoteId: known.remoteId });
     },
   };
 }

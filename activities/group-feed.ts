@@ -19,13 +19,13 @@ const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined)
  * What the feed says of one log event, read now: the group as it is (a change to a group deleted since is skipped:
  * its `group.deleted` follows), the member with the account id scimflow gives it in this app.
  */
-function groupLogEvent(stores: Stores, appId: string, e: EventRow): GroupLogEvent | undefined {
+async function groupLogEvent(stores: Stores, appId: string, e: EventRow): Promise<GroupLogEvent | undefined> {
   const groupId = e.kind === 'membership' ? text(e.detail.groupId) : e.identityId;
   if (!groupId) return undefined;
   const source = changeSource(e.kind, e.detail);
   const base = { directoryId: e.directoryId, seq: e.seq, source };
   if (e.kind === 'group.deleted') return { ...base, type: 'group.deleted', group: { id: groupId } };
-  const group = stores.resources.get(e.directoryId, 'Group', groupId);
+  const group = await stores.resources.get(e.directoryId, 'Group', groupId);
   if (!group) return undefined;
   const facts = {
     id: groupId,
@@ -33,11 +33,11 @@ function groupLogEvent(stores: Stores, appId: string, e: EventRow): GroupLogEven
     ...(text(group.doc.externalId) ? { externalId: text(group.doc.externalId) } : {}),
   };
   if (e.kind !== 'membership') return { ...base, type: e.kind as GroupEventType, group: facts };
-  const user = stores.resources.getAnyState(e.directoryId, e.identityId);
+  const user = await stores.resources.getAnyState(e.directoryId, e.identityId);
   const member = {
     identityId: e.identityId,
     accountId:
-      stores.applied.get(e.directoryId, e.identityId, appId)?.remoteId ?? webhookAccountId(appId, e.identityId),
+      (await stores.applied.get(e.directoryId, e.identityId, appId))?.remoteId ?? webhookAccountId(appId, e.identityId),
     ...(text(user?.doc.userName) ? { userName: text(user?.doc.userName) } : {}),
     ...(text(user?.doc.externalId) ? { externalId: text(user?.doc.externalId) } : {}),
   };
@@ -62,24 +62,24 @@ export function createGroupFeedActivities(deps: ActivityDeps) {
      * in the log's order. A failure fails the activity; its retry starts again at the cursor.
      */
     async deliverGroupFeed(input: { appId: string }): Promise<GroupFeedResult> {
-      const app = stores.directories.getApp(input.appId);
+      const app = await stores.directories.getApp(input.appId);
       if (!app || app.type !== 'webhook') return { gone: true, more: false, cursor: 0 };
       const config = WebhookAppConfigSchema.parse(app.config);
       const sender = createWebhookSender(stores.webhooks, app, config, deps.now);
       const signal = Context.current().cancellationSignal;
-      let cursor = stores.webhooks.groupFeedCursor(app.id);
-      const page = stores.events.page(app.directoryId, { afterSeq: cursor, limit: PAGE, kinds: GROUP_KINDS });
+      let cursor = await stores.webhooks.groupFeedCursor(app.id);
+      const page = await stores.events.page(app.directoryId, { afterSeq: cursor, limit: PAGE, kinds: GROUP_KINDS });
       for (const e of page.events) {
-        const event = groupLogEvent(stores, app.id, e);
+        const event = await groupLogEvent(stores, app.id, e);
         if (event) await sender.send(groupWebhookEvent(app, config, event), { signal });
-        stores.webhooks.advanceGroupFeed(app.id, e.seq);
+        await stores.webhooks.advanceGroupFeed(app.id, e.seq);
         cursor = e.seq;
         Context.current().heartbeat(cursor);
       }
       const more = page.events.length === PAGE;
       // A page that is not full has seen the whole log up to its newest seq: nothing of the app's is before it.
       if (!more && page.latestSeq > cursor) {
-        stores.webhooks.advanceGroupFeed(app.id, page.latestSeq);
+        await stores.webhooks.advanceGroupFeed(app.id, page.latestSeq);
         cursor = page.latestSeq;
       }
       return { gone: false, more, cursor };

@@ -11,8 +11,8 @@ export function createIdentityStateActivities(kit: StepKit) {
   const { stores } = kit;
   const pendingPredecessors = createPredecessorCheck(stores);
 
-  const appliedOf = (key: IdentityKey): AppliedApp[] =>
-    stores.applied.list(key.directoryId, key.identityId).map((a) => ({
+  const appliedOf = async (key: IdentityKey): Promise<AppliedApp[]> =>
+    (await stores.applied.list(key.directoryId, key.identityId)).map((a) => ({
       appId: a.appId,
       remoteId: a.remoteId,
       state: a.state,
@@ -27,10 +27,17 @@ export function createIdentityStateActivities(kit: StepKit) {
    * A departure revoked and verified in the apps (by a workflow task that was then lost) but without its time-to-revoke
    * record: the newest verification is the record's time. Nothing when the record exists or nothing was verified.
    */
-  function unrecordedRevocation(key: IdentityKey, desired: DesiredState): { verifiedAt: string } | undefined {
+  async function unrecordedRevocation(
+    key: IdentityKey,
+    desired: DesiredState,
+  ): Promise<{ verifiedAt: string } | undefined> {
     if (desired.status === 'active' || desired.deactivatedSeq === null) return undefined;
     const { directoryId, identityId } = key;
-    const verifiedAt = stores.applied.unrecordedRevocationVerifiedAt(directoryId, identityId, desired.deactivatedSeq);
+    const verifiedAt = await stores.applied.unrecordedRevocationVerifiedAt(
+      directoryId,
+      identityId,
+      desired.deactivatedSeq,
+    );
     return verifiedAt === undefined ? undefined : { verifiedAt };
   }
 
@@ -38,11 +45,11 @@ export function createIdentityStateActivities(kit: StepKit) {
    * A user the IdP pushed as a service account (userType) becomes an NHI record owned by its manager, so that it is
    * handed on or revoked when that person leaves. Written only when it is new (reads otherwise).
    */
-  function adoptServiceUser(key: IdentityKey): void {
-    const resource = stores.resources.getAnyState(key.directoryId, key.identityId);
+  async function adoptServiceUser(key: IdentityKey): Promise<void> {
+    const resource = await stores.resources.getAnyState(key.directoryId, key.identityId);
     const service = resource?.type === 'User' && !resource.deletedAt ? serviceUserOf(resource.doc) : undefined;
-    if (!service || stores.nhis.get(key.directoryId, key.identityId)) return;
-    stores.nhis.add({
+    if (!service || (await stores.nhis.get(key.directoryId, key.identityId))) return;
+    await stores.nhis.add({
       directoryId: key.directoryId,
       id: key.identityId,
       name: typeof resource!.doc.userName === 'string' ? resource!.doc.userName : key.identityId,
@@ -54,7 +61,7 @@ export function createIdentityStateActivities(kit: StepKit) {
       source: 'scim',
       at: kit.now().toISOString(),
     });
-    stores.applied.audit({
+    await stores.applied.audit({
       directoryId: key.directoryId,
       identityId: key.identityId,
       action: 'nhi.added',
@@ -68,30 +75,34 @@ export function createIdentityStateActivities(kit: StepKit) {
      * limit while an earlier identity of the same userName is still being deprovisioned (see predecessors.ts).
      */
     async loadIdentity(key: IdentityKey): Promise<IdentitySnapshot> {
-      adoptServiceUser(key);
-      const { state, spec } = kit.desired(key);
+      await adoptServiceUser(key);
+      const { state, spec } = await kit.desired(key);
       // HR events that arrived before this person did are theirs from now on (the desired state above counts them).
       if (spec && state.kind !== 'service') {
-        const resource = stores.resources.getAnyState(key.directoryId, key.identityId);
-        if (resource) stores.hr.link(key.directoryId, key.identityId, matchValuesOf(resource.doc));
+        const resource = await stores.resources.getAnyState(key.directoryId, key.identityId);
+        if (resource) await stores.hr.link(key.directoryId, key.identityId, matchValuesOf(resource.doc));
       }
       if (state.status === 'active' && spec) {
-        const pending = pendingPredecessors(key.directoryId, key.identityId, spec.userName);
+        const pending = await pendingPredecessors(key.directoryId, key.identityId, spec.userName);
         if (pending.length > 0)
           throw new PredecessorPendingError(
             `waiting for the deprovisioning of earlier identities of ${state.label}: ${pending.join(', ')}`,
           );
       }
-      const unrecorded = unrecordedRevocation(key, state);
-      return { desired: state, applied: appliedOf(key), ...(unrecorded ? { unrecordedRevocation: unrecorded } : {}) };
+      const unrecorded = await unrecordedRevocation(key, state);
+      return {
+        desired: state,
+        applied: await appliedOf(key),
+        ...(unrecorded ? { unrecordedRevocation: unrecorded } : {}),
+      };
     },
 
     async recordProgress(
       input: IdentityKey & { processedSeq: number; lifecycle: string; exception: string | null },
     ): Promise<void> {
-      stores.applied.recordProgress(input.directoryId, input.identityId, input);
+      await stores.applied.recordProgress(input.directoryId, input.identityId, input);
       if (input.exception)
-        stores.applied.audit({
+        await stores.applied.audit({
           directoryId: input.directoryId,
           identityId: input.identityId,
           action: 'exception',
@@ -100,7 +111,7 @@ export function createIdentityStateActivities(kit: StepKit) {
     },
 
     async recordRevocation(input: IdentityKey & PendingRevocation): Promise<void> {
-      stores.applied.recordRevocation(
+      await stores.applied.recordRevocation(
         input.directoryId,
         input.identityId,
         input.seq,
@@ -111,10 +122,10 @@ export function createIdentityStateActivities(kit: StepKit) {
 
     /** A step that keeps failing in one app becomes visible (report exceptions, with its age), or stops being. */
     async recordAppBlock(input: IdentityKey & { appId: string; block: AppBlock | null }): Promise<void> {
-      const before = stores.applied.get(input.directoryId, input.identityId, input.appId)?.blocked ?? null;
-      stores.applied.setBlocked(input.directoryId, input.identityId, input.appId, input.block);
+      const before = (await stores.applied.get(input.directoryId, input.identityId, input.appId))?.blocked ?? null;
+      await stores.applied.setBlocked(input.directoryId, input.identityId, input.appId, input.block);
       if (input.block && (before?.kind !== input.block.kind || before.reason !== input.block.reason))
-        stores.applied.audit({
+        await stores.applied.audit({
           directoryId: input.directoryId,
           identityId: input.identityId,
           appId: input.appId,
@@ -124,7 +135,7 @@ export function createIdentityStateActivities(kit: StepKit) {
           detail: { reason: input.block.reason, since: input.block.since },
         });
       else if (!input.block && before)
-        stores.applied.audit({
+        await stores.applied.audit({
           directoryId: input.directoryId,
           identityId: input.identityId,
           appId: input.appId,

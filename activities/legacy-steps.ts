@@ -27,8 +27,8 @@ const target = (input: StepInput) => ({
 });
 
 export function createLegacyActivities(kit: StepKit, steps: Steps) {
-  const appliedV1 = (key: IdentityKey): AppliedAppV1[] =>
-    kit.stores.applied.list(key.directoryId, key.identityId).map((a) => ({
+  const appliedV1 = async (key: IdentityKey): Promise<AppliedAppV1[]> =>
+    (await kit.stores.applied.list(key.directoryId, key.identityId)).map((a) => ({
       appId: a.appId,
       remoteId: a.state === 'pending' ? null : a.remoteId,
       state: a.state === 'pending' ? 'deleted' : a.state,
@@ -38,7 +38,7 @@ export function createLegacyActivities(kit: StepKit, steps: Steps) {
 
   const desiredV1 = async (key: IdentityKey): Promise<DesiredStateV1> => {
     const { desired } = await steps.loadIdentity(key);
-    const spec = kit.desired(key).spec ?? { userName: '', active: false };
+    const spec = (await kit.desired(key)).spec ?? { userName: '', active: false };
     return {
       ...desired,
       userName: spec.userName,
@@ -49,7 +49,7 @@ export function createLegacyActivities(kit: StepKit, steps: Steps) {
   const provision = async (input: StepInput): Promise<string> => {
     const grant: GrantInput = { ...target(input), step: { kind: 'provisionAccount', specHash: '', create: true } };
     await steps.provisionAccount(grant);
-    return kit.applied(grant)?.remoteId ?? '';
+    return (await kit.applied(grant))?.remoteId ?? '';
   };
 
   const revoke = (input: StepInput, step: RevokeInput['step']) => ({ ...target(input), step });
@@ -57,7 +57,7 @@ export function createLegacyActivities(kit: StepKit, steps: Steps) {
   return {
     loadDesiredState: desiredV1,
     loadAppliedState: async (key: IdentityKey) => appliedV1(key),
-    loadState: async (key: IdentityKey) => ({ desired: await desiredV1(key), applied: appliedV1(key) }),
+    loadState: async (key: IdentityKey) => ({ desired: await desiredV1(key), applied: await appliedV1(key) }),
     createAccount: provision,
     updateAccount: provision,
     async grantEntitlement(input: StepInput): Promise<void> {

@@ -19,15 +19,15 @@ export interface Handover {
 }
 
 /** The owner's manager (HR's word first, then the IdP's) when that manager is a live, active user of the directory. */
-function activeManagerOf(stores: Stores, key: IdentityKey, now: Date): string | undefined {
-  const owner = stores.resources.getAnyState(key.directoryId, key.identityId);
+async function activeManagerOf(stores: Stores, key: IdentityKey, now: Date): Promise<string | undefined> {
+  const owner = await stores.resources.getAnyState(key.directoryId, key.identityId);
   if (!owner) return undefined;
-  const hr = hrStatusAt(stores.hr.factsFor(key.directoryId, key.identityId, matchValuesOf(owner.doc)), now);
+  const hr = hrStatusAt(await stores.hr.factsFor(key.directoryId, key.identityId, matchValuesOf(owner.doc)), now);
   const doc = withHrAttributes(owner.doc, hr.attributes);
   const managerId = ((doc[ENTERPRISE_URN] as Record<string, unknown> | undefined)?.manager as { value?: unknown })
     ?.value;
   if (typeof managerId !== 'string' || managerId === key.identityId) return undefined;
-  const manager = loadDesired(stores, key.directoryId, managerId, undefined, now).state;
+  const manager = (await loadDesired(stores, key.directoryId, managerId, undefined, now)).state;
   return manager.status === 'active' && manager.kind !== 'service' ? managerId : undefined;
 }
 
@@ -38,13 +38,13 @@ export function createNhiHandover(kit: StepKit) {
     async handOverNhis(input: IdentityKey & { leftAt: string }): Promise<Handover> {
       const now = kit.now();
       const at = now.toISOString();
-      const settings = hrSettingsOf(stores.directories.get(input.directoryId)?.config ?? {});
-      const owned = stores.nhis.ownedActive(input.directoryId, input.identityId);
+      const settings = hrSettingsOf((await stores.directories.get(input.directoryId))?.config ?? {});
+      const owned = await stores.nhis.ownedActive(input.directoryId, input.identityId);
       const result: Handover = { transferred: [], revoked: [], exceptions: [] };
       if (owned.length === 0) return result;
-      const manager = settings.nhiOnOwnerLeave === 'transfer' ? activeManagerOf(stores, input, now) : undefined;
+      const manager = settings.nhiOnOwnerLeave === 'transfer' ? await activeManagerOf(stores, input, now) : undefined;
       const events: EventRow[] = [];
-      stores.atomically(() => {
+      await stores.atomically(async () => {
         for (const nhi of owned) {
           const audit = (action: string, detail: Record<string, unknown>) =>
             stores.applied.audit({
@@ -54,28 +54,34 @@ export function createNhiHandover(kit: StepKit) {
               detail: { owner: input.identityId, ownerLeftAt: input.leftAt, ...detail },
             });
           if (settings.nhiOnOwnerLeave === 'transfer' && manager) {
-            stores.nhis.transfer(input.directoryId, nhi.id, manager, at);
-            audit('nhi.transferred', { to: manager });
+            await stores.nhis.transfer(input.directoryId, nhi.id, manager, at);
+            await audit('nhi.transferred', { to: manager });
             events.push(
-              ...stores.events.append(input.directoryId, [nhiEvent(nhi.id, 'nhi', { nhi: 'transferred' })], at),
+              ...(await stores.events.append(input.directoryId, [nhiEvent(nhi.id, 'nhi', { nhi: 'transferred' })], at)),
             );
             result.transferred.push({ nhi: nhi.id, to: manager });
           } else if (settings.nhiOnOwnerLeave === 'transfer') {
             const reason = `owner ${input.identityId} left and has no active manager to transfer it to: transfer or revoke it (scimflow nhi transfer|revoke)`;
             if (nhi.exception !== reason) {
-              stores.nhis.setException(input.directoryId, nhi.id, reason, at);
-              audit('nhi.exception', { reason });
+              await stores.nhis.setException(input.directoryId, nhi.id, reason, at);
+              await audit('nhi.exception', { reason });
             }
             result.exceptions.push({ nhi: nhi.id, reason });
           } else {
-            const [event] = stores.events.append(
+            const [event] = await stores.events.append(
               input.directoryId,
               [nhiEvent(nhi.id, 'nhi.revoked', { nhi: 'owner-left' })],
               at,
             );
             // Time to revoke counts from the owner's departure, not from this handover.
-            stores.nhis.revoke(input.directoryId, nhi.id, `owner ${input.identityId} left`, event!.seq, input.leftAt);
-            audit('nhi.revoked', { reason: 'owner-left' });
+            await stores.nhis.revoke(
+              input.directoryId,
+              nhi.id,
+              `owner ${input.identityId} left`,
+              event!.seq,
+              input.leftAt,
+            );
+            await audit('nhi.revoked', { reason: 'owner-left' });
             events.push(event!);
             result.revoked.push(nhi.id);
           }
@@ -90,7 +96,7 @@ export function createNhiHandover(kit: StepKit) {
           ...(event.kind === 'nhi.revoked' ? { priority: 'leaver' as const } : {}),
         });
       for (const event of events)
-        stores.events.markDelivered(event.directoryId, event.identityId, event.seq, new Date().toISOString());
+        await stores.events.markDelivered(event.directoryId, event.identityId, event.seq, new Date().toISOString());
       return result;
     },
   };

@@ -8,7 +8,7 @@ export class PredecessorPendingError extends Error {
   }
 }
 
-export type PredecessorCheck = (directoryId: string, identityId: string, userName: string) => string[];
+export type PredecessorCheck = (directoryId: string, identityId: string, userName: string) => Promise<string[]>;
 
 /**
  * An IdP may create a deleted user's userName again (a rehire, a re-push). Apps know accounts by userName, so the new
@@ -19,17 +19,17 @@ export type PredecessorCheck = (directoryId: string, identityId: string, userNam
  * The partial index resources_deleted_user_name makes the lookup one index probe (store/resources.ts userIdentities).
  */
 export function createPredecessorCheck(stores: Stores): PredecessorCheck {
-  const unfinished = (directoryId: string, id: string): boolean => {
-    const latest = stores.events.latestSeqFor(directoryId, id);
-    const progress = stores.applied.progress(directoryId, id);
+  const unfinished = async (directoryId: string, id: string): Promise<boolean> => {
+    const latest = await stores.events.latestSeqFor(directoryId, id);
+    const progress = await stores.applied.progress(directoryId, id);
     if (!progress) return latest > 0; // no event, no workflow: nothing will ever touch its accounts
     return progress.processedSeq < latest || progress.lifecycle !== 'deprovisioned' || progress.exception !== null;
   };
 
-  return (directoryId, identityId, userName) => {
-    return stores.resources
-      .userIdentities(directoryId, userName)
-      .filter(({ id, deletedAt }) => deletedAt !== null && id !== identityId && unfinished(directoryId, id))
-      .map(({ id }) => id);
+  return async (directoryId, identityId, userName) => {
+    const pending: string[] = [];
+    for (const { id, deletedAt } of await stores.resources.userIdentities(directoryId, userName))
+      if (deletedAt !== null && id !== identityId && (await unfinished(directoryId, id))) pending.push(id);
+    return pending;
   };
 }

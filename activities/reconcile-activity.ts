@@ -17,8 +17,9 @@ export interface ReconcileSummary {
 export function createReconcileActivities(deps: ActivityDeps) {
   return {
     async reconcileApp(input: { appId: string }): Promise<ReconcileSummary> {
-      if (!deps.stores.directories.getApp(input.appId)) return { appId: input.appId, skipped: 'the app was removed' };
-      const report = await reconcileApp(deps.stores, deps.connectors(input.appId).connector, {
+      if (!(await deps.stores.directories.getApp(input.appId)))
+        return { appId: input.appId, skipped: 'the app was removed' };
+      const report = await reconcileApp(deps.stores, (await deps.connectors(input.appId)).connector, {
         appId: input.appId,
         dryRun: false,
       });

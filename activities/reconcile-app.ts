@@ -60,13 +60,18 @@ export interface ReconcileReport {
 }
 
 /** The entitlements scimflow manages in an app: any the policy grants there, and any it recorded granting. */
-function managedEntitlements(stores: Stores, directoryId: string, appId: string, appName: string): string[] {
-  const stored = stores.policies.latest(directoryId);
+async function managedEntitlements(
+  stores: Stores,
+  directoryId: string,
+  appId: string,
+  appName: string,
+): Promise<string[]> {
+  const stored = await stores.policies.latest(directoryId);
   const policy = stored ? parsePolicy(stored.policy) : DEFAULT_POLICY;
   const fromPolicy = policy.rules.flatMap((r) =>
     r.grant.filter((g) => g.app === appName).flatMap((g) => g.entitlements),
   );
-  const recorded = stores.drift.recordedEntitlements(appId);
+  const recorded = await stores.drift.recordedEntitlements(appId);
   return [...new Set([...fromPolicy, ...recorded])].sort();
 }
 
@@ -76,7 +81,7 @@ export async function reconcileApp(
   opts: ReconcileOptions,
 ): Promise<ReconcileReport> {
   const started = Date.now();
-  const app = stores.directories.getApp(opts.appId);
+  const app = await stores.directories.getApp(opts.appId);
   if (!app) throw new Error(`app ${opts.appId} not found`);
   const directoryId = app.directoryId;
   const setting: OrphanSetting = ORPHAN_SETTINGS.includes(app.config.orphans as OrphanSetting)
@@ -88,7 +93,7 @@ export async function reconcileApp(
     const said = await refreshCapabilities(stores, connector, app); // a dry run writes nothing anywhere
     if (said) log(said);
   }
-  const managed = managedEntitlements(stores, directoryId, app.id, app.name);
+  const managed = await managedEntitlements(stores, directoryId, app.id, app.name);
   const holders = await connector.entitlementHolders(managed);
   const findings: Finding[] = [];
   const errors: ReconcileError[] = [];
@@ -97,10 +102,10 @@ export async function reconcileApp(
   const orphans: ScannedAccount[] = [];
 
   type View = IdentityView & { latestSeq: number; blocked: AppliedAccount['blocked'] };
-  const viewOf = (identityId: string): View | undefined => {
-    const desired = loadDesired(stores, directoryId, identityId);
+  const viewOf = async (identityId: string): Promise<View | undefined> => {
+    const desired = await loadDesired(stores, directoryId, identityId);
     if (desired.state.status === 'unknown') return undefined;
-    const have = stores.applied.get(directoryId, identityId, app.id);
+    const have = await stores.applied.get(directoryId, identityId, app.id);
     return {
       identityId,
       status: desired.state.status,
@@ -112,15 +117,19 @@ export async function reconcileApp(
     };
   };
   /** An identity whose workflow still has work (unprocessed events, a blocked step) is left to it this time. */
-  const busy = (view: View): string | undefined => {
-    const progress = stores.applied.progress(directoryId, view.identityId);
+  const busy = async (view: View): Promise<string | undefined> => {
+    const progress = await stores.applied.progress(directoryId, view.identityId);
     if ((progress?.processedSeq ?? 0) < view.latestSeq) return 'its workflow is converging; reconcile again later';
     if (view.blocked) return `its ${view.blocked.kind} in this app is blocked: ${view.blocked.reason}`;
     return undefined;
   };
-  const take = (view: View, result: ReturnType<typeof diffAccount>, who: Omit<ReconcileError, 'error'>) => {
+  const take = async (
+    view: View,
+    result: ReturnType<typeof diffAccount>,
+    who: Omit<ReconcileError, 'error'>,
+  ): Promise<void> => {
     if (result.findings.length === 0) return;
-    const why = busy(view);
+    const why = await busy(view);
     if (why) {
       errors.push({ ...who, error: `${why} (${result.findings.map((f) => f.kind).join(', ')})` });
       return;
@@ -129,16 +138,16 @@ export async function reconcileApp(
     if (result.correction) corrections.set(view.identityId, result.correction);
   };
 
-  const identityOf = (
+  const identityOf = async (
     account: ScannedAccount,
     recorded: Map<string, string[]>,
-  ): string | ReconcileError | undefined => {
+  ): Promise<string | ReconcileError | undefined> => {
     const claimed = recorded.get(account.id) ?? [];
     if (claimed.length > 1)
       return { userName: account.userName, remoteId: account.id, error: `recorded for ${claimed.length} identities` };
     if (claimed.length === 1) return claimed[0];
     if (account.externalId) {
-      const byExternal = stores.drift.userByExternalId(directoryId, account.externalId);
+      const byExternal = await stores.drift.userByExternalId(directoryId, account.externalId);
       if (byExternal.length > 1)
         return {
           userName: account.userName,
@@ -148,7 +157,7 @@ export async function reconcileApp(
       if (byExternal.length === 1) return byExternal[0];
     }
     // Live first, then the newest deleted identity of that userName (a leaver's account is not an orphan).
-    return stores.resources.userIdentities(directoryId, account.userName)[0]?.id;
+    return (await stores.resources.userIdentities(directoryId, account.userName))[0]?.id;
   };
 
   const pageSize = opts.pageSize ?? 100;
@@ -157,7 +166,7 @@ export async function reconcileApp(
     const page = await connector.listAccounts(startIndex, pageSize);
     if (page.accounts.length === 0) break;
     const recorded = new Map<string, string[]>();
-    for (const r of stores.drift.appliedByRemoteIds(
+    for (const r of await stores.drift.appliedByRemoteIds(
       app.id,
       page.accounts.map((a) => a.id),
     ))
@@ -166,12 +175,12 @@ export async function reconcileApp(
       if (seen.has(account.id)) continue; // an app whose pages shifted under the scan
       seen.add(account.id);
       const who = { userName: account.userName, remoteId: account.id };
-      const match = identityOf(account, recorded);
+      const match = await identityOf(account, recorded);
       if (typeof match === 'object') {
         errors.push(match);
         continue;
       }
-      const view = match === undefined ? undefined : viewOf(match);
+      const view = match === undefined ? undefined : await viewOf(match);
       if (!view) {
         orphans.push(account);
         continue;
@@ -186,7 +195,7 @@ export async function reconcileApp(
         attributes: account.attributes,
         entitlements: held,
       };
-      take(view, diffAccount(scannedView, view), who);
+      await take(view, diffAccount(scannedView, view), who);
     }
     scanned += page.accounts.length;
     startIndex += page.accounts.length;
@@ -196,16 +205,16 @@ export async function reconcileApp(
   }
 
   // Accounts scimflow recorded that the scan did not see: gone from the app.
-  for (const { identityId, remoteId } of stores.drift.recordedAccounts(app.id)) {
+  for (const { identityId, remoteId } of await stores.drift.recordedAccounts(app.id)) {
     if (seen.has(remoteId)) continue;
-    const view = viewOf(identityId);
+    const view = await viewOf(identityId);
     if (!view) continue;
-    take(view, diffMissing(view.spec?.userName ?? identityId, remoteId, view), {
+    await take(view, diffMissing(view.spec?.userName ?? identityId, remoteId, view), {
       remoteId,
       userName: view.spec?.userName,
     });
   }
-  const held = guardOrphans(stores, app, orphans, setting, scanned, opts);
+  const held = await guardOrphans(stores, app, orphans, setting, scanned, opts);
   if (held) log(`reconcile ${app.name}: ${held.reason}`);
   for (const account of orphans)
     findings.push({
@@ -216,7 +225,7 @@ export async function reconcileApp(
     });
 
   if (!opts.dryRun) {
-    stores.drift.startRun({ ...run, dryRun: false });
+    await stores.drift.startRun({ ...run, dryRun: false });
     await repair(stores, connector, run, corrections, findings, errors, opts);
   }
   const report = summarise(
@@ -229,8 +238,8 @@ export async function reconcileApp(
     held,
   );
   if (!opts.dryRun) {
-    stores.drift.record(run, findings);
-    stores.drift.finishRun(run.id, { ...report, counts: countsOf(report) });
+    await stores.drift.record(run, findings);
+    await stores.drift.finishRun(run.id, { ...report, counts: countsOf(report) });
   }
   return report;
 }
@@ -266,20 +275,20 @@ function summarise(
  * The mass-change guard: disabling or deleting more orphans than the app's guard allows is held (reported only) until an
  * operator approves it; a held change is recorded (not under --dry-run) for `scimflow approve --change ID`.
  */
-function guardOrphans(
+async function guardOrphans(
   stores: Stores,
   app: AppRow,
   orphans: ScannedAccount[],
   setting: OrphanSetting,
   scanned: number,
   opts: ReconcileOptions,
-): ReconcileReport['held'] {
+): Promise<ReconcileReport['held']> {
   const acting = orphans.filter((o) => orphanAction(setting, o.active) !== 'reported').length;
   const guard = guardOf(app.config);
   if (acting <= (opts.approvedOrphans ?? 0) || !trips(guard, acting, scanned)) return null;
   const reason = `${describeTrip('this reconcile', app.name, acting, scanned, guard!)}: the orphans are reported only`;
   if (opts.dryRun) return { change: null, reason };
-  const change = stores.held.hold({
+  const change = await stores.held.hold({
     directoryId: app.directoryId,
     appId: app.id,
     kind: 'reconcile-orphans',
@@ -312,10 +321,10 @@ async function repair(
   const leavers = new Set(
     findings.filter((f) => f.kind === 'reenabledLeavers' && f.identityId).map((f) => f.identityId!),
   );
-  const events = stores.atomically(() => {
+  const events = await stores.atomically(async () => {
     for (const [identityId, correction] of corrections) {
-      stores.applied.save(directoryId, identityId, appId, correction);
-      stores.applied.audit({
+      await stores.applied.save(directoryId, identityId, appId, correction);
+      await stores.applied.audit({
         directoryId,
         identityId,
         appId,
@@ -357,10 +366,11 @@ async function repair(
   }
 
   const seqOf = new Map(events.map((e) => [e.identityId, e.seq]));
-  const settled = (identityId: string) => {
-    if ((stores.applied.progress(directoryId, identityId)?.processedSeq ?? 0) < seqOf.get(identityId)!) return false;
-    const desired = loadDesired(stores, directoryId, identityId).state;
-    const have = stores.applied.get(directoryId, identityId, appId);
+  const settled = async (identityId: string): Promise<boolean> => {
+    if (((await stores.applied.progress(directoryId, identityId))?.processedSeq ?? 0) < seqOf.get(identityId)!)
+      return false;
+    const desired = (await loadDesired(stores, directoryId, identityId)).state;
+    const have = await stores.applied.get(directoryId, identityId, appId);
     const plan = planApp(
       desired.status,
       appId,
@@ -372,7 +382,7 @@ async function repair(
   const waiting = new Set(seqOf.keys());
   const deadline = Date.now() + (opts.verifyTimeoutMs ?? 300_000);
   while (waiting.size > 0 && Date.now() < deadline) {
-    for (const id of waiting) if (settled(id)) waiting.delete(id);
+    for (const id of waiting) if (await settled(id)) waiting.delete(id);
     if (waiting.size > 0) await new Promise((resolve) => setTimeout(resolve, 250));
   }
   for (const identityId of waiting) {

@@ -52,17 +52,17 @@ export function createStepKit(deps: ActivityDeps) {
   return {
     stores,
     now,
-    connector: (target: AppTarget): Connector => connectors(target.appId).connector,
-    deprovision: (target: AppTarget): 'disable' | 'delete' =>
-      connectors(target.appId).app.config.deprovision === 'delete' ? 'delete' : 'disable',
-    desired: (key: IdentityKey): Desired => loadDesired(stores, key.directoryId, key.identityId),
-    applied: (target: AppTarget): AppliedAccount | undefined =>
+    connector: async (target: AppTarget): Promise<Connector> => (await connectors(target.appId)).connector,
+    deprovision: async (target: AppTarget): Promise<'disable' | 'delete'> =>
+      (await connectors(target.appId)).app.config.deprovision === 'delete' ? 'delete' : 'disable',
+    desired: (key: IdentityKey): Promise<Desired> => loadDesired(stores, key.directoryId, key.identityId),
+    applied: (target: AppTarget): Promise<AppliedAccount | undefined> =>
       stores.applied.get(target.directoryId, target.identityId, target.appId),
-    save: (target: AppTarget, change: AppliedAccountChange): AppliedAccount =>
+    save: (target: AppTarget, change: AppliedAccountChange): Promise<AppliedAccount> =>
       stores.applied.save(target.directoryId, target.identityId, target.appId, change),
 
-    audit(target: AppTarget, action: string, detail: Record<string, unknown> = {}): void {
-      stores.applied.audit({
+    async audit(target: AppTarget, action: string, detail: Record<string, unknown> = {}): Promise<void> {
+      await stores.applied.audit({
         directoryId: target.directoryId,
         identityId: target.identityId,
         appId: target.appId,

@@ -2,6 +2,7 @@
 // transaction; or a dry run of it (the same change, measured, then rolled back).
 import type { IdentityImpact, ImpactSummary } from '../domain/policy/impact';
 import { identityImpact, summarizeImpact } from '../domain/policy/impact';
+import type { DesiredState } from '../domain/planner/types';
 import type { Stores } from '../store';
 import { loadDesired } from '../store/desired-state';
 import type { EventKind, EventRow } from '../store/event-log';
@@ -28,36 +29,38 @@ class RollBack extends Error {}
  * The states before are read first; the states after, inside the write transaction (they must see the change), so
  * IdP writes wait for the scan (about a second per 10,000 identities) and answer 503 only past the busy timeout.
  */
-export function changeConfiguration<T>(
+export async function changeConfiguration<T>(
   stores: Stores,
   directoryId: string,
   change: {
     kind: EventKind;
     dryRun: boolean;
-    apply: () => T;
+    apply: () => Promise<T>;
     detail: (result: T) => Record<string, unknown>;
     /** Decides on the impact whether the change must wait for an approval (a reason), inside the transaction. */
-    hold?: (impact: ImpactSummary) => string | undefined;
+    hold?: (impact: ImpactSummary) => Promise<string | undefined>;
   },
-): ConfigChange<T> {
-  const ids = stores.resources.userIds(directoryId);
-  const before = new Map(ids.map((id) => [id, loadDesired(stores, directoryId, id).state]));
+): Promise<ConfigChange<T>> {
+  const ids = await stores.resources.userIds(directoryId);
+  const before = new Map<string, DesiredState>();
+  for (const id of ids) before.set(id, (await loadDesired(stores, directoryId, id)).state);
   let result: T | undefined;
   let impacts: IdentityImpact[] = [];
   let events: EventRow[] = [];
   let held: string | undefined;
   try {
-    stores.atomically(() => {
-      const applied = change.apply();
-      impacts = ids.flatMap((id) => {
-        const impact = identityImpact(before.get(id)!, loadDesired(stores, directoryId, id).state);
-        return impact ? [impact] : [];
-      });
-      held = change.hold?.(summarizeImpact(ids.length, impacts));
+    await stores.atomically(async () => {
+      const applied = await change.apply();
+      impacts = [];
+      for (const id of ids) {
+        const impact = identityImpact(before.get(id)!, (await loadDesired(stores, directoryId, id)).state);
+        if (impact) impacts.push(impact);
+      }
+      held = await change.hold?.(summarizeImpact(ids.length, impacts));
       if (change.dryRun || held) throw new RollBack();
       result = applied;
       const detail = change.detail(applied);
-      events = stores.events.append(
+      events = await stores.events.append(
         directoryId,
         impacts.map((i) => ({ identityId: i.identityId, resourceType: 'User' as const, kind: change.kind, detail })),
         new Date().toISOString(),

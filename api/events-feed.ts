@@ -5,7 +5,7 @@ import { EVENT_TYPES, eventTypeOf, kindsOfTypes } from './event-types';
 import { ScimError } from '../domain/scim/errors';
 import type { Stores } from '../store';
 import type { EventRow } from '../store/event-log';
-import type { ResourceType, StoredResource } from '../store/resources';
+import type { ResourceType } from '../store/resources';
 import type { DirectoryContext } from './directory-context';
 import type { LogWatch } from './log-watch';
 import type { JsonObject } from '../domain/scim/json';
@@ -69,15 +69,15 @@ export interface EventsPage {
 /** Resource states as the page reads them, each rendered once per page. */
 function stateReader(stores: Stores, dctx: DirectoryContext) {
   const cache = new Map<string, JsonObject | null>();
-  return (event: EventRow): JsonObject | null => {
+  return async (event: EventRow): Promise<JsonObject | null> => {
     if (event.kind === 'nhi' || event.kind === 'nhi.revoked') return null;
     const key = `${event.resourceType}/${event.identityId}`;
     if (!cache.has(key)) {
-      const resource = stores.resources.getAnyState(dctx.directory.id, event.identityId);
+      const resource = await stores.resources.getAnyState(dctx.directory.id, event.identityId);
       const live = resource && resource.deletedAt === null && resource.type === event.resourceType;
       // A group's members come as its members' `user.membership` events (and in the snapshot): not in every event.
       const projection = event.resourceType === 'Group' ? { excludedAttributes: ['members'] } : {};
-      cache.set(key, live ? renderResource(stores, dctx.registry, dctx.baseUrl, resource, projection) : null);
+      cache.set(key, live ? await renderResource(stores, dctx.registry, dctx.baseUrl, resource, projection) : null);
     }
     return cache.get(key)!;
   };
@@ -97,7 +97,7 @@ function toPublic(directoryId: string, event: EventRow, state: JsonObject | null
   };
 }
 
-function readPage(stores: Stores, dctx: DirectoryContext, q: z.output<typeof EventsQuery>): EventsPage {
+async function readPage(stores: Stores, dctx: DirectoryContext, q: z.output<typeof EventsQuery>): Promise<EventsPage> {
   const directoryId = dctx.directory.id;
   const kinds = q.type === undefined ? undefined : kindsOfTypes(q.type.split(',').map((t) => t.trim()));
   if (kinds && 'unknown' in kinds)
@@ -106,32 +106,42 @@ function readPage(stores: Stores, dctx: DirectoryContext, q: z.output<typeof Eve
       'invalidValue',
       `unknown event type ${kinds.unknown.join(', ')}; known: ${EVENT_TYPES.join(', ')} (or a family such as user.*)`,
     );
-  const page = stores.events.page(directoryId, {
-    afterSeq: q.after,
-    limit: q.limit,
-    ...(q.identity !== undefined ? { identityId: q.identity } : {}),
-    ...(kinds ? { kinds: kinds.kinds } : {}),
+  // The page and the states it carries are read in one snapshot, so that they agree with one another.
+  return stores.readConsistently(async () => {
+    const page = await stores.events.page(directoryId, {
+      afterSeq: q.after,
+      limit: q.limit,
+      ...(q.identity !== undefined ? { identityId: q.identity } : {}),
+      ...(kinds ? { kinds: kinds.kinds } : {}),
+    });
+    // What is kept is a gapless suffix of the log (store/event-log.ts prune): a cursor before it has missed events.
+    const gone = page.oldestSeq === null ? q.after < page.latestSeq : q.after < page.oldestSeq - 1;
+    if (gone)
+      throw new ScimError(
+        410,
+        undefined,
+        `cursor ${q.after} is older than the retained log (oldest kept event: ${page.oldestSeq ?? 'none'}); ` +
+          'start again from the snapshot',
+      );
+    if (q.after > page.latestSeq)
+      throw new ScimError(
+        400,
+        'invalidValue',
+        `cursor ${q.after} is ahead of the log (newest event: ${page.latestSeq})`,
+      );
+    const full = page.events.length === q.limit;
+    const state = stateReader(stores, dctx);
+    const last = page.events.at(-1)?.seq;
+    // In the log's order, one at a time: each state is read (and cached) once per page.
+    const events: PublicEvent[] = [];
+    for (const e of page.events) events.push(toPublic(directoryId, e, await state(e)));
+    return {
+      events,
+      // A page that is not full has seen everything up to the newest seq read with it.
+      cursor: String(full ? last! : page.latestSeq),
+      hasMore: full && last! < page.latestSeq,
+    };
   });
-  // What is kept is a gapless suffix of the log (store/event-log.ts prune): a cursor before it has missed events.
-  const gone = page.oldestSeq === null ? q.after < page.latestSeq : q.after < page.oldestSeq - 1;
-  if (gone)
-    throw new ScimError(
-      410,
-      undefined,
-      `cursor ${q.after} is older than the retained log (oldest kept event: ${page.oldestSeq ?? 'none'}); ` +
-        'start again from the snapshot',
-    );
-  if (q.after > page.latestSeq)
-    throw new ScimError(400, 'invalidValue', `cursor ${q.after} is ahead of the log (newest event: ${page.latestSeq})`);
-  const full = page.events.length === q.limit;
-  const state = stateReader(stores, dctx);
-  const last = page.events.at(-1)?.seq;
-  return {
-    events: page.events.map((e) => toPublic(directoryId, e, state(e))),
-    // A page that is not full has seen everything up to the newest seq read with it.
-    cursor: String(full ? last! : page.latestSeq),
-    hasMore: full && last! < page.latestSeq,
-  };
 }
 
 /**
@@ -148,12 +158,12 @@ export async function eventsPage(
   const q = parse(EventsQuery, rawQuery);
   const directoryId = dctx.directory.id;
   const deadline = Date.now() + q.wait * 1_000;
-  let page = readPage(stores, dctx, q);
+  let page = await readPage(stores, dctx, q);
   while (page.events.length === 0 && Date.now() < deadline && !gone.aborted) {
     const seen = Number(page.cursor);
-    while (stores.events.latestSeq(directoryId) <= seen && Date.now() < deadline && !gone.aborted)
+    while ((await stores.events.latestSeq(directoryId)) <= seen && Date.now() < deadline && !gone.aborted)
       await logWatch.wait(directoryId, Math.min(POLL_INTERVAL_MS, deadline - Date.now()), gone);
-    page = readPage(stores, dctx, { ...q, after: seen });
+    page = await readPage(stores, dctx, { ...q, after: seen });
   }
   return page;
 }
@@ -168,23 +178,25 @@ export interface SnapshotPage {
 }
 
 /** One page of the directory's live users or groups, as SCIM GET shows them, read in one snapshot with the cursor. */
-export function snapshotPage(
+export async function snapshotPage(
   stores: Stores,
   dctx: DirectoryContext,
   rawQuery: Record<string, string | string[] | undefined>,
-): SnapshotPage {
+): Promise<SnapshotPage> {
   const q = parse(SnapshotQuery, rawQuery);
   const directoryId = dctx.directory.id;
-  const { cursor, total, rows } = stores.readConsistently(() => ({
-    cursor: stores.events.latestSeq(directoryId),
-    total: stores.resources.count(directoryId, q.type),
-    rows: stores.resources.page(directoryId, q.type, q.startIndex - 1, q.count),
+  const { cursor, total, rows } = await stores.readConsistently(async () => ({
+    cursor: await stores.events.latestSeq(directoryId),
+    total: await stores.resources.count(directoryId, q.type),
+    rows: await stores.resources.page(directoryId, q.type, q.startIndex - 1, q.count),
   }));
+  const resources: JsonObject[] = [];
+  for (const r of rows) resources.push(await renderResource(stores, dctx.registry, dctx.baseUrl, r));
   return {
     cursor: String(cursor),
     resourceType: q.type,
     totalResults: total,
     startIndex: q.startIndex,
-    Resources: rows.map((r: StoredResource) => renderResource(stores, dctx.registry, dctx.baseUrl, r)),
+    Resources: resources,
   };
 }

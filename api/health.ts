@@ -47,7 +47,7 @@ export async function checkHealth(
   const failures: string[] = [];
   let database = false;
   try {
-    stores.ping();
+    await stores.ping();
     database = true;
   } catch (err) {
     failures.push(`database: ${reason(err, timeoutMs)}`);

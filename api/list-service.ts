@@ -7,6 +7,7 @@ import type { JsonObject } from '../domain/scim/json';
 import { URN } from '../domain/scim/schemas/urns';
 import { compareResources } from '../domain/scim/sort';
 import type { Stores } from '../store';
+import { scanResources } from '../store';
 import type { ResourceType, StoredResource } from '../store/resources';
 import type { DirectoryContext } from './directory-context';
 import type { Projection } from './render';
@@ -41,17 +42,20 @@ export function pageBounds(query: ListQuery, maxPageSize: number): { startIndex:
 }
 
 /** Resources that may match; `exact` when they are exactly the matches (no filter, or one the index answers). */
-function candidates(
+async function candidates(
   stores: Stores,
   dctx: DirectoryContext,
   type: ResourceType,
   filter: FilterNode | undefined,
-): { rows: Iterable<StoredResource>; exact: boolean } {
-  if (!filter) return { rows: stores.resources.scan(dctx.directory.id, type), exact: true };
+): Promise<{ rows: AsyncIterable<StoredResource> | Iterable<StoredResource>; exact: boolean }> {
+  if (!filter) return { rows: scanResources(stores, dctx.directory.id, type), exact: true };
   const hint = indexHint(filter);
   if (hint && !(hint.attribute === 'userName' && type === 'Group'))
-    return { rows: stores.resources.findBy(dctx.directory.id, type, hint.attribute, hint.value), exact: hint.exact };
-  return { rows: stores.resources.scan(dctx.directory.id, type), exact: false };
+    return {
+      rows: await stores.resources.findBy(dctx.directory.id, type, hint.attribute, hint.value),
+      exact: hint.exact,
+    };
+  return { rows: scanResources(stores, dctx.directory.id, type), exact: false };
 }
 
 /** Filters that touch group membership need the members loaded (they are not part of the stored group document). */
@@ -70,17 +74,21 @@ const byCreation = (a: StoredResource, b: StoredResource) =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id.localeCompare(b.id);
 
 /** Every resource of a type matching the query's filter, in the query's sort order (creation order by default). */
-function matchResources(
+async function matchResources(
   stores: Stores,
   dctx: DirectoryContext,
   type: ResourceType,
   query: ListQuery,
-): StoredResource[] {
+): Promise<StoredResource[]> {
   const filter = query.filter !== undefined && query.filter.trim() !== '' ? parseFilter(query.filter) : undefined;
-  const { rows, exact } = candidates(stores, dctx, type, filter);
-  if (exact && !query.sortBy) return [...rows];
+  const { rows, exact } = await candidates(stores, dctx, type, filter);
+  if (exact && !query.sortBy) {
+    const all: StoredResource[] = [];
+    for await (const row of rows) all.push(row);
+    return all;
+  }
   const ctx = { registry: dctx.registry, resourceType: type };
-  const withComputed = (r: StoredResource): JsonObject => {
+  const withComputed = async (r: StoredResource): Promise<JsonObject> => {
     if (!filter || !needsMembers(filter)) {
       // The same meta the client sees (renderResource), so meta.resourceType and meta.version filter and sort too.
       const meta = { resourceType: r.type, created: r.createdAt, lastModified: r.updatedAt, version: etagOf(r) };
@@ -89,8 +97,8 @@ function matchResources(
     return renderResource(stores, dctx.registry, dctx.baseUrl, r);
   };
   const matched: { stored: StoredResource; view: JsonObject }[] = [];
-  for (const stored of rows) {
-    const view = withComputed(stored);
+  for await (const stored of rows) {
+    const view = await withComputed(stored);
     if (!filter || exact || matchesFilter(view, filter, ctx)) matched.push({ stored, view });
   }
   if (query.sortBy) {
@@ -100,43 +108,50 @@ function matchResources(
   return matched.map((m) => m.stored);
 }
 
-export function listResources(
+export async function listResources(
   stores: Stores,
   dctx: DirectoryContext,
   type: ResourceType,
   query: ListQuery,
   maxPageSize: number,
-): string {
+): Promise<string> {
   const { startIndex, count } = pageBounds(query, maxPageSize);
   const render = (r: StoredResource) => renderResourceJson(stores, dctx, r, query);
   // Unfiltered, unsorted listing pages in SQL; everything else filters in memory over indexed candidates or a scan.
   if ((query.filter === undefined || query.filter.trim() === '') && !query.sortBy) {
-    const total = stores.resources.count(dctx.directory.id, type);
-    // Read in small chunks so that a budget-limited page never loads more rows than it sends.
-    const chunks = function* () {
-      for (let offset = startIndex - 1, left = count; left > 0;) {
-        const rows = stores.resources.page(dctx.directory.id, type, offset, Math.min(left, PAGE_CHUNK));
-        yield* rows;
-        if (rows.length < Math.min(left, PAGE_CHUNK)) return;
-        offset += rows.length;
-        left -= rows.length;
-      }
-    };
-    return listResponseJson(renderWithin(chunks(), render), total, startIndex);
+    // One snapshot: the total and the chunks' offsets agree whatever commits meanwhile.
+    return stores.readConsistently(async () => {
+      const total = await stores.resources.count(dctx.directory.id, type);
+      // Read in small chunks so that a budget-limited page never loads more rows than it sends.
+      const chunks = async function* () {
+        for (let offset = startIndex - 1, left = count; left > 0;) {
+          const rows = await stores.resources.page(dctx.directory.id, type, offset, Math.min(left, PAGE_CHUNK));
+          yield* rows;
+          if (rows.length < Math.min(left, PAGE_CHUNK)) return;
+          offset += rows.length;
+          left -= rows.length;
+        }
+      };
+      return listResponseJson(await renderWithin(chunks(), render), total, startIndex);
+    });
   }
-  const matched = matchResources(stores, dctx, type, query);
+  const matched = await matchResources(stores, dctx, type, query);
   const page = matched.slice(startIndex - 1, startIndex - 1 + count);
-  return listResponseJson(renderWithin(page, render), matched.length, startIndex);
+  return listResponseJson(await renderWithin(page, render), matched.length, startIndex);
 }
 
 const PAGE_CHUNK = 25;
 
 /** Renders resources in order until the page's byte budget is spent (always at least one). */
-export function renderWithin<T>(rows: Iterable<T>, render: (row: T) => string, budget = PAGE_BYTE_BUDGET): string[] {
+export async function renderWithin<T>(
+  rows: AsyncIterable<T> | Iterable<T>,
+  render: (row: T) => Promise<string> | string,
+  budget = PAGE_BYTE_BUDGET,
+): Promise<string[]> {
   const out: string[] = [];
   let size = 0;
-  for (const row of rows) {
-    const json = render(row);
+  for await (const row of rows) {
+    const json = await render(row);
     if (out.length > 0 && size + json.length > budget) break;
     out.push(json);
     size += json.length;
@@ -145,17 +160,20 @@ export function renderWithin<T>(rows: Iterable<T>, render: (row: T) => string, b
 }
 
 /** POST {base}/.search (RFC 7644 §3.4.3): users then groups, one page over both. Filters apply per resource type. */
-export function searchAllResources(
+export async function searchAllResources(
   stores: Stores,
   dctx: DirectoryContext,
   query: ListQuery,
   maxPageSize: number,
-): string {
+): Promise<string> {
   const { startIndex, count } = pageBounds(query, maxPageSize);
-  const matched = [...matchResources(stores, dctx, 'User', query), ...matchResources(stores, dctx, 'Group', query)];
+  const matched = [
+    ...(await matchResources(stores, dctx, 'User', query)),
+    ...(await matchResources(stores, dctx, 'Group', query)),
+  ];
   const page = matched.slice(startIndex - 1, startIndex - 1 + count);
   return listResponseJson(
-    renderWithin(page, (r) => renderResourceJson(stores, dctx, r, query)),
+    await renderWithin(page, (r) => renderResourceJson(stores, dctx, r, query)),
     matched.length,
     startIndex,
   );

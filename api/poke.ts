@@ -45,10 +45,15 @@ export class Poker {
    */
   poke = (events: EventRow[]): void => {
     for (const e of events) if (e.resourceType === 'User') this.enqueue(pendingOf(e));
-    for (const appId of groupFeedsOf(this.stores, events))
-      pokeGroupFeed(this.client, appId).catch((err: unknown) =>
-        this.options.log?.(`group feed of app ${appId} not woken: ${(err as Error).message}`),
-      );
+    groupFeedsOf(this.stores, events).then(
+      (appIds) => {
+        for (const appId of appIds)
+          pokeGroupFeed(this.client, appId).catch((err: unknown) =>
+            this.options.log?.(`group feed of app ${appId} not woken: ${(err as Error).message}`),
+          );
+      },
+      (err: unknown) => this.options.log?.(`group feeds not woken: ${(err as Error).message}`),
+    );
   };
 
   /** Input of the workflows this poker starts (tests inject short retry timings); shared by the admin API's retry. */
@@ -105,8 +110,8 @@ export class Poker {
     if (batch.length === 0) return Promise.resolve();
     const at = new Date().toISOString();
     return this.stores.batch
-      .run(() => {
-        for (const p of batch) this.stores.events.markDelivered(p.directoryId, p.identityId, p.seq, at);
+      .run(async () => {
+        for (const p of batch) await this.stores.events.markDelivered(p.directoryId, p.identityId, p.seq, at);
       })
       .catch((err: unknown) => {
         this.options.log?.(`marking ${batch.length} events delivered failed, will retry: ${(err as Error).message}`);
@@ -119,12 +124,14 @@ export class Poker {
   startRelay(): void {
     const every = this.options.relayIntervalMs ?? 5_000;
     const after = this.options.relayAfterMs ?? 10_000;
-    const tick = () => {
+    const tick = async () => {
       const before = new Date(Date.now() - after).toISOString();
-      for (const e of this.stores.events.undelivered(before, 1000))
+      for (const e of await this.stores.events.undelivered(before, 1000))
         if (e.resourceType === 'User') this.enqueue(pendingOf(e));
     };
-    this.relayTimer = setInterval(tick, every);
+    this.relayTimer = setInterval(() => {
+      tick().catch((err: unknown) => this.options.log?.(`relay tick failed: ${(err as Error).message}`));
+    }, every);
     this.relayTimer.unref();
   }
 

@@ -23,29 +23,29 @@ export interface PolicyChange extends ImpactSummary {
  * Stores a new policy version, or holds it when it would take accounts from more than an app's mass-change guard
  * allows (`approved`: an operator said yes, `scimflow approve`). Leavers the IdP names one by one never meet the guard.
  */
-export function changePolicy(
+export async function changePolicy(
   stores: Stores,
   directoryId: string,
   policy: Policy,
   dryRun: boolean,
   approved = false,
-): PolicyChange {
+): Promise<PolicyChange> {
   let trip: { appId: string; affected: number; reason: string } | undefined;
-  const { result, held, ...change } = changeConfiguration(stores, directoryId, {
+  const { result, held, ...change } = await changeConfiguration(stores, directoryId, {
     kind: 'policy',
     dryRun,
     apply: () => stores.policies.put(directoryId, policy),
     detail: (version) => ({ policyVersion: version }),
     hold: approved
       ? undefined
-      : (impact) => {
-          trip = massLoss(stores, directoryId, impact.accountsLost);
+      : async (impact) => {
+          trip = await massLoss(stores, directoryId, impact.accountsLost);
           return trip?.reason;
         },
   });
   if (!held || !trip) return { ...change, version: result ?? null, held: null };
   if (dryRun) return { ...change, version: null, held: { change: null, reason: trip.reason } };
-  const kept = stores.held.hold({
+  const kept = await stores.held.hold({
     directoryId,
     appId: trip.appId,
     kind: 'policy',
@@ -61,11 +61,11 @@ export function changePolicy(
 }
 
 /** The first app (by name) that would lose more accounts than its guard allows. */
-function massLoss(stores: Stores, directoryId: string, lost: Record<string, number>) {
-  for (const app of stores.directories.listApps(directoryId)) {
+async function massLoss(stores: Stores, directoryId: string, lost: Record<string, number>) {
+  for (const app of await stores.directories.listApps(directoryId)) {
     const affected = lost[app.name] ?? 0;
     if (affected === 0) continue;
-    const total = stores.applied.countUnrevokedInApp(app.id);
+    const total = await stores.applied.countUnrevokedInApp(app.id);
     const guard = guardOf(app.config);
     if (trips(guard, affected, total))
       return { appId: app.id, affected, reason: describeTrip('this policy', app.name, affected, total, guard!) };

@@ -33,13 +33,13 @@ function wants(projection: Projection, attribute: string): boolean {
   });
 }
 
-function userGroups(stores: Stores, baseUrl: string, resource: StoredResource): JsonObject[] {
+async function userGroups(stores: Stores, baseUrl: string, resource: StoredResource): Promise<JsonObject[]> {
   const { directoryId, id, groupIds } = resource;
   // The row's own group ids spare a probe of the member index; rows from before that column use the index.
   const groups =
     groupIds === undefined
-      ? stores.members.groupsOf(directoryId, id)
-      : stores.members.groupsByIds(directoryId, groupIds);
+      ? await stores.members.groupsOf(directoryId, id)
+      : await stores.members.groupsByIds(directoryId, groupIds);
   return groups.map((g) => ({
     value: g.value,
     display: g.display,
@@ -48,10 +48,11 @@ function userGroups(stores: Stores, baseUrl: string, resource: StoredResource): 
   }));
 }
 
-function groupMembers(stores: Stores, baseUrl: string, resource: StoredResource): JsonObject[] {
-  return stores.members
-    .list(resource.directoryId, resource.id)
-    .map((m) => ({ ...m, $ref: `${baseUrl}/${m.type === 'Group' ? 'Groups' : 'Users'}/${m.value}` }));
+async function groupMembers(stores: Stores, baseUrl: string, resource: StoredResource): Promise<JsonObject[]> {
+  return (await stores.members.list(resource.directoryId, resource.id)).map((m) => ({
+    ...m,
+    $ref: `${baseUrl}/${m.type === 'Group' ? 'Groups' : 'Users'}/${m.value}`,
+  }));
 }
 
 const ENTERPRISE = URN.EnterpriseUser;
@@ -87,13 +88,13 @@ function metaOf(baseUrl: string, resource: StoredResource): JsonObject {
   };
 }
 
-export function renderResource(
+export async function renderResource(
   stores: Stores,
   registry: SchemaRegistry,
   baseUrl: string,
   resource: StoredResource,
   projection: Projection = {},
-): JsonObject {
+): Promise<JsonObject> {
   const doc: JsonObject = { ...(resource.doc as JsonObject), id: resource.id };
   const managerId = managerIdOf(resource);
   if (managerId !== undefined) {
@@ -101,10 +102,11 @@ export function renderResource(
     doc[ENTERPRISE] = { ...enterprise, manager: { value: managerId, $ref: `${baseUrl}/Users/${managerId}` } };
   }
   if (resource.type === 'User' && wants(projection, 'groups')) {
-    const groups = userGroups(stores, baseUrl, resource);
+    const groups = await userGroups(stores, baseUrl, resource);
     if (groups.length > 0) doc.groups = groups;
   }
-  if (resource.type === 'Group' && wants(projection, 'members')) doc.members = groupMembers(stores, baseUrl, resource);
+  if (resource.type === 'Group' && wants(projection, 'members'))
+    doc.members = await groupMembers(stores, baseUrl, resource);
   doc.meta = metaOf(baseUrl, resource);
   const projected = projectResource(doc, projection, { registry, resourceType: resource.type });
   // `meta` stays with `attributes=` (as `id` does) unless the list names part of it: a single-resource answer carries an
@@ -122,27 +124,27 @@ const isDefaultProjection = (p: Projection) => !p.attributes?.length && !p.exclu
  * (normalised documents hold no id, meta, groups or members of their own): no parse, no projection walk, no
  * re-serialisation of the document. Otherwise it is `JSON.stringify(renderResource(…))`.
  */
-export function renderResourceJson(
+export async function renderResourceJson(
   stores: Stores,
   dctx: DirectoryContext,
   resource: StoredResource,
   projection: Projection = {},
-): string {
+): Promise<string> {
   const { registry, baseUrl } = dctx;
   const splice =
     dctx.storedUnderCurrentSchemas &&
     isDefaultProjection(projection) &&
     defaultProjectionKeepsStored({ registry, resourceType: resource.type });
-  if (!splice) return JSON.stringify(renderResource(stores, registry, baseUrl, resource, projection));
+  if (!splice) return JSON.stringify(await renderResource(stores, registry, baseUrl, resource, projection));
   const managerId = managerIdOf(resource);
   const text = managerId === undefined ? resource.docText : withManagerRefText(resource.docText, managerId, baseUrl);
   let out = text.length > 2 ? `${text.slice(0, -1)},"id":` : '{"id":';
   out += JSON.stringify(resource.id);
   if (resource.type === 'User') {
-    const groups = userGroups(stores, baseUrl, resource);
+    const groups = await userGroups(stores, baseUrl, resource);
     if (groups.length > 0) out += `,"groups":${JSON.stringify(groups)}`;
   } else {
-    out += `,"members":${JSON.stringify(groupMembers(stores, baseUrl, resource))}`;
+    out += `,"members":${JSON.stringify(await groupMembers(stores, baseUrl, resource))}`;
   }
   return `${out},"meta":${JSON.stringify(metaOf(baseUrl, resource))}}`;
 }

@@ -31,13 +31,13 @@ export class ResourceService {
     private readonly poke: Poke,
   ) {}
 
-  get(dctx: DirectoryContext, type: ResourceType, id: string): StoredResource {
-    const found = this.stores.resources.get(dctx.directory.id, type, id);
+  async get(dctx: DirectoryContext, type: ResourceType, id: string): Promise<StoredResource> {
+    const found = await this.stores.resources.get(dctx.directory.id, type, id);
     if (!found) throw new ScimError(404, undefined, `${type} ${id} not found`);
     return found;
   }
 
-  create(dctx: DirectoryContext, type: ResourceType, body: unknown): WriteOutcome {
+  async create(dctx: DirectoryContext, type: ResourceType, body: unknown): Promise<WriteOutcome> {
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     if (type === 'User') {
       const doc = withUserDefaults(normalizeResource(body, ctx));
@@ -47,21 +47,29 @@ export class ResourceService {
     }
     const { group, members } = normalizeGroupBody(body, ctx);
     assertValueSizes(group, undefined, type);
-    this.assertMembersExist(
+    await this.assertMembersExist(
       dctx,
       members.map((m) => m.value),
     );
     const dir = dctx.directory.id;
-    let added: string[] = [];
-    const result = this.stores.resources.insert(dir, 'Group', group, (groupId) => {
-      added = this.stores.members.add(dir, groupId, members); // members' versions: group_members triggers
-      return this.membershipEvents(dctx, groupId, added, []);
+    return this.stores.atomically(async () => {
+      const created = await this.stores.resources.insert(dir, 'Group', group);
+      const groupId = created.resource.id;
+      const added = await this.stores.members.add(dir, groupId, members); // members' versions: group_members triggers
+      const joined = await this.membershipEvents(dctx, groupId, added, []);
+      const more = joined.length > 0 ? await this.stores.events.append(dir, joined, created.resource.createdAt) : [];
+      return { resource: created.resource, events: [...created.events, ...more] };
     });
-    return result;
   }
 
-  replace(dctx: DirectoryContext, type: ResourceType, id: string, body: unknown, ifMatch?: string): WriteOutcome {
-    const current = this.get(dctx, type, id);
+  async replace(
+    dctx: DirectoryContext,
+    type: ResourceType,
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+  ): Promise<WriteOutcome> {
+    const current = await this.get(dctx, type, id);
     checkIfMatch(ifMatch, current);
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     if (type === 'User') {
@@ -78,8 +86,14 @@ export class ResourceService {
     return this.writeGroup(dctx, current, next, delta, next.text !== current.docText);
   }
 
-  patch(dctx: DirectoryContext, type: ResourceType, id: string, body: unknown, ifMatch?: string): WriteOutcome {
-    const current = this.get(dctx, type, id);
+  async patch(
+    dctx: DirectoryContext,
+    type: ResourceType,
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+  ): Promise<WriteOutcome> {
+    const current = await this.get(dctx, type, id);
     checkIfMatch(ifMatch, current);
     const ctx = { registry: dctx.registry, resourceType: type, dialect: dctx.dialect };
     const patched = applyPatch(current.doc as JsonObject, body, ctx);
@@ -94,65 +108,64 @@ export class ResourceService {
     return this.writeGroup(dctx, current, next, result.members ?? { add: [], remove: [] }, changed);
   }
 
-  remove(dctx: DirectoryContext, type: ResourceType, id: string, ifMatch?: string): EventRow[] {
-    const current = this.get(dctx, type, id);
+  async remove(dctx: DirectoryContext, type: ResourceType, id: string, ifMatch?: string): Promise<EventRow[]> {
+    const current = await this.get(dctx, type, id);
     checkIfMatch(ifMatch, current);
     const dir = dctx.directory.id;
-    let events: EventRow[];
-    if (type === 'User') {
-      events = this.stores.resources.remove(current, [], () =>
-        this.stores.resources.touch(dir, this.stores.members.removeEverywhere(dir, id)),
-      );
-    } else {
-      const memberIds = this.stores.members.memberIds(dir, id);
-      events = this.stores.resources.remove(current, this.membershipEvents(dctx, id, [], memberIds), () => {
-        this.stores.members.removeGroup(dir, id);
-        // A nested group leaves its parents too, whose `members` change; the former members' `groups` change too
-        // (their versions are bumped by the group_members triggers).
-        this.stores.resources.touch(dir, this.stores.members.removeEverywhere(dir, id));
-      });
-    }
-    return events;
+    return this.stores.atomically(async () => {
+      let extraEvents: NewEvent[] = [];
+      if (type === 'Group') {
+        extraEvents = await this.membershipEvents(dctx, id, [], await this.stores.members.memberIds(dir, id));
+        await this.stores.members.removeGroup(dir, id);
+      }
+      // The resource leaves every group it was in, whose `members` change (a user's or a nested group's); a group's
+      // former members' `groups` change too (their versions are bumped by the group_members triggers).
+      await this.stores.resources.touch(dir, await this.stores.members.removeEverywhere(dir, id));
+      return this.stores.resources.remove(current, extraEvents);
+    });
   }
 
-  private writeGroup(
+  private async writeGroup(
     dctx: DirectoryContext,
     current: StoredResource,
     next: DocWithText,
     delta: MemberDelta,
     docChanged: boolean,
-  ): WriteOutcome {
+  ): Promise<WriteOutcome> {
     const dir = dctx.directory.id;
     const groupId = current.id;
     const toAdd: MemberRef[] = delta.replaceAll ?? delta.add;
-    this.assertMembersExist(
+    await this.assertMembersExist(
       dctx,
       toAdd.map((m) => m.value),
     );
-    const changedMembers = { added: [] as string[], removed: [] as string[] };
     // Member deltas are computed and applied inside the write transaction so concurrent PATCHes cannot interleave.
-    const result = this.stores.resources.transaction(() => {
-      const removeIds = this.removalIds(dctx, groupId, delta, toAdd);
-      changedMembers.removed = this.stores.members.remove(dir, groupId, removeIds);
-      changedMembers.added = this.stores.members.add(dir, groupId, toAdd); // members' versions: the triggers
-      const extraEvents = this.membershipEvents(dctx, groupId, changedMembers.added, changedMembers.removed);
-      const memberChange = changedMembers.added.length + changedMembers.removed.length > 0;
+    return this.stores.atomically(async () => {
+      const removeIds = await this.removalIds(dctx, groupId, delta, toAdd);
+      const removed = await this.stores.members.remove(dir, groupId, removeIds);
+      const added = await this.stores.members.add(dir, groupId, toAdd); // members' versions: the triggers
+      const extraEvents = await this.membershipEvents(dctx, groupId, added, removed);
+      const memberChange = added.length + removed.length > 0;
       return this.stores.resources.replace(current, next, { changed: docChanged || memberChange, extraEvents });
     });
-    return result;
   }
 
-  private removalIds(dctx: DirectoryContext, groupId: string, delta: MemberDelta, toAdd: MemberRef[]): string[] {
+  private async removalIds(
+    dctx: DirectoryContext,
+    groupId: string,
+    delta: MemberDelta,
+    toAdd: MemberRef[],
+  ): Promise<string[]> {
     const dir = dctx.directory.id;
     if (delta.replaceAll) {
       const keep = new Set(toAdd.map((m) => m.value));
-      return this.stores.members.memberIds(dir, groupId).filter((id) => !keep.has(id));
+      return (await this.stores.members.memberIds(dir, groupId)).filter((id) => !keep.has(id));
     }
     if (delta.removeAll) return this.stores.members.memberIds(dir, groupId);
     const ids = new Set(delta.remove);
     if (delta.removeWhere && delta.removeWhere.length > 0) {
       const ctx = { registry: dctx.registry, resourceType: 'Group' as const };
-      for (const member of this.stores.members.list(dir, groupId)) {
+      for (const member of await this.stores.members.list(dir, groupId)) {
         const doc = { members: [member] } as unknown as JsonObject;
         if (
           delta.removeWhere.some((f) =>
@@ -165,22 +178,30 @@ export class ResourceService {
     return [...ids];
   }
 
-  private membershipEvents(dctx: DirectoryContext, groupId: string, added: string[], removed: string[]): NewEvent[] {
+  private async membershipEvents(
+    dctx: DirectoryContext,
+    groupId: string,
+    added: string[],
+    removed: string[],
+  ): Promise<NewEvent[]> {
     const dir = dctx.directory.id;
-    const isUser = (id: string) => this.stores.resources.get(dir, 'User', id) !== undefined;
-    return [...added.map((id) => ({ id, change: 'added' })), ...removed.map((id) => ({ id, change: 'removed' }))]
-      .filter(({ id }) => isUser(id))
-      .map(({ id, change }) => ({
-        identityId: id,
-        resourceType: 'User',
-        kind: 'membership',
-        detail: { groupId, change },
-      }));
+    const events: NewEvent[] = [];
+    for (const [ids, change] of [
+      [added, 'added'],
+      [removed, 'removed'],
+    ] as const)
+      for (const id of ids)
+        if ((await this.stores.resources.get(dir, 'User', id)) !== undefined)
+          events.push({ identityId: id, resourceType: 'User', kind: 'membership', detail: { groupId, change } });
+    return events;
   }
 
-  private withUniqueUserName(doc: Record<string, unknown>, write: () => WriteOutcome): WriteOutcome {
+  private async withUniqueUserName(
+    doc: Record<string, unknown>,
+    write: () => Promise<WriteOutcome>,
+  ): Promise<WriteOutcome> {
     try {
-      return write();
+      return await write();
     } catch (err) {
       if (!(err instanceof UniqueViolationError)) throw err;
       const userName = typeof doc.userName === 'string' ? doc.userName : '';
@@ -188,11 +209,12 @@ export class ResourceService {
     }
   }
 
-  private assertMembersExist(dctx: DirectoryContext, ids: string[]): void {
+  private async assertMembersExist(dctx: DirectoryContext, ids: string[]): Promise<void> {
     const dir = dctx.directory.id;
-    const unknown = ids.filter(
-      (id) => !this.stores.resources.get(dir, 'User', id) && !this.stores.resources.get(dir, 'Group', id),
-    );
+    const unknown: string[] = [];
+    for (const id of ids)
+      if (!(await this.stores.resources.get(dir, 'User', id)) && !(await this.stores.resources.get(dir, 'Group', id)))
+        unknown.push(id);
     if (unknown.length > 0)
       throw new ScimError(
         400,
@@ -205,7 +227,7 @@ export class ResourceService {
    * Records writes: runs them in the current group transaction, waits for its commit (nothing is acknowledged
    * before it is durable), then pokes the identities whose events committed. Callers run one or many writes in `fn`.
    */
-  async record<T>(fn: () => T, eventsOf: (result: T) => EventRow[]): Promise<T> {
+  async record<T>(fn: () => Promise<T>, eventsOf: (result: T) => EventRow[]): Promise<T> {
     const result = await this.stores.batch.run(fn);
     this.poke(eventsOf(result));
     return result;

@@ -13,7 +13,7 @@ export async function runApi(): Promise<void> {
   const config = loadApiConfig();
   if (config.processes > 1) return runApiCluster(config);
   const running = await startApiProcess(config, log);
-  log(`API listening on ${running.url} (Temporal ${running.temporalAddress})`);
+  log(`API listening on ${running.url} (Temporal ${running.temporalAddress}; store: ${running.store})`);
   const stop = async () => {
     await running.close();
     process.exit(0);
@@ -24,7 +24,7 @@ export async function runApi(): Promise<void> {
 
 /** API_PROCESSES > 1: migrate once here, then the members serve; this process only supervises them. */
 async function runApiCluster(config: ApiConfig): Promise<void> {
-  await migrateLatest(config.database.file);
+  await migrateLatest(config.database.url ?? config.database.file);
   const running = await startApiCluster({ config, log, onGiveUp: () => process.exit(1) });
   log(`API listening on ${running.url} with ${config.processes} processes`);
   const stop = async () => {

@@ -6,9 +6,8 @@ import type { ApiConfig } from '../api/config';
 import { listenForForwardedWrites } from '../api/forward-writes';
 import { Poker } from '../api/poke';
 import { Watchdog } from '../runtime/watchdog';
-import { createStores } from '../store';
 import type { Stores } from '../store';
-import { openDatabase } from '../store/db';
+import { openStore } from '../store/open';
 import { loadTemporalConfig } from '../worker/config';
 
 export interface RunningApi {
@@ -31,6 +30,7 @@ export async function startApiServer(deps: {
 }): Promise<RunningApi> {
   const { config, log, member } = deps;
   const background = !member || member.index === 0;
+  const singleWriter = deps.stores.kind === 'sqlite';
   // Request COMMITs never checkpoint (copy pages, fsync) on the event loop: a worker thread does it.
   const checkpointer = deps.stores.startHousekeeping(background, (err) =>
     log(`checkpoint thread failed, SQLite checkpoints on commit again: ${err.message}`),
@@ -50,11 +50,13 @@ export async function startApiServer(deps: {
     adminToken: config.adminToken,
     metricsPublic: config.metricsPublic,
     temporal: { client: deps.client, namespace: deps.namespace, poker },
-    forwardWritesTo: background ? undefined : member?.writerSocket,
+    // SQLite has one write lock: the other members relay SCIM writes to member 0. PostgreSQL takes every process's.
+    forwardWritesTo: background || !singleWriter ? undefined : member?.writerSocket,
   });
   app.on('error', (err: Error) => log(`internal error: ${err.stack ?? err.message}`));
   // The writer takes relayed writes before it takes any connection of its own.
-  const writerServer = member && background ? await listenForForwardedWrites(app, member.writerSocket) : undefined;
+  const writerServer =
+    member && background && singleWriter ? await listenForForwardedWrites(app, member.writerSocket) : undefined;
   const server: Server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.keepAliveTimeout = config.http.keepAliveTimeoutMs;
@@ -71,7 +73,7 @@ export async function startApiServer(deps: {
   });
   const retention =
     background && config.eventRetentionDays
-      ? startEventRetention(deps.stores, config.eventRetentionDays, log)
+      ? await startEventRetention(deps.stores, config.eventRetentionDays, log)
       : undefined;
   return {
     url: config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`,
@@ -95,14 +97,14 @@ export async function startApiProcess(
   config: ApiConfig,
   log: (line: string) => void,
   member?: { index: number; writerSocket: string },
-): Promise<RunningApi & { temporalAddress: string }> {
+): Promise<RunningApi & { temporalAddress: string; store: string }> {
   const temporal = loadTemporalConfig();
   const address = temporal.address ?? `127.0.0.1:${temporal.port}`;
-  const db = await openDatabase(config.database); // members: the primary migrated it before forking
+  const store = await openStore(config.database); // SQLite members: the primary migrated it before forking
   const connection = Connection.lazy({ address });
   const client = new Client({ connection, namespace: temporal.namespace });
   const running = await startApiServer({
-    stores: createStores(db),
+    stores: store.stores,
     client,
     namespace: temporal.namespace,
     config,
@@ -112,23 +114,27 @@ export async function startApiProcess(
   return {
     url: running.url,
     temporalAddress: address,
+    store: store.description,
     async close() {
       await running.close();
       await connection.close();
-      db.close();
+      await store.close();
     },
   };
 }
 
 /** Prunes delivered events past the retention window, now and hourly (undelivered events are never pruned). */
-function startEventRetention(stores: Stores, days: number, log: (line: string) => void): NodeJS.Timeout {
-  const prune = () => {
+async function startEventRetention(stores: Stores, days: number, log: (line: string) => void): Promise<NodeJS.Timeout> {
+  const prune = async () => {
     const before = new Date(Date.now() - days * 86_400_000).toISOString();
-    const pruned = stores.events.prune(before);
+    const pruned = await stores.events.prune(before);
     if (pruned > 0) log(`pruned ${pruned} delivered events older than ${days} days`);
   };
-  prune();
-  const timer = setInterval(prune, 3_600_000);
+  await prune();
+  // A failed hourly run is logged; the next hour tries again.
+  const timer = setInterval(() => {
+    prune().catch((err: Error) => log(`event retention failed: ${err.stack ?? err.message}`));
+  }, 3_600_000);
   timer.unref();
   return timer;
 }

@@ -56,9 +56,9 @@ function limitsWith(current: AppLimits, opts: { maxConcurrency?: string; rateLim
 }
 
 /** What an operator needs to know about an app, its secrets left out. */
-function describeApp(stores: Stores, app: AppRow) {
+async function describeApp(stores: Stores, app: AppRow) {
   const limits = AppLimitsSchema.parse(app.config.limits ?? {});
-  const { breaker, inFlight } = stores.throttle.status(app.id);
+  const { breaker, inFlight } = await stores.throttle.status(app.id);
   return {
     id: app.id,
     directoryId: app.directoryId,
@@ -68,7 +68,7 @@ function describeApp(stores: Stores, app: AppRow) {
     orphans: app.config.orphans ?? 'report',
     massChangeGuard: app.config.massChangeGuard ?? DEFAULT_GUARD_TEXT,
     reconcileEvery: app.config.reconcileEvery ?? 'off',
-    ...(app.type === 'webhook' ? describeWebhook(stores, app, app.config) : {}),
+    ...(app.type === 'webhook' ? await describeWebhook(stores, app, app.config) : {}),
     ...(app.type === 'scim'
       ? {
           url: app.config.url,
@@ -90,8 +90,8 @@ function describeApp(stores: Stores, app: AppRow) {
   };
 }
 
-function appOrFail(stores: Stores, id: string): AppRow {
-  const app = stores.directories.getApp(id);
+async function appOrFail(stores: Stores, id: string): Promise<AppRow> {
+  const app = await stores.directories.getApp(id);
   if (!app) throw new CliError(`app ${id} not found`);
   return app;
 }
@@ -210,8 +210,9 @@ export function registerAppCommands(program: Command): void {
       let adapted: string[] | undefined;
       let generatedSecret: string | undefined;
       await withStores(async (stores) => {
-        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
-        const same = stores.directories.listApps(opts.directory).find((a) => a.name === opts.name);
+        if (!(await stores.directories.get(opts.directory)))
+          throw new CliError(`directory ${opts.directory} not found`);
+        const same = (await stores.directories.listApps(opts.directory)).find((a) => a.name === opts.name);
         if (same)
           throw new CliError(`directory ${opts.directory} already has an app named "${opts.name}" (${same.id})`);
         const config: Record<string, unknown> = {
@@ -258,7 +259,7 @@ export function registerAppCommands(program: Command): void {
         const limits = limitsWith({}, opts);
         if (Object.keys(limits).length > 0) config.limits = limits;
         // Existing identities the policy gives an account in the new app get an event each, and are converged.
-        const change = changeConfiguration(stores, opts.directory, {
+        const change = await changeConfiguration(stores, opts.directory, {
           kind: 'app',
           dryRun: false,
           apply: () =>
@@ -288,11 +289,14 @@ export function registerAppCommands(program: Command): void {
     .command('list')
     .requiredOption('--directory <id>')
     .action(async (opts: { directory: string }) => {
-      await withStores((stores) =>
+      await withStores(async (stores) =>
         printJson(
-          stores.directories
-            .listApps(opts.directory)
-            .map((a) => ({ id: a.id, name: a.name, type: a.type, deprovision: a.config.deprovision })),
+          (await stores.directories.listApps(opts.directory)).map((a) => ({
+            id: a.id,
+            name: a.name,
+            type: a.type,
+            deprovision: a.config.deprovision,
+          })),
         ),
       );
     });
@@ -302,7 +306,7 @@ export function registerAppCommands(program: Command): void {
     .description("an app's settings (secrets left out), limits, circuit breaker and requests in flight")
     .requiredOption('--app <id>')
     .action(async (opts: { app: string }) => {
-      await withStores((stores) => printJson(describeApp(stores, appOrFail(stores, opts.app))));
+      await withStores(async (stores) => printJson(await describeApp(stores, await appOrFail(stores, opts.app))));
     });
 
   limitOptions(
@@ -346,7 +350,7 @@ export function registerAppCommands(program: Command): void {
       statusUrl?: string;
     }) => {
       await withStores(async (stores) => {
-        const row = appOrFail(stores, opts.app);
+        const row = await appOrFail(stores, opts.app);
         const config: Record<string, unknown> = { ...row.config };
         const auth = authFromFlags(opts);
         let newSecret: string | undefined;
@@ -396,10 +400,10 @@ export function registerAppCommands(program: Command): void {
         const limits = limitsWith(AppLimitsSchema.parse(row.config.limits ?? {}), opts);
         if (Object.keys(limits).length > 0) config.limits = limits;
         else delete config.limits;
-        stores.directories.updateAppConfig(row.id, config);
+        await stores.directories.updateAppConfig(row.id, config);
         const schedule = opts.reconcileEvery ? await applyReconcileSchedule(row.id, opts.reconcileEvery) : undefined;
         printJson({
-          ...describeApp(stores, appOrFail(stores, row.id)),
+          ...(await describeApp(stores, await appOrFail(stores, row.id))),
           ...(newSecret ? { secret: newSecret } : {}),
           ...(schedule ? { schedule } : {}),
         });
@@ -420,11 +424,11 @@ export function registerAppCommands(program: Command): void {
     .action(async (opts: { app: string; accounts: 'keep' | 'deprovision'; timeout: number }) => {
       if (!(opts.timeout > 0)) throw new CliError('--timeout must be a positive number of seconds');
       await withStores(async (stores) => {
-        const row = appOrFail(stores, opts.app);
+        const row = await appOrFail(stores, opts.app);
         if (opts.accounts === 'keep') {
-          const left = stores.applied.countUnrevokedInApp(row.id);
-          stores.directories.removeApp(row.id);
-          stores.throttle.reset(row.id);
+          const left = await stores.applied.countUnrevokedInApp(row.id);
+          await stores.directories.removeApp(row.id);
+          await stores.throttle.reset(row.id);
           const schedule = await applyReconcileSchedule(row.id, 'off');
           printJson({ id: row.id, removed: true, accounts: 'kept', accountsLeft: left, schedule });
           return;
@@ -433,7 +437,7 @@ export function registerAppCommands(program: Command): void {
         // account gets an event and is converged; the app goes once every account is revoked and verified.
         let signalled = 0;
         if (row.config.removing !== true) {
-          const change = changeConfiguration(stores, row.directoryId, {
+          const change = await changeConfiguration(stores, row.directoryId, {
             kind: 'app',
             dryRun: false,
             apply: () => stores.directories.updateAppConfig(row.id, { ...row.config, removing: true }),
@@ -444,7 +448,7 @@ export function registerAppCommands(program: Command): void {
         const deadline = Date.now() + opts.timeout * 1000;
         let lastReport = 0;
         for (;;) {
-          const left = stores.applied.countUnrevokedInApp(row.id);
+          const left = await stores.applied.countUnrevokedInApp(row.id);
           if (left === 0) break;
           if (Date.now() > deadline)
             throw new CliError(
@@ -457,8 +461,8 @@ export function registerAppCommands(program: Command): void {
           }
           await new Promise((resolve) => setTimeout(resolve, 500));
         }
-        stores.directories.removeApp(row.id);
-        stores.throttle.reset(row.id);
+        await stores.directories.removeApp(row.id);
+        await stores.throttle.reset(row.id);
         const schedule = await applyReconcileSchedule(row.id, 'off');
         printJson({ id: row.id, removed: true, accounts: 'deprovisioned', signalled, schedule });
       });
@@ -469,13 +473,13 @@ export function registerAppCommands(program: Command): void {
     .description('accounts held by a built-in local app, or what a webhook app was told it holds')
     .requiredOption('--app <id>')
     .action(async (opts: { app: string }) => {
-      await withStores((stores) => {
-        const row = appOrFail(stores, opts.app);
+      await withStores(async (stores) => {
+        const row = await appOrFail(stores, opts.app);
         if (row.type !== 'local' && row.type !== 'webhook')
           throw new CliError(
             'only local and webhook apps keep their accounts in scimflow; read a SCIM app through its own API',
           );
-        printJson(stores.localAccounts.list(row.id));
+        printJson(await stores.localAccounts.list(row.id));
       });
     });
 }

@@ -110,7 +110,7 @@ export function rotatedWebhook(current: Record<string, unknown>, overlapMs: numb
 }
 
 /** What `app show` says about a webhook app: never a secret or private key; the deliveries not acknowledged yet. */
-export function describeWebhook(
+export async function describeWebhook(
   stores: Stores,
   app: { id: string; directoryId: string },
   config: Record<string, unknown>,
@@ -118,7 +118,7 @@ export function describeWebhook(
 ) {
   const appId = app.id;
   const { url, format, webhook, set, token, statusUrl, deadLetterAfterSeconds } = WebhookAppConfigSchema.parse(config);
-  const pending = stores.webhooks.list(appId, { pending: true, limit: 1_000 });
+  const pending = await stores.webhooks.list(appId, { pending: true, limit: 1_000 });
   const live = (until: string | undefined) => (until && Date.parse(until) > now.getTime() ? until : null);
   const signing = set
     ? { issuer: set.issuer, audience: set.audience, tokenSet: token !== undefined, jwks: setJwks(set, now) }
@@ -137,7 +137,10 @@ export function describeWebhook(
       lastError: pending[0]?.lastError ?? null,
     },
     // How far the group feed has got: the directory log's seq it has sent up to, and the log's newest.
-    groupFeed: { sentUpTo: stores.webhooks.groupFeedCursor(appId), logAt: stores.events.latestSeq(app.directoryId) },
+    groupFeed: {
+      sentUpTo: await stores.webhooks.groupFeedCursor(appId),
+      logAt: await stores.events.latestSeq(app.directoryId),
+    },
   };
 }
 

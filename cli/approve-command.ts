@@ -23,16 +23,22 @@ export function registerApproveCommand(program: Command, report: Command): void 
       if (!Number.isFinite(opts.timeout) || opts.timeout <= 0)
         throw new CliError('--timeout must be a positive number of seconds');
       await withStores(async (stores) => {
-        const held = stores.held.get(opts.change);
+        const held = await stores.held.get(opts.change);
         if (!held) throw new CliError(`no held change ${opts.change}`);
         if (held.approvedAt) throw new CliError(`change ${held.id} was approved already, at ${held.approvedAt}`);
-        if (!stores.directories.getApp(held.appId))
+        if (!(await stores.directories.getApp(held.appId)))
           throw new CliError(`change ${held.id} concerns app ${held.appId}, which was removed since`);
-        stores.held.approve(held.id);
+        await stores.held.approve(held.id);
         const approved = { change: held.id, kind: held.kind, reason: held.reason, approved: true };
         if (held.kind === 'policy') {
           // The policy as it was submitted; the guard stays on for every other app (approved: this one change).
-          const { events, ...change } = changePolicy(stores, held.directoryId, parsePolicy(held.payload), false, true);
+          const { events, ...change } = await changePolicy(
+            stores,
+            held.directoryId,
+            parsePolicy(held.payload),
+            false,
+            true,
+          );
           const signalled = events.length > 0 ? await deliver(stores, events, 8) : 0;
           printJson({ ...approved, ...change, signalled });
           return;
@@ -52,10 +58,11 @@ export function registerApproveCommand(program: Command, report: Command): void 
     .description('changes an app’s mass-change guard is holding for approval')
     .requiredOption('--directory <id>')
     .action(async (opts: { directory: string }) => {
-      await withStores((stores) => {
-        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
+      await withStores(async (stores) => {
+        if (!(await stores.directories.get(opts.directory)))
+          throw new CliError(`directory ${opts.directory} not found`);
         printJson({
-          held: stores.held.pending(opts.directory).map(({ payload: _payload, ...change }) => change),
+          held: (await stores.held.pending(opts.directory)).map(({ payload: _payload, ...change }) => change),
         });
       });
     });

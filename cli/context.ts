@@ -1,17 +1,17 @@
 // cli/context.ts: what CLI commands share: the opened store, a Temporal client on demand, JSON output.
 import { Client, Connection } from '@temporalio/client';
-import { openDatabase } from '../store/db';
 import { loadDatabaseConfig } from '../store/env';
-import { createStores } from '../store';
+import { openStore } from '../store/open';
 import type { Stores } from '../store';
 import { loadTemporalConfig } from '../worker/config';
 
 export async function withStores<T>(fn: (stores: Stores) => Promise<T> | T): Promise<T> {
-  const db = await openDatabase(loadDatabaseConfig());
+  // One connection is all a command needs (PostgreSQL: a pool of one).
+  const opened = await openStore(loadDatabaseConfig(), { poolSize: 1 });
   try {
-    return await fn(createStores(db));
+    return await fn(opened.stores);
   } finally {
-    db.close();
+    await opened.close();
   }
 }
 
@@ -33,8 +33,8 @@ export function printJson(value: unknown): void {
 export class CliError extends Error {}
 
 /** The directory named by `--directory`, or a CLI error saying it does not exist. */
-export function directoryOf(stores: Stores, id: string) {
-  const directory = stores.directories.get(id);
+export async function directoryOf(stores: Stores, id: string) {
+  const directory = await stores.directories.get(id);
   if (!directory) throw new CliError(`directory ${id} not found`);
   return directory;
 }

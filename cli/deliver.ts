@@ -28,7 +28,7 @@ export async function deliver(
           force: options.force ?? false,
           ...(leavers.has(event.identityId) ? { priority: 'leaver' as const } : {}),
         });
-        stores.events.markDelivered(event.directoryId, event.identityId, event.seq, new Date().toISOString());
+        await stores.events.markDelivered(event.directoryId, event.identityId, event.seq, new Date().toISOString());
         done += 1;
         if (done % 500 === 0) process.stderr.write(`signalled ${done}/${events.length}\n`);
       });

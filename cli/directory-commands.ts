@@ -25,8 +25,8 @@ export function registerDirectoryCommands(program: Command): void {
     .requiredOption('--name <name>', 'display name, e.g. the customer')
     .addOption(new Option('--idp <dialect>', 'the IdP that will push to it').choices([...DIALECTS]).default('generic'))
     .action(async (opts: { name: string; idp: string }) => {
-      await withStores((stores) => {
-        const { directory: dir, token } = stores.directories.create({ name: opts.name, dialect: opts.idp });
+      await withStores(async (stores) => {
+        const { directory: dir, token } = await stores.directories.create({ name: opts.name, dialect: opts.idp });
         printJson({
           id: dir.id,
           name: dir.name,
@@ -40,9 +40,14 @@ export function registerDirectoryCommands(program: Command): void {
     .command('list')
     .description('list directories')
     .action(async () => {
-      await withStores((stores) =>
+      await withStores(async (stores) =>
         printJson(
-          stores.directories.list().map((d) => ({ id: d.id, name: d.name, idp: d.dialect, createdAt: d.createdAt })),
+          (await stores.directories.list()).map((d) => ({
+            id: d.id,
+            name: d.name,
+            idp: d.dialect,
+            createdAt: d.createdAt,
+          })),
         ),
       );
     });
@@ -52,10 +57,11 @@ export function registerDirectoryCommands(program: Command): void {
     .requiredOption('--directory <id>')
     .option('--revoke-others', 'revoke every other token of the directory now')
     .action(async (opts: { directory: string; revokeOthers?: boolean }) => {
-      await withStores((stores) => {
-        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
-        const token = stores.directories.rotateToken(opts.directory);
-        const revoked = opts.revokeOthers ? stores.directories.revokeOtherTokens(opts.directory, token) : 0;
+      await withStores(async (stores) => {
+        if (!(await stores.directories.get(opts.directory)))
+          throw new CliError(`directory ${opts.directory} not found`);
+        const token = await stores.directories.rotateToken(opts.directory);
+        const revoked = opts.revokeOthers ? await stores.directories.revokeOtherTokens(opts.directory, token) : 0;
         printJson({ id: opts.directory, token, revokedTokens: revoked });
       });
     });
@@ -65,9 +71,10 @@ export function registerDirectoryCommands(program: Command): void {
     .description('revoke every token of the directory except the newest (after the IdP uses the rotated one)')
     .requiredOption('--directory <id>')
     .action(async (opts: { directory: string }) => {
-      await withStores((stores) => {
-        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
-        printJson({ id: opts.directory, revokedTokens: stores.directories.revokeAllButNewest(opts.directory) });
+      await withStores(async (stores) => {
+        if (!(await stores.directories.get(opts.directory)))
+          throw new CliError(`directory ${opts.directory} not found`);
+        printJson({ id: opts.directory, revokedTokens: await stores.directories.revokeAllButNewest(opts.directory) });
       });
     });
   directory
@@ -78,13 +85,13 @@ export function registerDirectoryCommands(program: Command): void {
     .action(async (opts: { directory: string; file: string }) => {
       const extensions = SchemaDefSchema.array().parse(YAML.parse(fs.readFileSync(opts.file, 'utf8')));
       new SchemaRegistry(extensions); // rejects clashes with the built-in schemas before anything is stored
-      await withStores((stores) => {
-        const dir = stores.directories.get(opts.directory);
+      await withStores(async (stores) => {
+        const dir = await stores.directories.get(opts.directory);
         if (!dir) throw new CliError(`directory ${opts.directory} not found`);
         const before = SchemaDefSchema.array().parse(dir.config.userExtensions ?? []);
         // Stored users may now hold attributes the schemas no longer define or return: see DirectoryContext.
         const narrowedAt = onlyAddsTo(before, extensions) ? dir.config.schemaNarrowedAt : new Date().toISOString();
-        stores.directories.updateConfig(dir.id, {
+        await stores.directories.updateConfig(dir.id, {
           ...dir.config,
           userExtensions: extensions,
           schemaNarrowedAt: narrowedAt,

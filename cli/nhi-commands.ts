@@ -57,8 +57,8 @@ export function registerNhiCommands(program: Command): void {
         credential?: { name: string; app?: string; revoke: string }[];
       }) => {
         await withStores(async (stores) => {
-          const dir = directoryOf(stores, opts.directory);
-          const { nhi: added, events } = addNhi(stores, dir.id, {
+          const dir = await directoryOf(stores, opts.directory);
+          const { nhi: added, events } = await addNhi(stores, dir.id, {
             name: opts.name,
             owner: opts.owner,
             kind: opts.kind,
@@ -78,17 +78,20 @@ export function registerNhiCommands(program: Command): void {
     .requiredOption('--directory <id>')
     .option('--owner <user>', 'only those this user owns')
     .action(async (opts: { directory: string; owner?: string }) => {
-      await withStores((stores) => {
-        const dir = directoryOf(stores, opts.directory);
-        const all = stores.nhis.list(dir.id);
+      await withStores(async (stores) => {
+        const dir = await directoryOf(stores, opts.directory);
+        const all = await stores.nhis.list(dir.id);
         const owner = opts.owner?.toLowerCase();
-        const mine = owner
-          ? all.filter((n) => {
-              const user = n.ownerId ? stores.resources.getAnyState(dir.id, n.ownerId) : undefined;
-              return n.ownerId === opts.owner || (user?.doc.userName as string | undefined)?.toLowerCase() === owner;
-            })
-          : all;
-        printJson({ nhis: mine.map((n) => describeNhi(stores, n)) });
+        const nhis = [];
+        for (const n of all) {
+          if (owner) {
+            const user = n.ownerId ? await stores.resources.getAnyState(dir.id, n.ownerId) : undefined;
+            if (n.ownerId !== opts.owner && (user?.doc.userName as string | undefined)?.toLowerCase() !== owner)
+              continue;
+          }
+          nhis.push(await describeNhi(stores, n));
+        }
+        printJson({ nhis });
       });
     });
 
@@ -99,8 +102,8 @@ export function registerNhiCommands(program: Command): void {
     .requiredOption('--to <user>', 'the new owner’s userName or SCIM id')
     .action(async (opts: { directory: string; nhi: string; to: string }) => {
       await withStores(async (stores) => {
-        const dir = directoryOf(stores, opts.directory);
-        const { nhi: moved, events } = transferNhi(stores, dir.id, opts.nhi, opts.to);
+        const dir = await directoryOf(stores, opts.directory);
+        const { nhi: moved, events } = await transferNhi(stores, dir.id, opts.nhi, opts.to);
         await deliverAll(stores, events);
         printJson(moved);
       });
@@ -114,8 +117,8 @@ export function registerNhiCommands(program: Command): void {
     .option('--reason <text>', 'why', 'revoked by an operator')
     .action(async (opts: { directory: string; nhi: string; reason: string }) => {
       await withStores(async (stores) => {
-        const dir = directoryOf(stores, opts.directory);
-        const { nhi: revoked, events } = revokeNhi(stores, dir.id, opts.nhi, opts.reason);
+        const dir = await directoryOf(stores, opts.directory);
+        const { nhi: revoked, events } = await revokeNhi(stores, dir.id, opts.nhi, opts.reason);
         await deliverAll(stores, events);
         printJson(revoked);
       });
@@ -128,9 +131,9 @@ export function registerNhiCommands(program: Command): void {
     .requiredOption('--credential <id>')
     .requiredOption('--by <who>')
     .action(async (opts: { directory: string; credential: string; by: string }) => {
-      await withStores((stores) => {
-        const dir = directoryOf(stores, opts.directory);
-        printJson(confirmCredential(stores, dir.id, opts.credential, opts.by));
+      await withStores(async (stores) => {
+        const dir = await directoryOf(stores, opts.directory);
+        printJson(await confirmCredential(stores, dir.id, opts.credential, opts.by));
       });
     });
 }

@@ -38,12 +38,12 @@ export function checkReconcileEvery(text: string): string {
 }
 
 /** One reconcile of an app from the CLI: repairs delivered leavers first, progress on stderr. */
-export function runReconcile(
+export async function runReconcile(
   stores: Stores,
   appId: string,
   opts: { dryRun: boolean; timeout?: number; pageSize?: number; approvedOrphans?: number },
 ): Promise<ReconcileReport> {
-  const { connector } = createConnectorResolver(stores)(appId);
+  const { connector } = await createConnectorResolver(stores)(appId);
   return reconcileApp(stores, connector, {
     appId,
     dryRun: opts.dryRun,
@@ -71,7 +71,7 @@ export function registerReconcileCommands(program: Command, report: Command): vo
       if (!Number.isInteger(opts.pageSize) || opts.pageSize < 1 || opts.pageSize > 1000)
         throw new CliError('--page-size must be an integer from 1 to 1000');
       await withStores(async (stores) => {
-        if (!stores.directories.getApp(opts.app)) throw new CliError(`app ${opts.app} not found`);
+        if (!(await stores.directories.getApp(opts.app))) throw new CliError(`app ${opts.app} not found`);
         printJson(await runReconcile(stores, opts.app, { dryRun: opts.dryRun === true, ...opts }));
       });
     });
@@ -81,9 +81,13 @@ export function registerReconcileCommands(program: Command, report: Command): vo
     .description("what each app's latest reconcile found and repaired, with ages")
     .requiredOption('--directory <id>')
     .action(async (opts: { directory: string }) => {
-      await withStores((stores) => {
-        if (!stores.directories.get(opts.directory)) throw new CliError(`directory ${opts.directory} not found`);
-        printJson({ findings: stores.drift.latest(opts.directory), runs: stores.drift.runs(opts.directory, 10) });
+      await withStores(async (stores) => {
+        if (!(await stores.directories.get(opts.directory)))
+          throw new CliError(`directory ${opts.directory} not found`);
+        printJson({
+          findings: await stores.drift.latest(opts.directory),
+          runs: await stores.drift.runs(opts.directory, 10),
+        });
       });
     });
 }

@@ -11,8 +11,7 @@ import type { RunningApi } from './api-server';
 import { ensureTemporalCli } from '../runtime/temporal-cli';
 import { startDevServer } from '../runtime/dev-server';
 import { assertPortFree } from '../runtime/ports';
-import { openDatabase } from '../store/db';
-import { createStores } from '../store';
+import { openStore } from '../store/open';
 import type { Stores } from '../store';
 import { loadTemporalConfig } from '../worker/config';
 import { reserveSdkMetricsAddress } from '../metrics/temporal-sdk';
@@ -65,11 +64,9 @@ export async function serve(): Promise<void> {
       uiUrl = server.uiUrl;
     } else await registerSearchAttributes(address, temporal.namespace);
 
-    const db = await openDatabase(api.database);
-    cleanups.push(async () => {
-      db.close();
-    });
-    const stores = createStores(db);
+    const store = await openStore(api.database);
+    cleanups.push(() => store.close());
+    const stores = store.stores;
 
     installTemporalRuntime({ metricsBindAddress: await reserveSdkMetricsAddress() });
     const nativeConnection = await NativeConnection.connect({ address });
@@ -110,6 +107,7 @@ export async function serve(): Promise<void> {
     process.stdout.write(`Temporal:         ${address}\n`);
     if (uiUrl) process.stdout.write(`Temporal UI:      ${uiUrl}\n`);
     process.stdout.write(`Data directory:   ${api.database.dataDir}\n`);
+    process.stdout.write(`Store:            ${store.description}\n`);
     process.stdout.write(`Next: npx scimflow directory create --name acme --idp entra\n`);
   } catch (err) {
     log(`failed to start: ${(err as Error).message}`);

@@ -6,18 +6,18 @@ import type { AppRow } from '../store/directories';
 import type { WebhookDelivery } from '../store/webhook-deliveries';
 import { forEachBounded } from './bounded';
 import { CliError, printJson, withStores, withTemporal } from './context';
-import { identitiesByName } from './lifecycle-commands';
+import { identitiesByName, latestTargets } from './lifecycle-commands';
 
-function webhookApp(stores: Stores, id: string): AppRow {
-  const app = stores.directories.getApp(id);
+async function webhookApp(stores: Stores, id: string): Promise<AppRow> {
+  const app = await stores.directories.getApp(id);
   if (!app) throw new CliError(`app ${id} not found`);
   if (app.type !== 'webhook') throw new CliError(`app ${app.name} is type ${app.type}, not webhook`);
   return app;
 }
 
 /** The identities behind `--identity`: an identity id of the directory, or a userName. */
-function identitiesOf(stores: Stores, app: AppRow, identity: string): string[] {
-  const byId = stores.resources.getAnyState(app.directoryId, identity);
+async function identitiesOf(stores: Stores, app: AppRow, identity: string): Promise<string[]> {
+  const byId = await stores.resources.getAnyState(app.directoryId, identity);
   return byId?.type === 'User' ? [byId.id] : identitiesByName(stores, app.directoryId, identity);
 }
 
@@ -40,9 +40,9 @@ export function registerWebhookCommands(program: Command): void {
     .option('--limit <n>', 'at most this many', (v) => Number(v), 100)
     .action(async (opts: { app: string; pending?: boolean; dead?: boolean; limit: number }) => {
       if (!Number.isInteger(opts.limit) || opts.limit < 1) throw new CliError('--limit must be a positive integer');
-      await withStores((stores) => {
-        const app = webhookApp(stores, opts.app);
-        const rows = stores.webhooks.list(app.id, {
+      await withStores(async (stores) => {
+        const app = await webhookApp(stores, opts.app);
+        const rows = await stores.webhooks.list(app.id, {
           pending: opts.pending === true,
           dead: opts.dead === true,
           limit: opts.limit,
@@ -57,20 +57,16 @@ export function registerWebhookCommands(program: Command): void {
     .requiredOption('--app <id>')
     .option('--identity <userNameOrId>', "only this identity's events")
     .action(async (opts: { app: string; identity?: string }) => {
-      const { events, targets } = await withStores((stores) => {
-        const app = webhookApp(stores, opts.app);
-        const only = opts.identity === undefined ? undefined : identitiesOf(stores, app, opts.identity);
-        const cleared = stores.webhooks.redeliver(app.id, (d) => only === undefined || only.includes(identityOf(d)));
+      const { events, targets } = await withStores(async (stores) => {
+        const app = await webhookApp(stores, opts.app);
+        const only = opts.identity === undefined ? undefined : await identitiesOf(stores, app, opts.identity);
+        const cleared = await stores.webhooks.redeliver(
+          app.id,
+          (d) => only === undefined || only.includes(identityOf(d)),
+        );
         // Each identity the events are about converges again: what waited behind them goes out after them, in order.
         const identities = [...new Set(cleared.map(identityOf).filter((id) => id !== ''))].sort();
-        return {
-          events: cleared.length,
-          targets: identities.map((identityId) => ({
-            directoryId: app.directoryId,
-            identityId,
-            seq: stores.events.latestSeqFor(app.directoryId, identityId),
-          })),
-        };
+        return { events: cleared.length, targets: await latestTargets(stores, app.directoryId, identities) };
       });
       const retried = await withTemporal(async (client) => {
         let n = 0;

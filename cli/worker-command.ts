@@ -2,9 +2,8 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ensureSearchAttributes } from '../runtime/search-attributes';
-import { openDatabase } from '../store/db';
 import { loadDatabaseConfig } from '../store/env';
-import { createStores } from '../store';
+import { openStore } from '../store/open';
 import { loadTemporalConfig } from '../worker/config';
 import { reserveSdkMetricsAddress } from '../metrics/temporal-sdk';
 import { createWorker, DEFAULT_SHUTDOWN_FORCE_MS } from '../worker/create-worker';
@@ -20,14 +19,14 @@ export async function runWorker(): Promise<void> {
   logger(); // LOG_LEVEL / LOG_FORMAT checked before anything starts
   const temporal = loadTemporalConfig();
   const address = temporal.address ?? `127.0.0.1:${temporal.port}`;
-  const db = await openDatabase(loadDatabaseConfig());
+  const store = await openStore(loadDatabaseConfig());
   // The SDK's metrics join /metrics only where someone scrapes it.
   installTemporalRuntime(temporal.metrics ? { metricsBindAddress: await reserveSdkMetricsAddress() } : {});
   const connection = await NativeConnection.connect({ address }).catch((err: Error) => {
     throw new CliError(`cannot reach Temporal at ${address}: ${err.message}`);
   });
   await registerSearchAttributes(address, temporal.namespace);
-  const stores = createStores(db);
+  const stores = store.stores;
   const metricsServer = temporal.metrics ? await serveWorkerMetrics(stores, temporal.metrics) : undefined;
   const worker = await createWorker({
     stores,
@@ -37,11 +36,14 @@ export async function runWorker(): Promise<void> {
     shutdownForceTimeMs: DEFAULT_SHUTDOWN_FORCE_MS,
   });
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets in-flight tasks finish, then resolves.
-  logger().info({ component: 'worker' }, `worker polling ${address} (${temporal.namespace})`);
+  logger().info(
+    { component: 'worker' },
+    `worker polling ${address} (${temporal.namespace}; store: ${store.description})`,
+  );
   await worker.run();
   metricsServer?.close();
   await connection.close();
-  db.close();
+  await store.close();
 }
 
 /** The worker's own /metrics listener: per-app call outcomes and gate waits happen here, not in the API. */

@@ -1,6 +1,7 @@
 // connectors/local-app.ts: the built-in demo app; keeps accounts in scimflow's own database (store/local-accounts.ts).
 import crypto from 'node:crypto';
-import type { LocalAccountRecord, LocalAccountStore } from '../store/local-accounts';
+import type { Stores } from '../store';
+import type { LocalAccountRecord } from '../store/local-accounts';
 import { UniqueViolationError } from '../store/errors';
 import type { AccountSpec, CallOptions, Connector, RemoteAccount } from './connector';
 import { DownstreamRejectedError } from './connector';
@@ -18,63 +19,63 @@ export interface LocalAppOptions {
 }
 
 export function createLocalAppConnector(
-  accounts: LocalAccountStore,
+  accounts: Stores['localAccounts'],
   appId: string,
   opts: LocalAppOptions = {},
 ): Connector {
   const now = () => new Date().toISOString();
 
-  function read(remoteId: string): LocalAccountRecord {
-    const account = accounts.get(appId, remoteId);
+  async function read(remoteId: string): Promise<LocalAccountRecord> {
+    const account = await accounts.get(appId, remoteId);
     if (!account) throw new DownstreamRejectedError(`local app: no account ${remoteId}`, 404);
     return account;
   }
 
   return {
     async getAccount(remoteId) {
-      const account = accounts.get(appId, remoteId);
+      const account = await accounts.get(appId, remoteId);
       return account ? toRemote(account) : undefined;
     },
     async searchAccounts(attribute, value) {
-      return accounts.find(appId, attribute, value).map(toRemote);
+      return (await accounts.find(appId, attribute, value)).map(toRemote);
     },
     async createAccount(spec: AccountSpec, options: CallOptions) {
       const id = opts.newId ? opts.newId(spec, options) : crypto.randomUUID();
       try {
-        accounts.insert(appId, id, spec, now());
+        await accounts.insert(appId, id, spec, now());
       } catch (err) {
         if (err instanceof UniqueViolationError)
           throw new DownstreamRejectedError(`local app: an account named ${spec.userName} exists already`, 409);
         throw err;
       }
-      return toRemote(read(id));
+      return toRemote(await read(id));
     },
     async updateAccount(remoteId, spec) {
-      read(remoteId);
-      accounts.update(appId, remoteId, spec, now());
-      return toRemote(read(remoteId));
+      await read(remoteId);
+      await accounts.update(appId, remoteId, spec, now());
+      return toRemote(await read(remoteId));
     },
     async disableAccount(remoteId) {
-      if (!accounts.get(appId, remoteId)) return undefined;
-      accounts.disable(appId, remoteId, now());
-      return toRemote(read(remoteId));
+      if (!(await accounts.get(appId, remoteId))) return undefined;
+      await accounts.disable(appId, remoteId, now());
+      return toRemote(await read(remoteId));
     },
     async deleteAccount(remoteId) {
-      accounts.delete(appId, remoteId);
+      await accounts.delete(appId, remoteId);
     },
     async grantEntitlement(remoteId, entitlement) {
-      if (!accounts.changeEntitlements(appId, remoteId, (held) => held.add(entitlement), now()))
+      if (!(await accounts.changeEntitlements(appId, remoteId, (held) => held.add(entitlement), now())))
         throw new DownstreamRejectedError(`local app: no account ${remoteId}`, 404);
     },
     async revokeEntitlement(remoteId, entitlement) {
-      accounts.changeEntitlements(appId, remoteId, (held) => held.delete(entitlement), now());
+      await accounts.changeEntitlements(appId, remoteId, (held) => held.delete(entitlement), now());
     },
     async heldEntitlements(remoteId, among) {
-      const held = accounts.get(appId, remoteId)?.entitlements ?? [];
+      const held = (await accounts.get(appId, remoteId))?.entitlements ?? [];
       return among.filter((e) => held.includes(e));
     },
     async listAccounts(startIndex, count) {
-      const { accounts: page, total } = accounts.page(appId, count, Math.max(0, startIndex - 1));
+      const { accounts: page, total } = await accounts.page(appId, count, Math.max(0, startIndex - 1));
       return {
         accounts: page.map((a) => ({
           ...toRemote(a),

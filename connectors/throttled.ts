@@ -7,12 +7,12 @@ export type GateEntry = { ok: true; ticket: string | null } | { ok: false; waitM
 
 /** Admission for one app's requests, kept where every worker sees it (store/app-throttle.ts behind it). */
 export interface CallGate {
-  enter(): GateEntry;
+  enter(): Promise<GateEntry>;
   /**
    * `answered` for any answer of the app (a refusal included); `transient` for no answer, a timeout, 429 or 5xx;
    * `cancelled` when we gave up on the call ourselves (says nothing about the app).
    */
-  leave(ticket: string | null, outcome: 'answered' | 'transient' | 'cancelled', error?: string): void;
+  leave(ticket: string | null, outcome: 'answered' | 'transient' | 'cancelled', error?: string): Promise<void>;
 }
 
 /**
@@ -23,7 +23,7 @@ export function withGate(inner: Connector, appName: string, gate: CallGate): Con
   const through =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
-      const entry = gate.enter();
+      const entry = await gate.enter();
       if (!entry.ok) {
         const reason = gateReason(entry.reason);
         appCalls.inc({ app: appName, outcome: 'refused' });
@@ -36,7 +36,7 @@ export function withGate(inner: Connector, appName: string, gate: CallGate): Con
       }
       try {
         const result = await fn(...args);
-        gate.leave(entry.ticket, 'answered');
+        await gate.leave(entry.ticket, 'answered');
         appCalls.inc({ app: appName, outcome: 'answered' });
         return result;
       } catch (err) {
@@ -46,7 +46,7 @@ export function withGate(inner: Connector, appName: string, gate: CallGate): Con
             : (err as Error).name === 'AbortError'
               ? 'cancelled'
               : 'transient';
-        gate.leave(entry.ticket, outcome, (err as Error).message);
+        await gate.leave(entry.ticket, outcome, (err as Error).message);
         appCalls.inc({ app: appName, outcome });
         throw err;
       }

@@ -1,7 +1,8 @@
 // connectors/webhook-sender.ts: how a built webhook event reaches the endpoint: built once (stable id, body, sequence),
 // after the subject's earlier unacknowledged events, signed per attempt, recorded, dead-lettered or retried.
 import crypto from 'node:crypto';
-import type { WebhookDelivery, WebhookDeliveryStore } from '../store/webhook-deliveries';
+import type { Stores } from '../store';
+import type { WebhookDelivery } from '../store/webhook-deliveries';
 import { StaleWebhookEventError } from '../store/webhook-deliveries';
 import type { ReadOptions } from './connector';
 import { DownstreamRejectedError, DownstreamUnavailableError } from './connector';
@@ -32,7 +33,7 @@ export interface OutgoingEvent {
 export type WebhookSender = ReturnType<typeof createWebhookSender>;
 
 export function createWebhookSender(
-  deliveries: WebhookDeliveryStore,
+  deliveries: Stores['webhooks'],
   app: WebhookApp,
   config: WebhookAppConfig,
   now: () => Date = () => new Date(),
@@ -45,16 +46,17 @@ export function createWebhookSender(
    */
   async function send(event: OutgoingEvent, options: ReadOptions): Promise<void> {
     const { type, eventId, subject, changeSeq } = event;
-    const delivery = prepareOrRefuse({ appId: app.id, eventId, remoteId: subject, type, changeSeq }, event.build);
+    const delivery = await prepareOrRefuse({ appId: app.id, eventId, remoteId: subject, type, changeSeq }, event.build);
     if (!mustArrive(type))
-      for (const earlier of deliveries.pendingBefore(app.id, subject, delivery.sequence)) await post(earlier, options);
+      for (const earlier of await deliveries.pendingBefore(app.id, subject, delivery.sequence))
+        await post(earlier, options);
     await post(delivery, options);
   }
 
   /** A given-up attempt of an older run that got here after a newer run's event: refused, never sent. */
-  function prepareOrRefuse(...args: Parameters<WebhookDeliveryStore['prepare']>): WebhookDelivery {
+  async function prepareOrRefuse(...args: Parameters<Stores['webhooks']['prepare']>): Promise<WebhookDelivery> {
     try {
-      return deliveries.prepare(...args);
+      return await deliveries.prepare(...args);
     } catch (err) {
       if (err instanceof StaleWebhookEventError)
         throw new DownstreamRejectedError(`${app.name}: ${args[0].type} not built: ${err.message}`);
@@ -76,13 +78,13 @@ export function createWebhookSender(
         `${app.name}: ${type} ${eventId} is dead-lettered since ${delivery.deadLetteredAt} (${delivery.lastError ?? 'no answer'}); ` +
           `scimflow webhooks redeliver --app ${app.id} sends it again`,
       );
-    const failed = (message: string, status: number, retryAfter?: number): never => {
-      deliveries.attempted(app.id, eventId, { status, error: message });
+    const failed = async (message: string, status: number, retryAfter?: number): Promise<never> => {
+      await deliveries.attempted(app.id, eventId, { status, error: message });
       const refused = status >= 400 && status < 500 && status !== 408 && status !== 429;
       const expired = now().getTime() - Date.parse(delivery.createdAt) >= config.deadLetterAfterSeconds * 1000;
       if (revocation) throw new DownstreamUnavailableError(message, status || undefined, retryAfter);
       if (refused || expired) {
-        deliveries.deadLetter(app.id, eventId);
+        await deliveries.deadLetter(app.id, eventId);
         throw new DownstreamRejectedError(
           `${message}; dead-lettered (${refused ? 'refused' : 'failing too long'})`,
           status,
@@ -105,12 +107,12 @@ export function createWebhookSender(
       return failed(`${app.name}: ${type} ${eventId}: ${(err as Error).message}`, 0);
     }
     if (res.ok) {
-      deliveries.attempted(app.id, eventId, { status: res.status });
+      await deliveries.attempted(app.id, eventId, { status: res.status });
       return;
     }
     const why = config.format === 'scim-set' ? setErrorOf(answer) : undefined;
     const message = `${app.name}: ${type} ${eventId}: the endpoint answered ${res.status}${why ? ` (${why})` : ''}`;
-    failed(message, res.status, retryAfterMs(res.headers.get('retry-after')));
+    await failed(message, res.status, retryAfterMs(res.headers.get('retry-after')));
   }
 
   /**

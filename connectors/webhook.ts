@@ -1,7 +1,6 @@
 // connectors/webhook.ts: an app that is not a SCIM server: told by signed HTTP POSTs of its accounts' changes.
 import type { ChangeSource } from '../domain/apps/change-source';
-import type { LocalAccountStore } from '../store/local-accounts';
-import type { WebhookDeliveryStore } from '../store/webhook-deliveries';
+import type { Stores } from '../store';
 import type { AccountSpec, CallOptions, Connector, RemoteAccount } from './connector';
 import { DownstreamRejectedError } from './connector';
 import { createLocalAppConnector } from './local-app';
@@ -40,7 +39,7 @@ function changeOf(idempotencyKey: string): { directoryId: string; identityId: st
 }
 
 /** Where a directory change came from (its log event's kind); undefined once the event is pruned. */
-export type SourceOf = (directoryId: string, seq: number) => ChangeSource | undefined;
+export type SourceOf = (directoryId: string, seq: number) => Promise<ChangeSource | undefined>;
 
 /**
  * What the app was told is kept like the local demo app's accounts (`local_accounts`): reads answer from it, so a
@@ -48,11 +47,11 @@ export type SourceOf = (directoryId: string, seq: number) => ChangeSource | unde
  * whose answer was lost may have been applied: a leaver still revokes it), access taken away only after the 2xx.
  */
 export function createWebhookConnector(
-  accounts: LocalAccountStore,
-  deliveries: WebhookDeliveryStore,
+  accounts: Stores['localAccounts'],
+  deliveries: Stores['webhooks'],
   app: WebhookApp,
   config: WebhookAppConfig,
-  sourceOf: SourceOf = () => undefined,
+  sourceOf: SourceOf = async () => undefined,
   now: () => Date = () => new Date(),
 ): Connector {
   const sender = createWebhookSender(deliveries, app, config, now);
@@ -75,7 +74,7 @@ export function createWebhookConnector(
     const content = JSON.stringify({ account: details.account, entitlement: details.entitlement });
     const eventId = `msg_${hash(app.id, options.idempotencyKey, type, remoteId, content).slice(0, 32)}`;
     const change = changeOf(options.idempotencyKey);
-    const source = change && sourceOf(change.directoryId, change.seq);
+    const source = change && (await sourceOf(change.directoryId, change.seq));
     const facts = {
       app: { id: app.id, name: app.name },
       ...(change ? { directoryId: change.directoryId, identityId: change.identityId } : {}),
@@ -113,11 +112,12 @@ export function createWebhookConnector(
         });
 
   /** What the app was told the account holds (a SET's put:full carries it: it replaces the receiver's). */
-  const entitlementsOf = (remoteId: string): string[] => accounts.get(app.id, remoteId)?.entitlements ?? [];
+  const entitlementsOf = async (remoteId: string): Promise<string[]> =>
+    (await accounts.get(app.id, remoteId))?.entitlements ?? [];
 
   /** The attributes the app was last told, of those an update changes: the event's `previous`. */
-  const previousOf = (remoteId: string, spec: AccountSpec): Record<string, unknown> => {
-    const before = accounts.get(app.id, remoteId)?.doc ?? {};
+  const previousOf = async (remoteId: string, spec: AccountSpec): Promise<Record<string, unknown>> => {
+    const before = (await accounts.get(app.id, remoteId))?.doc ?? {};
     const keys = new Set([...Object.keys(before), ...Object.keys(spec)]);
     const changed = [...keys].filter(
       (k) => JSON.stringify(before[k]) !== JSON.stringify((spec as Record<string, unknown>)[k]),
@@ -153,10 +153,10 @@ export function createWebhookConnector(
       const before = await ledger.getAccount(remoteId);
       if (!before) throw new DownstreamRejectedError(`${app.name}: no account ${remoteId}`, 404);
       const account = { ...before, userName: spec.userName, externalId: spec.externalId, active: spec.active };
-      const event = { account: { ...account, attributes: spec }, previous: previousOf(remoteId, spec) };
+      const event = { account: { ...account, attributes: spec }, previous: await previousOf(remoteId, spec) };
       // Enabling gives access: recorded first. Anything else is recorded once the endpoint has it.
       if (spec.active) await ledger.updateAccount(remoteId, spec, options);
-      await send('account.updated', remoteId, event, options, entitlementsOf(remoteId));
+      await send('account.updated', remoteId, event, options, await entitlementsOf(remoteId));
       return spec.active ? account : ledger.updateAccount(remoteId, spec, options);
     },
     async disableAccount(remoteId, options) {

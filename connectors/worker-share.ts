@@ -31,8 +31,9 @@ export class WorkerShare {
 
   gate(appId: string, isLocal: () => boolean): CallGate {
     return {
-      enter: () => this.enter(`${appId}/${isLocal() ? 'local' : 'scheduled'}`, isLocal() ? 'local' : 'scheduled'),
-      leave: (ticket) => {
+      // Asynchronous like every gate; the check and the taking of a slot happen in one turn (no await between).
+      enter: async () => this.enter(`${appId}/${isLocal() ? 'local' : 'scheduled'}`, isLocal() ? 'local' : 'scheduled'),
+      leave: async (ticket) => {
         if (ticket === null) return;
         const [key, n] = splitTicket(ticket);
         this.started.get(key)?.delete(n);

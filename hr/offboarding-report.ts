@@ -1,6 +1,7 @@
 // hr/offboarding-report.ts: one leaver's offboarding, from the audit trail and the applied state: every account,
 // entitlement and owned NHI that existed at termination, when each was revoked and verified, and what is still open.
 import type { Stores } from '../store';
+import { auditRecords } from '../store';
 import type { AuditRecord } from '../store/applied-state';
 import { loadDesired } from '../store/desired-state';
 
@@ -30,18 +31,23 @@ export interface OffboardingReport {
 
 const ACCOUNT_REVOKES = new Set(['account.disabled', 'account.deleted']);
 
-export function offboardingReport(stores: Stores, directoryId: string, identityId: string): OffboardingReport {
-  const desired = loadDesired(stores, directoryId, identityId).state;
-  const resource = stores.resources.getAnyState(directoryId, identityId);
+export async function offboardingReport(
+  stores: Stores,
+  directoryId: string,
+  identityId: string,
+): Promise<OffboardingReport> {
+  const desired = (await loadDesired(stores, directoryId, identityId)).state;
+  const resource = await stores.resources.getAnyState(directoryId, identityId);
   const since = desired.deactivatedAt ?? resource?.deletedAt ?? null;
-  const trail = [...stores.applied.auditRange(directoryId, { identityId })];
+  const trail = await collect(auditRecords(stores, directoryId, { identityId }));
   const after = (e: AuditRecord) => since !== null && e.at >= since;
   const hrTermination = desired.hold === 'terminated' ? lastHr(trail) : undefined;
   const open: string[] = [];
   if (desired.status === 'active') open.push('the identity is active: nothing to offboard');
 
-  const apps = stores.applied.list(directoryId, identityId).map((row) => {
-    const app = stores.directories.getApp(row.appId);
+  const apps: OffboardingReport['apps'] = [];
+  for (const row of await stores.applied.list(directoryId, identityId)) {
+    const app = await stores.directories.getApp(row.appId);
     const name = app?.name ?? row.appId;
     const mine = trail.filter((e) => e.appId === row.appId && after(e));
     const revokedAt = mine.find((e) => ACCOUNT_REVOKES.has(e.action))?.at ?? null;
@@ -68,7 +74,7 @@ export function offboardingReport(stores: Stores, directoryId: string, identityI
         open.push(`${name}: the account (${row.remoteId ?? 'not found yet'}) is not verified revoked`);
       for (const e of row.entitlements) open.push(`${name}: entitlement ${e} is still held`);
     }
-    return {
+    apps.push({
       appId: row.appId,
       app: name,
       account: {
@@ -78,11 +84,11 @@ export function offboardingReport(stores: Stores, directoryId: string, identityI
         verifiedAt: row.revocationVerified ? (accountVerified?.at ?? revokedAt) : null,
       },
       entitlements,
-    };
-  });
+    });
+  }
 
-  const nhis = nhisOf(stores, directoryId, identityId, open);
-  const records = stores.applied.revocationsOf(directoryId, identityId);
+  const nhis = await nhisOf(stores, directoryId, identityId, open);
+  const records = await stores.applied.revocationsOf(directoryId, identityId);
   const record = records.find((r) => r.requestedAt === desired.deactivatedAt) ?? records.at(-1) ?? null;
   if (desired.status !== 'active' && !record) open.push('time to revoke not recorded yet: revocation not verified');
   return {
@@ -111,15 +117,26 @@ export function offboardingReport(stores: Stores, directoryId: string, identityI
   };
 }
 
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
 function lastHr(trail: AuditRecord[]): AuditRecord | undefined {
   return trail.filter((e) => e.action === 'hr.termination').at(-1);
 }
 
 /** NHIs this person owned at their departure: handed on, revoked, held in exception, or (still) owned. */
-function nhisOf(stores: Stores, directoryId: string, ownerId: string, open: string[]): OffboardingReport['nhis'] {
+async function nhisOf(
+  stores: Stores,
+  directoryId: string,
+  ownerId: string,
+  open: string[],
+): Promise<OffboardingReport['nhis']> {
   const handed = new Map<string, AuditRecord>();
-  for (const nhi of stores.nhis.list(directoryId)) {
-    const trail = [...stores.applied.auditRange(directoryId, { identityId: nhi.id })];
+  for (const nhi of await stores.nhis.list(directoryId)) {
+    const trail = await collect(auditRecords(stores, directoryId, { identityId: nhi.id }));
     const event = trail
       .filter(
         (e) => ['nhi.transferred', 'nhi.revoked', 'nhi.exception'].includes(e.action) && e.detail?.owner === ownerId,
@@ -128,8 +145,9 @@ function nhisOf(stores: Stores, directoryId: string, ownerId: string, open: stri
     if (event) handed.set(nhi.id, event);
     else if (nhi.ownerId === ownerId) handed.set(nhi.id, { action: 'still-owned' } as AuditRecord);
   }
-  return [...handed].map(([id, event]) => {
-    const nhi = stores.nhis.get(directoryId, id)!;
+  const nhis: OffboardingReport['nhis'] = [];
+  for (const [id, event] of handed) {
+    const nhi = (await stores.nhis.get(directoryId, id))!;
     const outcome =
       nhi.status === 'revoked'
         ? 'revoked'
@@ -138,8 +156,8 @@ function nhisOf(stores: Stores, directoryId: string, ownerId: string, open: stri
           : event.action === 'nhi.transferred'
             ? 'transferred'
             : 'still-owned';
-    const verified = stores.applied.revocationsOf(directoryId, id).at(-1)?.verifiedAt ?? null;
-    const credentials = stores.nhis.credentials(directoryId, id).map((c) => ({
+    const verified = (await stores.applied.revocationsOf(directoryId, id)).at(-1)?.verifiedAt ?? null;
+    const credentials = (await stores.nhis.credentials(directoryId, id)).map((c) => ({
       id: c.id,
       name: c.name,
       revoke: c.revoke,
@@ -154,7 +172,7 @@ function nhisOf(stores: Stores, directoryId: string, ownerId: string, open: stri
         open.push(
           `NHI ${nhi.name}: credential ${c.name} (${c.id}) needs a person to revoke it and confirm (scimflow nhi confirm)`,
         );
-    return {
+    nhis.push({
       id,
       name: nhi.name,
       kind: nhi.kind,
@@ -163,6 +181,7 @@ function nhisOf(stores: Stores, directoryId: string, ownerId: string, open: stri
       at: event.at ?? null,
       revocationVerifiedAt: verified,
       credentials,
-    };
-  });
+    });
+  }
+  return nhis;
 }

@@ -51,12 +51,12 @@ export interface RecordOptions {
 const bad = (detail: string) => new ScimError(400, 'invalidValue', detail);
 
 /** Parses and records an HR event; throws a ScimError (400, 404, 409) with nothing changed when it cannot. */
-export function recordHrEvent(
+export async function recordHrEvent(
   stores: Stores,
   directoryId: string,
   input: unknown,
   options: RecordOptions,
-): HrRecordResult {
+): Promise<HrRecordResult> {
   const parsed = HrEventBodySchema.safeParse(input);
   if (!parsed.success) throw bad(`Invalid HR event: ${zodMessage(parsed.error)}`);
   const body = parsed.data;
@@ -68,26 +68,28 @@ export function recordHrEvent(
   const stored: HrEventBody & { id: string } = { ...body, id };
   const bodyHash = crypto.createHash('sha256').update(canonicalJson(stored)).digest('hex');
 
-  return stores.atomically(() => {
-    const existing = stores.hr.get(directoryId, id);
+  return stores.atomically(async (): Promise<HrRecordResult> => {
+    const existing = await stores.hr.get(directoryId, id);
     if (existing) {
       if (existing.bodyHash !== bodyHash)
         throw new ScimError(409, 'uniqueness', `HR event ${id} was recorded already with a different body`);
       return { ...summary(existing, now), duplicate: true, events: [] };
     }
-    if (body.type === 'termination.rescinded') return rescind(stores, directoryId, stored, bodyHash, options, now);
+    if (body.type === 'termination.rescinded')
+      return await rescind(stores, directoryId, stored, bodyHash, options, now);
 
-    const matchKey = options.matchKey ?? hrSettingsOf(stores.directories.get(directoryId)?.config ?? {}).matchKey;
+    const matchKey =
+      options.matchKey ?? hrSettingsOf((await stores.directories.get(directoryId))?.config ?? {}).matchKey;
     const matchValue = matchValueOf(body.person, matchKey);
     if (!matchValue)
       throw bad(
         `The person has no ${matchKey}: this directory matches HR events by ${matchKey} (scimflow hr configure --match-key)`,
       );
-    const identityId = identityNamed(stores, directoryId, matchKey, matchValue, body.person);
+    const identityId = await identityNamed(stores, directoryId, matchKey, matchValue, body.person);
     const effectiveAt = effectiveInstant(body, now).toISOString();
     if (stored.type === 'mover' && stored.changes?.manager) {
       // HR names the manager by the same key; the user document holds the manager's SCIM id (RFC 7643 §4.3).
-      const managers = stores.hr.usersMatching(directoryId, matchKey, stored.changes.manager.toLowerCase());
+      const managers = await stores.hr.usersMatching(directoryId, matchKey, stored.changes.manager.toLowerCase());
       if (managers.length === 1) stored.changes = { ...stored.changes, manager: managers[0]! };
     }
     const row: Omit<HrEventRow, 'rescindedAt' | 'rescindedBy' | 'supersededBy'> = {
@@ -104,13 +106,13 @@ export function recordHrEvent(
       source: options.source,
       seq: null,
     };
-    stores.hr.insert(row);
+    await stores.hr.insert(row);
     const superseded =
       stored.type === 'termination'
-        ? stores.hr.supersedePendingTerminations(directoryId, row, id, now.toISOString())
+        ? await stores.hr.supersedePendingTerminations(directoryId, row, id, now.toISOString())
         : [];
-    const events = identityId ? logged(stores, directoryId, identityId, row, kindOf(stored.type), now) : [];
-    stores.applied.audit({
+    const events = identityId ? await logged(stores, directoryId, identityId, row, kindOf(stored.type), now) : [];
+    await stores.applied.audit({
       directoryId,
       identityId: identityId ?? '',
       action: `hr.${stored.type}`,
@@ -125,7 +127,7 @@ export function recordHrEvent(
         ...(superseded.length > 0 ? { superseded } : {}),
       },
     });
-    return { ...summary(stores.hr.get(directoryId, id)!, now), duplicate: false, events };
+    return { ...summary((await stores.hr.get(directoryId, id))!, now), duplicate: false, events };
   });
 }
 
@@ -146,14 +148,14 @@ function summary(row: HrEventRow, now: Date) {
 }
 
 /** The one live user the person names, null when none does yet (awaiting identity); 409 when several do. */
-function identityNamed(
+async function identityNamed(
   stores: Stores,
   directoryId: string,
   key: MatchKey,
   value: string,
   person: Person | undefined,
-): string | null {
-  const found = stores.hr.usersMatching(directoryId, key, value);
+): Promise<string | null> {
+  const found = await stores.hr.usersMatching(directoryId, key, value);
   if (found.length > 1)
     throw new ScimError(
       409,
@@ -164,15 +166,15 @@ function identityNamed(
 }
 
 /** Appends the identity's log event for an HR event and remembers its sequence (the order of receipt). */
-function logged(
+async function logged(
   stores: Stores,
   directoryId: string,
   identityId: string,
   row: Pick<HrEventRow, 'id' | 'type' | 'effectiveAt'>,
   kind: EventKind,
   now: Date,
-): EventRow[] {
-  const events = stores.events.append(
+): Promise<EventRow[]> {
+  const events = await stores.events.append(
     directoryId,
     [
       {
@@ -184,35 +186,35 @@ function logged(
     ],
     now.toISOString(),
   );
-  stores.hr.setSeq(directoryId, row.id, events[0]!.seq);
+  await stores.hr.setSeq(directoryId, row.id, events[0]!.seq);
   return events;
 }
 
-function rescind(
+async function rescind(
   stores: Stores,
   directoryId: string,
   body: HrEventBody & { id: string },
   bodyHash: string,
   options: RecordOptions,
   now: Date,
-): HrRecordResult {
-  const target = stores.hr.get(directoryId, body.rescinds!);
+): Promise<HrRecordResult> {
+  const target = await stores.hr.get(directoryId, body.rescinds!);
   if (!target) throw new ScimError(404, undefined, `No HR event ${body.rescinds} in this directory`);
   if (target.type !== 'termination')
     throw bad(`HR event ${target.id} is a ${target.type}; only a termination can be rescinded`);
   const rescinded = { id: body.id, type: body.type, identityId: target.identityId, effectiveAt: now.toISOString() };
   if (target.rescindedAt) {
-    stores.hr.insert({ ...row(), seq: null });
+    await stores.hr.insert({ ...row(), seq: null });
     return { ...rescinded, status: 'rescinded', duplicate: false, events: [] };
   }
   if (target.identityId && target.effectiveAt <= now.toISOString() && !target.supersededBy)
     throw new ScimError(409, undefined, `Termination ${target.id} took effect at ${target.effectiveAt}; use rehire`);
-  stores.hr.insert({ ...row(), seq: null });
-  stores.hr.rescind(directoryId, target.id, body.id, now.toISOString());
+  await stores.hr.insert({ ...row(), seq: null });
+  await stores.hr.rescind(directoryId, target.id, body.id, now.toISOString());
   const events = target.identityId
-    ? logged(stores, directoryId, target.identityId, { ...rescinded, type: body.type }, 'hr.rejoin', now)
+    ? await logged(stores, directoryId, target.identityId, { ...rescinded, type: body.type }, 'hr.rejoin', now)
     : [];
-  stores.applied.audit({
+  await stores.applied.audit({
     directoryId,
     identityId: target.identityId ?? '',
     action: 'hr.termination.rescinded',
@@ -246,7 +248,7 @@ export function rescindTermination(
   terminationId: string,
   source: HrEventRow['source'],
   now = new Date(),
-): HrRecordResult {
+): Promise<HrRecordResult> {
   return recordHrEvent(
     stores,
     directoryId,

@@ -16,14 +16,12 @@ export async function pokeGroupFeed(client: Client, appId: string): Promise<void
 }
 
 /** The webhook apps whose group feed these events concern: apps of the directories with a group or membership change. */
-export function groupFeedsOf(stores: Stores, events: readonly EventRow[]): string[] {
+export async function groupFeedsOf(stores: Stores, events: readonly EventRow[]): Promise<string[]> {
   const directories = new Set(
     events.filter((e) => e.resourceType === 'Group' || e.kind === 'membership').map((e) => e.directoryId),
   );
-  return [...directories].flatMap((d) =>
-    stores.directories
-      .listApps(d)
-      .filter((a) => a.type === 'webhook')
-      .map((a) => a.id),
-  );
+  const appIds: string[] = [];
+  for (const d of directories)
+    for (const a of await stores.directories.listApps(d)) if (a.type === 'webhook') appIds.push(a.id);
+  return appIds;
 }

@@ -55,8 +55,8 @@ export class Watchdog {
     const now = this.options.now?.() ?? Date.now();
     const before = new Date(now - (this.options.staleAfterMs ?? 120_000)).toISOString();
     const suspects: { directoryId: string; identityId: string }[] = [];
-    for (const directory of this.stores.directories.list()) {
-      const found = this.stores.applied.unprocessed(directory.id, this.lowWater.get(directory.id) ?? 0);
+    for (const directory of await this.stores.directories.list()) {
+      const found = await this.stores.applied.unprocessed(directory.id, this.lowWater.get(directory.id) ?? 0);
       this.lowWater.set(directory.id, found.lowestSeq);
       for (const identity of found.identities)
         if (identity.exception === null && identity.since < before)
@@ -72,10 +72,10 @@ export class Watchdog {
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 8, queue.length) }, worker));
     if (flagged.length === 0) return flagged;
-    await this.stores.batch.run(() => {
+    await this.stores.batch.run(async () => {
       for (const f of flagged) {
-        this.stores.applied.flagStalled(f.directoryId, f.identityId, f.exception);
-        this.stores.applied.audit({
+        await this.stores.applied.flagStalled(f.directoryId, f.identityId, f.exception);
+        await this.stores.applied.audit({
           directoryId: f.directoryId,
           identityId: f.identityId,
           action: 'workflow.stalled',

@@ -55,16 +55,16 @@ const replace = (attribute: string, value: unknown) => ({
 });
 
 /** A directory on a stack with the apps and policy every scenario uses, and SCIM calls against it. */
-function directoryOn(stack: Stack, name: string) {
-  const { directory, token } = stack.stores.directories.create({ name, dialect: 'generic' });
-  stack.stores.directories.addApp({ directoryId: directory.id, name: 'demo', type: 'local', config: {} });
-  const vault = stack.stores.directories.addApp({
+async function directoryOn(stack: Stack, name: string) {
+  const { directory, token } = await stack.stores.directories.create({ name, dialect: 'generic' });
+  await stack.stores.directories.addApp({ directoryId: directory.id, name: 'demo', type: 'local', config: {} });
+  const vault = await stack.stores.directories.addApp({
     directoryId: directory.id,
     name: 'vault',
     type: 'local',
     config: { chaos: { rejectEntitlements: ['admin'] } },
   });
-  stack.stores.policies.put(directory.id, POLICY);
+  await stack.stores.policies.put(directory.id, POLICY);
   const call = async (method: string, pathname: string, body?: unknown) => {
     const res = await scim(stack.baseUrl, token, method, `/scim/v2/${directory.id}${pathname}`, body);
     if (res.status >= 300) throw new Error(`${method} ${pathname} answered ${res.status}: ${JSON.stringify(res.body)}`);
@@ -85,7 +85,7 @@ function directoryOn(stack: Stack, name: string) {
 type Recorded = [name: string, workflowId: string, runId?: string];
 
 async function laneScenarios(stack: Stack): Promise<Recorded[]> {
-  const d = directoryOn(stack, 'histories');
+  const d = await directoryOn(stack, 'histories');
   const group = await d.call('POST', '/Groups', { schemas: [GROUP], displayName: 'eng' });
 
   // Joiner: an account and the department's entitlement.
@@ -114,7 +114,7 @@ async function laneScenarios(stack: Stack): Promise<Recorded[]> {
   // operator fixes the app and retries through the workflow's update.
   const refused = await d.createUser('refused@histories.test', 'Finance');
   await d.settled(refused.id, 'exception');
-  stack.stores.db.prepare('UPDATE apps SET config_json = ? WHERE id = ?').run('{}', d.vault.id);
+  await stack.stores.directories.updateAppConfig(d.vault.id, {});
   await stack.client.workflow.getHandle(d.workflowId(refused.id)).executeUpdate(retryExceptionUpdate);
   await d.settled(refused.id, 'active');
 
@@ -128,7 +128,7 @@ async function laneScenarios(stack: Stack): Promise<Recorded[]> {
 
 /** A small history budget: the identity continues as new between changes; the first run is recorded. */
 async function continueAsNewScenario(stack: Stack): Promise<Recorded[]> {
-  const d = directoryOn(stack, 'histories-can');
+  const d = await directoryOn(stack, 'histories-can');
   const user = await d.createUser('busy@histories.test', 'Sales');
   await d.settled(user.id, 'active');
   const handle = stack.client.workflow.getHandle(d.workflowId(user.id));
@@ -152,7 +152,7 @@ async function spanScenario(stack: Stack): Promise<Recorded[]> {
       workflowsPath: path.join(worktree, 'workflows'),
       logger: new DefaultLogger('WARN'),
     });
-    const d = directoryOn(stack, 'histories-span');
+    const d = await directoryOn(stack, 'histories-span');
     await stack.stopWorker();
     const connection = await NativeConnection.connect({ address: getTestTemporal().address });
     const oldWorker = await createWorker({
@@ -211,9 +211,9 @@ async function main(outDir: string): Promise<void> {
 }
 
 async function converged(stack: Stack, directoryId: string, identityId: string, lifecycle: string): Promise<void> {
-  await eventually(() => {
-    const progress = stack.stores.applied.progress(directoryId, identityId);
-    const latest = stack.stores.events.latestSeqFor(directoryId, identityId);
+  await eventually(async () => {
+    const progress = await stack.stores.applied.progress(directoryId, identityId);
+    const latest = await stack.stores.events.latestSeqFor(directoryId, identityId);
     const processed = lifecycle === 'exception' || (progress?.processedSeq ?? 0) >= latest;
     return progress !== undefined && processed && progress.lifecycle === lifecycle;
   }, 60_000);

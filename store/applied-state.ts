@@ -38,7 +38,7 @@ export type AppliedAccountChange = Partial<
   >
 >;
 
-interface RawApplied {
+export interface RawApplied {
   app_id: string;
   remote_id: string | null;
   state: AppliedAccountState;
@@ -53,7 +53,7 @@ interface RawApplied {
   updated_at: string;
 }
 
-const toApplied = (r: RawApplied): AppliedAccount => ({
+export const toApplied = (r: RawApplied): AppliedAccount => ({
   appId: r.app_id,
   remoteId: r.remote_id,
   state: r.state,
@@ -81,11 +81,11 @@ export interface AuditEntry {
 }
 
 /** An account that still gives access: live or being created, or disabled but not yet verified. */
-const UNREVOKED = `(state IN ('active', 'pending') OR (state = 'disabled' AND revocation_verified = 0))`;
+export const UNREVOKED = `(state IN ('active', 'pending') OR (state = 'disabled' AND revocation_verified = 0))`;
 
 export type AuditRecord = AuditEntry & { id: number; at: string; requestId?: string };
 
-function auditFromRow(r: Record<string, unknown>): AuditRecord {
+export function auditFromRow(r: Record<string, unknown>): AuditRecord {
   return {
     id: r.id as number,
     directoryId: r.directory_id as string,
@@ -122,7 +122,7 @@ export interface IdentityException {
   ageSeconds: number;
 }
 
-const ageSeconds = (since: string, now: number) => Math.max(0, Math.round((now - Date.parse(since)) / 1000));
+export const ageSeconds = (since: string, now: number) => Math.max(0, Math.round((now - Date.parse(since)) / 1000));
 
 export class AppliedStateStore {
   constructor(private readonly db: Db) {}
@@ -275,14 +275,17 @@ export class AppliedStateStore {
 
   /**
    * The audit trail in order, from `since` (inclusive), optionally of one identity or app: what changed, where, when,
-   * and why (its log event, workflow and attempt). Read lazily, so an export of millions of rows stays small in memory.
+   * and why (its log event, workflow and attempt); `limit` records after the record `afterId` (an export of millions
+   * of rows reads page after page and stays small in memory).
    */
-  *auditRange(
+  auditPage(
     directoryId: string,
-    opts: { since?: string; identityId?: string; appId?: string } = {},
-  ): Generator<AuditRecord> {
-    const where = ['a.directory_id = ?'];
-    const args: unknown[] = [directoryId];
+    opts: { since?: string; identityId?: string; appId?: string },
+    afterId: number,
+    limit: number,
+  ): AuditRecord[] {
+    const where = ['a.directory_id = ?', 'a.id > ?'];
+    const args: unknown[] = [directoryId, afterId];
     for (const [column, value] of [
       ['a.at >= ?', opts.since],
       ['a.identity_id = ?', opts.identityId],
@@ -293,14 +296,14 @@ export class AppliedStateStore {
         args.push(value);
       }
     // The request behind each change: the X-Request-Id its event recorded (while the event is retained).
-    const rows = this.db
+    return this.db
       .prepare<unknown[], Record<string, unknown>>(
         `SELECT a.*, e.detail_json ->> '$.requestId' AS request_id FROM audit_log a
          LEFT JOIN events e ON e.directory_id = a.directory_id AND e.seq = a.seq
-         WHERE ${where.join(' AND ')} ORDER BY a.id`,
+         WHERE ${where.join(' AND ')} ORDER BY a.id LIMIT ?`,
       )
-      .iterate(...args);
-    for (const r of rows) yield auditFromRow(r);
+      .all(...args, limit)
+      .map(auditFromRow);
   }
 
   /** The newest time-to-revoke record's rowid (metrics observe only the ones recorded after it). */

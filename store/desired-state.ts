@@ -17,20 +17,23 @@ export function specHash(text: string): string {
  * The identity's desired state and account spec, from the user (deleted ones too), its groups, the policy and the apps.
  * `policy` replaces the directory's current one (what a policy change would do).
  */
-export function loadDesired(
+export async function loadDesired(
   stores: Stores,
   directoryId: string,
   identityId: string,
   policy?: Policy,
   now: Date = new Date(),
-): Desired {
-  const stored = policy ? undefined : stores.policies.latest(directoryId);
-  const user = stores.resources.getAnyState(directoryId, identityId);
-  const nhi = serviceOf(stores, directoryId, identityId, now);
+): Promise<Desired> {
+  const stored = policy ? undefined : await stores.policies.latest(directoryId);
+  const user = await stores.resources.getAnyState(directoryId, identityId);
+  const nhi = await serviceOf(stores, directoryId, identityId, now);
   const resource: StoredIdentity | undefined = user ?? nhi?.resource;
   const person = resource?.type === 'User' && !nhi;
-  const hrFacts = person ? stores.hr.factsFor(directoryId, identityId, matchValuesOf(resource.doc)) : [];
-  const owns = person ? stores.nhis.countOwnedActive(directoryId, identityId) : 0;
+  const hrFacts = person ? await stores.hr.factsFor(directoryId, identityId, matchValuesOf(resource.doc)) : [];
+  const owns = person ? await stores.nhis.countOwnedActive(directoryId, identityId) : 0;
+  const groups = resource?.type === 'User' ? await stores.members.groupsOf(directoryId, identityId) : [];
+  const apps = await stores.directories.listApps(directoryId);
+  const latestSeq = await stores.events.latestSeqFor(directoryId, identityId);
   return desiredFromFacts(
     {
       directoryId,
@@ -39,31 +42,28 @@ export function loadDesired(
       ...(hrFacts.length > 0 ? { hr: hrStatusAt(hrFacts, now) } : {}),
       ...(nhi ? { service: nhi.service } : {}),
       ...(owns > 0 ? { ownsNhis: owns } : {}),
-      groups:
-        resource?.type === 'User'
-          ? stores.members.groupsOf(directoryId, identityId).flatMap((g) => (g.display ? [g.display] : []))
-          : [],
+      groups: groups.flatMap((g) => (g.display ? [g.display] : [])),
       policy: policy ?? (stored ? parsePolicy(stored.policy) : DEFAULT_POLICY),
-      apps: stores.directories.listApps(directoryId).map((app) => ({
+      apps: apps.map((app) => ({
         id: app.id,
         name: app.name,
         deprovision: app.config.deprovision === 'delete' ? ('delete' as const) : ('disable' as const),
         removing: app.config.removing === true,
       })),
-      latestSeq: stores.events.latestSeqFor(directoryId, identityId),
+      latestSeq,
     },
     specHash,
   );
 }
 
 /** A non-human identity as the planner sees it: a user named after it, holding the accounts it declares. */
-function serviceOf(
+async function serviceOf(
   stores: Stores,
   directoryId: string,
   id: string,
   now: Date,
-): { resource: StoredIdentity; service: ServiceFacts } | undefined {
-  const nhi = stores.nhis.get(directoryId, id);
+): Promise<{ resource: StoredIdentity; service: ServiceFacts } | undefined> {
+  const nhi = await stores.nhis.get(directoryId, id);
   if (!nhi) return undefined;
   return {
     resource: {

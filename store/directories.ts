@@ -21,14 +21,14 @@ export interface AppRow {
   createdAt: string;
 }
 
-interface RawDirectory {
+export interface RawDirectory {
   id: string;
   name: string;
   dialect: string;
   config_json: string;
   created_at: string;
 }
-interface RawApp {
+export interface RawApp {
   id: string;
   directory_id: string;
   name: string;
@@ -37,14 +37,14 @@ interface RawApp {
   created_at: string;
 }
 
-const toDirectory = (r: RawDirectory): DirectoryRow => ({
+export const toDirectory = (r: RawDirectory): DirectoryRow => ({
   id: r.id,
   name: r.name,
   dialect: r.dialect,
   config: JSON.parse(r.config_json) as Record<string, unknown>,
   createdAt: r.created_at,
 });
-const toApp = (r: RawApp, secrets: SecretBox): AppRow => ({
+export const toApp = (r: RawApp, secrets: SecretBox): AppRow => ({
   id: r.id,
   directoryId: r.directory_id,
   name: r.name,
@@ -57,7 +57,7 @@ export function hashToken(token: string): string {
   return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-function newToken(): string {
+export function newToken(): string {
   return `sfdt_${crypto.randomBytes(32).toString('base64url')}`;
 }
 

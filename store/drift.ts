@@ -10,7 +10,7 @@ export interface DriftRow extends Finding {
   ageSeconds: number;
 }
 
-interface RawFinding {
+export interface RawFinding {
   run_id: string;
   app_id: string;
   kind: Finding['kind'];

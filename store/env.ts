@@ -36,13 +36,20 @@ export interface DatabaseConfig {
   synchronous: 'NORMAL' | 'FULL';
   cacheMb?: number;
   mmapMb?: number;
+  /** DATABASE_URL: scimflow's store on PostgreSQL instead of the SQLite file. */
+  url?: string;
+}
+
+/** `postgres://` or `postgresql://`: the only URLs DATABASE_URL takes. */
+export function isPostgresUrl(target: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(target);
 }
 
 export function toDatabaseConfig(env: z.output<typeof DatabaseEnv>): DatabaseConfig {
-  // Refused rather than ignored: an operator who set it must not believe the data is in PostgreSQL when it is not.
-  if (env.DATABASE_URL !== undefined)
+  // Refused rather than ignored: an operator who set it must not believe the data is somewhere it is not.
+  if (env.DATABASE_URL !== undefined && !isPostgresUrl(env.DATABASE_URL))
     throw new ConfigError(
-      `DATABASE_URL=${redactUrl(env.DATABASE_URL)}: scimflow's store on PostgreSQL is not available yet (docs/deploy.md); unset DATABASE_URL to use SQLite in DATA_DIR`,
+      `DATABASE_URL=${redactUrl(env.DATABASE_URL)}: expected a postgres:// or postgresql:// URL (unset DATABASE_URL to use SQLite in DATA_DIR)`,
     );
   const dataDir = path.resolve(env.DATA_DIR);
   return {
@@ -51,6 +58,7 @@ export function toDatabaseConfig(env: z.output<typeof DatabaseEnv>): DatabaseCon
     synchronous: env.SQLITE_SYNCHRONOUS,
     cacheMb: env.SQLITE_CACHE_MB,
     mmapMb: env.SQLITE_MMAP_MB,
+    ...(env.DATABASE_URL !== undefined ? { url: env.DATABASE_URL } : {}),
   };
 }
 

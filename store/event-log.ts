@@ -46,7 +46,7 @@ export interface NewEvent {
   detail?: Record<string, unknown>;
 }
 
-interface RawEvent {
+export interface RawEvent {
   directory_id: string;
   seq: number;
   identity_id: string;
@@ -57,7 +57,7 @@ interface RawEvent {
   delivered_at: string | null;
 }
 
-const toEvent = (r: RawEvent): EventRow => ({
+export const toEvent = (r: RawEvent): EventRow => ({
   directoryId: r.directory_id,
   seq: r.seq,
   identityId: r.identity_id,

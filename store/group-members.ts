@@ -123,7 +123,7 @@ export class GroupMemberStore {
 }
 
 /** The member type as stored: `User` or `Group` in RFC 7643's spelling, whatever case the client used; others dropped. */
-function memberType(type: string | undefined): string | null {
+export function memberType(type: string | undefined): string | null {
   const lower = type?.toLowerCase();
   return lower === 'group' ? 'Group' : lower === 'user' ? 'User' : null;
 }

@@ -17,7 +17,7 @@ export interface HeldChange {
   approvedAt: string | null;
 }
 
-interface Raw {
+export interface Raw {
   id: string;
   directory_id: string;
   app_id: string;
@@ -29,7 +29,7 @@ interface Raw {
   approved_at: string | null;
 }
 
-const fromRaw = (r: Raw): HeldChange => ({
+export const fromRaw = (r: Raw): HeldChange => ({
   id: r.id,
   directoryId: r.directory_id,
   appId: r.app_id,

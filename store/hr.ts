@@ -26,7 +26,7 @@ export interface HrEventRow {
   supersededBy: string | null;
 }
 
-interface Raw {
+export interface Raw {
   directory_id: string;
   id: string;
   type: HrEventType;
@@ -44,7 +44,7 @@ interface Raw {
   superseded_by: string | null;
 }
 
-const fromRaw = (r: Raw): HrEventRow => ({
+export const fromRaw = (r: Raw): HrEventRow => ({
   directoryId: r.directory_id,
   id: r.id,
   type: r.type,

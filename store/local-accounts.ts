@@ -4,7 +4,7 @@ import type { AccountSpec } from '../domain/accounts/account-spec';
 import type { Db } from './db';
 import { isUniqueViolation, UniqueViolationError } from './errors';
 
-interface RawAccount {
+export interface RawAccount {
   id: string;
   user_name: string;
   external_id: string | null;
@@ -27,7 +27,7 @@ export interface LocalAccountRecord extends LocalAccount {
   doc: Record<string, unknown>;
 }
 
-const toAccount = (r: RawAccount): LocalAccountRecord => ({
+export const toAccount = (r: RawAccount): LocalAccountRecord => ({
   id: r.id,
   userName: r.user_name,
   ...(r.external_id !== null ? { externalId: r.external_id } : {}),
@@ -36,10 +36,10 @@ const toAccount = (r: RawAccount): LocalAccountRecord => ({
   doc: JSON.parse(r.doc) as Record<string, unknown>,
 });
 
-const withoutDoc = ({ doc: _doc, ...account }: LocalAccountRecord): LocalAccount => account;
+export const withoutDoc = ({ doc: _doc, ...account }: LocalAccountRecord): LocalAccount => account;
 
 /** user_name, user_name_lower, external_id, active, doc: the columns an account spec sets. */
-const specColumns = (spec: AccountSpec) =>
+export const specColumns = (spec: AccountSpec) =>
   [
     spec.userName,
     spec.userName.toLowerCase(),

@@ -16,6 +16,13 @@ import * as unconfirmedGrants from './migrations/20261208000000_unconfirmed-gran
 import * as webhookDeliveries from './migrations/20261209000000_webhook-deliveries';
 import * as webhookChangeSeq from './migrations/20261210000000_webhook-change-seq';
 import * as postgresColumnTypes from './migrations/20261211000000_postgres-column-types';
+import * as postgresSqliteParity from './migrations/20261212000000_postgres-sqlite-parity';
+import { isPostgresUrl } from './env';
+
+export { isPostgresUrl };
+
+/** How long a start waits for PostgreSQL to accept a connection. */
+export const CONNECT_TIMEOUT_MS = 10_000;
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261129000000_create-core-tables': createCoreTables,
@@ -33,6 +40,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261209000000_webhook-deliveries': webhookDeliveries,
   '20261210000000_webhook-change-seq': webhookChangeSeq,
   '20261211000000_postgres-column-types': postgresColumnTypes,
+  '20261212000000_postgres-sqlite-parity': postgresSqliteParity,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */
@@ -42,20 +50,33 @@ const migrationSource: Knex.MigrationSource<string> = {
   getMigration: async (name) => MIGRATIONS[name]!,
 };
 
-/** Whether a database target is a PostgreSQL URL (`postgres://` or `postgresql://`) rather than a SQLite file. */
-export function isPostgresUrl(target: string): boolean {
-  return /^postgres(?:ql)?:\/\//i.test(target);
-}
-
 /** Applies every pending migration to `target`: a SQLite file, or a PostgreSQL URL (the database must exist). */
 export async function migrateLatest(target: string): Promise<string[]> {
   const db = isPostgresUrl(target)
-    ? knex({ client: 'pg', connection: target, pool: { min: 0, max: 1 } })
+    ? knex({
+        client: 'pg',
+        // An unreachable server fails the start within 10 s instead of waiting on the OS's TCP timeout.
+        connection: { connectionString: target, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+        acquireConnectionTimeout: CONNECT_TIMEOUT_MS,
+        pool: { min: 0, max: 1 },
+      })
     : knex({ client: 'better-sqlite3', connection: { filename: target }, useNullAsDefault: true });
   try {
-    const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
-    return applied;
+    // Every process migrates at start (several on several hosts at once, on PostgreSQL): knex lets one hold its lock
+    // table and refuses the others, which wait for it to finish and then find nothing left to do.
+    for (const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS; ;) {
+      try {
+        const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+        return applied;
+      } catch (err) {
+        if ((err as Error).name !== 'MigrationLocked' || Date.now() > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
   } finally {
     await db.destroy();
   }
 }
+
+/** How long a process waits for another one's migrations before it gives up. */
+const MIGRATION_LOCK_WAIT_MS = 120_000;

@@ -40,7 +40,7 @@ export interface NhiCredential {
   confirmedBy: string | null;
 }
 
-interface Raw {
+export interface Raw {
   directory_id: string;
   id: string;
   name: string;
@@ -59,7 +59,7 @@ interface Raw {
   updated_at: string;
 }
 
-interface RawCredential {
+export interface RawCredential {
   id: string;
   directory_id: string;
   nhi_id: string;
@@ -72,7 +72,7 @@ interface RawCredential {
   confirmed_by: string | null;
 }
 
-const fromRaw = (r: Raw): Nhi => ({
+export const fromRaw = (r: Raw): Nhi => ({
   directoryId: r.directory_id,
   id: r.id,
   name: r.name,
@@ -91,7 +91,7 @@ const fromRaw = (r: Raw): Nhi => ({
   updatedAt: r.updated_at,
 });
 
-const credentialFromRaw = (r: RawCredential): NhiCredential => ({
+export const credentialFromRaw = (r: RawCredential): NhiCredential => ({
   id: r.id,
   directoryId: r.directory_id,
   nhiId: r.nhi_id,

@@ -79,10 +79,10 @@ export interface WriteResult {
 }
 
 /** The columns a StoredResource is built from (the indexed copies of document attributes are not needed). */
-const RESOURCE_COLUMNS =
+export const RESOURCE_COLUMNS =
   'directory_id, id, type, active, version, doc, created_at, updated_at, deleted_at, deactivated_at, deactivated_seq, group_ids';
 
-interface RawResource {
+export interface RawResource {
   directory_id: string;
   id: string;
   type: ResourceType;
@@ -125,7 +125,7 @@ const INDEXED_COLUMNS = [
   ['display_name_lower', 'displayNameLower'],
 ] as const;
 
-function indexColumns(type: ResourceType, doc: Doc) {
+export function indexColumns(type: ResourceType, doc: Doc) {
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   const userName = type === 'User' ? str(doc.userName) : null;
   const displayName = str(doc.displayName);
@@ -139,7 +139,7 @@ function indexColumns(type: ResourceType, doc: Doc) {
 }
 
 /** Users are identities; a change of `active` is a lifecycle event of its own. */
-function userEventKind(before: boolean, after: boolean): 'updated' | 'deactivated' | 'reactivated' {
+export function userEventKind(before: boolean, after: boolean): 'updated' | 'deactivated' | 'reactivated' {
   if (before && !after) return 'deactivated';
   if (!before && after) return 'reactivated';
   return 'updated';
@@ -184,7 +184,7 @@ export class ResourceStore {
   }
 
   /** Runs `fn` in one write transaction; unique-index violations become UniqueViolationError. */
-  transaction<T>(fn: () => T): T {
+  private transaction<T>(fn: () => T): T {
     try {
       return transactor(this.db).run(fn);
     } catch (err) {
@@ -194,23 +194,15 @@ export class ResourceStore {
     }
   }
 
-  insert(
-    directoryId: string,
-    type: ResourceType,
-    doc: Doc,
-    extraEvents: (id: string) => NewEvent[] = () => [],
-  ): WriteResult {
+  /** Creates the resource; a group's members, and their events, are added after it in the same transaction. */
+  insert(directoryId: string, type: ResourceType, doc: Doc): WriteResult {
     const next = withText(doc);
     return this.transaction(() => {
       const id = newResourceId();
       const at = nowIso();
       const cols = indexColumns(type, next.doc);
       const kind = type === 'User' ? 'created' : 'group.created';
-      const events = this.events.append(
-        directoryId,
-        [{ identityId: id, resourceType: type, kind }, ...extraEvents(id)],
-        at,
-      );
+      const events = this.events.append(directoryId, [{ identityId: id, resourceType: type, kind }], at);
       const inactive = type === 'User' && !cols.active;
       this.insertRow.run({
         directoryId,
@@ -253,7 +245,7 @@ export class ResourceStore {
   replace(
     current: StoredResource,
     next: DocWithText,
-    opts: { changed: boolean; extraEvents?: NewEvent[]; apply?: () => void },
+    opts: { changed: boolean; extraEvents?: NewEvent[] },
   ): WriteResult {
     // `current` was read inside the same write transaction (request writes run in the group commit's), so it is fresh;
     // the UPDATE still checks that the row is live, and the result is built in memory instead of re-reading it.
@@ -269,7 +261,6 @@ export class ResourceStore {
       }
       const events = this.events.append(current.directoryId, [...own, ...extra], at);
       const deactivatedNow = current.type === 'User' && current.active && !cols.active;
-      opts.apply?.();
       const deactivatedAt = deactivatedNow ? at : cols.active ? null : current.deactivatedAt;
       const deactivatedSeq = deactivatedNow ? events[0]!.seq : cols.active ? null : current.deactivatedSeq;
       const updated = this.updateStatement(indexColumns(current.type, current.doc), cols).run({
@@ -284,26 +275,7 @@ export class ResourceStore {
       });
       if (updated.changes !== 1) throw new ResourceGoneError('the resource was deleted concurrently');
       if (current.type === 'Group') this.groupNames.forget(current.directoryId, current.id);
-      const resource = new StoredResource(
-        {
-          directoryId: current.directoryId,
-          id: current.id,
-          type: current.type,
-          docText: next.text,
-          version: current.version + 1,
-          active: cols.active,
-          createdAt: current.createdAt,
-          updatedAt: at,
-          deletedAt: current.deletedAt,
-          deactivatedAt,
-          deactivatedSeq,
-          groupIdsJson: null,
-        },
-        next.doc,
-        // A user's memberships change only through group writes, never in its own replace; a group can be added to
-        // itself in the same transaction (group_members triggers keep the row right), so its list is read afresh.
-        current.type === 'User' ? { ids: current.groupIds } : undefined,
-      );
+      const resource = replacedResource(current, next, cols.active, at, deactivatedAt, deactivatedSeq);
       return { resource, events };
     });
   }
@@ -325,7 +297,7 @@ export class ResourceStore {
   }
 
   /** Tombstones the resource (GET answers 404 from now on; the identity workflow still sees the deletion). */
-  remove(current: StoredResource, extraEvents: NewEvent[] = [], apply?: () => void): EventRow[] {
+  remove(current: StoredResource, extraEvents: NewEvent[] = []): EventRow[] {
     return this.transaction(() => {
       const at = nowIso();
       const kind = current.type === 'User' ? 'deleted' : 'group.deleted';
@@ -334,7 +306,6 @@ export class ResourceStore {
         [{ identityId: current.id, resourceType: current.type, kind }, ...extraEvents],
         at,
       );
-      apply?.();
       const wasActive = current.type === 'User' && current.active;
       this.db
         .prepare(
@@ -408,12 +379,25 @@ export class ResourceStore {
       .map(toResource);
   }
 
-  /** Every live resource of a type, in creation order (for filters no index can answer). */
-  *scan(directoryId: string, type: ResourceType): Generator<StoredResource> {
-    const stmt = this.sql<[string], RawResource>(
-      `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND deleted_at IS NULL ORDER BY created_at, id`,
-    );
-    for (const row of stmt.iterate(directoryId)) yield toResource(row);
+  /**
+   * Live resources of a type in creation order, `limit` at a time after the resource `after` (for filters no index
+   * can answer: the caller reads page after page, so a large directory is never in memory at once).
+   */
+  scanPage(
+    directoryId: string,
+    type: ResourceType,
+    after: { createdAt: string; id: string } | undefined,
+    limit: number,
+  ): StoredResource[] {
+    const from = after ? 'AND (created_at > ? OR (created_at = ? AND id > ?))' : '';
+    const args: unknown[] = after
+      ? [directoryId, after.createdAt, after.createdAt, after.id, limit]
+      : [directoryId, limit];
+    return this.sql<unknown[], RawResource>(
+      `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND deleted_at IS NULL ${from} ORDER BY created_at, id LIMIT ?`,
+    )
+      .all(...args)
+      .map(toResource);
   }
 
   page(directoryId: string, type: ResourceType, offset: number, limit: number): StoredResource[] {
@@ -429,4 +413,35 @@ export class ResourceStore {
       `SELECT COUNT(*) AS n FROM resources WHERE directory_id = ? AND type = ${typeLiteral(type)} AND deleted_at IS NULL`,
     ).get(directoryId)!.n;
   }
+}
+
+/** The resource a replace leaves, built in memory (the row was just written; reading it back would cost a query). */
+export function replacedResource(
+  current: StoredResource,
+  next: DocWithText,
+  active: boolean,
+  at: string,
+  deactivatedAt: string | null,
+  deactivatedSeq: number | null,
+): StoredResource {
+  return new StoredResource(
+    {
+      directoryId: current.directoryId,
+      id: current.id,
+      type: current.type,
+      docText: next.text,
+      version: current.version + 1,
+      active,
+      createdAt: current.createdAt,
+      updatedAt: at,
+      deletedAt: current.deletedAt,
+      deactivatedAt,
+      deactivatedSeq,
+      groupIdsJson: null,
+    },
+    next.doc,
+    // A user's memberships change only through group writes, never in its own replace; a group can be added to
+    // itself in the same transaction (group_members triggers keep the row right), so its list is read afresh.
+    current.type === 'User' ? { ids: current.groupIds } : undefined,
+  );
 }

@@ -9,6 +9,11 @@ import type { Db } from './db';
 export interface Transactor {
   run<T>(fn: () => T): T;
   /**
+   * `run` for a transaction that awaits between its statements. The caller owns the connection for the whole of it
+   * (store/connection-gate.ts): nothing else may run a statement on it until the returned promise settles.
+   */
+  runAsync<T>(fn: () => Promise<T>): Promise<T>;
+  /**
    * Opens a group transaction (`BEGIN IMMEDIATE`) without SQLite's busy handler, which would sleep on the event loop:
    * false, at once, when another connection holds the write lock. Until `commitGroup`/`rollbackGroup`, a `run` that
    * finds the group gone (SQLite rolled it back by itself on an I/O error or a full disk) throws instead of quietly
@@ -62,6 +67,27 @@ function createTransactor(db: Db): Transactor {
     rollbackGroup(): void {
       groupOpen = false;
       if (db.inTransaction) rollback!.run();
+    },
+    async runAsync<T>(fn: () => Promise<T>): Promise<T> {
+      const outer = !db.inTransaction;
+      if (outer && groupOpen) throw new Error('the group transaction was rolled back (I/O error or disk full)');
+      (outer ? begin : savepoint)!.run();
+      try {
+        const value = await fn();
+        if (outer) commit!.run();
+        else release!.run();
+        return value;
+      } catch (err) {
+        // SQLite may already have rolled back by itself (I/O error, disk full).
+        if (db.inTransaction) {
+          if (outer) rollback!.run();
+          else {
+            rollbackTo!.run();
+            release!.run();
+          }
+        }
+        throw err;
+      }
     },
     run<T>(fn: () => T): T {
       if (!db.inTransaction) {

@@ -33,7 +33,7 @@ export class StaleWebhookEventError extends Error {
   }
 }
 
-interface RawDelivery {
+export interface RawDelivery {
   app_id: string;
   event_id: string;
   remote_id: string;
@@ -50,7 +50,7 @@ interface RawDelivery {
   change_seq: number;
 }
 
-const toDelivery = (r: RawDelivery): WebhookDelivery => ({
+export const toDelivery = (r: RawDelivery): WebhookDelivery => ({
   appId: r.app_id,
   eventId: r.event_id,
   remoteId: r.remote_id,

@@ -4,9 +4,10 @@ import { DatabaseBusyError } from './errors';
 import { transactor } from './transact';
 import type { Transactor } from './transact';
 import { bindToRequest } from './request-context';
+import type { ConnectionGate } from './connection-gate';
 
 interface Queued {
-  fn: () => unknown;
+  fn: () => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
   queuedAt: number;
@@ -35,6 +36,8 @@ const LOCK_RETRY_MS = 1;
 export class WriteBatcher {
   private queue: Queued[] = [];
   private scheduled = false;
+  /** A flush is running: it goes on until the queue is empty, so a second one would only find the lock in use. */
+  private flushing = false;
   private readonly maxBatch: number;
   private readonly busyTimeoutMs: number;
   private readonly transactor: Transactor;
@@ -42,6 +45,7 @@ export class WriteBatcher {
   readonly stats = { commits: 0, lockWaits: 0 };
   constructor(
     private readonly db: Db,
+    private readonly gate: ConnectionGate,
     options: WriteBatcherOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 256;
@@ -49,7 +53,7 @@ export class WriteBatcher {
     this.transactor = transactor(db);
   }
 
-  run<T>(fn: () => T): Promise<T> {
+  run<T>(fn: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({
         fn: bindToRequest(fn),
@@ -62,40 +66,49 @@ export class WriteBatcher {
   }
 
   /** Runs and commits everything queued now, if the lock is free; otherwise retries from a timer. */
-  private flush(): void {
+  private async flush(): Promise<void> {
     this.scheduled = false;
+    if (this.flushing) return;
+    this.flushing = true;
     try {
       while (this.queue.length > 0) {
-        if (!this.transactor.tryBeginGroup()) {
+        // The group owns this process's connection while it runs: its writes await between statements.
+        const began = await this.gate.exclusive(async () => {
+          if (!this.transactor.tryBeginGroup()) return false;
+          await this.runGroup(this.queue.splice(0, this.maxBatch));
+          return true;
+        });
+        if (!began) {
           this.stats.lockWaits += 1;
           this.expireWaiting();
           this.schedule(LOCK_RETRY_MS);
           return;
         }
-        this.runGroup(this.queue.splice(0, this.maxBatch));
       }
     } catch (err) {
       // Not a lock conflict (I/O error, closed connection): every queued write fails with it, none is lost silently,
       // and nothing escapes the timer to crash the process.
       for (const q of this.queue.splice(0)) q.reject(err);
+    } finally {
+      this.flushing = false;
     }
   }
 
   private schedule(delayMs: number): void {
     if (this.scheduled || this.queue.length === 0) return;
     this.scheduled = true;
-    if (delayMs === 0) setImmediate(() => this.flush());
-    else setTimeout(() => this.flush(), delayMs);
+    if (delayMs === 0) setImmediate(() => void this.flush());
+    else setTimeout(() => void this.flush(), delayMs);
   }
 
-  private runGroup(group: Queued[]): void {
+  private async runGroup(group: Queued[]): Promise<void> {
     const results: { ok: boolean; value: unknown }[] = [];
     let lastError: unknown = new Error('the write transaction was rolled back');
     for (const q of group) {
       // SQLite may roll the whole transaction back (I/O error, disk full): then nothing of this group is durable.
       if (!this.db.inTransaction) break;
       try {
-        results.push({ ok: true, value: this.transactor.run(q.fn) });
+        results.push({ ok: true, value: await this.transactor.runAsync(q.fn) });
       } catch (err) {
         lastError = err instanceof Error ? err : new Error(String(err));
         results.push({ ok: false, value: lastError });

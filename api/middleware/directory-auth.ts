@@ -24,11 +24,11 @@ interface Entry {
 
 export function directoryAuth(stores: Stores, publicUrl: string | undefined, now: () => number = Date.now): Middleware {
   const cache = new Map<string, Entry>();
-  const resolve = (token: string): Entry => {
+  const resolve = async (token: string): Promise<Entry> => {
     const hit = cache.get(token);
     if (hit && hit.expires > now()) return hit;
-    const directoryId = stores.directories.directoryForToken(token);
-    const directory = directoryId ? stores.directories.get(directoryId) : undefined;
+    const directoryId = await stores.directories.directoryForToken(token);
+    const directory = directoryId ? await stores.directories.get(directoryId) : undefined;
     if (cache.size >= MAX_ENTRIES) cache.clear(); // bounded: unknown tokens must not grow memory without limit
     const entry = { directory, expires: now() + AUTH_CACHE_MS };
     cache.set(token, entry);
@@ -42,11 +42,11 @@ export function directoryAuth(stores: Stores, publicUrl: string | undefined, now
     entry.context = { origin, userAgent, dctx };
     return dctx;
   };
-  return function directoryAuthMiddleware(ctx, next) {
+  return async function directoryAuthMiddleware(ctx, next) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
     if (!match) throw new ScimError(401, undefined, 'Missing bearer token');
     if (match[1]!.length > MAX_TOKEN_LENGTH) throw new ScimError(401, undefined, 'Invalid bearer token');
-    const entry = resolve(match[1]!);
+    const entry = await resolve(match[1]!);
     const directory = entry.directory;
     if (!directory) throw new ScimError(401, undefined, 'Invalid bearer token');
     // Same answer as for a directory that does not exist: a token of another directory learns nothing.

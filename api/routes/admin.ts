@@ -17,8 +17,8 @@ import { statusOf } from '../../store/hr';
 export function mountAdminRoutes(router: Routes, deps: AppDeps): void {
   const { stores } = deps;
   const auth = adminAuth(deps.adminToken);
-  const directory = (ctx: Context) => {
-    const found = stores.directories.get(ctx.params.id);
+  const directory = async (ctx: Context) => {
+    const found = await stores.directories.get(ctx.params.id);
     if (!found) throw new ScimError(404, undefined, `Directory ${ctx.params.id} not found`);
     return found;
   };
@@ -27,42 +27,44 @@ export function mountAdminRoutes(router: Routes, deps: AppDeps): void {
     return deps.temporal;
   };
 
-  router.get('/admin/directories/:id/lag', auth, (ctx) => {
-    ctx.body = stores.applied.lag(directory(ctx).id);
+  router.get('/admin/directories/:id/lag', auth, async (ctx) => {
+    ctx.body = await stores.applied.lag((await directory(ctx)).id);
   });
-  router.get('/admin/directories/:id/exceptions', auth, (ctx) => {
-    ctx.body = { exceptions: stores.applied.exceptions(directory(ctx).id) };
+  router.get('/admin/directories/:id/exceptions', auth, async (ctx) => {
+    ctx.body = { exceptions: await stores.applied.exceptions((await directory(ctx)).id) };
   });
-  router.get('/admin/directories/:id/revocations', auth, (ctx) => {
-    ctx.body = { revocations: stores.applied.revocations(directory(ctx).id) };
+  router.get('/admin/directories/:id/revocations', auth, async (ctx) => {
+    ctx.body = { revocations: await stores.applied.revocations((await directory(ctx)).id) };
   });
-  router.get('/admin/directories/:id/audit', auth, (ctx) => {
+  router.get('/admin/directories/:id/audit', auth, async (ctx) => {
     const identity = typeof ctx.query.identity === 'string' ? ctx.query.identity : undefined;
-    ctx.body = { audit: stores.applied.auditTrail(directory(ctx).id, identity) };
+    ctx.body = { audit: await stores.applied.auditTrail((await directory(ctx)).id, identity) };
   });
-  router.get('/admin/directories/:id/policy', auth, (ctx) => {
-    ctx.body = stores.policies.latest(directory(ctx).id) ?? { version: 0, policy: null };
+  router.get('/admin/directories/:id/policy', auth, async (ctx) => {
+    ctx.body = (await stores.policies.latest((await directory(ctx)).id)) ?? { version: 0, policy: null };
   });
   // `?dryRun=true`: the impact only. Otherwise the new version and one event per affected identity, then poked.
   router.put('/admin/directories/:id/policy', auth, async (ctx) => {
-    const dir = directory(ctx);
+    const dir = await directory(ctx);
     const policy = parsePolicy(await readJsonBody(ctx, 1_048_576));
-    const { events, ...change } = changePolicy(stores, dir.id, policy, ctx.query.dryRun === 'true');
+    const { events, ...change } = await changePolicy(stores, dir.id, policy, ctx.query.dryRun === 'true');
     if (events.length > 0) deps.poke(events);
     // Held by an app's mass-change guard: nothing stored; the body says why and which change to approve.
     if (change.held && change.dryRun === false) ctx.status = 409;
     ctx.body = change;
   });
   // Non-human identities (the CLI's `scimflow nhi`): list, add, transfer, revoke; each change converges its accounts.
-  router.get('/admin/directories/:id/nhis', auth, (ctx) => {
-    const dir = directory(ctx);
-    ctx.body = { nhis: stores.nhis.list(dir.id).map((n) => describeNhi(stores, n)) };
+  router.get('/admin/directories/:id/nhis', auth, async (ctx) => {
+    const dir = await directory(ctx);
+    const nhis = [];
+    for (const n of await stores.nhis.list(dir.id)) nhis.push(await describeNhi(stores, n));
+    ctx.body = { nhis };
   });
-  router.get('/admin/directories/:id/nhis/:nhi', auth, (ctx) => {
-    ctx.body = describeNhi(stores, nhiNamed(stores, directory(ctx).id, ctx.params.nhi!));
+  router.get('/admin/directories/:id/nhis/:nhi', auth, async (ctx) => {
+    ctx.body = await describeNhi(stores, await nhiNamed(stores, (await directory(ctx)).id, ctx.params.nhi!));
   });
   router.post('/admin/directories/:id/nhis', auth, async (ctx) => {
-    const { nhi, events } = addNhi(stores, directory(ctx).id, await readJsonBody(ctx, 65_536));
+    const { nhi, events } = await addNhi(stores, (await directory(ctx)).id, await readJsonBody(ctx, 65_536));
     deps.poke(events);
     ctx.status = 201;
     ctx.body = nhi;
@@ -70,7 +72,7 @@ export function mountAdminRoutes(router: Routes, deps: AppDeps): void {
   router.post('/admin/directories/:id/nhis/:nhi/transfer', auth, async (ctx) => {
     const body = (await readJsonBody(ctx, 65_536)) as { to?: unknown };
     if (typeof body?.to !== 'string') throw new ScimError(400, 'invalidValue', 'Body: {"to": "<userName or id>"}');
-    const { nhi, events } = transferNhi(stores, directory(ctx).id, ctx.params.nhi!, body.to);
+    const { nhi, events } = await transferNhi(stores, (await directory(ctx)).id, ctx.params.nhi!, body.to);
     deps.poke(events);
     ctx.body = nhi;
   });
@@ -80,43 +82,47 @@ export function mountAdminRoutes(router: Routes, deps: AppDeps): void {
       typeof (raw as { reason?: unknown })?.reason === 'string'
         ? (raw as { reason: string }).reason
         : 'revoked by an operator';
-    const { nhi, events } = revokeNhi(stores, directory(ctx).id, ctx.params.nhi!, reason);
+    const { nhi, events } = await revokeNhi(stores, (await directory(ctx)).id, ctx.params.nhi!, reason);
     deps.poke(events);
     ctx.body = nhi;
   });
-  router.get('/admin/directories/:id/hr/events', auth, (ctx) => {
+  router.get('/admin/directories/:id/hr/events', auth, async (ctx) => {
     const now = new Date();
     ctx.body = {
-      events: stores.hr.list(directory(ctx).id).map((e) => ({ ...e, body: undefined, status: statusOf(e, now) })),
+      events: (await stores.hr.list((await directory(ctx)).id)).map((e) => ({
+        ...e,
+        body: undefined,
+        status: statusOf(e, now),
+      })),
     };
   });
-  router.get('/admin/directories/:id/identities/:identityId/offboarding', auth, (ctx) => {
-    const dir = directory(ctx);
-    ctx.body = offboardingReport(stores, dir.id, identity(ctx, dir.id));
+  router.get('/admin/directories/:id/identities/:identityId/offboarding', auth, async (ctx) => {
+    const dir = await directory(ctx);
+    ctx.body = await offboardingReport(stores, dir.id, await identity(ctx, dir.id));
   });
 
   /** A user of this directory (deleted ones too: their offboarding can still need a look or a retry). */
-  const identity = (ctx: Context, directoryId: string) => {
-    const found = stores.resources.getAnyState(directoryId, ctx.params.identityId);
+  const identity = async (ctx: Context, directoryId: string) => {
+    const found = await stores.resources.getAnyState(directoryId, ctx.params.identityId);
     if (found?.type !== 'User') throw new ScimError(404, undefined, `Identity ${ctx.params.identityId} not found`);
     return found.id;
   };
 
   router.get('/admin/directories/:id/identities/:identityId', auth, async (ctx) => {
-    const dir = directory(ctx);
-    const identityId = identity(ctx, dir.id);
+    const dir = await directory(ctx);
+    const identityId = await identity(ctx, dir.id);
     const handle = temporal().client.workflow.getHandle(identityWorkflowId(dir.id, identityId));
     try {
-      ctx.body = { ...(await handle.query(identityQuery)), appliedNow: stores.applied.list(dir.id, identityId) };
+      ctx.body = { ...(await handle.query(identityQuery)), appliedNow: await stores.applied.list(dir.id, identityId) };
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       throw new ScimError(404, undefined, `Identity ${identityId} has no workflow yet`);
     }
   });
   router.post('/admin/directories/:id/identities/:identityId/retry', auth, async (ctx) => {
-    const dir = directory(ctx);
-    const identityId = identity(ctx, dir.id);
-    const seq = stores.events.latestSeqFor(dir.id, identityId);
+    const dir = await directory(ctx);
+    const identityId = await identity(ctx, dir.id);
+    const seq = await stores.events.latestSeqFor(dir.id, identityId);
     const { client, poker } = temporal();
     ctx.body = await retryIdentity(client, {
       directoryId: dir.id,

@@ -66,7 +66,7 @@ export function mountBulkRoute(router: Routes, service: ResourceService, limits:
       );
     // The whole request is one group transaction (each operation a savepoint), so 1,000 operations commit once.
     const { results } = await service.record(
-      () => {
+      async () => {
         const ids = new Map<string, string>();
         const events: EventRow[] = [];
         const results: JsonObject[] = [];
@@ -84,7 +84,7 @@ export function mountBulkRoute(router: Routes, service: ResourceService, limits:
             if (op.method === 'POST') {
               if (where.id) throw new ScimError(400, 'invalidPath', 'POST must target /Users or /Groups');
               if (!op.bulkId) throw new ScimError(400, 'invalidValue', 'POST operations need a bulkId');
-              const { resource, events: created } = service.create(dctx, where.type, data);
+              const { resource, events: created } = await service.create(dctx, where.type, data);
               events.push(...created);
               ids.set(op.bulkId, resource.id);
               results.push({
@@ -99,14 +99,14 @@ export function mountBulkRoute(router: Routes, service: ResourceService, limits:
             if (!where.id) throw new ScimError(400, 'invalidPath', `${op.method} needs /<endpoint>/<id>`);
             const location = `${dctx.baseUrl}/${where.endpoint}/${where.id}`;
             if (op.method === 'DELETE') {
-              events.push(...service.remove(dctx, where.type, where.id, op.version));
+              events.push(...(await service.remove(dctx, where.type, where.id, op.version)));
               results.push({ method, ...(bulkId ? { bulkId } : {}), location, status: '204' });
               continue;
             }
             const { resource, events: changed } =
               op.method === 'PUT'
-                ? service.replace(dctx, where.type, where.id, data, op.version)
-                : service.patch(dctx, where.type, where.id, data, op.version);
+                ? await service.replace(dctx, where.type, where.id, data, op.version)
+                : await service.patch(dctx, where.type, where.id, data, op.version);
             events.push(...changed);
             results.push({ method, ...(bulkId ? { bulkId } : {}), location, version: etagOf(resource), status: '200' });
           } catch (err) {

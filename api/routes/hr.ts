@@ -39,8 +39,8 @@ export function mountHrRoutes(router: Routes, deps: AppDeps): void {
       throw new ScimError(401, undefined, 'Missing webhook-id, webhook-timestamp or webhook-signature');
     const raw = (await readRawBody(ctx, HR_MAX_BODY_BYTES)).toString('utf8');
     // An unknown directory answers like a bad signature: a caller without the secret learns nothing.
-    const directory = stores.directories.get(ctx.params.directoryId ?? '');
-    const check = verified(directory ? stores.hr.secrets(directory.id) : [], raw, headers);
+    const directory = await stores.directories.get(ctx.params.directoryId ?? '');
+    const check = verified(directory ? await stores.hr.secrets(directory.id) : [], raw, headers);
     if (!directory || !check.ok)
       throw new ScimError(401, undefined, `HR delivery refused: ${check.ok ? 'Invalid signature' : check.why}`);
     if (textDepthExceeds(raw, MAX_JSON_DEPTH))
@@ -51,7 +51,7 @@ export function mountHrRoutes(router: Routes, deps: AppDeps): void {
     } catch (err) {
       throw new ScimError(400, 'invalidSyntax', `Request body is not valid JSON: ${(err as Error).message}`);
     }
-    const { events, duplicate, ...result } = recordHrEvent(stores, directory.id, body, {
+    const { events, duplicate, ...result } = await recordHrEvent(stores, directory.id, body, {
       source: 'hr',
       deliveryId: headers['webhook-id'],
     });

@@ -6,8 +6,8 @@ import type { AppDeps } from '../app';
 import type { Routes } from '../router';
 
 export function mountJwksRoute(router: Routes, deps: AppDeps): void {
-  router.get('/apps/:appId/jwks.json', (ctx) => {
-    const app = deps.stores.directories.getApp(ctx.params.appId ?? '');
+  router.get('/apps/:appId/jwks.json', async (ctx) => {
+    const app = await deps.stores.directories.getApp(ctx.params.appId ?? '');
     const config = app?.type === 'webhook' ? WebhookAppConfigSchema.safeParse(app.config) : undefined;
     if (!config?.success || !config.data.set)
       throw new ScimError(404, undefined, `No app ${ctx.params.appId} that signs SCIM Security Event Tokens`);

@@ -33,7 +33,7 @@ const queryOf = (ctx: Context) => querystring.parse(ctx.querystring);
 export function mountRootSearch(router: Routes, deps: ResourceRouteDeps): void {
   router.post('/.search', async (ctx) => {
     const query = listQueryFromSearchBody(await readJsonBody(ctx, deps.limits.maxBodyBytes));
-    ctx.body = searchAllResources(deps.stores, dctxOf(ctx), query, deps.limits.maxPageSize);
+    ctx.body = await searchAllResources(deps.stores, dctxOf(ctx), query, deps.limits.maxPageSize);
   });
 }
 
@@ -41,37 +41,37 @@ export function mountResourceRoutes(router: Routes, endpoint: 'Users' | 'Groups'
   const type: ResourceType = endpoint === 'Users' ? 'User' : 'Group';
   const { stores, service, limits } = deps;
 
-  const send = (ctx: Context, status: number, resource: StoredResource) => {
+  const send = async (ctx: Context, status: number, resource: StoredResource) => {
     const dctx = dctxOf(ctx);
     ctx.status = status;
     ctx.set('ETag', etagOf(resource));
-    ctx.body = renderResourceJson(stores, dctx, resource, projectionFromQuery(queryOf(ctx)));
+    ctx.body = await renderResourceJson(stores, dctx, resource, projectionFromQuery(queryOf(ctx)));
   };
 
-  router.get(`/${endpoint}`, (ctx) => {
-    ctx.body = listResources(stores, dctxOf(ctx), type, listQueryFromQuery(queryOf(ctx)), limits.maxPageSize);
+  router.get(`/${endpoint}`, async (ctx) => {
+    ctx.body = await listResources(stores, dctxOf(ctx), type, listQueryFromQuery(queryOf(ctx)), limits.maxPageSize);
   });
 
   router.post(`/${endpoint}/.search`, async (ctx) => {
     const query = listQueryFromSearchBody(await readJsonBody(ctx, limits.maxBodyBytes));
-    ctx.body = listResources(stores, dctxOf(ctx), type, query, limits.maxPageSize);
+    ctx.body = await listResources(stores, dctxOf(ctx), type, query, limits.maxPageSize);
   });
 
   router.post(`/${endpoint}`, async (ctx) => {
     const body = await readJsonBody(ctx, limits.maxBodyBytes);
     const { resource } = await service.record(() => service.create(dctxOf(ctx), type, body), outcomeEvents);
     ctx.set('Location', `${dctxOf(ctx).baseUrl}/${endpoint}/${resource.id}`);
-    send(ctx, 201, resource);
+    await send(ctx, 201, resource);
   });
 
-  router.get(`/${endpoint}/:id`, (ctx) => {
-    const resource = service.get(dctxOf(ctx), type, ctx.params.id!);
+  router.get(`/${endpoint}/:id`, async (ctx) => {
+    const resource = await service.get(dctxOf(ctx), type, ctx.params.id!);
     if (notModified(ctx.get('if-none-match') || undefined, resource)) {
       ctx.status = 304;
       ctx.set('ETag', etagOf(resource));
       return;
     }
-    send(ctx, 200, resource);
+    await send(ctx, 200, resource);
   });
 
   router.put(`/${endpoint}/:id`, async (ctx) => {
@@ -81,7 +81,7 @@ export function mountResourceRoutes(router: Routes, endpoint: 'Users' | 'Groups'
       () => service.replace(dctxOf(ctx), type, ctx.params.id!, body, ifMatch),
       outcomeEvents,
     );
-    send(ctx, 200, resource);
+    await send(ctx, 200, resource);
   });
 
   router.patch(`/${endpoint}/:id`, async (ctx) => {
@@ -97,7 +97,7 @@ export function mountResourceRoutes(router: Routes, endpoint: 'Users' | 'Groups'
       ctx.set('ETag', etagOf(resource));
       return;
     }
-    send(ctx, 200, resource);
+    await send(ctx, 200, resource);
   });
 
   router.delete(`/${endpoint}/:id`, async (ctx) => {

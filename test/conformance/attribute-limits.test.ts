@@ -22,8 +22,8 @@ describe('attribute size limits', function () {
   before(async function () {
     server = await startConformanceServer();
   });
-  beforeEach(function () {
-    dir = server.newDirectory();
+  beforeEach(async function () {
+    dir = await server.newDirectory();
   });
   afterEach(function () {
     expect(
@@ -45,18 +45,15 @@ describe('attribute size limits', function () {
    * A user as an older scimflow stored it, before the limits: written straight through the store (the API would
    * refuse it now), recording its `created` event in the same transaction as an API write does.
    */
-  function storeOldUser(userName: string, displayName: string): string {
+  async function storeOldUser(userName: string, displayName: string): Promise<string> {
     const doc = { schemas: [USER_SCHEMA], userName, displayName, title: 'Engineer', active: true };
-    const { resource, events } = server.stores.resources.insert(dir.id, 'User', doc);
+    const { resource, events } = await server.stores.resources.insert(dir.id, 'User', doc);
     expect(events.map((e) => [e.identityId, e.kind])).to.deep.equal([[resource.id, 'created']]);
     return resource.id;
   }
 
-  const eventKinds = (id: string) =>
-    server.stores.events
-      .list(dir.id)
-      .filter((e) => e.identityId === id)
-      .map((e) => e.kind);
+  const eventKinds = async (id: string) =>
+    (await server.stores.events.list(dir.id)).filter((e) => e.identityId === id).map((e) => e.kind);
 
   describe('new values', function () {
     it('refuses a 513-character userName with 400 invalidValue and stores nothing', async function () {
@@ -67,7 +64,7 @@ describe('attribute size limits', function () {
       const found = await call(dir, 'GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`);
       expect(found.status).to.equal(200);
       expect(found.body.totalResults).to.equal(0);
-      expect(server.stores.events.list(dir.id)).to.deep.equal([]);
+      expect(await server.stores.events.list(dir.id)).to.deep.equal([]);
       expect(server.pokedEvents(dir.id)).to.deep.equal([]);
     });
 
@@ -124,13 +121,13 @@ describe('attribute size limits', function () {
     const oldDisplayName = text(800_000, 'd');
 
     it('is deactivated by PATCH active=false, then a PUT of the returned document with active false succeeds', async function () {
-      const id = storeOldUser(oldUserName, oldDisplayName);
+      const id = await storeOldUser(oldUserName, oldDisplayName);
       const patched = await call(dir, 'PATCH', `/Users/${id}`, {
         body: patchBody({ op: 'replace', path: 'active', value: false }),
       });
       expect(patched.status, patched.text.slice(0, 300)).to.equal(200);
       expect(patched.body).to.include({ active: false, userName: oldUserName, displayName: oldDisplayName });
-      expect(eventKinds(id)).to.deep.equal(['created', 'deactivated']);
+      expect(await eventKinds(id)).to.deep.equal(['created', 'deactivated']);
 
       const put = await call(dir, 'PUT', `/Users/${id}`, { body: { ...patched.body, active: false } });
       expect(put.status, put.text.slice(0, 300)).to.equal(200);
@@ -138,17 +135,17 @@ describe('attribute size limits', function () {
     });
 
     it('is deactivated by a PUT of its stored document with active false (Okta, okta-09)', async function () {
-      const id = storeOldUser(oldUserName, oldDisplayName);
+      const id = await storeOldUser(oldUserName, oldDisplayName);
       const read = await call(dir, 'GET', `/Users/${id}`);
       const put = await call(dir, 'PUT', `/Users/${id}`, { body: { ...read.body, active: false } });
       expect(put.status, put.text.slice(0, 300)).to.equal(200);
       expect(put.body.active).to.equal(false);
-      expect(eventKinds(id)).to.deep.equal(['created', 'deactivated']);
+      expect(await eventKinds(id)).to.deep.equal(['created', 'deactivated']);
       expect(server.pokedEvents(dir.id).map((e) => [e.identityId, e.kind])).to.deep.equal([[id, 'deactivated']]);
     });
 
     it('accepts a change to another attribute that leaves the old values alone', async function () {
-      const id = storeOldUser(oldUserName, oldDisplayName);
+      const id = await storeOldUser(oldUserName, oldDisplayName);
       const res = await call(dir, 'PATCH', `/Users/${id}`, {
         body: patchBody({ op: 'replace', path: 'title', value: 'Manager' }),
       });
@@ -157,20 +154,20 @@ describe('attribute size limits', function () {
     });
 
     it('refuses a PATCH that changes displayName to another oversized value, and keeps the stored one', async function () {
-      const id = storeOldUser(oldUserName, oldDisplayName);
+      const id = await storeOldUser(oldUserName, oldDisplayName);
       const res = await call(dir, 'PATCH', `/Users/${id}`, {
         body: patchBody({ op: 'replace', path: 'displayName', value: text(800_000, 'e') }),
       });
       expectInvalidValue(res, `'displayName' is 800000 characters; the limit is 65536`);
       expect((await call(dir, 'GET', `/Users/${id}`)).body.displayName).to.equal(oldDisplayName);
-      expect(eventKinds(id)).to.deep.equal(['created']);
+      expect(await eventKinds(id)).to.deep.equal(['created']);
     });
 
     it('is deleted with 204', async function () {
-      const id = storeOldUser(oldUserName, oldDisplayName);
+      const id = await storeOldUser(oldUserName, oldDisplayName);
       expect((await call(dir, 'DELETE', `/Users/${id}`)).status).to.equal(204);
       expect((await call(dir, 'GET', `/Users/${id}`)).status).to.equal(404);
-      expect(eventKinds(id)).to.deep.equal(['created', 'deleted']);
+      expect(await eventKinds(id)).to.deep.equal(['created', 'deleted']);
     });
   });
 

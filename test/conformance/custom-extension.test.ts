@@ -17,12 +17,12 @@ describe('custom User extension schemas', function () {
     return { status: res.status, body: res.body as Record<string, any> };
   };
 
-  before(function () {
+  before(async function () {
     server = suite.server;
-    dir = server.newDirectory('generic');
-    other = server.newDirectory('generic');
-    const row = server.stores.directories.get(dir.id)!;
-    server.stores.directories.updateConfig(dir.id, {
+    dir = await server.newDirectory('generic');
+    other = await server.newDirectory('generic');
+    const row = (await server.stores.directories.get(dir.id))!;
+    await server.stores.directories.updateConfig(dir.id, {
       ...row.config,
       userExtensions: [
         {

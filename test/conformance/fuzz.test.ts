@@ -22,7 +22,7 @@ describe('fuzzing the SCIM API: never a 5xx, nothing stored on a rejected reques
   const suite = useConformanceServer();
   before(async function () {
     server = suite.server;
-    dir = server.newDirectory();
+    dir = await server.newDirectory();
     userId = await createUser(dir, 'subject@fuzz.test', {
       name: { givenName: 'Sub' },
       emails: [{ value: 's@fuzz.test', type: 'work' }],
@@ -37,7 +37,7 @@ describe('fuzzing the SCIM API: never a 5xx, nothing stored on a rejected reques
 
   /** Sends one request; fails on a 5xx or an internal error; a 4xx must leave the directory's log unchanged. */
   async function send(method: string, path: string, body?: unknown): Promise<number> {
-    const before = server.stores.events.latestSeq(dir.id);
+    const before = await server.stores.events.latestSeq(dir.id);
     const res = await call(
       dir,
       method,
@@ -54,7 +54,7 @@ describe('fuzzing the SCIM API: never a 5xx, nothing stored on a rejected reques
     if (Array.isArray(operations))
       for (const op of operations) expect(Number(op.status), `${what} (operation)`).to.be.below(500);
     if (res.status >= 400) {
-      expect(server.stores.events.latestSeq(dir.id), `rejected but recorded: ${what}`).to.equal(before);
+      expect(await server.stores.events.latestSeq(dir.id), `rejected but recorded: ${what}`).to.equal(before);
       expect(res.body?.schemas, what).to.deep.equal(['urn:ietf:params:scim:api:messages:2.0:Error']);
     }
     return res.status;

@@ -42,7 +42,7 @@ describe('IdP request corpus (recorded scenarios over real HTTP)', function () {
         const full = path.join(CORPUS, set, file);
         const scenario = loadScenario(full);
         it(`answers ${file} as the IdP expects: ${scenario.scenario}`, async function () {
-          const dir = server.newDirectory(dialectForIdp(scenario.idp));
+          const dir = await server.newDirectory(dialectForIdp(scenario.idp));
           let pokedSoFar = server.pokes.length;
           let errorsSoFar = server.serverErrors.length;
           const afterStep = ({ response }: StepOutcome): string[] => {
@@ -63,7 +63,7 @@ describe('IdP request corpus (recorded scenarios over real HTTP)', function () {
           await runScenario({ baseUrl: dir.baseUrl, token: dir.token, scenario, file: full, afterStep });
 
           // Record-then-poke: every committed event is poked exactly once, in the gapless order of the log.
-          const logged = server.stores.events.list(dir.id, { limit: 100_000 });
+          const logged = await server.stores.events.list(dir.id, { limit: 100_000 });
           const poked = server.pokedEvents(dir.id);
           expect(
             poked.map((e) => e.seq),
@@ -94,7 +94,7 @@ describe('IdP corpus harness (negative controls)', function () {
   async function runDoctored(doctor: (scenario: CorpusScenario) => void): Promise<void> {
     const scenario = loadScenario(okta12);
     doctor(scenario);
-    const dir = server.newDirectory(dialectForIdp(scenario.idp));
+    const dir = await server.newDirectory(dialectForIdp(scenario.idp));
     await runScenario({ baseUrl: dir.baseUrl, token: dir.token, scenario, file: okta12 });
   }
 

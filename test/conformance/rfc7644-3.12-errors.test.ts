@@ -27,8 +27,8 @@ describe('RFC 7644 §3.12 error responses', function () {
   before(async function () {
     server = await startConformanceServer();
   });
-  beforeEach(function () {
-    dir = server.newDirectory();
+  beforeEach(async function () {
+    dir = await server.newDirectory();
   });
   afterEach(function () {
     expect(
@@ -59,7 +59,7 @@ describe('RFC 7644 §3.12 error responses', function () {
     });
 
     it('answers a token of directory A on directory B with 404 and none of B’s data, for reads and writes', async function () {
-      const other = server.newDirectory();
+      const other = await server.newDirectory();
       const victimId = await createUser(other, 'victim@example.test', { title: 'Secret Title' });
       const attacker = { ...other, token: dir.token };
       for (const [method, path, body] of [
@@ -81,7 +81,7 @@ describe('RFC 7644 §3.12 error responses', function () {
     });
 
     it('answers 404 when a directory’s own token asks for another directory’s resource id', async function () {
-      const other = server.newDirectory();
+      const other = await server.newDirectory();
       const foreignId = await createUser(other, 'foreign@example.test');
       expectScimError(await call(dir, 'GET', `/Users/${foreignId}`), 404);
       expectScimError(await call(dir, 'DELETE', `/Users/${foreignId}`), 404);

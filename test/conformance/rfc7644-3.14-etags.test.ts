@@ -21,7 +21,7 @@ describe('RFC 7644 §3.14 versioning with ETags', function () {
     server = await startConformanceServer();
   });
   beforeEach(async function () {
-    dir = server.newDirectory();
+    dir = await server.newDirectory();
     id = await createUser(dir, 'etag@example.test', { title: 'Original' });
   });
   afterEach(function () {

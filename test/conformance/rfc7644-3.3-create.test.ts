@@ -18,8 +18,8 @@ describe('RFC 7644 §3.3 creating resources', function () {
   before(async function () {
     server = await startConformanceServer();
   });
-  beforeEach(function () {
-    dir = server.newDirectory();
+  beforeEach(async function () {
+    dir = await server.newDirectory();
   });
   afterEach(function () {
     expect(
@@ -55,7 +55,7 @@ describe('RFC 7644 §3.3 creating resources', function () {
     const id = await createUser(dir, 'grace@example.test');
     const events = server.pokedEvents(dir.id);
     expect(events.map((e) => [e.identityId, e.resourceType, e.kind])).to.deep.equal([[id, 'User', 'created']]);
-    expect(server.stores.events.list(dir.id).map((e) => e.seq)).to.deep.equal([events[0]!.seq]);
+    expect((await server.stores.events.list(dir.id)).map((e) => e.seq)).to.deep.equal([events[0]!.seq]);
   });
 
   it('ignores a client-supplied id and meta because they are readOnly', async function () {
@@ -115,7 +115,7 @@ describe('RFC 7644 §3.3 creating resources', function () {
   });
 
   it('lets two directories hold the same userName independently', async function () {
-    const other = server.newDirectory();
+    const other = await server.newDirectory();
     await createUser(dir, 'shared@example.test');
     expect((await call(other, 'POST', '/Users', { body: userBody('shared@example.test') })).status).to.equal(201);
   });

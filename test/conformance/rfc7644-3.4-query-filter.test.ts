@@ -33,7 +33,7 @@ describe('RFC 7644 §3.4.2.2 filtering', function () {
 
   before(async function () {
     server = await startConformanceServer();
-    dir = server.newDirectory();
+    dir = await server.newDirectory();
     const enterprise = (extra: Record<string, unknown>) => ({
       schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA],
       [ENTERPRISE_SCHEMA]: extra,

@@ -27,7 +27,7 @@ describe('RFC 7644 §3.4 query results: sorting, paging, projection', function (
   const suite = useConformanceServer();
   before(async function () {
     server = suite.server;
-    dir = server.newDirectory();
+    dir = await server.newDirectory();
     created.push(...(await createSamplePeople(dir)));
   });
 
@@ -112,7 +112,7 @@ describe('RFC 7644 §3.4 query results: sorting, paging, projection', function (
     it('clamps count to the server maximum page size', async function () {
       const small = await startConformanceServer({ maxPageSize: 3 });
       try {
-        const other = small.newDirectory();
+        const other = await small.newDirectory();
         for (let i = 0; i < 5; i += 1) await createUser(other, `u${i}@example.test`);
         for (const query of ['count=100', '', `filter=${encodeURIComponent('userName sw "u"')}&count=1000000`]) {
           const res = await call(other, 'GET', `/Users?${query}`);

@@ -21,7 +21,7 @@ describe('RFC 7644 §3.4.3 searching with POST, and password never returned', fu
   const suite = useConformanceServer();
   before(async function () {
     server = suite.server;
-    dir = server.newDirectory();
+    dir = await server.newDirectory();
     created.push(...(await createSamplePeople(dir)));
   });
 
@@ -80,7 +80,7 @@ describe('RFC 7644 §3.4.3 searching with POST, and password never returned', fu
     });
 
     it('does not echo the password in the 201 answer to the create', async function () {
-      const res = await call(server.newDirectory(), 'POST', '/Users', {
+      const res = await call(await server.newDirectory(), 'POST', '/Users', {
         body: { schemas: [USER_SCHEMA], userName: 'frank@example.test', password: 'Hunter2-never!' },
       });
       expect(res.status).to.equal(201);

@@ -18,8 +18,8 @@ describe('RFC 7644 §3.5.1 replacing with PUT', function () {
   before(async function () {
     server = await startConformanceServer();
   });
-  beforeEach(function () {
-    dir = server.newDirectory();
+  beforeEach(async function () {
+    dir = await server.newDirectory();
   });
   afterEach(function () {
     expect(

@@ -16,7 +16,7 @@ describe('RFC 7644 §3.5.2 PATCH errors and atomicity', function () {
   const suite = useConformanceServer();
   beforeEach(async function () {
     server = suite.server;
-    dir = server.newDirectory();
+    dir = await server.newDirectory();
     id = await createPatchSubject(dir);
   });
 

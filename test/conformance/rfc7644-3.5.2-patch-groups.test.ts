@@ -28,8 +28,8 @@ describe('RFC 7644 §3.5.2 modifying group membership with PATCH', function () {
   before(async function () {
     server = await startConformanceServer();
   });
-  beforeEach(function () {
-    dir = server.newDirectory();
+  beforeEach(async function () {
+    dir = await server.newDirectory();
   });
   afterEach(function () {
     expect(
@@ -118,14 +118,14 @@ describe('RFC 7644 §3.5.2 modifying group membership with PATCH', function () {
   });
 
   it('takes a one-member PATCH on a 2,000-member group and answers excludedAttributes=members without members', async function () {
-    const ids = server.stores.db.transaction(() =>
-      Array.from(
-        { length: 2000 },
-        (_, i) =>
-          server.stores.resources.insert(dir.id, 'User', { schemas: [USER_SCHEMA], userName: `bulk${i}@example.test` })
-            .resource.id,
-      ),
-    )();
+    const ids = await server.stores.atomically(async () => {
+      const inserted: string[] = [];
+      for (let i = 0; i < 2000; i += 1) {
+        const doc = { schemas: [USER_SCHEMA], userName: `bulk${i}@example.test` };
+        inserted.push((await server.stores.resources.insert(dir.id, 'User', doc)).resource.id);
+      }
+      return inserted;
+    });
     const groupId = await createGroup(dir, 'Everyone', ids);
     const newcomer = await createUser(dir, 'newcomer@example.test');
     const pokedBefore = server.pokedEvents(dir.id).length;

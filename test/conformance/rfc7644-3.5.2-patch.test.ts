@@ -16,7 +16,7 @@ describe('RFC 7644 §3.5.2 modifying users with PATCH', function () {
   const suite = useConformanceServer();
   beforeEach(async function () {
     server = suite.server;
-    dir = server.newDirectory();
+    dir = await server.newDirectory();
     id = await createPatchSubject(dir);
   });
 
@@ -201,7 +201,7 @@ describe('RFC 7644 §3.5.2 modifying users with PATCH', function () {
       expect(res.status).to.equal(200);
       expect(res.body).to.not.have.property('active');
       expect(await read()).to.not.have.property('active');
-      expect(server.stores.resources.get(dir.id, 'User', id)?.active).to.equal(true);
+      expect((await server.stores.resources.get(dir.id, 'User', id))?.active).to.equal(true);
       expect(kinds()).to.deep.equal(['created', 'updated']); // not a leaver
     });
 

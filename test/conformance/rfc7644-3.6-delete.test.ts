@@ -17,8 +17,8 @@ describe('RFC 7644 §3.6 deleting resources', function () {
   before(async function () {
     server = await startConformanceServer();
   });
-  beforeEach(function () {
-    dir = server.newDirectory();
+  beforeEach(async function () {
+    dir = await server.newDirectory();
   });
   afterEach(function () {
     expect(

@@ -34,8 +34,8 @@ describe('RFC 7644 §3.7 Bulk', function () {
   before(async function () {
     server = await startConformanceServer();
   });
-  beforeEach(function () {
-    dir = server.newDirectory();
+  beforeEach(async function () {
+    dir = await server.newDirectory();
   });
   afterEach(function () {
     expect(
@@ -170,7 +170,7 @@ describe('RFC 7644 §3.7 Bulk', function () {
     const first = events[0]!.seq;
     expect(events.map((e) => e.seq)).to.deep.equal(Array.from({ length: count }, (_, i) => first + i));
     expect(events.map((e) => e.identityId)).to.deep.equal(created.map((r) => idOf(r.location)));
-    expect(server.stores.events.list(dir.id, { limit: 5000 }).map((e) => e.seq)).to.deep.equal(
+    expect((await server.stores.events.list(dir.id, { limit: 5000 })).map((e) => e.seq)).to.deep.equal(
       events.map((e) => e.seq),
     );
   });

@@ -19,7 +19,7 @@ describe('RFC 7644 §4 service provider discovery', function () {
 
   before(async function () {
     server = await startConformanceServer();
-    dir = server.newDirectory();
+    dir = await server.newDirectory();
   });
   afterEach(function () {
     expect(

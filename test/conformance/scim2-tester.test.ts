@@ -45,7 +45,7 @@ describe('third-party conformance: scim2-tester 0.5.2 against a fresh directory'
   after(async () => stack?.stop());
 
   it('passes every check it makes (no ERROR, no CRITICAL)', async function () {
-    const { directory, token } = stack.stores.directories.create({ name: 'scim2-tester', dialect: 'generic' });
+    const { directory, token } = await stack.stores.directories.create({ name: 'scim2-tester', dialect: 'generic' });
     const results = await runSuite(python, `${stack.baseUrl}/scim/v2/${directory.id}`, token);
     const failed = results
       .filter((r) => r.status === 'ERROR' || r.status === 'CRITICAL')

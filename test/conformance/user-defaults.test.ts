@@ -12,8 +12,8 @@ describe('server-side defaults and derived state', function () {
   let dir: TestDirectory;
 
   describe('user defaults and secrets', function () {
-    before(function () {
-      dir = suite.server.newDirectory('generic');
+    before(async function () {
+      dir = await suite.server.newDirectory('generic');
     });
 
     it('treats a user created without active as active, and a filter on active agrees', async function () {
@@ -32,7 +32,7 @@ describe('server-side defaults and derived state', function () {
       });
       expect(created.status).to.equal(201);
       expect(body(created)).to.not.have.property('password');
-      const row = suite.server.stores.resources.get(dir.id, 'User', body(created).id as string)!;
+      const row = (await suite.server.stores.resources.get(dir.id, 'User', body(created).id as string))!;
       expect(JSON.stringify(row.doc)).to.not.include('hunter2');
       const asked = await call(dir, 'GET', `/Users/${body(created).id}?attributes=password,userName`);
       expect(body(asked)).to.not.have.property('password');
@@ -46,14 +46,14 @@ describe('server-side defaults and derived state', function () {
         body: { schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'displayName', value: 'Defaults 2' }] },
       });
       expect(patched.status).to.equal(204);
-      const row = suite.server.stores.resources.get(dir.id, 'Group', group.id as string)!;
+      const row = (await suite.server.stores.resources.get(dir.id, 'Group', group.id as string))!;
       expect(row.doc).to.not.have.property('active');
     });
   });
 
   describe('root-level search (RFC 7644 §3.4.3)', function () {
-    before(function () {
-      dir = suite.server.newDirectory('generic');
+    before(async function () {
+      dir = await suite.server.newDirectory('generic');
     });
 
     it('searches users and groups together with one filter and one page', async function () {
@@ -70,8 +70,8 @@ describe('server-side defaults and derived state', function () {
   });
 
   describe('versions of resources changed through another resource', function () {
-    before(function () {
-      dir = suite.server.newDirectory('generic');
+    before(async function () {
+      dir = await suite.server.newDirectory('generic');
     });
 
     it("changes a user's ETag when its groups change, and a group's when a member is deleted", async function () {
@@ -109,8 +109,8 @@ describe('server-side defaults and derived state', function () {
   });
 
   describe('HTTP details of the spliced answers', function () {
-    before(function () {
-      dir = suite.server.newDirectory('generic');
+    before(async function () {
+      dir = await suite.server.newDirectory('generic');
     });
 
     it('types answers application/scim+json however the client cases the path', async function () {
@@ -122,8 +122,8 @@ describe('server-side defaults and derived state', function () {
 
     it('answers /Schemas/{id} for a schema URN longer than 100 characters', async function () {
       const urn = `urn:example:params:scim:schemas:extension:${'a'.repeat(90)}:2.0:User`;
-      const other = suite.server.newDirectory('generic');
-      suite.server.stores.directories.updateConfig(other.id, {
+      const other = await suite.server.newDirectory('generic');
+      await suite.server.stores.directories.updateConfig(other.id, {
         userExtensions: [{ id: urn, name: 'Long', attributes: [{ name: 'badge', type: 'string' }] }],
       });
       const res = await call(other, 'GET', `/Schemas/${encodeURIComponent(urn)}`);

@@ -2,15 +2,19 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { isPostgresUrl } from '../../store/env';
+import { TEST_SECRET_KEYS } from './store-kinds';
 import { getTestTemporal } from './temporal';
 
 export const BIN = path.resolve(__dirname, '../../bin/scimflow.js');
 
-/** The environment a `scimflow` command needs to act on a test stack: its SQLite file and the test Temporal server. */
-export function cliEnv(stack: { dataDir: string }): Record<string, string> {
+/** The environment a `scimflow` command needs to act on a test stack: its store and the test Temporal server. */
+export function cliEnv(stack: { dataDir: string; databaseTarget?: string }): Record<string, string> {
   const temporal = getTestTemporal();
+  const target = stack.databaseTarget ?? path.join(stack.dataDir, 'scimflow.sqlite');
   return {
-    SQLITE_FILE: path.join(stack.dataDir, 'scimflow.sqlite'),
+    ...(isPostgresUrl(target) ? { DATABASE_URL: target, DATA_DIR: stack.dataDir } : { SQLITE_FILE: target }),
+    SCIMFLOW_SECRET_KEYS: TEST_SECRET_KEYS,
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: temporal.namespace,
   };

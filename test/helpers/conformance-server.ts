@@ -1,4 +1,5 @@
-// test/helpers/conformance-server.ts: the real Koa API on a real port over a real SQLite file, with pokes recorded (no Temporal).
+// test/helpers/conformance-server.ts: the real Koa API on a real port over a real store (a SQLite file, or with
+// SCIMFLOW_TEST_STORE=postgres a PostgreSQL database), with pokes recorded (no Temporal).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,10 +7,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp } from '../../api/app';
 import type { ApiLimits } from '../../api/config';
-import { openDatabase } from '../../store/db';
-import { createStores } from '../../store';
 import type { Stores } from '../../store';
 import type { EventRow } from '../../store/event-log';
+import { openStores, TEST_STORE_KIND } from './store-kinds';
 
 export const DEFAULT_LIMITS: ApiLimits = { maxBodyBytes: 1_048_576, bulkMaxOperations: 1000, maxPageSize: 1000 };
 
@@ -28,7 +28,7 @@ export interface ConformanceServer {
   /** Errors the app re-emitted as 500s (bugs), with their stacks. */
   serverErrors: Error[];
   limits: ApiLimits;
-  newDirectory(dialect?: string): TestDirectory;
+  newDirectory(dialect?: string): Promise<TestDirectory>;
   /** Poked events of one directory, flattened in poke order. */
   pokedEvents(directoryId: string): EventRow[];
   close(): Promise<void>;
@@ -36,8 +36,8 @@ export interface ConformanceServer {
 
 export async function startConformanceServer(limits: Partial<ApiLimits> = {}): Promise<ConformanceServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-conformance-'));
-  const db = await openDatabase({ file: path.join(dataDir, 'scimflow.sqlite'), synchronous: 'NORMAL' });
-  const stores = createStores(db);
+  const opened = await openStores(TEST_STORE_KIND, path.join(dataDir, 'scimflow.sqlite'));
+  const stores = opened.stores;
   const pokes: EventRow[][] = [];
   const serverErrors: Error[] = [];
   const effective = { ...DEFAULT_LIMITS, ...limits };
@@ -55,9 +55,9 @@ export async function startConformanceServer(limits: Partial<ApiLimits> = {}): P
     pokes,
     serverErrors,
     limits: effective,
-    newDirectory(dialect = 'generic') {
+    async newDirectory(dialect = 'generic') {
       counter += 1;
-      const { directory, token } = stores.directories.create({ name: `conformance-${counter}`, dialect });
+      const { directory, token } = await stores.directories.create({ name: `conformance-${counter}`, dialect });
       return { id: directory.id, token, baseUrl: `${origin}/scim/v2/${directory.id}` };
     },
     pokedEvents(directoryId) {
@@ -66,7 +66,7 @@ export async function startConformanceServer(limits: Partial<ApiLimits> = {}): P
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      db.close();
+      await opened.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -37,22 +37,22 @@ export interface LeaverWorld {
   limited(name: string): WiredApp;
   /** Wires one more limited app into the directory (an app connected after its users already left). */
   addLimited(spec: LimitedAppSpec): Promise<WiredApp>;
-  localAccount(appName: string, userName: string): LocalAccount | undefined;
+  localAccount(appName: string, userName: string): Promise<LocalAccount | undefined>;
   createUser(userName: string, extra?: Record<string, unknown>): Promise<string>;
   /** PATCH active=false; the API must accept it whatever happens downstream. */
   deactivate(identityId: string): Promise<void>;
   remove(identityId: string): Promise<void>;
-  applied(identityId: string, appName: string): AppliedAccount | undefined;
-  exceptionOf(identityId: string): IdentityException | undefined;
+  applied(identityId: string, appName: string): Promise<AppliedAccount | undefined>;
+  exceptionOf(identityId: string): Promise<IdentityException | undefined>;
   /** Whether every one of them has its time to revoke recorded (the workflow does so after the apps verified it). */
-  revocationsRecorded(identityIds: string[]): boolean;
+  revocationsRecorded(identityIds: string[]): Promise<boolean>;
   /** The operator's retry (admin API), which re-converges an identity from current state. */
   retry(identityId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function wireWorld(stack: Stack, options: WorldOptions): Promise<LeaverWorld> {
-  const { directory, token } = stack.stores.directories.create({ name: 'leavers', dialect: 'generic' });
+  const { directory, token } = await stack.stores.directories.create({ name: 'leavers', dialect: 'generic' });
   const directoryId = directory.id;
   const limitedApps = new Map<string, WiredApp>();
   const localApps = new Map<string, string>();
@@ -61,7 +61,7 @@ export async function wireWorld(stack: Stack, options: WorldOptions): Promise<Le
   async function addLimited({ name, deprovision = 'disable', ...appOptions }: LimitedAppSpec): Promise<WiredApp> {
     const app = await startLimitedScimApp(appOptions);
     const config = { deprovision, url: app.baseUrl, token: app.token, timeoutMs: 5_000 };
-    const { id } = stack.stores.directories.addApp({ directoryId, name, type: 'scim', config });
+    const { id } = await stack.stores.directories.addApp({ directoryId, name, type: 'scim', config });
     const wired = { id, name, app };
     limitedApps.set(name, wired);
     return wired;
@@ -71,10 +71,11 @@ export async function wireWorld(stack: Stack, options: WorldOptions): Promise<Le
   for (const name of options.local ?? [])
     localApps.set(
       name,
-      stack.stores.directories.addApp({ directoryId, name, type: 'local', config: { deprovision: 'disable' } }).id,
+      (await stack.stores.directories.addApp({ directoryId, name, type: 'local', config: { deprovision: 'disable' } }))
+        .id,
     );
   if (options.entitlements)
-    stack.stores.policies.put(directoryId, {
+    await stack.stores.policies.put(directoryId, {
       baseline: 'all',
       rules: [
         {
@@ -96,10 +97,10 @@ export async function wireWorld(stack: Stack, options: WorldOptions): Promise<Le
       return wired;
     },
     addLimited,
-    localAccount(appName, userName) {
+    async localAccount(appName, userName) {
       const appId = localApps.get(appName);
       if (!appId) throw new Error(`no local app named ${appName}`);
-      return stack.stores.localAccounts.list(appId).find((a) => a.userName === userName);
+      return (await stack.stores.localAccounts.list(appId)).find((a) => a.userName === userName);
     },
     async createUser(userName, extra = {}) {
       const res = await scim(stack.baseUrl, token, 'POST', `${base}/Users`, {
@@ -123,16 +124,16 @@ export async function wireWorld(stack: Stack, options: WorldOptions): Promise<Le
       const res = await scim(stack.baseUrl, token, 'DELETE', `${base}/Users/${identityId}`);
       expect(res.status, JSON.stringify(res.body)).to.equal(204);
     },
-    applied(identityId, appName) {
+    async applied(identityId, appName) {
       const appId = appIdOf(appName);
       if (!appId) throw new Error(`no app named ${appName}`);
-      return stack.stores.applied.get(directoryId, identityId, appId);
+      return await stack.stores.applied.get(directoryId, identityId, appId);
     },
-    exceptionOf(identityId) {
-      return stack.stores.applied.exceptions(directoryId).find((e) => e.identityId === identityId);
+    async exceptionOf(identityId) {
+      return (await stack.stores.applied.exceptions(directoryId)).find((e) => e.identityId === identityId);
     },
-    revocationsRecorded(identityIds) {
-      const recorded = new Set(stack.stores.applied.revocations(directoryId).map((r) => r.identityId));
+    async revocationsRecorded(identityIds) {
+      const recorded = new Set((await stack.stores.applied.revocations(directoryId)).map((r) => r.identityId));
       return identityIds.every((id) => recorded.has(id));
     },
     async retry(identityId) {

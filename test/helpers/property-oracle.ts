@@ -65,26 +65,26 @@ interface Ctx {
 }
 
 /** Every mismatch between the apps, the audit trail and the final directory state, as readable lines. */
-export function checkConvergence(
+export async function checkConvergence(
   stack: Stack,
   dir: PropertyDirectory,
   apps: PropertyApp[],
   users: FinalUser[],
   stats: CheckStats,
-): string[] {
+): Promise<string[]> {
   const ctx: Ctx = { stack, dir, users, stats, problems: [] };
   const known = new Set(users.map((u) => u.userName.toLowerCase()));
   for (const app of apps) {
-    const accounts = stack.stores.localAccounts.list(app.id);
+    const accounts = await stack.stores.localAccounts.list(app.id);
     for (const orphan of accounts.filter((a) => !known.has(a.userName.toLowerCase())))
       ctx.problems.push(`${app.name}: account ${orphan.userName} belongs to no user of the directory`);
     for (const user of users) {
-      checkRemovalAfterGrants(ctx, app, user);
-      if (!user.superseded) checkAccount(ctx, app, user, accounts);
+      await checkRemovalAfterGrants(ctx, app, user);
+      if (!user.superseded) await checkAccount(ctx, app, user, accounts);
     }
   }
   for (const user of users) {
-    const progress = stack.stores.applied.progress(dir.id, user.id);
+    const progress = await stack.stores.applied.progress(dir.id, user.id);
     if (progress?.lifecycle !== LIFECYCLE_LABEL[user.status])
       ctx.problems.push(`${user.userName}: lifecycle ${progress?.lifecycle}, expected ${LIFECYCLE_LABEL[user.status]}`);
   }
@@ -94,12 +94,12 @@ export function checkConvergence(
 const label = (app: PropertyApp, user: FinalUser) =>
   `${app.name}/${user.userName} (${user.status}${user.superseded ? ', superseded' : ''})`;
 
-const trailOf = (ctx: Ctx, app: PropertyApp, identityId: string) =>
-  ctx.stack.stores.applied.auditTrail(ctx.dir.id, identityId).filter((a) => a.appId === app.id);
+const trailOf = async (ctx: Ctx, app: PropertyApp, identityId: string) =>
+  (await ctx.stack.stores.applied.auditTrail(ctx.dir.id, identityId)).filter((a) => a.appId === app.id);
 
 /** An identity that lost (or never had) access to an app it was provisioned in: a removal follows its last grant there. */
-function checkRemovalAfterGrants(ctx: Ctx, app: PropertyApp, user: FinalUser): void {
-  const trail = trailOf(ctx, app, user.id);
+async function checkRemovalAfterGrants(ctx: Ctx, app: PropertyApp, user: FinalUser): Promise<void> {
+  const trail = await trailOf(ctx, app, user.id);
   if (expectedAccess(user)[app.name] || !trail.some((a) => PROVISIONED.includes(a.action))) return;
   const lastGrant = Math.max(...trail.filter((a) => GRANTING.includes(a.action)).map((a) => a.id));
   const lastRemoval = Math.max(-1, ...trail.filter((a) => REMOVING.includes(a.action)).map((a) => a.id));
@@ -109,16 +109,18 @@ function checkRemovalAfterGrants(ctx: Ctx, app: PropertyApp, user: FinalUser): v
 }
 
 /** The app's real account for the current identity of a userName: state, entitlements, attributes, and their audit rows. */
-function checkAccount(ctx: Ctx, app: PropertyApp, user: FinalUser, accounts: LocalAccount[]): void {
+async function checkAccount(ctx: Ctx, app: PropertyApp, user: FinalUser, accounts: LocalAccount[]): Promise<void> {
   const where = label(app, user);
   const problem = (text: string) => ctx.problems.push(`${where}: ${text}`);
   const mine = accounts.filter((a) => a.userName.toLowerCase() === user.userName.toLowerCase());
   const account = mine[0];
   const want = expectedAccess(user)[app.name];
   // Any identity this userName ever had may have created the account the current one holds (a rehire adopts it).
-  const createdByAny = ctx.users
-    .filter((u) => u.userName === user.userName)
-    .some((u) => trailOf(ctx, app, u.id).some((a) => PROVISIONED.includes(a.action)));
+  let createdByAny = false;
+  for (const u of ctx.users.filter((u) => u.userName === user.userName)) {
+    createdByAny = (await trailOf(ctx, app, u.id)).some((a) => PROVISIONED.includes(a.action));
+    if (createdByAny) break;
+  }
   if (mine.length > 1) problem(`${mine.length} accounts`);
   if (want) {
     if (!account) problem(`no account, expected an active one with [${want.join(', ')}]`);
@@ -126,7 +128,7 @@ function checkAccount(ctx: Ctx, app: PropertyApp, user: FinalUser, accounts: Loc
       if (!account.active) problem('account is disabled, expected active');
       if (JSON.stringify(account.entitlements) !== JSON.stringify(want))
         problem(`holds [${account.entitlements.join(', ')}], expected [${want.join(', ')}]`);
-      const doc = accountDoc(ctx, app, account.id);
+      const doc = await accountDoc(ctx, app, account.id);
       if (doc.displayName !== user.displayName || doc.name?.givenName !== user.givenName)
         problem(`app has ${doc.displayName}/${doc.name?.givenName}, directory ${user.displayName}/${user.givenName}`);
     }
@@ -140,7 +142,7 @@ function checkAccount(ctx: Ctx, app: PropertyApp, user: FinalUser, accounts: Loc
   }
   // The audit trail explains every account and entitlement present.
   if (account && !createdByAny) problem('account present without an account.created audit row');
-  const trail = trailOf(ctx, app, user.id);
+  const trail = await trailOf(ctx, app, user.id);
   for (const e of account?.entitlements ?? [])
     if (!trail.some((a) => a.action === 'entitlement.granted' && a.detail?.entitlement === e))
       problem(`holds ${e} without an entitlement.granted audit row`);
@@ -149,9 +151,6 @@ function checkAccount(ctx: Ctx, app: PropertyApp, user: FinalUser, accounts: Loc
   ctx.stats.entitlements += account?.entitlements.length ?? 0;
 }
 
-function accountDoc(ctx: Ctx, app: PropertyApp, accountId: string): Record<string, any> {
-  const row = ctx.stack.stores.db
-    .prepare<[string, string], { doc: string }>('SELECT doc FROM local_accounts WHERE app_id = ? AND id = ?')
-    .get(app.id, accountId);
-  return JSON.parse(row?.doc ?? '{}') as Record<string, any>;
+async function accountDoc(ctx: Ctx, app: PropertyApp, accountId: string): Promise<Record<string, any>> {
+  return (await ctx.stack.stores.localAccounts.get(app.id, accountId))?.doc ?? {};
 }

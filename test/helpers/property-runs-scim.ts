@@ -45,7 +45,7 @@ export async function checkScimRun(
   const stats: CheckStats = { activeAccounts: 0, disabledAccounts: 0, entitlements: 0, revoked: 0 };
   const scimStats: ScimCheckStats = { activeAccounts: 0, disabledAccounts: 0, memberships: 0, verifiedLeavers: 0 };
   const problems = [
-    ...checkConvergence(stack, dir, apps, users, stats),
+    ...(await checkConvergence(stack, dir, apps, users, stats)),
     ...(await checkScimApp(stack, dir, scim, users, scimStats)),
   ];
   return { problems, stats, scim: scimStats };

@@ -27,19 +27,20 @@ export interface PropertySetup {
 /** A fresh directory per run keeps runs independent inside one stack (and one worker). */
 export async function setUpDirectory(stack: Stack, limited?: LimitedScimApp): Promise<PropertySetup> {
   runs += 1;
-  const { directory, token } = stack.stores.directories.create({ name: `property-${runs}`, dialect: 'generic' });
-  const apps = APP_CONFIGS.map(({ name, config }) => {
-    const row = stack.stores.directories.addApp({ directoryId: directory.id, name, type: 'local', config });
-    return {
+  const { directory, token } = await stack.stores.directories.create({ name: `property-${runs}`, dialect: 'generic' });
+  const apps: PropertyApp[] = [];
+  for (const { name, config } of APP_CONFIGS) {
+    const row = await stack.stores.directories.addApp({ directoryId: directory.id, name, type: 'local', config });
+    apps.push({
       id: row.id,
       name,
       deprovision: config.deprovision === 'delete' ? ('delete' as const) : ('disable' as const),
-    };
-  });
+    });
+  }
   let scimApp: PropertyScimApp | undefined;
   if (limited) {
     const config = { deprovision: 'disable', url: limited.baseUrl, token: limited.token, timeoutMs: 5_000 };
-    const row = stack.stores.directories.addApp({
+    const row = await stack.stores.directories.addApp({
       directoryId: directory.id,
       name: SCIM_APP_NAME,
       type: 'scim',
@@ -47,7 +48,7 @@ export async function setUpDirectory(stack: Stack, limited?: LimitedScimApp): Pr
     });
     scimApp = { id: row.id, name: SCIM_APP_NAME, app: limited };
   }
-  stack.stores.policies.put(directory.id, limited ? SCIM_POLICY : POLICY);
+  await stack.stores.policies.put(directory.id, limited ? SCIM_POLICY : POLICY);
   const groups = await createGroups(stack, directory.id, token);
   return { dir: { id: directory.id, token, groups }, apps, ...(scimApp ? { scim: scimApp } : {}) };
 }
@@ -79,8 +80,8 @@ export async function waitForConvergence(
       s,
     ])) {
       if (!id) continue;
-      const latest = stack.stores.events.latestSeqFor(dir.id, id);
-      const progress = stack.stores.applied.progress(dir.id, id);
+      const latest = await stack.stores.events.latestSeqFor(dir.id, id);
+      const progress = await stack.stores.applied.progress(dir.id, id);
       if (progress?.lifecycle === 'exception') {
         behind.push(`${userName}: exception ${progress.exception}`);
         if (Date.now() - (lastRetry.get(id) ?? 0) > 1_000) {
@@ -149,7 +150,7 @@ export async function runScenario(stack: Stack, scenario: Scenario): Promise<Run
     const report = await waitForConvergence(stack, dir, driver.slots);
     const users = await readFinalState(stack, dir, driver.slots);
     const stats: CheckStats = { activeAccounts: 0, disabledAccounts: 0, entitlements: 0, revoked: 0 };
-    const problems = [...driver.problems, ...checkConvergence(stack, dir, apps, users, stats)];
+    const problems = [...driver.problems, ...(await checkConvergence(stack, dir, apps, users, stats))];
     if (problems.length > 0) throw new Error(problems.join('\n'));
     return { ...report, requests: driver.sent, restarts: driver.restarts, recreated: driver.recreated, stats };
   } catch (err) {

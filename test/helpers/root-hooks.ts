@@ -3,6 +3,7 @@ import type { Context } from 'mocha';
 import type { LogLevel } from '@temporalio/worker';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startTestTemporal, stopTestTemporal } from './temporal';
+import { stopSharedPostgres } from './shared-postgres';
 
 // Workers log at ERROR in tests so mocha's output stays readable; SCIMFLOW_TEST_LOG=WARN shows activity failures.
 Runtime.install({ logger: new DefaultLogger((process.env.SCIMFLOW_TEST_LOG as LogLevel | undefined) ?? 'ERROR') });
@@ -15,5 +16,6 @@ export const mochaHooks = {
   async afterAll(this: Context) {
     this.timeout(30_000);
     await stopTestTemporal();
+    await stopSharedPostgres();
   },
 };

@@ -9,13 +9,12 @@ import type { Worker } from '@temporalio/worker';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { Poker } from '../../api/poke';
-import { openDatabase } from '../../store/db';
-import { createStores } from '../../store';
 import type { Stores } from '../../store';
 import { createWorker, workflowsPath } from '../../worker/create-worker';
 import type { RetryTiming } from '../../workflows/contracts';
 import { groupFeedWorkflowId, SEARCH_ATTRIBUTES } from '../../workflows/contracts';
 import { getTestTemporal } from './temporal';
+import { openStores, TEST_STORE_KIND } from './store-kinds';
 
 let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
 /** Workflows are bundled once per test run. */
@@ -44,6 +43,8 @@ export const FAST_RETRY: Partial<RetryTiming> = {
 
 export interface Stack {
   stores: Stores;
+  /** The store's address: its SQLite file, or (SCIMFLOW_TEST_STORE=postgres) its PostgreSQL database URL. */
+  databaseTarget: string;
   dataDir: string;
   baseUrl: string;
   client: Client;
@@ -65,8 +66,8 @@ export async function startStack(
 ): Promise<Stack> {
   const temporal = getTestTemporal();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-test-'));
-  const db = await openDatabase({ file: path.join(dataDir, 'scimflow.sqlite'), synchronous: 'NORMAL' });
-  const stores = createStores(db);
+  const opened = await openStores(TEST_STORE_KIND, path.join(dataDir, 'scimflow.sqlite'));
+  const stores = opened.stores;
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
   const poker = new Poker(client, stores, {
@@ -96,6 +97,7 @@ export async function startStack(
   let running: Promise<void> | undefined;
   const stack: Stack = {
     stores,
+    databaseTarget: opened.target,
     dataDir,
     baseUrl: `http://127.0.0.1:${port}`,
     client,
@@ -122,7 +124,7 @@ export async function startStack(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await nativeConnection?.close();
       await connection.close();
-      db.close();
+      await opened.close();
     },
   };
   if (opts.worker !== false) await stack.startWorker();
@@ -135,13 +137,11 @@ export async function startStack(
  * that is gone, on every later stack's worker, loading the rest of the suite. Bounded: a slow server only leaves them.
  */
 async function terminateOwnWorkflows(client: Client, stores: Stores): Promise<void> {
-  const directories = stores.directories.list().map((d) => d.id);
-  const feeds = directories.flatMap((d) =>
-    stores.directories
-      .listApps(d)
-      .filter((a) => a.type === 'webhook')
-      .map((a) => groupFeedWorkflowId(a.id)),
-  );
+  const directories = (await stores.directories.list()).map((d) => d.id);
+  const feeds: string[] = [];
+  for (const d of directories)
+    for (const a of await stores.directories.listApps(d))
+      if (a.type === 'webhook') feeds.push(groupFeedWorkflowId(a.id));
   const end = async () => {
     for (const directoryId of directories) {
       const query = `${SEARCH_ATTRIBUTES.directory.name} = '${directoryId}' AND ExecutionStatus = 'Running'`;
@@ -179,6 +179,19 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw last instanceof Error ? last : new Error(String(last));
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** `items.every(check)` for an asynchronous check: one item after another, stopping at the first that fails. */
+export async function everyAsync<T>(items: readonly T[], check: (item: T) => Promise<unknown>): Promise<boolean> {
+  for (const item of items) if (!(await check(item))) return false;
+  return true;
+}
+
+/** `items.map(fn)` for an asynchronous fn: one item after another, in order. */
+export async function mapAsync<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (const item of items) results.push(await fn(item));
+  return results;
 }
 
 /** SCIM call against the stack with a directory token. */

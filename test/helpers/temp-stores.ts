@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createStores } from '../../store';
-import type { Stores } from '../../store';
+import type { SqliteStores as Stores } from '../../store';
 import { openDatabase } from '../../store/db';
 
 export interface TempStores {

@@ -56,7 +56,7 @@ describe('capability discovery at app add (issue 11)', function () {
 
   it('talks to an app without filters or PATCH by paging and PUT, and shows it', async function () {
     const app = await limited({ groups: true, dialect: { filter: false, groupWrites: 'put' } });
-    const { directory, token } = newDirectory('no-filter-no-patch');
+    const { directory, token } = await newDirectory('no-filter-no-patch');
     const added = await runCliJson<Added>(addArgs(directory.id, app.baseUrl, app.token), env);
     expect(added.entitlements).to.equal('groups');
     expect(added.adapted.join(' '))
@@ -68,7 +68,7 @@ describe('capability discovery at app add (issue 11)', function () {
     expect(shown.capabilities.talksBy).to.deep.equal({ entitlements: 'groups', search: 'scan', writes: 'put' });
     expect(shown.capabilities.discovered).to.include({ filter: false, patch: false });
 
-    stack.stores.policies.put(directory.id, {
+    await stack.stores.policies.put(directory.id, {
       baseline: [],
       rules: [{ name: 'everyone', grant: [{ app: 'crm', entitlements: ['staff'] }] }],
     });
@@ -105,14 +105,14 @@ describe('capability discovery at app add (issue 11)', function () {
 
   it('refuses what an app cannot hold or an app it cannot reach, with one line each; adapts otherwise', async function () {
     const bare = await limited({ groups: false });
-    const { directory } = newDirectory('refusals');
+    const { directory } = await newDirectory('refusals');
     const groups = await runCli(addArgs(directory.id, bare.baseUrl, bare.token, '--entitlements', 'groups'), env);
     expect(groups.code).to.equal(1);
     expect(groups.stderr).to.match(
       /^scimflow: the app lists no Group resource type in \/ResourceTypes.*--entitlements none/,
     );
     expect(groups.stderr.trim().split('\n')).to.have.length(1);
-    expect(stack.stores.directories.listApps(directory.id)).to.deep.equal([]);
+    expect(await stack.stores.directories.listApps(directory.id)).to.deep.equal([]);
 
     const autoArgs = addArgs(directory.id, bare.baseUrl, bare.token);
     const auto = await runCliJson<Added>(autoArgs, env);
@@ -145,7 +145,7 @@ describe('capability discovery at app add (issue 11)', function () {
   it('reads a real third-party SCIM server (scim2-server)', async function () {
     const downstream = await startScim2Server();
     try {
-      const { directory } = newDirectory('scim2');
+      const { directory } = await newDirectory('scim2');
       const added = await runCliJson<Added>(addArgs(directory.id, downstream.baseUrl, downstream.token), env);
       expect(added.entitlements).to.equal('groups');
       const shown = await runCliJson<{ capabilities: { discovered: { resourceTypes: string[]; published: object } } }>(

@@ -19,7 +19,7 @@ describe('apps added to and removed from a live directory (issue 10)', function 
   after(async () => stack?.stop());
 
   it('provisions existing users into an added app, and revokes them all before removing it', async function () {
-    const { directory, token } = stack.stores.directories.create({ name: 'apps', dialect: 'generic' });
+    const { directory, token } = await stack.stores.directories.create({ name: 'apps', dialect: 'generic' });
     const ids: string[] = [];
     for (const userName of ['ann@acme.test', 'bob@acme.test']) {
       const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
@@ -33,7 +33,7 @@ describe('apps added to and removed from a live directory (issue 10)', function 
       userName: 'cid@acme.test',
       active: false,
     });
-    await eventually(() => stack.stores.applied.lag(directory.id).identitiesBehind === 0);
+    await eventually(async () => (await stack.stores.applied.lag(directory.id)).identitiesBehind === 0);
 
     // No IdP change is needed: the two active users get an event each and an account; the inactive one gets none.
     const added = await runCliJson(['app', 'add', '--directory', directory.id, '--name', 'wiki'], env);
@@ -44,13 +44,9 @@ describe('apps added to and removed from a live directory (issue 10)', function 
     expect(schedule.spec.intervals?.[0]?.every).to.equal(6 * 3_600_000);
     expect(schedule.action).to.deep.include({ workflowType: 'reconcileAppWorkflow' });
     const accounts = () => stack.stores.localAccounts.list(added.id);
-    await eventually(() => accounts().filter((a) => a.active).length === 2, 30_000);
-    expect(
-      accounts()
-        .map((a) => a.userName)
-        .sort(),
-    ).to.deep.equal(['ann@acme.test', 'bob@acme.test']);
-    expect(stack.stores.applied.get(directory.id, gone.body.id as string, added.id)).to.equal(undefined);
+    await eventually(async () => (await accounts()).filter((a) => a.active).length === 2, 30_000);
+    expect((await accounts()).map((a) => a.userName).sort()).to.deep.equal(['ann@acme.test', 'bob@acme.test']);
+    expect(await stack.stores.applied.get(directory.id, gone.body.id as string, added.id)).to.equal(undefined);
 
     const removed = await runCliJson(['app', 'remove', '--app', added.id, '--accounts', 'deprovision'], env);
     expect(removed).to.deep.equal({
@@ -60,9 +56,9 @@ describe('apps added to and removed from a live directory (issue 10)', function 
       signalled: 2,
       schedule: { scheduleId: `scimflow-reconcile-${added.id}`, every: 'off' },
     });
-    expect(accounts().map((a) => a.active)).to.deep.equal([false, false]);
+    expect((await accounts()).map((a) => a.active)).to.deep.equal([false, false]);
     for (const id of ids)
-      expect(stack.stores.applied.get(directory.id, id, added.id)).to.deep.include({ revocationVerified: true });
+      expect(await stack.stores.applied.get(directory.id, id, added.id)).to.deep.include({ revocationVerified: true });
     expect(await runCliJson(['app', 'list', '--directory', directory.id], env)).to.deep.equal([]);
     await expect(stack.client.schedule.getHandle(added.schedule.scheduleId).describe()).to.be.rejectedWith(
       ScheduleNotFoundError,
@@ -74,19 +70,21 @@ describe('apps added to and removed from a live directory (issue 10)', function 
       userName: 'dan@acme.test',
     });
     await eventually(
-      () => stack.stores.applied.progress(directory.id, later.body.id as string)?.lifecycle === 'active',
+      async () => (await stack.stores.applied.progress(directory.id, later.body.id as string))?.lifecycle === 'active',
     );
-    expect(accounts()).to.have.length(2);
+    expect(await accounts()).to.have.length(2);
   });
 
   it('removes an app keeping its accounts as they are, and insists on --accounts', async function () {
-    const { directory, token } = stack.stores.directories.create({ name: 'keep', dialect: 'generic' });
+    const { directory, token } = await stack.stores.directories.create({ name: 'keep', dialect: 'generic' });
     const added = await runCliJson(['app', 'add', '--directory', directory.id, '--name', 'crm'], env);
     const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
       schemas: [USER],
       userName: 'eve@acme.test',
     });
-    await eventually(() => stack.stores.applied.get(directory.id, res.body.id as string, added.id)?.state === 'active');
+    await eventually(
+      async () => (await stack.stores.applied.get(directory.id, res.body.id as string, added.id))?.state === 'active',
+    );
 
     const bare = await runCli(['app', 'remove', '--app', added.id], env);
     expect(bare.code).to.equal(1);
@@ -101,7 +99,7 @@ describe('apps added to and removed from a live directory (issue 10)', function 
       accountsLeft: 1,
       schedule: { scheduleId: `scimflow-reconcile-${added.id}`, every: 'off' },
     });
-    expect(stack.stores.localAccounts.list(added.id).map((a) => a.active)).to.deep.equal([true]);
+    expect((await stack.stores.localAccounts.list(added.id)).map((a) => a.active)).to.deep.equal([true]);
     const again = await runCli(['app', 'remove', '--app', added.id, '--accounts', 'keep'], env);
     expect(again).to.deep.equal({ code: 1, stdout: '', stderr: `scimflow: app ${added.id} not found\n` });
   });

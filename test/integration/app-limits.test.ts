@@ -44,7 +44,7 @@ describe('per-app limits and circuit breaker (issue 10)', function () {
   ) {
     const app = await startLimitedScimApp(appOptions);
     apps.push(app);
-    const { directory, token } = stack.stores.directories.create({ name, dialect: 'generic' });
+    const { directory, token } = await stack.stores.directories.create({ name, dialect: 'generic' });
     const added = await runCliJson<{ id: string }>(
       ['app', 'add', '--directory', directory.id, '--name', 'crm', '--type', 'scim', '--url', app.baseUrl, ...flags],
       env,
@@ -64,8 +64,11 @@ describe('per-app limits and circuit breaker (issue 10)', function () {
       });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
     };
-    const inState = (ids: string[], state: string) =>
-      ids.every((id) => stack.stores.applied.get(directory.id, id, added.id)?.state === state);
+    const inState = async (ids: string[], state: string) => {
+      for (const id of ids)
+        if ((await stack.stores.applied.get(directory.id, id, added.id))?.state !== state) return false;
+      return true;
+    };
     const active = (ids: string[]) => inState(ids, 'active');
     return { app, appId: added.id, directoryId: directory.id, createUser, deactivate, active, inState };
   }
@@ -103,7 +106,7 @@ describe('per-app limits and circuit breaker (issue 10)', function () {
 
     // The app refuses the wrong token (401, a refusal: an exception); the operator fixes the token and retries.
     const id = await world.createUser('token@acme.test');
-    await eventually(() => stack.stores.applied.exceptions(world.directoryId).length === 1, 30_000);
+    await eventually(async () => (await stack.stores.applied.exceptions(world.directoryId)).length === 1, 30_000);
     const updated = await runCliJson(
       ['app', 'update', '--app', world.appId, '--token', world.app.token, '--rate-limit', 'off'],
       env,
@@ -142,7 +145,7 @@ describe('per-app limits and circuit breaker (issue 10)', function () {
     await eventually(() => world.active(ids), 60_000);
     expect(world.app.peakInFlight).to.be.within(1, 2);
     // Blocked lanes clear on their own once the step goes through (no human): nothing is left waiting.
-    await eventually(() => stack.stores.applied.exceptions(world.directoryId).length === 0, 30_000);
+    await eventually(async () => (await stack.stores.applied.exceptions(world.directoryId)).length === 0, 30_000);
   });
 
   it('never sends more than its rate (with a one-second burst) across two workers', async function () {
@@ -158,7 +161,7 @@ describe('per-app limits and circuit breaker (issue 10)', function () {
     expect(busiest).to.be.at.most(8);
     expect(times.length).to.be.at.least(10);
     // Blocked lanes clear on their own once the step goes through (no human): nothing is left waiting.
-    await eventually(() => stack.stores.applied.exceptions(world.directoryId).length === 0, 30_000);
+    await eventually(async () => (await stack.stores.applied.exceptions(world.directoryId)).length === 0, 30_000);
   });
 
   it('opens the circuit of a dead app (few requests while open, visible in app show), then probes and heals', async function () {
@@ -198,13 +201,14 @@ describe('per-app limits and circuit breaker (issue 10)', function () {
     await eventually(() => world.active(ids), liveness);
     const leavers = ids.slice(0, 3);
     for (const id of leavers) await world.deactivate(id);
-    await eventually(
-      () => leavers.every((id) => stack.stores.applied.get(world.directoryId, id, world.appId)?.revocationVerified),
-      liveness,
-    );
+    await eventually(async () => {
+      for (const id of leavers)
+        if (!(await stack.stores.applied.get(world.directoryId, id, world.appId))?.revocationVerified) return false;
+      return true;
+    }, liveness);
     expect(world.app.requests.filter((r) => r.status === 503).length, 'the app did flap').to.be.at.least(1);
     // Blocked lanes clear on their own once the step goes through (no human): nothing is left waiting.
-    await eventually(() => stack.stores.applied.exceptions(world.directoryId).length === 0, 30_000);
+    await eventually(async () => (await stack.stores.applied.exceptions(world.directoryId)).length === 0, 30_000);
     for (let i = 0; i < 8; i += 1) expect(world.app.findUser(`f${i}@acme.test`)?.active, `f${i}`).to.equal(i >= 3);
   });
 
@@ -222,14 +226,13 @@ describe('per-app limits and circuit breaker (issue 10)', function () {
     await eventually(() => healthy.active(ids), 60_000);
     // The ordering is the claim: the healthy tenant converged while the other tenant's app still held every request.
     expect(slow.app.inFlight, 'the slow app is still hanging').to.be.greaterThan(0);
-    expect(
-      slowIds.filter((id) => slow.active([id])),
-      'nothing of the slow tenant converged yet',
-    ).to.deep.equal([]);
+    const slowActive: string[] = [];
+    for (const id of slowIds) if (await slow.active([id])) slowActive.push(id);
+    expect(slowActive, 'nothing of the slow tenant converged yet').to.deep.equal([]);
     // And the slow tenant heals by itself once its app answers again.
     slow.app.setFaults({ latencyMs: 0 });
     await eventually(() => slow.active(slowIds), 90_000);
     // Blocked lanes clear on their own once the step goes through (no human): nothing is left waiting.
-    await eventually(() => stack.stores.applied.exceptions(slow.directoryId).length === 0, 30_000);
+    await eventually(async () => (await stack.stores.applied.exceptions(slow.directoryId)).length === 0, 30_000);
   });
 });

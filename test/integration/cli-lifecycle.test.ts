@@ -16,29 +16,39 @@ describe('operator CLI on a live stack', function () {
   after(async () => stack?.stop());
 
   it('plans without changing anything, lists the log, and replays and resyncs identities that re-converge', async function () {
-    const { directory, token } = stack.stores.directories.create({ name: 'ops', dialect: 'generic' });
-    const app = stack.stores.directories.addApp({ directoryId: directory.id, name: 'demo', type: 'local', config: {} });
+    const { directory, token } = await stack.stores.directories.create({ name: 'ops', dialect: 'generic' });
+    const app = await stack.stores.directories.addApp({
+      directoryId: directory.id,
+      name: 'demo',
+      type: 'local',
+      config: {},
+    });
     const res = await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, {
       schemas: [USER],
       userName: 'op@acme.test',
     });
     const id = res.body.id as string;
-    await eventually(() => stack.stores.applied.progress(directory.id, id)?.lifecycle === 'active');
+    await eventually(async () => (await stack.stores.applied.progress(directory.id, id))?.lifecycle === 'active');
+    /** The account vanishes from the app behind scimflow's back, and scimflow's record of it says deleted. */
+    const vanish = async () => {
+      for (const account of await stack.stores.localAccounts.list(app.id))
+        await stack.stores.localAccounts.delete(app.id, account.id);
+      await stack.stores.applied.save(directory.id, id, app.id, { state: 'deleted' });
+    };
 
     const plan = await runCliJson(['plan', '--directory', directory.id, '--user', 'OP@acme.test'], env);
     expect(plan).to.include({ identityId: id, status: 'active', label: 'steady' });
     expect(plan.apps).to.deep.equal([]);
 
     // Drift: the account vanished from the app behind our back. The dry run shows the repair, and changes nothing.
-    stack.stores.db.prepare('DELETE FROM local_accounts WHERE app_id = ?').run(app.id);
-    stack.stores.db.prepare("UPDATE applied_accounts SET state = 'deleted' WHERE identity_id = ?").run(id);
+    await vanish();
     const drifted = await runCliJson(['plan', '--directory', directory.id, '--user', 'op@acme.test'], env);
     expect(drifted.apps).to.have.length(1);
     expect(drifted.apps[0]).to.deep.include({ appId: app.id, revoke: [] });
     expect(drifted.apps[0].grant.map((s: { kind: string; create?: boolean }) => [s.kind, s.create])).to.deep.equal([
       ['provisionAccount', true],
     ]);
-    expect(stack.stores.localAccounts.list(app.id)).to.have.length(0);
+    expect(await stack.stores.localAccounts.list(app.id)).to.have.length(0);
 
     const events = await runCliJson(['events', 'list', '--directory', directory.id], env);
     expect(events.map((e: { seq: number; kind: string }) => [e.seq, e.kind])).to.deep.equal([[1, 'created']]);
@@ -46,12 +56,11 @@ describe('operator CLI on a live stack', function () {
     expect(await runCliJson(['events', 'replay', '--directory', directory.id, '--from-seq', '1'], env)).to.deep.equal({
       replayed: 1,
     });
-    await eventually(() => stack.stores.localAccounts.list(app.id).length === 1);
+    await eventually(async () => (await stack.stores.localAccounts.list(app.id)).length === 1);
 
-    stack.stores.db.prepare('DELETE FROM local_accounts WHERE app_id = ?').run(app.id);
-    stack.stores.db.prepare("UPDATE applied_accounts SET state = 'deleted' WHERE identity_id = ?").run(id);
+    await vanish();
     expect(await runCliJson(['resync', '--directory', directory.id], env)).to.deep.equal({ resynced: 1 });
-    await eventually(() => stack.stores.localAccounts.list(app.id).length === 1);
+    await eventually(async () => (await stack.stores.localAccounts.list(app.id)).length === 1);
 
     const lag = await runCliJson(['report', 'lag', '--directory', directory.id], env);
     expect(lag).to.deep.equal({ newestSeq: 1, unprocessedEvents: 0, identitiesBehind: 0 });

@@ -16,12 +16,12 @@ describe('scimflow directory token rotation', function () {
     const db = await openDatabase({ file: path.join(dataDir, 'scimflow.sqlite'), synchronous: 'NORMAL' });
     const stores = createStores(db);
     try {
-      expect(stores.directories.directoryForToken(dir.token)).to.equal(dir.id);
-      expect(stores.directories.directoryForToken(rotated.token)).to.equal(dir.id);
+      expect(await stores.directories.directoryForToken(dir.token)).to.equal(dir.id);
+      expect(await stores.directories.directoryForToken(rotated.token)).to.equal(dir.id);
       const revoked = await runCliJson(['directory', 'revoke-old-tokens', '--directory', dir.id], env);
       expect(revoked.revokedTokens).to.equal(1);
-      expect(stores.directories.directoryForToken(dir.token)).to.equal(undefined);
-      expect(stores.directories.directoryForToken(rotated.token)).to.equal(dir.id);
+      expect(await stores.directories.directoryForToken(dir.token)).to.equal(undefined);
+      expect(await stores.directories.directoryForToken(rotated.token)).to.equal(dir.id);
     } finally {
       db.close();
     }

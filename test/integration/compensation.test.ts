@@ -15,20 +15,20 @@ describe('compensation and exceptions', function () {
   after(async () => stack?.stop());
 
   it('rolls back a joiner whose grant is refused, flags the exception, and converges after an operator retry', async function () {
-    const { directory, token } = stack.stores.directories.create({ name: 'comp', dialect: 'generic' });
-    const wiki = stack.stores.directories.addApp({
+    const { directory, token } = await stack.stores.directories.create({ name: 'comp', dialect: 'generic' });
+    const wiki = await stack.stores.directories.addApp({
       directoryId: directory.id,
       name: 'wiki',
       type: 'local',
       config: {},
     });
-    const vault = stack.stores.directories.addApp({
+    const vault = await stack.stores.directories.addApp({
       directoryId: directory.id,
       name: 'vault',
       type: 'local',
       config: { chaos: { rejectEntitlements: ['admin'] } },
     });
-    stack.stores.policies.put(directory.id, {
+    await stack.stores.policies.put(directory.id, {
       rules: [
         {
           name: 'finance',
@@ -48,9 +48,9 @@ describe('compensation and exceptions', function () {
     expect(res.status).to.equal(201);
     const id = res.body.id as string;
 
-    const progress = await eventually(() =>
-      stack.stores.applied.progress(directory.id, id)?.exception
-        ? stack.stores.applied.progress(directory.id, id)
+    const progress = await eventually(async () =>
+      (await stack.stores.applied.progress(directory.id, id))?.exception
+        ? await stack.stores.applied.progress(directory.id, id)
         : undefined,
     );
     expect(progress.lifecycle).to.equal('exception');
@@ -59,15 +59,15 @@ describe('compensation and exceptions', function () {
     );
     // Rolled back in the refusing app only: what this run created or granted in the vault is disabled again and holds
     // nothing. The wiki converges on its own lane: one app's refusal costs the other app nothing.
-    const [inVault, ...moreInVault] = stack.stores.localAccounts.list(vault.id);
+    const [inVault, ...moreInVault] = await stack.stores.localAccounts.list(vault.id);
     expect(moreInVault).to.deep.equal([]);
     expect(inVault).to.include({ active: false }).and.to.have.deep.property('entitlements', []);
-    const inWiki = await eventually(() => stack.stores.localAccounts.list(wiki.id)[0]);
+    const inWiki = await eventually(async () => (await stack.stores.localAccounts.list(wiki.id))[0]);
     expect(inWiki).to.include({ active: true }).and.to.have.deep.property('entitlements', ['editor']);
-    const [stuck] = stack.stores.applied.exceptions(directory.id);
+    const [stuck] = await stack.stores.applied.exceptions(directory.id);
     expect(stuck).to.include({ identityId: id });
     expect(stuck!.apps.map((a) => [a.appId, a.kind])).to.deep.equal([[vault.id, 'exception']]);
-    const actions = stack.stores.applied.auditTrail(directory.id, id).map((a) => a.action);
+    const actions = (await stack.stores.applied.auditTrail(directory.id, id)).map((a) => a.action);
     expect(actions).to.include.members(['account.intent', 'account.created', 'compensation.account', 'exception']);
 
     const handle = stack.client.workflow.getHandle(identityWorkflowId(directory.id, id));
@@ -78,13 +78,13 @@ describe('compensation and exceptions', function () {
     expect(described.typedSearchAttributes.get(SEARCH_ATTRIBUTES.lifecycle)).to.equal('exception');
 
     // The operator fixes the app (it now accepts the grant) and retries with one update.
-    stack.stores.db.prepare('UPDATE apps SET config_json = ? WHERE id = ?').run('{}', vault.id);
+    await stack.stores.directories.updateAppConfig(vault.id, {});
     expect(await handle.executeUpdate(retryExceptionUpdate)).to.deep.equal({ retried: true });
-    await eventually(() => stack.stores.applied.progress(directory.id, id)?.lifecycle === 'active');
-    expect(stack.stores.localAccounts.list(vault.id)[0])
+    await eventually(async () => (await stack.stores.applied.progress(directory.id, id))?.lifecycle === 'active');
+    expect((await stack.stores.localAccounts.list(vault.id))[0])
       .to.include({ active: true })
       .and.to.have.deep.property('entitlements', ['admin']);
-    expect(stack.stores.localAccounts.list(wiki.id)[0])
+    expect((await stack.stores.localAccounts.list(wiki.id))[0])
       .to.include({ active: true })
       .and.to.have.deep.property('entitlements', ['editor']);
     // The search attribute is upserted in the workflow task after the progress row, so poll for it.
@@ -94,9 +94,14 @@ describe('compensation and exceptions', function () {
   });
 
   it('grants the new entitlements and revokes the stale ones when a user moves department', async function () {
-    const { directory, token } = stack.stores.directories.create({ name: 'mover', dialect: 'generic' });
-    const app = stack.stores.directories.addApp({ directoryId: directory.id, name: 'erp', type: 'local', config: {} });
-    stack.stores.policies.put(directory.id, {
+    const { directory, token } = await stack.stores.directories.create({ name: 'mover', dialect: 'generic' });
+    const app = await stack.stores.directories.addApp({
+      directoryId: directory.id,
+      name: 'erp',
+      type: 'local',
+      config: {},
+    });
+    await stack.stores.policies.put(directory.id, {
       baseline: 'all',
       rules: [
         { name: 'sales', when: { department: 'Sales' }, grant: [{ app: 'erp', entitlements: ['quotes'] }] },
@@ -108,13 +113,15 @@ describe('compensation and exceptions', function () {
       userName: 'mo@acme.test',
       [ENT]: { department: 'Sales' },
     });
-    await eventually(() => stack.stores.localAccounts.list(app.id)[0]?.entitlements.includes('quotes'));
+    await eventually(async () => (await stack.stores.localAccounts.list(app.id))[0]?.entitlements.includes('quotes'));
     await scim(stack.baseUrl, token, 'PATCH', `/scim/v2/${directory.id}/Users/${res.body.id}`, {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
       Operations: [{ op: 'replace', path: `${ENT}:department`, value: 'Support' }],
     });
-    await eventually(() => JSON.stringify(stack.stores.localAccounts.list(app.id)[0]?.entitlements) === '["tickets"]');
-    const actions = stack.stores.applied.auditTrail(directory.id, res.body.id).map((a) => a.action);
+    await eventually(
+      async () => JSON.stringify((await stack.stores.localAccounts.list(app.id))[0]?.entitlements) === '["tickets"]',
+    );
+    const actions = (await stack.stores.applied.auditTrail(directory.id, res.body.id)).map((a) => a.action);
     expect(actions).to.include.members(['entitlement.revoked', 'revocation.verified', 'entitlement.granted']);
   });
 });

@@ -21,8 +21,8 @@ describe('events API (issue 15)', function () {
     // No worker: the log is what is read here; events are marked delivered by hand where retention needs it.
     stack = await startStack({ worker: false, relay: false });
   });
-  beforeEach(function () {
-    const { directory, token } = stack.stores.directories.create({ name: 'events', dialect: 'generic' });
+  beforeEach(async function () {
+    const { directory, token } = await stack.stores.directories.create({ name: 'events', dialect: 'generic' });
     dir = { id: directory.id, token };
   });
   after(async function () {
@@ -128,7 +128,7 @@ describe('events API (issue 15)', function () {
     await patchUser(bob, 'displayName', 'Bob');
     await createGroup('ops', [ada, bob]);
     await deleteUser(ada);
-    const latest = stack.stores.events.latestSeq(dir.id);
+    const latest = await stack.stores.events.latestSeq(dir.id);
 
     const bobs = await readAll(`&identity=${bob}`);
     expect(bobs.events.map((e) => e.type)).to.deep.equal(['user.created', 'user.updated', 'user.membership']);
@@ -159,7 +159,7 @@ describe('events API (issue 15)', function () {
 
   it('holds an empty page open until a change arrives (long poll), or answers empty when the wait is over', async function () {
     await createUser('ada@acme.test');
-    const cursor = String(stack.stores.events.latestSeq(dir.id));
+    const cursor = String(await stack.stores.events.latestSeq(dir.id));
     const empty = await admin(`/events?after=${cursor}&wait=1`);
     expect(empty.body).to.deep.equal({ events: [], cursor, hasMore: false });
 
@@ -177,9 +177,9 @@ describe('events API (issue 15)', function () {
     await new Promise((r) => setTimeout(r, 300));
     const at = new Date().toISOString();
     const kind = 'resync' as const;
-    stack.stores.db.transaction(() =>
+    await stack.stores.atomically(() =>
       stack.stores.events.append(dir.id, [{ identityId: bob, resourceType: 'User', kind }], at),
-    )();
+    );
     expect((await polling).body.events.map((e: any) => [e.type, e.resourceId])).to.deep.equal([['user.resync', bob]]);
   });
 
@@ -191,10 +191,10 @@ describe('events API (issue 15)', function () {
     await patchUser(ada, 'displayName', 'Ada L.'); // 4
     const undelivered = await createUser('cy@acme.test'); // 5, never delivered
     await patchUser(bob, 'displayName', 'Bob'); // 6, delivered: kept all the same, it is after 5
-    stack.stores.events.markDelivered(dir.id, ada, 4, now()); // as the identities' workflows mark them
-    stack.stores.events.markDelivered(dir.id, bob, 6, now());
+    await stack.stores.events.markDelivered(dir.id, ada, 4, now()); // as the identities' workflows mark them
+    await stack.stores.events.markDelivered(dir.id, bob, 6, now());
     // Everything before the oldest undelivered event goes; event 5 (undelivered) and after stay.
-    stack.stores.events.prune(new Date(Date.now() + 60_000).toISOString());
+    await stack.stores.events.prune(new Date(Date.now() + 60_000).toISOString());
 
     const gone = await admin('/events?after=0');
     expect(gone.status).to.equal(410);
@@ -283,8 +283,8 @@ describe('events API (issue 15)', function () {
     // Retention took events the consumer has not read: it starts again from the snapshot and ends equal.
     await patchUser(a, 'displayName', 'A');
     for (const e of (await readAll('')).events)
-      stack.stores.events.markDelivered(dir.id, e.resourceId, e.seq, new Date().toISOString());
-    stack.stores.events.prune(new Date(Date.now() + 60_000).toISOString());
+      await stack.stores.events.markDelivered(dir.id, e.resourceId, e.seq, new Date().toISOString());
+    await stack.stores.events.prune(new Date(Date.now() + 60_000).toISOString());
     const afterGone = await consume();
     expect(afterGone.join('\n')).to.match(/past the retained log: starting again from the snapshot/);
     expect(table()).to.deep.equal(await directoryTable());

@@ -12,7 +12,7 @@ import {
   removeWriterSocket,
 } from '../../api/forward-writes';
 import { createStores } from '../../store';
-import type { Stores } from '../../store';
+import type { SqliteStores as Stores } from '../../store';
 import { openDatabase } from '../../store/db';
 import { sendRaw } from '../helpers/raw-http';
 import { openTempStores, removeTempStores } from '../helpers/temp-stores';
@@ -36,7 +36,7 @@ describe('write relay between API processes (api/forward-writes.ts)', function (
     let file: string;
     ({ dir, file, stores: writerStores } = await openTempStores('scimflow-relay-'));
     relayStores = createStores(await openDatabase({ file, synchronous: 'NORMAL' })); // the other process's connection
-    const created = writerStores.directories.create({ name: 'relay', dialect: 'generic' });
+    const created = await writerStores.directories.create({ name: 'relay', dialect: 'generic' });
     token = created.token;
     socket = path.join(os.tmpdir(), `scimflow-relay-test-${process.pid}.sock`);
     const writer = createApp({

@@ -6,8 +6,8 @@ import type { DirectoryContext } from '../../api/directory-context';
 import { ResourceService } from '../../api/resource-service';
 import { ScimError } from '../../domain/scim/errors';
 import { URN } from '../../domain/scim/schemas/urns';
-import { createStores } from '../../store';
-import type { Stores } from '../../store';
+import { createStores, scanResources } from '../../store';
+import type { SqliteStores as Stores } from '../../store';
 import { openDatabase } from '../../store/db';
 import { openTempStores, removeTempStores } from '../helpers/temp-stores';
 import { migrateLatest } from '../../store/migrate';
@@ -65,24 +65,24 @@ describe('resources.group_ids', function () {
   let memberships = 0;
   let applied = 0;
   let refused = 0;
-  const expectInStep = (dctx: DirectoryContext) => {
+  const expectInStep = async (dctx: DirectoryContext) => {
     for (const type of ['User', 'Group'] as const) {
-      for (const resource of stores.resources.scan(dctx.directory.id, type)) {
-        const fromIndex = stores.members.groupsOf(dctx.directory.id, resource.id).map((g) => g.value);
+      for await (const resource of scanResources(stores, dctx.directory.id, type)) {
+        const fromIndex = (await stores.members.groupsOf(dctx.directory.id, resource.id)).map((g) => g.value);
         expect(resource.groupIds, `${type} ${resource.id}`).to.deep.equal(fromIndex);
         memberships += fromIndex.length;
       }
     }
   };
 
-  it('matches the member index after any sequence of membership changes, nesting and deletions', function () {
+  it('matches the member index after any sequence of membership changes, nesting and deletions', async function () {
     const patchOp = (op: string, pathText: string | undefined, value?: unknown) => ({
       schemas: [URN.PatchOp],
       Operations: [{ op, ...(pathText ? { path: pathText } : {}), ...(value === undefined ? {} : { value }) }],
     });
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 30 }), (ops) => {
-        const { directory } = stores.directories.create({ name: `g-${Math.random()}`, dialect: 'entra' });
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 30 }), async (ops) => {
+        const { directory } = await stores.directories.create({ name: `g-${Math.random()}`, dialect: 'entra' });
         const dctx = directoryContext(directory, 'http://scim.test');
         const service = new ResourceService(stores, () => undefined);
         const users: string[] = [];
@@ -94,35 +94,37 @@ describe('resources.group_ids', function () {
           try {
             if (op.kind === 'user') {
               const n = users.length + groups.length;
-              users.push(service.create(dctx, 'User', { schemas: [URN.User], userName: `u${n}@x.test` }).resource.id);
+              users.push(
+                (await service.create(dctx, 'User', { schemas: [URN.User], userName: `u${n}@x.test` })).resource.id,
+              );
             } else if (op.kind === 'group') {
               const body = { schemas: [URN.Group], displayName: `G${groups.length}`, members: refs(op.members) };
-              groups.push(service.create(dctx, 'Group', body).resource.id);
+              groups.push((await service.create(dctx, 'Group', body)).resource.id);
             } else if (op.kind === 'deleteUser' || op.kind === 'deleteGroup') {
               const list = op.kind === 'deleteUser' ? users : groups;
               const id = at(list, op.kind === 'deleteUser' ? op.user : op.group);
               if (!id) continue;
-              service.remove(dctx, op.kind === 'deleteUser' ? 'User' : 'Group', id);
+              await service.remove(dctx, op.kind === 'deleteUser' ? 'User' : 'Group', id);
               list.splice(list.indexOf(id), 1);
             } else if (op.kind === 'nest') {
               const [parent, child] = [at(groups, op.parent), at(groups, op.child)];
               if (!parent || !child || parent === child) continue;
-              service.patch(dctx, 'Group', parent, patchOp('add', 'members', [{ value: child }]));
+              await service.patch(dctx, 'Group', parent, patchOp('add', 'members', [{ value: child }]));
             } else if (op.kind === 'removeWhere') {
               const [group, member] = [at(groups, op.group), at(users, op.member)];
               if (!group || !member) continue;
-              service.patch(dctx, 'Group', group, patchOp('remove', `members[value eq "${member}"]`));
+              await service.patch(dctx, 'Group', group, patchOp('remove', `members[value eq "${member}"]`));
             } else {
               const group = at(groups, op.group);
               if (!group) continue;
               // Entra's remove-with-value form and a whole-list replace, besides the plain add.
-              service.patch(dctx, 'Group', group, patchOp(op.kind, 'members', refs(op.members)));
+              await service.patch(dctx, 'Group', group, patchOp(op.kind, 'members', refs(op.members)));
             }
           } catch (err) {
             refused += 1;
             if (!(err instanceof ScimError)) throw err; // a refused request changes nothing: still checked below
           }
-          expectInStep(dctx);
+          await expectInStep(dctx);
         }
       }),
       { numRuns: 40 },
@@ -132,36 +134,39 @@ describe('resources.group_ids', function () {
     expect(refused).to.be.lessThan(applied / 2);
   });
 
-  it('follows membership rows written by anyone, in SQL, through triggers', function () {
-    const { directory } = stores.directories.create({ name: 'foreign', dialect: 'generic' });
+  it('follows membership rows written by anyone, in SQL, through triggers', async function () {
+    const { directory } = await stores.directories.create({ name: 'foreign', dialect: 'generic' });
     const dctx = directoryContext(directory, 'http://scim.test');
     const service = new ResourceService(stores, () => undefined);
-    const user = service.create(dctx, 'User', { schemas: [URN.User], userName: 'sql@x.test' }).resource.id;
-    const [g1, g2] = ['B', 'A'].map(
-      (name) => service.create(dctx, 'Group', { schemas: [URN.Group], displayName: name }).resource.id,
-    );
+    const user = (await service.create(dctx, 'User', { schemas: [URN.User], userName: 'sql@x.test' })).resource.id;
+    const groupIds: string[] = [];
+    for (const name of ['B', 'A'])
+      groupIds.push((await service.create(dctx, 'Group', { schemas: [URN.Group], displayName: name })).resource.id);
+    const [g1, g2] = groupIds;
     // What an older scimflow process (or an operator) would run, unaware of the column.
     const insert = stores.db.prepare('INSERT INTO group_members (directory_id, group_id, member_id) VALUES (?, ?, ?)');
     insert.run(directory.id, g1, user);
     insert.run(directory.id, g2, user);
-    expect(stores.resources.get(directory.id, 'User', user)!.groupIds).to.deep.equal([g1!, g2!].sort());
+    expect((await stores.resources.get(directory.id, 'User', user))!.groupIds).to.deep.equal([g1!, g2!].sort());
     stores.db.prepare('DELETE FROM group_members WHERE group_id = ?').run(g1);
-    expect(stores.resources.get(directory.id, 'User', user)!.groupIds).to.deep.equal([g2]);
+    expect((await stores.resources.get(directory.id, 'User', user))!.groupIds).to.deep.equal([g2]);
     // A group made a member of itself: its own row follows too (and a write's answer never claims otherwise).
-    const patched = service.patch(dctx, 'Group', g2!, {
-      schemas: [URN.PatchOp],
-      Operations: [{ op: 'add', path: 'members', value: [{ value: g2 }] }],
-    }).resource;
-    expect(stores.resources.get(directory.id, 'Group', g2!)!.groupIds).to.deep.equal([g2]);
+    const patched = (
+      await service.patch(dctx, 'Group', g2!, {
+        schemas: [URN.PatchOp],
+        Operations: [{ op: 'add', path: 'members', value: [{ value: g2 }] }],
+      })
+    ).resource;
+    expect((await stores.resources.get(directory.id, 'Group', g2!))!.groupIds).to.deep.equal([g2]);
     expect(patched.groupIds).to.equal(undefined);
   });
 
   it('is filled in for existing rows by the migration that adds it', async function () {
-    const { directory } = stores.directories.create({ name: 'migrated', dialect: 'generic' });
+    const { directory } = await stores.directories.create({ name: 'migrated', dialect: 'generic' });
     const dctx = directoryContext(directory, 'http://scim.test');
     const service = new ResourceService(stores, () => undefined);
-    const user = service.create(dctx, 'User', { schemas: [URN.User], userName: 'old@x.test' }).resource.id;
-    const group = service.create(dctx, 'Group', {
+    const user = (await service.create(dctx, 'User', { schemas: [URN.User], userName: 'old@x.test' })).resource.id;
+    const group = await service.create(dctx, 'Group', {
       schemas: [URN.Group],
       displayName: 'Old',
       members: [{ value: user }],
@@ -174,7 +179,7 @@ describe('resources.group_ids', function () {
     stores.db.close();
     await migrateLatest(file);
     stores = createStores(await openDatabase({ file, synchronous: 'NORMAL' }));
-    expect(stores.resources.get(directory.id, 'User', user)!.groupIds).to.deep.equal([group.resource.id]);
-    expect(stores.resources.get(directory.id, 'Group', group.resource.id)!.groupIds).to.deep.equal([]);
+    expect((await stores.resources.get(directory.id, 'User', user))!.groupIds).to.deep.equal([group.resource.id]);
+    expect((await stores.resources.get(directory.id, 'Group', group.resource.id))!.groupIds).to.deep.equal([]);
   });
 });

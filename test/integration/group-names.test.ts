@@ -7,7 +7,7 @@ import { renderResourceJson } from '../../api/render';
 import { ResourceService } from '../../api/resource-service';
 import { URN } from '../../domain/scim/schemas/urns';
 import { createStores } from '../../store';
-import type { Stores } from '../../store';
+import type { SqliteStores as Stores } from '../../store';
 import { openTempStores, removeTempStores } from '../helpers/temp-stores';
 import { FOREIGN_WRITE_CHECK_MS, GroupNames } from '../../store/group-names';
 
@@ -23,22 +23,27 @@ describe('group names cache', function () {
   beforeEach(async function () {
     ({ dir, file, stores } = await openTempStores('scimflow-group-names-'));
     service = new ResourceService(stores, () => undefined);
-    dctx = directoryContext(stores.directories.create({ name: 'names', dialect: 'generic' }).directory, 'http://x');
-    userId = service.create(dctx, 'User', { schemas: [URN.User], userName: 'n@x.test' }).resource.id;
-    groupId = service.create(dctx, 'Group', {
-      schemas: [URN.Group],
-      displayName: 'Before',
-      members: [{ value: userId }],
-    }).resource.id;
+    dctx = directoryContext(
+      (await stores.directories.create({ name: 'names', dialect: 'generic' })).directory,
+      'http://x',
+    );
+    userId = (await service.create(dctx, 'User', { schemas: [URN.User], userName: 'n@x.test' })).resource.id;
+    groupId = (
+      await service.create(dctx, 'Group', {
+        schemas: [URN.Group],
+        displayName: 'Before',
+        members: [{ value: userId }],
+      })
+    ).resource.id;
   });
 
   afterEach(function () {
     removeTempStores({ dir, stores });
   });
 
-  const shownGroups = () =>
+  const shownGroups = async () =>
     (
-      JSON.parse(renderResourceJson(stores, dctx, service.get(dctx, 'User', userId))) as {
+      JSON.parse(await renderResourceJson(stores, dctx, await service.get(dctx, 'User', userId))) as {
         groups?: { display: string }[];
       }
     ).groups?.map((g) => g.display) ?? [];
@@ -48,29 +53,31 @@ describe('group names cache', function () {
       Operations: [{ op: 'replace', path: 'displayName', value: displayName }],
     });
 
-  it('shows a rename and a deletion made through this process at once', function () {
-    expect(shownGroups()).to.deep.equal(['Before']); // now cached
-    rename('After');
-    expect(shownGroups()).to.deep.equal(['After']);
-    service.remove(dctx, 'Group', groupId);
-    expect(shownGroups()).to.deep.equal([]);
+  it('shows a rename and a deletion made through this process at once', async function () {
+    expect(await shownGroups()).to.deep.equal(['Before']); // now cached
+    await rename('After');
+    expect(await shownGroups()).to.deep.equal(['After']);
+    await service.remove(dctx, 'Group', groupId);
+    expect(await shownGroups()).to.deep.equal([]);
   });
 
-  it('shares one cache among all stores over one connection', function () {
+  it('shares one cache among all stores over one connection', async function () {
     const second = createStores(stores.db);
-    const user = () => second.resources.get(dctx.directory.id, 'User', userId)!;
-    expect(JSON.parse(renderResourceJson(second, dctx, user())).groups[0].display).to.equal('Before');
-    rename('Through the first');
-    expect(JSON.parse(renderResourceJson(second, dctx, user())).groups[0].display).to.equal('Through the first');
+    const user = async () => (await second.resources.get(dctx.directory.id, 'User', userId))!;
+    expect(JSON.parse(await renderResourceJson(second, dctx, await user())).groups[0].display).to.equal('Before');
+    await rename('Through the first');
+    expect(JSON.parse(await renderResourceJson(second, dctx, await user())).groups[0].display).to.equal(
+      'Through the first',
+    );
   });
 
-  it('never keeps a name read inside a write transaction that is then rolled back', function () {
-    expect(shownGroups()).to.deep.equal(['Before']);
+  it('never keeps a name read inside a write transaction that is then rolled back', async function () {
+    expect(await shownGroups()).to.deep.equal(['Before']);
     stores.db.exec('BEGIN IMMEDIATE');
-    rename('Uncommitted');
-    expect(shownGroups()).to.deep.equal(['Uncommitted']); // this connection sees its own open transaction
+    await rename('Uncommitted');
+    expect(await shownGroups()).to.deep.equal(['Uncommitted']); // this connection sees its own open transaction
     stores.db.exec('ROLLBACK');
-    expect(shownGroups()).to.deep.equal(['Before']);
+    expect(await shownGroups()).to.deep.equal(['Before']);
   });
 
   it('drops everything when another connection commits, within the check interval', function () {

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { createApp } from '../../api/app';
 import { checkHealth } from '../../api/health';
 import { createStores } from '../../store';
-import type { Stores } from '../../store';
+import type { SqliteStores as Stores } from '../../store';
 import { openDatabase } from '../../store/db';
 import { DEFAULT_LIMITS } from '../helpers/conformance-server';
 import { freePort } from '../helpers/scim2-server';

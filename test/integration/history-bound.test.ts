@@ -18,8 +18,13 @@ describe('history bound under a steady stream of changes', function () {
   after(async () => stack?.stop());
 
   it('continues as new past its budget while changes keep arriving, and ends on the latest state', async function () {
-    const { directory, token } = stack.stores.directories.create({ name: 'busy', dialect: 'generic' });
-    const app = stack.stores.directories.addApp({ directoryId: directory.id, name: 'demo', type: 'local', config: {} });
+    const { directory, token } = await stack.stores.directories.create({ name: 'busy', dialect: 'generic' });
+    const app = await stack.stores.directories.addApp({
+      directoryId: directory.id,
+      name: 'demo',
+      type: 'local',
+      config: {},
+    });
     const base = `/scim/v2/${directory.id}/Users`;
     const created = await scim(stack.baseUrl, token, 'POST', base, { schemas: [USER], userName: 'busy@acme.test' });
     const id = created.body.id as string;
@@ -33,8 +38,11 @@ describe('history bound under a steady stream of changes', function () {
       });
       expect(res.status).to.equal(200);
     }
-    const latest = stack.stores.events.latestSeqFor(directory.id, id);
-    await eventually(() => (stack.stores.applied.progress(directory.id, id)?.processedSeq ?? 0) >= latest, 60_000);
+    const latest = await stack.stores.events.latestSeqFor(directory.id, id);
+    await eventually(
+      async () => ((await stack.stores.applied.progress(directory.id, id))?.processedSeq ?? 0) >= latest,
+      60_000,
+    );
 
     // Every closed run of this identity continued as new, and none grew far past the budget.
     const runs = [];
@@ -47,6 +55,6 @@ describe('history bound under a steady stream of changes', function () {
       // The budget is checked between convergences: one convergence and the signals that came meanwhile may pass it.
       expect(history.events?.length ?? 0, run.runId).to.be.below(BUDGET * 4);
     }
-    expect(stack.stores.applied.get(directory.id, id, app.id)?.state).to.equal('active');
+    expect((await stack.stores.applied.get(directory.id, id, app.id))?.state).to.equal('active');
   });
 });

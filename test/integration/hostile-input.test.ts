@@ -19,7 +19,7 @@ describe('hostile input gets a clear SCIM answer (issue 12)', function () {
 
   before(async function () {
     stack = await startStack({ worker: false });
-    const created = stack.stores.directories.create({ name: 'hostile', dialect: 'generic' });
+    const created = await stack.stores.directories.create({ name: 'hostile', dialect: 'generic' });
     dir = created.directory.id;
     token = created.token;
     base = `/scim/v2/${dir}`;
@@ -67,7 +67,7 @@ describe('hostile input gets a clear SCIM answer (issue 12)', function () {
       JSON.stringify({ schemas: [SEARCH], attributes: [['userName']] }),
     );
     expect([wrong.status, wrong.body.scimType]).to.deep.equal([400, 'invalidValue']);
-    expect(stack.stores.resources.count(dir, 'User')).to.equal(0); // nothing stored by any of them
+    expect(await stack.stores.resources.count(dir, 'User')).to.equal(0); // nothing stored by any of them
   });
 
   it('sends a page of huge resources within its byte budget, itemsPerPage honest, the rest on the next page', async function () {

@@ -21,7 +21,7 @@ describe('HR events (issue 13)', function () {
   });
   beforeEach(async function () {
     world = await wireWorld(stack, { limited: [], local: ['wiki'], entitlements: { wiki: ['reader'] } });
-    secret = stack.stores.hr.newSecret(world.directoryId, 0).secret;
+    secret = (await stack.stores.hr.newSecret(world.directoryId, 0)).secret;
   });
   afterEach(async function () {
     await world?.stop();
@@ -39,15 +39,16 @@ describe('HR events (issue 13)', function () {
       'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { employeeNumber },
     });
     await eventually(
-      () =>
-        world.localAccount('wiki', userName)?.active === true &&
-        world.localAccount('wiki', userName)!.entitlements.includes('reader'),
+      async () =>
+        (await world.localAccount('wiki', userName))?.active === true &&
+        (await world.localAccount('wiki', userName))!.entitlements.includes('reader'),
     );
     return id;
   };
-  const active = (userName: string) => world.localAccount('wiki', userName)?.active === true;
-  const revoked = (id: string, userName: string) =>
-    world.localAccount('wiki', userName)?.active === false && world.applied(id, 'wiki')?.revocationVerified === true;
+  const active = async (userName: string) => (await world.localAccount('wiki', userName))?.active === true;
+  const revoked = async (id: string, userName: string) =>
+    (await world.localAccount('wiki', userName))?.active === false &&
+    (await world.applied(id, 'wiki'))?.revocationVerified === true;
   const terminate = (employeeNumber: string, extra: Record<string, unknown> = {}) =>
     deliverHr(world, secret, { id: `t-${++n}`, type: 'termination', person: { employeeNumber }, ...extra });
 
@@ -77,7 +78,7 @@ describe('HR events (issue 13)', function () {
     });
     expect(other.status).to.equal(409);
     expect(other.body.scimType).to.equal('uniqueness');
-    const record = await eventually(() => stack.stores.applied.revocationsOf(world.directoryId, id)[0]);
+    const record = await eventually(async () => (await stack.stores.applied.revocationsOf(world.directoryId, id))[0]);
     expect(Date.parse(record.verifiedAt)).to.be.at.least(Date.parse(first.body.effectiveAt));
   });
 
@@ -103,7 +104,7 @@ describe('HR events (issue 13)', function () {
     expect(future.status).to.equal(401);
     // A valid delivery for this directory replayed against another directory (its own secret) is refused.
     const other = await wireWorld(stack, { limited: [], local: [] });
-    stack.stores.hr.newSecret(other.directoryId, 0);
+    await stack.stores.hr.newSecret(other.directoryId, 0);
     const elsewhere = await deliverHr(world, secret, { ...event, id: 'x-1' }, { directoryId: other.directoryId });
     expect(elsewhere.status).to.equal(401);
     await other.stop();
@@ -135,9 +136,9 @@ describe('HR events (issue 13)', function () {
     expect(notJson.status).to.equal(400);
     expect(notJson.body.scimType).to.equal('invalidSyntax');
     await sleep(1_000);
-    expect(active('bob@hr.test')).to.equal(true);
-    expect(stack.stores.hr.list(world.directoryId)).to.have.length(0);
-    expect(stack.stores.events.list(world.directoryId, { identityId: id }).map((e) => e.kind)).to.not.include(
+    expect(await active('bob@hr.test')).to.equal(true);
+    expect(await stack.stores.hr.list(world.directoryId)).to.have.length(0);
+    expect((await stack.stores.events.list(world.directoryId, { identityId: id })).map((e) => e.kind)).to.not.include(
       'hr.leaver',
     );
   });
@@ -148,7 +149,7 @@ describe('HR events (issue 13)', function () {
     const several = await terminate('Dup');
     expect(several.status).to.equal(409);
     expect(several.body.detail).to.match(/Several users match employeeNumber/);
-    expect(stack.stores.hr.list(world.directoryId)).to.have.length(0);
+    expect(await stack.stores.hr.list(world.directoryId)).to.have.length(0);
 
     const early = await terminate('E404');
     expect(early.body).to.include({ status: 'awaiting-identity', identityId: null });
@@ -156,9 +157,9 @@ describe('HR events (issue 13)', function () {
     const late = await world.createUser('late@hr.test', {
       'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { employeeNumber: 'E404' },
     });
-    await eventually(() => stack.stores.hr.get(world.directoryId, early.body.id)?.identityId === late);
-    await eventually(() => stack.stores.applied.progress(world.directoryId, late)?.processedSeq);
-    expect(active('late@hr.test')).to.equal(false);
+    await eventually(async () => (await stack.stores.hr.get(world.directoryId, early.body.id))?.identityId === late);
+    await eventually(async () => (await stack.stores.applied.progress(world.directoryId, late))?.processedSeq);
+    expect(await active('late@hr.test')).to.equal(false);
   });
 
   it('fires a future-dated termination on time and not before, as a timer in the identity workflow', async function () {
@@ -167,9 +168,9 @@ describe('HR events (issue 13)', function () {
     const res = await terminate('E3', { effectiveAt });
     expect(res.body).to.include({ status: 'scheduled', effectiveAt });
     await sleep(Date.parse(effectiveAt) - Date.now() - 1_500);
-    expect(active('dee@hr.test')).to.equal(true);
+    expect(await active('dee@hr.test')).to.equal(true);
     await eventually(() => revoked(id, 'dee@hr.test'), 20_000);
-    const record = await eventually(() => stack.stores.applied.revocationsOf(world.directoryId, id)[0]);
+    const record = await eventually(async () => (await stack.stores.applied.revocationsOf(world.directoryId, id))[0]);
     expect(record.requestedAt).to.equal(effectiveAt);
     expect(record.verifiedAt >= effectiveAt).to.equal(true);
     const history = await stack.client.workflow.getHandle(identityWorkflowId(world.directoryId, id)).fetchHistory();
@@ -183,10 +184,10 @@ describe('HR events (issue 13)', function () {
     expect(rescind.status, JSON.stringify(rescind.body)).to.equal(201);
     expect(rescind.body.status).to.equal('rescinded');
     await sleep(5_000);
-    expect(active('eve@hr.test')).to.equal(true);
+    expect(await active('eve@hr.test')).to.equal(true);
 
     const now = await terminate('E4');
-    await eventually(() => !active('eve@hr.test'));
+    await eventually(async () => !(await active('eve@hr.test')));
     const late = await deliverHr(world, secret, { id: 'r-2', type: 'termination.rescinded', rescinds: now.body.id });
     expect(late.status).to.equal(409);
     expect(late.body.detail).to.match(/took effect at .*; use rehire/);
@@ -198,9 +199,9 @@ describe('HR events (issue 13)', function () {
     const moved = inMs(7_000);
     await terminate('E5', { effectiveAt: moved });
     await sleep(5_000);
-    expect(active('fay@hr.test')).to.equal(true);
+    expect(await active('fay@hr.test')).to.equal(true);
     await eventually(() => revoked(id, 'fay@hr.test'), 20_000);
-    expect(stack.stores.applied.revocationsOf(world.directoryId, id)[0]?.requestedAt ?? moved).to.equal(moved);
+    expect((await stack.stores.applied.revocationsOf(world.directoryId, id))[0]?.requestedAt ?? moved).to.equal(moved);
   });
 
   it('keeps a terminated person out when the IdP still says active=true, until a rehire', async function () {
@@ -217,16 +218,18 @@ describe('HR events (issue 13)', function () {
     });
     expect(patch.status).to.equal(200);
     await eventually(
-      () =>
-        stack.stores.applied.progress(world.directoryId, id)?.processedSeq ===
-        stack.stores.events.latestSeqFor(world.directoryId, id),
+      async () =>
+        (await stack.stores.applied.progress(world.directoryId, id))?.processedSeq ===
+        (await stack.stores.events.latestSeqFor(world.directoryId, id)),
     );
     await sleep(1_000);
-    expect(active('gus@hr.test')).to.equal(false);
+    expect(await active('gus@hr.test')).to.equal(false);
     const rehire = await deliverHr(world, secret, { id: 'h-1', type: 'rehire', person: { employeeNumber: 'E6' } });
     expect(rehire.status).to.equal(201);
     await eventually(
-      () => active('gus@hr.test') && world.localAccount('wiki', 'gus@hr.test')!.entitlements.includes('reader'),
+      async () =>
+        (await active('gus@hr.test')) &&
+        (await world.localAccount('wiki', 'gus@hr.test'))!.entitlements.includes('reader'),
     );
   });
 
@@ -240,10 +243,10 @@ describe('HR events (issue 13)', function () {
     await eventually(() => active('hal-bot'));
     await deliverHr(world, secret, { id: 'l-1', type: 'leave.started', person: { employeeNumber: 'E7' } });
     await eventually(() => revoked(id, 'hal@hr.test'));
-    expect(world.localAccount('wiki', 'hal@hr.test')!.entitlements).to.deep.equal([]);
-    const nhi = stack.stores.nhis.get(world.directoryId, bot.body.id)!;
+    expect((await world.localAccount('wiki', 'hal@hr.test'))!.entitlements).to.deep.equal([]);
+    const nhi = (await stack.stores.nhis.get(world.directoryId, bot.body.id))!;
     expect(nhi).to.include({ ownerId: id, status: 'active', exception: null }); // a leave is not a departure
-    expect(active('hal-bot')).to.equal(true);
+    expect(await active('hal-bot')).to.equal(true);
     const back = inMs(2_000);
     await deliverHr(world, secret, {
       id: 'l-2',
@@ -252,7 +255,9 @@ describe('HR events (issue 13)', function () {
       effectiveAt: back,
     });
     await eventually(
-      () => active('hal@hr.test') && world.localAccount('wiki', 'hal@hr.test')!.entitlements.includes('reader'),
+      async () =>
+        (await active('hal@hr.test')) &&
+        (await world.localAccount('wiki', 'hal@hr.test'))!.entitlements.includes('reader'),
       20_000,
     );
     expect(new Date().toISOString() >= back).to.equal(true);
@@ -274,7 +279,9 @@ describe('HR events (issue 13)', function () {
     const revoked = await admin('POST', `/nhis/ci-bot/revoke`, { reason: 'leaked' });
     expect(revoked.body).to.include({ status: 'revoked', revokedReason: 'leaked' });
     await eventually(
-      () => !active('ci-bot') && stack.stores.applied.revocationsOf(world.directoryId, added.body.id).length > 0,
+      async () =>
+        !(await active('ci-bot')) &&
+        (await stack.stores.applied.revocationsOf(world.directoryId, added.body.id)).length > 0,
     );
 
     const svc = await world.createUser('build-svc', {
@@ -282,7 +289,7 @@ describe('HR events (issue 13)', function () {
       'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { manager: { value: owner } },
     });
     await eventually(() => stack.stores.nhis.get(world.directoryId, svc));
-    expect(stack.stores.nhis.get(world.directoryId, svc)).to.include({
+    expect(await stack.stores.nhis.get(world.directoryId, svc)).to.include({
       source: 'scim',
       ownerId: owner,
       kind: 'service-account',
@@ -293,7 +300,7 @@ describe('HR events (issue 13)', function () {
   });
 
   it('applies a mover: HR’s department and manager replace the IdP’s for the policy', async function () {
-    stack.stores.policies.put(world.directoryId, {
+    await stack.stores.policies.put(world.directoryId, {
       baseline: 'all',
       rules: [
         { name: 'everyone', grant: [{ app: 'wiki', entitlements: ['reader'] }] },
@@ -309,12 +316,12 @@ describe('HR events (issue 13)', function () {
       changes: { department: 'Sales', manager: 'B1' },
     });
     expect(moved.status, JSON.stringify(moved.body)).to.equal(201);
-    await eventually(() => world.localAccount('wiki', 'ned@hr.test')!.entitlements.includes('pipeline'));
+    await eventually(async () => (await world.localAccount('wiki', 'ned@hr.test'))!.entitlements.includes('pipeline'));
     // The manager was named by employee number and is kept as the manager's SCIM id.
-    expect(stack.stores.hr.get(world.directoryId, 'm-1')!.body.changes).to.deep.equal({
+    expect((await stack.stores.hr.get(world.directoryId, 'm-1'))!.body.changes).to.deep.equal({
       department: 'Sales',
       manager: boss,
     });
-    expect(stack.stores.hr.get(world.directoryId, 'm-1')!.identityId).to.equal(id);
+    expect((await stack.stores.hr.get(world.directoryId, 'm-1'))!.identityId).to.equal(id);
   });
 });

@@ -6,7 +6,7 @@ import { SEARCH_ATTRIBUTES, identityWorkflowId } from '../../workflows/contracts
 import type { LeaverWorld } from '../helpers/leaver-world';
 import { USER_URN, accountsNamed, groupsOf, inGroup, wireWorld } from '../helpers/leaver-world';
 import type { Stack } from '../helpers/stack';
-import { eventually, scim, startStack } from '../helpers/stack';
+import { eventually, everyAsync, mapAsync, scim, startStack } from '../helpers/stack';
 
 describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', function () {
   let stack: Stack;
@@ -23,8 +23,8 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
     await stack?.stop();
   });
 
-  const verifiedRevoked = (w: LeaverWorld, identityId: string, appName: string) => {
-    const row = w.applied(identityId, appName);
+  const verifiedRevoked = async (w: LeaverWorld, identityId: string, appName: string) => {
+    const row = await w.applied(identityId, appName);
     return row?.revocationVerified === true && (row.state === 'disabled' || row.state === 'deleted') ? row : undefined;
   };
 
@@ -66,26 +66,31 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
         const found = app.findUser('ada@acme.test');
         return found && inGroup(app, 'staff', found.id) ? found : undefined;
       });
-      await eventually(() => world!.localAccount('wiki', 'ada@acme.test')?.entitlements.includes('editor'));
+      await eventually(async () =>
+        (await world!.localAccount('wiki', 'ada@acme.test'))?.entitlements.includes('editor'),
+      );
       app.setFaults({ refuseGroupRemoval: true });
       app.clearRequests();
 
       const leftAt = Date.now();
       await world[leave](id);
       // The healthy app is not held back by the stuck one, and the stuck one's account is disabled all the same.
-      await eventually(() => world!.localAccount('wiki', 'ada@acme.test')?.active === false, 10_000);
+      await eventually(async () => (await world!.localAccount('wiki', 'ada@acme.test'))?.active === false, 10_000);
       await eventually(() => app.user(account.id)?.active === false, 10_000);
-      const blocked = await eventually(() => world!.exceptionOf(id)?.apps.find((a) => a.appId === crmId), 15_000);
+      const blocked = await eventually(
+        async () => (await world!.exceptionOf(id))?.apps.find((a) => a.appId === crmId),
+        15_000,
+      );
       expect(blocked.kind).to.equal('revocation');
       expect(blocked.reason)
         .to.match(/revokeEntitlements/)
         .and.to.match(/403/);
       expect(blocked.ageSeconds).to.be.at.least(0);
       expect(Date.parse(blocked.since)).to.be.within(leftAt - 1_000, Date.now());
-      expect(world.exceptionOf(id)?.apps.map((a) => a.appId)).to.deep.equal([crmId]); // the wiki is not blocked
-      await eventually(() => world!.localAccount('wiki', 'ada@acme.test')?.entitlements.length === 0);
+      expect((await world.exceptionOf(id))?.apps.map((a) => a.appId)).to.deep.equal([crmId]); // the wiki is not blocked
+      await eventually(async () => (await world!.localAccount('wiki', 'ada@acme.test'))?.entitlements.length === 0);
       expect(inGroup(app, 'staff', account.id)).to.equal(true); // the refusal is real
-      expect(world.applied(id, 'crm')).to.include({ state: 'disabled', revocationVerified: true });
+      expect(await world.applied(id, 'crm')).to.include({ state: 'disabled', revocationVerified: true });
       // Access went first: the account's PUT (disable) came before any group removal was tried.
       const writes = app.requests.filter((r) => r.method !== 'GET');
       const disable = writes.findIndex((r) => r.method === 'PUT' && r.path === `/Users/${account.id}`);
@@ -103,14 +108,16 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
       expect(attributes.get(SEARCH_ATTRIBUTES.blockedSince)?.toISOString()).to.equal(blocked.since);
 
       app.setFaults({ refuseGroupRemoval: false });
-      await eventually(() => world!.exceptionOf(id) === undefined, 15_000);
+      await eventually(async () => (await world!.exceptionOf(id)) === undefined, 15_000);
       expect(groupsOf(app, account.id)).to.deep.equal([]);
       expect(app.user(account.id)?.active).to.equal(false);
-      expect(world.applied(id, 'crm')?.entitlements).to.deep.equal([]);
-      const actions = stack.stores.applied.auditTrail(world.directoryId, id).map((a) => a.action);
+      expect((await world.applied(id, 'crm'))?.entitlements).to.deep.equal([]);
+      const actions = (await stack.stores.applied.auditTrail(world.directoryId, id)).map((a) => a.action);
       expect(actions).to.include.members(['revocation.blocked', 'block.cleared']);
       const settled = leave === 'remove' ? 'deprovisioned' : 'suspended';
-      await eventually(() => stack.stores.applied.progress(world!.directoryId, id)?.lifecycle === settled);
+      await eventually(
+        async () => (await stack.stores.applied.progress(world!.directoryId, id))?.lifecycle === settled,
+      );
       await eventually(async () => {
         const after = (await handle.describe()).typedSearchAttributes;
         return (
@@ -128,19 +135,27 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
     const userName = (n: number) => `outage-${n}@acme.test`;
     const provisioned: string[] = [];
     for (const n of [1, 2, 3]) provisioned.push(await world.createUser(userName(n)));
-    await eventually(() => provisioned.every((id) => world!.applied(id, 'crm')?.state === 'active'));
+    await eventually(() =>
+      everyAsync(provisioned, async (id) => (await world!.applied(id, 'crm'))?.state === 'active'),
+    );
     expect([1, 2, 3].map((n) => app.findUser(userName(n))?.active)).to.deep.equal([true, true, true]);
 
     app.setFaults({ outage: { how: 'unavailable' } });
     const downAt = Date.now();
     // Two joiners during the outage: their create cannot go through, and shows as an exception.
     const joiners = [await world.createUser(userName(4)), await world.createUser(userName(5))];
-    await eventually(() => joiners.every((id) => world!.exceptionOf(id)?.apps.some((a) => a.appId === crmId)), 10_000);
+    await eventually(
+      () => everyAsync(joiners, async (id) => (await world!.exceptionOf(id))?.apps.some((a) => a.appId === crmId)),
+      10_000,
+    );
     const ids = [...provisioned, ...joiners];
     for (const id of ids) await world.deactivate(id); // the IdP is told yes whatever the app's state
     // Visible while the app is down: each leaver's revocation is blocked, with its age.
     await eventually(
-      () => ids.every((id) => world!.exceptionOf(id)?.apps.some((a) => a.appId === crmId && a.kind === 'revocation')),
+      () =>
+        everyAsync(ids, async (id) =>
+          (await world!.exceptionOf(id))?.apps.some((a) => a.appId === crmId && a.kind === 'revocation'),
+        ),
       10_000,
     );
     await delay(Math.max(0, 10_000 - (Date.now() - downAt)));
@@ -152,15 +167,15 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
       undefined,
     ]);
     // The age grows while the app stays down (how soon after the deactivation it was first blocked is timing).
-    const ages = await eventually(() => {
-      const found = ids.map((id) => world!.exceptionOf(id)?.apps[0]?.ageSeconds ?? 0);
+    const ages = await eventually(async () => {
+      const found = await mapAsync(ids, async (id) => (await world!.exceptionOf(id))?.apps[0]?.ageSeconds ?? 0);
       return found.every((age) => age >= 3) ? found : undefined;
     }, 15_000);
     expect(ages).to.have.length(5);
 
     app.setFaults({ outage: false });
-    await eventually(() => ids.every((id) => verifiedRevoked(world!, id, 'crm')), 20_000);
-    await eventually(() => stack.stores.applied.exceptions(world!.directoryId).length === 0, 10_000);
+    await eventually(() => everyAsync(ids, (id) => verifiedRevoked(world!, id, 'crm')), 20_000);
+    await eventually(async () => (await stack.stores.applied.exceptions(world!.directoryId)).length === 0, 10_000);
     // No leaver keeps an active account: the provisioned ones are disabled, the joiners' were never created.
     expect([1, 2, 3, 4, 5].map((n) => app.findUser(userName(n))?.active)).to.deep.equal([
       false,
@@ -170,10 +185,16 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
       undefined,
     ]);
     expect(app.users()).to.have.length(3);
-    expect(joiners.map((id) => world!.applied(id, 'crm')?.state)).to.deep.equal(['deleted', 'deleted']);
+    expect(await mapAsync(joiners, async (id) => (await world!.applied(id, 'crm'))?.state)).to.deep.equal([
+      'deleted',
+      'deleted',
+    ]);
     await eventually(() => world!.revocationsRecorded(ids));
     await eventually(() =>
-      ids.every((id) => stack.stores.applied.progress(world!.directoryId, id)?.lifecycle === 'suspended'),
+      everyAsync(
+        ids,
+        async (id) => (await stack.stores.applied.progress(world!.directoryId, id))?.lifecycle === 'suspended',
+      ),
     );
   });
 
@@ -185,11 +206,13 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
     const { app } = world.limited('crm');
     const id = await world.createUser('alan@acme.test', { externalId: 'emp-7' });
     // Mid-run: the joiner's plan (account, then two groups) is under way, its create intent recorded.
-    await eventually(() => world!.applied(id, 'crm')?.state === 'pending', 10_000, 10);
+    await eventually(async () => (await world!.applied(id, 'crm'))?.state === 'pending', 10_000, 10);
     await world.deactivate(id);
 
     const row = await eventually(() => verifiedRevoked(world!, id, 'crm'), 20_000);
-    await eventually(() => stack.stores.applied.progress(world!.directoryId, id)?.lifecycle === 'suspended');
+    await eventually(
+      async () => (await stack.stores.applied.progress(world!.directoryId, id))?.lifecycle === 'suspended',
+    );
     const account = app.findUser('alan@acme.test');
     if (account) {
       expect(account.active).to.equal(false);
@@ -201,7 +224,7 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
     // Not granted and then revoked: never granted (no group was created or changed in the app).
     const groupWrites = app.requests.filter((r) => r.method !== 'GET' && r.path.startsWith('/Groups'));
     expect(groupWrites, JSON.stringify(groupWrites)).to.deep.equal([]);
-    const actions = stack.stores.applied.auditTrail(world.directoryId, id).map((a) => a.action);
+    const actions = (await stack.stores.applied.auditTrail(world.directoryId, id)).map((a) => a.action);
     expect(actions).not.to.include('entitlement.granted');
   });
 
@@ -216,7 +239,7 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
       expect(res.body.scimType).to.equal('invalidValue');
       expect(res.body.detail).to.match(/userName/);
     }
-    expect(stack.stores.resources.count(world.directoryId, 'User')).to.equal(0);
+    expect(await stack.stores.resources.count(world.directoryId, 'User')).to.equal(0);
     expect(world.limited('crm').app.users()).to.deep.equal([]);
   });
 
@@ -225,18 +248,21 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
     const { app } = world.limited('crm');
     // Written to the store directly, as an older version accepted it; the relay pokes their workflows.
     const long = (tag: string) => `${tag}-${'n'.repeat(2_100)}@acme.test`; // > 2,048 bytes: Temporal's attribute cap
-    const stored = ['patched', 'deleted'].map(
-      (tag) =>
-        stack.stores.resources.insert(world!.directoryId, 'User', {
-          schemas: [USER_URN],
-          userName: long(tag),
-          externalId: `emp-8-${tag}`,
-          active: true,
-        }).resource.id,
+    const stored = await mapAsync(
+      ['patched', 'deleted'],
+      async (tag) =>
+        (
+          await stack.stores.resources.insert(world!.directoryId, 'User', {
+            schemas: [USER_URN],
+            userName: long(tag),
+            externalId: `emp-8-${tag}`,
+            active: true,
+          })
+        ).resource.id,
     );
     const [patched, deleted] = stored as [string, string];
     await eventually(() => app.findUser(long('patched'))?.active && app.findUser(long('deleted'))?.active, 20_000);
-    await eventually(() => stored.every((id) => world!.applied(id, 'crm')?.state === 'active'));
+    await eventually(() => everyAsync(stored, async (id) => (await world!.applied(id, 'crm'))?.state === 'active'));
     const handle = stack.client.workflow.getHandle(identityWorkflowId(world.directoryId, patched));
     const label = await eventually(async () =>
       (await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.userName),
@@ -250,7 +276,7 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
     expect(app.findUser(long('patched'))?.active).to.equal(false);
     expect(app.findUser(long('deleted'))?.active).to.equal(false);
     expect(app.users()).to.have.length(2);
-    expect(stack.stores.applied.exceptions(world.directoryId)).to.deep.equal([]);
+    expect(await stack.stores.applied.exceptions(world.directoryId)).to.deep.equal([]);
     await eventually(() => world!.revocationsRecorded(stored));
   });
 
@@ -259,21 +285,23 @@ describe('leaver guarantees when a limited SCIM app misbehaves (issue 9)', funct
     const apps = ['crm', 'files', 'chat'];
     // Copied into the workflow once per app, this would pass Temporal's 2 MB payload limit; ids and hashes do not.
     const displayName = 'd'.repeat(800_000);
-    const id = stack.stores.resources.insert(world.directoryId, 'User', {
-      schemas: [USER_URN],
-      userName: 'big@acme.test',
-      displayName,
-      active: true,
-    }).resource.id;
+    const id = (
+      await stack.stores.resources.insert(world.directoryId, 'User', {
+        schemas: [USER_URN],
+        userName: 'big@acme.test',
+        displayName,
+        active: true,
+      })
+    ).resource.id;
     await eventually(() => apps.every((name) => world!.limited(name).app.findUser('big@acme.test')?.active), 20_000);
     for (const name of apps)
       expect(world.limited(name).app.findUser('big@acme.test')?.displayName).to.equal(displayName);
 
     await world.deactivate(id);
-    await eventually(() => apps.every((name) => verifiedRevoked(world!, id, name)), 20_000);
+    await eventually(() => everyAsync(apps, (name) => verifiedRevoked(world!, id, name)), 20_000);
     for (const name of apps) expect(world.limited(name).app.findUser('big@acme.test')?.active, name).to.equal(false);
-    expect(stack.stores.applied.exceptions(world.directoryId)).to.deep.equal([]);
+    expect(await stack.stores.applied.exceptions(world.directoryId)).to.deep.equal([]);
     await eventually(() => world!.revocationsRecorded([id]));
-    expect(stack.stores.applied.revocations(world.directoryId)).to.have.length(1);
+    expect(await stack.stores.applied.revocations(world.directoryId)).to.have.length(1);
   });
 });

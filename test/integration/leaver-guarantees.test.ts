@@ -5,6 +5,7 @@ import type { LeaverWorld } from '../helpers/leaver-world';
 import { PATCH_URN, accountsNamed, filterOf, groupsOf, inGroup, wireWorld } from '../helpers/leaver-world';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
+import { deleteRowsBehindTheStore } from '../helpers/store-kinds';
 
 describe('leaver guarantees in a limited SCIM app (issue 9)', function () {
   let stack: Stack;
@@ -21,8 +22,8 @@ describe('leaver guarantees in a limited SCIM app (issue 9)', function () {
     await stack?.stop();
   });
 
-  const verifiedRevoked = (w: LeaverWorld, identityId: string, appName: string) => {
-    const row = w.applied(identityId, appName);
+  const verifiedRevoked = async (w: LeaverWorld, identityId: string, appName: string) => {
+    const row = await w.applied(identityId, appName);
     return row?.revocationVerified === true && (row.state === 'disabled' || row.state === 'deleted') ? row : undefined;
   };
 
@@ -36,14 +37,16 @@ describe('leaver guarantees in a limited SCIM app (issue 9)', function () {
     });
     expect(account.active).to.equal(true);
     expect(account.externalId).to.equal('emp-1');
-    await eventually(() => world!.applied(id, 'crm')?.entitlements.includes('staff'));
-    expect(world.applied(id, 'crm')).to.include({ remoteId: account.id, state: 'active' });
+    await eventually(async () => (await world!.applied(id, 'crm'))?.entitlements.includes('staff'));
+    expect(await world.applied(id, 'crm')).to.include({ remoteId: account.id, state: 'active' });
 
     await world.deactivate(id);
     const row = await eventually(() => verifiedRevoked(world!, id, 'crm'));
     expect(row).to.include({ state: 'disabled', remoteId: account.id });
-    await eventually(() => world!.applied(id, 'crm')?.entitlements.length === 0);
-    await eventually(() => stack.stores.applied.progress(world!.directoryId, id)?.lifecycle === 'suspended');
+    await eventually(async () => (await world!.applied(id, 'crm'))?.entitlements.length === 0);
+    await eventually(
+      async () => (await stack.stores.applied.progress(world!.directoryId, id))?.lifecycle === 'suspended',
+    );
     // The app's own state, not scimflow's record of it: one account, disabled, in no group.
     expect(accountsNamed(app, 'ada@acme.test')).to.have.length(1);
     expect(app.findUser('ada@acme.test')?.active).to.equal(false);
@@ -67,8 +70,8 @@ describe('leaver guarantees in a limited SCIM app (issue 9)', function () {
       const { app } = world.limited('crm');
       const userName = `lost-${how}@acme.test`;
       const id = await world.createUser(userName, externalId ? { externalId } : {});
-      const row = await eventually(() => {
-        const applied = world!.applied(id, 'crm');
+      const row = await eventually(async () => {
+        const applied = await world!.applied(id, 'crm');
         return applied?.state === 'active' ? applied : undefined;
       });
       const created = app.requests.filter((r) => r.method === 'POST' && r.path === '/Users');
@@ -77,9 +80,9 @@ describe('leaver guarantees in a limited SCIM app (issue 9)', function () {
       expect(accounts).to.have.length(1);
       expect(row.remoteId).to.equal(accounts[0]!.id);
       expect(app.faults.loseAnswer).to.equal(false); // the fault was spent on the one create
-      const adopted = stack.stores.applied
-        .auditTrail(world.directoryId, id)
-        .filter((a) => a.action === 'account.adopted');
+      const adopted = (await stack.stores.applied.auditTrail(world.directoryId, id)).filter(
+        (a) => a.action === 'account.adopted',
+      );
       expect(adopted.map((a) => a.detail?.matchedBy)).to.include(by);
 
       await world.deactivate(id);
@@ -97,18 +100,20 @@ describe('leaver guarantees in a limited SCIM app (issue 9)', function () {
       world = await wireWorld(stack, { limited: [] });
       const id = await world.createUser('grace@acme.test', { externalId: 'emp-3' });
       await world[leave](id);
-      await eventually(() => stack.stores.applied.progress(world!.directoryId, id)?.lifecycle === settled);
+      await eventually(
+        async () => (await stack.stores.applied.progress(world!.directoryId, id))?.lifecycle === settled,
+      );
       // The app is connected afterwards, and holds an account made by hand for the same person.
       const { app } = await world.addLimited({ name: 'crm' });
       const manual = app.seedUser({ userName: 'Grace@acme.test', externalId: 'emp-3', displayName: 'Grace H.' });
-      expect(world.applied(id, 'crm')).to.equal(undefined);
+      expect(await world.applied(id, 'crm')).to.equal(undefined);
 
       await world.retry(id); // the operator's repair, which must work for a deleted user too
       const row = await eventually(() => verifiedRevoked(world!, id, 'crm'));
       expect(row).to.include({ state: 'disabled', remoteId: manual.id });
       expect(app.user(manual.id)).to.deep.include({ active: false, displayName: 'Grace H.' }); // only `active` changed
       expect(app.users()).to.have.length(1); // found and disabled, nothing created
-      const trail = stack.stores.applied.auditTrail(world.directoryId, id);
+      const trail = await stack.stores.applied.auditTrail(world.directoryId, id);
       const adopted = trail.find((a) => a.action === 'account.adopted');
       expect(adopted?.detail).to.include({ remoteId: manual.id, matchedBy: 'externalId' });
     });
@@ -119,12 +124,14 @@ describe('leaver guarantees in a limited SCIM app (issue 9)', function () {
     const { app, id: appId } = world.limited('crm');
     const id = await world.createUser('hedy@acme.test');
     const account = await eventually(() => app.findUser('hedy@acme.test'));
-    await eventually(() => world!.applied(id, 'crm')?.state === 'active');
-    await eventually(() => stack.stores.applied.progress(world!.directoryId, id)?.lifecycle === 'active');
+    await eventually(async () => (await world!.applied(id, 'crm'))?.state === 'active');
+    await eventually(async () => (await stack.stores.applied.progress(world!.directoryId, id))?.lifecycle === 'active');
     // As if the create had been made before intents were recorded: scimflow has no row for this app.
-    stack.stores.db
-      .prepare('DELETE FROM applied_accounts WHERE directory_id = ? AND identity_id = ? AND app_id = ?')
-      .run(world.directoryId, id, appId);
+    await deleteRowsBehindTheStore(stack.stores, 'applied_accounts', {
+      directory_id: world.directoryId,
+      identity_id: id,
+      app_id: appId,
+    });
 
     await world.deactivate(id);
     const row = await eventually(() => verifiedRevoked(world!, id, 'crm'));
@@ -140,15 +147,15 @@ describe('leaver guarantees in a limited SCIM app (issue 9)', function () {
     const { app, id: appId } = world.limited('crm');
     const id = await world.createUser('ada@acme.test');
     const account = await eventually(() => app.findUser('ada@acme.test'));
-    await eventually(() => stack.stores.applied.progress(world!.directoryId, id)?.lifecycle === 'active');
+    await eventually(async () => (await stack.stores.applied.progress(world!.directoryId, id))?.lifecycle === 'active');
     await stack.stopWorker();
     await world.deactivate(id);
-    const deactivatedSeq = stack.stores.events.list(world.directoryId, { identityId: id }).at(-1)!.seq;
+    const deactivatedSeq = (await stack.stores.events.list(world.directoryId, { identityId: id })).at(-1)!.seq;
     // What the lost attempt's revoke step left behind: the app disabled, the store saying so, the audit row.
     app.editUser(account.id, { active: false });
-    stack.stores.applied.save(world.directoryId, id, appId, { state: 'disabled', revocationVerified: true });
+    await stack.stores.applied.save(world.directoryId, id, appId, { state: 'disabled', revocationVerified: true });
     const verifiedAt = new Date().toISOString();
-    stack.stores.applied.audit({
+    await stack.stores.applied.audit({
       directoryId: world.directoryId,
       identityId: id,
       appId,
@@ -157,7 +164,7 @@ describe('leaver guarantees in a limited SCIM app (issue 9)', function () {
     });
     await stack.startWorker();
     await eventually(() => world!.revocationsRecorded([id]));
-    const [record] = stack.stores.applied.revocationsOf(world.directoryId, id);
+    const [record] = await stack.stores.applied.revocationsOf(world.directoryId, id);
     expect(record!.seq).to.equal(deactivatedSeq);
     // Its time is the verification's, not the moment the next attempt noticed.
     expect(Date.parse(record!.verifiedAt)).to.be.closeTo(Date.parse(verifiedAt), 1_000);
@@ -170,27 +177,27 @@ describe('leaver guarantees in a limited SCIM app (issue 9)', function () {
     const first = app.seedUser({ userName: 'alan@acme.test', externalId: 'emp-4' });
     const second = app.seedUser({ userName: 'alan.turing@acme.test', externalId: 'emp-4' });
     const id = await world.createUser('alan@acme.test', { externalId: 'emp-4' });
-    const joiner = await eventually(() => world!.exceptionOf(id)?.apps.find((a) => a.appId === appId));
+    const joiner = await eventually(async () => (await world!.exceptionOf(id))?.apps.find((a) => a.appId === appId));
     expect(joiner.kind).to.equal('exception');
     expect(joiner.reason).to.match(/2 app accounts match by externalId/);
     expect(joiner.reason).to.contain(first.id).and.to.contain(second.id);
 
     await world.deactivate(id);
-    const leaver = await eventually(() => {
-      const blocked = world!.exceptionOf(id)?.apps.find((a) => a.appId === appId);
+    const leaver = await eventually(async () => {
+      const blocked = (await world!.exceptionOf(id))?.apps.find((a) => a.appId === appId);
       return blocked && /may still be active/.test(blocked.reason) ? blocked : undefined;
     });
     expect(leaver.reason).to.match(/2 app accounts match by externalId .*will not guess/);
     expect(leaver.ageSeconds).to.be.at.least(0);
     expect(Date.parse(leaver.since)).to.be.at.most(Date.now());
-    expect(world.exceptionOf(id)?.userName).to.equal('alan@acme.test');
+    expect((await world.exceptionOf(id))?.userName).to.equal('alan@acme.test');
     // Nothing was created, adopted or disabled by guess.
     expect(app.users().map((u) => [u.id, u.active])).to.deep.equal([
       [first.id, true],
       [second.id, true],
     ]);
     expect(app.requests.filter((r) => r.method !== 'GET')).to.deep.equal([]);
-    expect(world.applied(id, 'crm')?.revocationVerified ?? false).to.equal(false);
+    expect((await world.applied(id, 'crm'))?.revocationVerified ?? false).to.equal(false);
   });
 
   it('accepts PATCH active=false and DELETE of a provisioned user and revokes both in every app', async function () {
@@ -217,14 +224,18 @@ describe('leaver guarantees in a limited SCIM app (issue 9)', function () {
     ).to.equal(404);
 
     for (const id of [patched, deleted]) {
-      await eventually(() => verifiedRevoked(world!, id, 'crm') && verifiedRevoked(world!, id, 'files'));
-      expect(world.applied(id, 'files')?.state).to.equal('deleted');
+      await eventually(
+        async () => (await verifiedRevoked(world!, id, 'crm')) && (await verifiedRevoked(world!, id, 'files')),
+      );
+      expect((await world.applied(id, 'files'))?.state).to.equal('deleted');
     }
     expect(crm.findUser('linus@acme.test')?.active).to.equal(false);
     expect(crm.findUser('barbara@acme.test')?.active).to.equal(false);
     expect(files.findUser('linus@acme.test')).to.equal(undefined);
     expect(files.findUser('barbara@acme.test')).to.equal(undefined);
     await eventually(() => world!.revocationsRecorded([patched, deleted]));
-    await eventually(() => stack.stores.applied.progress(world!.directoryId, deleted)?.lifecycle === 'deprovisioned');
+    await eventually(
+      async () => (await stack.stores.applied.progress(world!.directoryId, deleted))?.lifecycle === 'deprovisioned',
+    );
   });
 });

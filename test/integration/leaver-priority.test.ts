@@ -29,7 +29,7 @@ describe('leavers go first (issue 10)', function () {
   it('revokes a leaver while a sync of hundreds of joiners is still converging', async function () {
     world = await wireWorld(stack, { limited: [{ name: 'crm', latencyMs: 20 }], local: ['wiki'] });
     const leaver = await world.createUser('leaver@acme.test');
-    await eventually(() => world!.applied(leaver, 'crm')?.state === 'active', 30_000);
+    await eventually(async () => (await world!.applied(leaver, 'crm'))?.state === 'active', 30_000);
     expect(await priorityOf(leaver)).to.equal(DEFAULT_PRIORITY);
 
     const syncSize = 400;
@@ -48,7 +48,7 @@ describe('leavers go first (issue 10)', function () {
     // the moment the revocation was verified (the app's creation times), not when this test looked: on a
     // loaded host the poll above can notice it seconds later, while joiners go on being provisioned.
     const verifiedAt = Date.parse(
-      stack.stores.applied.revocations(world.directoryId).find((r) => r.identityId === leaver)!.verifiedAt,
+      (await stack.stores.applied.revocations(world.directoryId)).find((r) => r.identityId === leaver)!.verifiedAt,
     );
     const active = world
       .limited('crm')

@@ -19,21 +19,23 @@ describe('identity lifecycle on a real Temporal server', function () {
   before(async function () {
     downstream = await startScim2Server();
     stack = await startStack();
-    const created = stack.stores.directories.create({ name: 'acme', dialect: 'generic' });
+    const created = await stack.stores.directories.create({ name: 'acme', dialect: 'generic' });
     directoryId = created.directory.id;
     token = created.token;
-    localAppId = stack.stores.directories.addApp({
-      directoryId,
-      name: 'demo',
-      type: 'local',
-      config: { deprovision: 'disable' },
-    }).id;
-    stack.stores.directories.addApp({
+    localAppId = (
+      await stack.stores.directories.addApp({
+        directoryId,
+        name: 'demo',
+        type: 'local',
+        config: { deprovision: 'disable' },
+      })
+    ).id;
+    await stack.stores.directories.addApp({
       directoryId,
       name: 'crm',
       type: 'scim',
       config: { deprovision: 'disable', url: downstream.baseUrl, token: downstream.token },
-    }).id;
+    });
   });
 
   after(async function () {
@@ -43,8 +45,8 @@ describe('identity lifecycle on a real Temporal server', function () {
 
   const base = () => `/scim/v2/${directoryId}`;
   const crm = () => createScimConnector({ url: downstream.baseUrl, token: downstream.token });
-  const localAccount = (userName: string) =>
-    stack.stores.localAccounts.list(localAppId).find((a) => a.userName === userName);
+  const localAccount = async (userName: string) =>
+    (await stack.stores.localAccounts.list(localAppId)).find((a) => a.userName === userName);
 
   async function createUser(userName: string, extra: Record<string, unknown> = {}) {
     const res = await scim(stack.baseUrl, token, 'POST', `${base()}/Users`, {
@@ -66,9 +68,9 @@ describe('identity lifecycle on a real Temporal server', function () {
     expect(local.active).to.equal(true);
     const remote = await eventually(() => accountNamed(crm(), 'ada@acme.test'));
     expect(remote.active).to.equal(true);
-    const events = stack.stores.events.list(directoryId, { identityId: user.id });
+    const events = await stack.stores.events.list(directoryId, { identityId: user.id });
     expect(events.map((e) => e.kind)).to.deep.equal(['created']);
-    await eventually(() => stack.stores.applied.progress(directoryId, user.id)?.lifecycle === 'active');
+    await eventually(async () => (await stack.stores.applied.progress(directoryId, user.id))?.lifecycle === 'active');
   });
 
   it('revokes a leaver in both apps, verifies it, and records the time to revoke', async function () {
@@ -81,13 +83,13 @@ describe('identity lifecycle on a real Temporal server', function () {
     });
     expect(res.status).to.equal(200);
     expect(res.body.active).to.equal(false);
-    const revocation = await eventually(() =>
-      stack.stores.applied.revocations(directoryId).find((r) => r.identityId === user.id),
+    const revocation = await eventually(async () =>
+      (await stack.stores.applied.revocations(directoryId)).find((r) => r.identityId === user.id),
     );
     expect(revocation.latencyMs).to.be.at.least(0);
-    expect(localAccount('grace@acme.test')?.active).to.equal(false);
+    expect((await localAccount('grace@acme.test'))?.active).to.equal(false);
     expect((await accountNamed(crm(), 'grace@acme.test'))?.active).to.equal(false);
-    const actions = stack.stores.applied.auditTrail(directoryId, user.id).map((a) => a.action);
+    const actions = (await stack.stores.applied.auditTrail(directoryId, user.id)).map((a) => a.action);
     expect(actions.filter((a) => a === 'revocation.verified')).to.have.length(2);
   });
 
@@ -98,9 +100,11 @@ describe('identity lifecycle on a real Temporal server', function () {
     await eventually(() => localAccount('hedy@acme.test'));
     expect((await scim(stack.baseUrl, token, 'DELETE', `${base()}/Users/${user.id}`)).status).to.equal(204);
     expect((await scim(stack.baseUrl, token, 'GET', `${base()}/Users/${user.id}`)).status).to.equal(404);
-    await eventually(() => stack.stores.applied.revocations(directoryId).find((r) => r.identityId === user.id));
+    await eventually(async () =>
+      (await stack.stores.applied.revocations(directoryId)).find((r) => r.identityId === user.id),
+    );
     expect((await accountNamed(crm(), 'hedy@acme.test'))?.active).to.equal(false);
-    expect(localAccount('hedy@acme.test')?.active).to.equal(false);
+    expect((await localAccount('hedy@acme.test'))?.active).to.equal(false);
   });
 
   it('ends in the right state when the IdP repeats and reorders its pushes', async function () {
@@ -117,9 +121,11 @@ describe('identity lifecycle on a real Temporal server', function () {
     await eventually(
       async () =>
         (await accountNamed(crm(), 'alan@acme.test'))?.active === false &&
-        localAccount('alan@acme.test')?.active === false,
+        (await localAccount('alan@acme.test'))?.active === false,
     );
-    await eventually(() => stack.stores.applied.progress(directoryId, user.id)?.lifecycle === 'suspended');
+    await eventually(
+      async () => (await stack.stores.applied.progress(directoryId, user.id))?.lifecycle === 'suspended',
+    );
     // Duplicates are recorded, but converge to the same end: one account per app, disabled, nothing re-provisioned.
     const all = await fetch(
       `${downstream.baseUrl}/Users?filter=${encodeURIComponent('userName eq "alan@acme.test"')}`,
@@ -128,12 +134,14 @@ describe('identity lifecycle on a real Temporal server', function () {
       },
     ).then((r) => r.json() as Promise<{ totalResults: number }>);
     expect(all.totalResults).to.equal(1);
-    expect(stack.stores.events.list(directoryId, { identityId: user.id }).map((e) => e.kind)).to.deep.equal([
+    expect((await stack.stores.events.list(directoryId, { identityId: user.id })).map((e) => e.kind)).to.deep.equal([
       'created',
       'deactivated',
       'updated',
     ]);
-    const created = stack.stores.applied.auditTrail(directoryId, user.id).filter((a) => a.action === 'account.created');
+    const created = (await stack.stores.applied.auditTrail(directoryId, user.id)).filter(
+      (a) => a.action === 'account.created',
+    );
     expect(created).to.have.length(2);
   });
 
@@ -143,19 +151,21 @@ describe('identity lifecycle on a real Temporal server', function () {
       schemas: [PATCH],
       Operations: [{ op: 'replace', path: 'active', value: false }],
     });
-    await eventually(() => stack.stores.applied.progress(directoryId, user.id)?.lifecycle === 'suspended');
-    expect(localAccount('ghost@acme.test')).to.equal(undefined);
+    await eventually(
+      async () => (await stack.stores.applied.progress(directoryId, user.id))?.lifecycle === 'suspended',
+    );
+    expect(await localAccount('ghost@acme.test')).to.equal(undefined);
     expect(await accountNamed(crm(), 'ghost@acme.test')).to.equal(undefined);
   });
 
   it('re-enables a reactivated user in every app', async function () {
     const user = await createUser('linus@acme.test', { active: false });
-    expect(localAccount('linus@acme.test')).to.equal(undefined);
+    expect(await localAccount('linus@acme.test')).to.equal(undefined);
     await scim(stack.baseUrl, token, 'PATCH', `${base()}/Users/${user.id}`, {
       schemas: [PATCH],
       Operations: [{ op: 'replace', path: 'active', value: true }],
     });
-    await eventually(() => localAccount('linus@acme.test')?.active === true);
+    await eventually(async () => (await localAccount('linus@acme.test'))?.active === true);
     await eventually(async () => (await accountNamed(crm(), 'linus@acme.test'))?.active === true);
   });
 
@@ -163,9 +173,9 @@ describe('identity lifecycle on a real Temporal server', function () {
     await stack.stopWorker();
     const user = await createUser('barbara@acme.test');
     await new Promise((r) => setTimeout(r, 500));
-    expect(localAccount('barbara@acme.test')).to.equal(undefined);
+    expect(await localAccount('barbara@acme.test')).to.equal(undefined);
     await stack.startWorker();
     await eventually(() => localAccount('barbara@acme.test'));
-    expect(stack.stores.events.list(directoryId, { identityId: user.id })).to.have.length(1);
+    expect(await stack.stores.events.list(directoryId, { identityId: user.id })).to.have.length(1);
   });
 });

@@ -42,7 +42,7 @@ describe('the mass-change guard (issue 11)', function () {
   };
 
   it('holds a policy that takes most accounts from an app, and applies it once approved', async function () {
-    const { directory, token } = stack.stores.directories.create({ name: 'guard-policy', dialect: 'generic' });
+    const { directory, token } = await stack.stores.directories.create({ name: 'guard-policy', dialect: 'generic' });
     const added = await runCliJson<{ id: string }>(
       ['app', 'add', '--directory', directory.id, '--name', 'wiki', '--type', 'local', '--reconcile-every', 'off'],
       env,
@@ -50,8 +50,8 @@ describe('the mass-change guard (issue 11)', function () {
     const everyone = writePolicy('everyone', { baseline: 'all', rules: [] });
     await runCliJson(['policy', 'set', '--directory', directory.id, '--file', everyone], env);
     const ids = await createUsers(directory.id, token, 12);
-    const active = () => stack.stores.localAccounts.list(added.id).filter((a) => a.active).length;
-    await eventually(() => active() === 12, 60_000);
+    const active = async () => (await stack.stores.localAccounts.list(added.id)).filter((a) => a.active).length;
+    await eventually(async () => (await active()) === 12, 60_000);
 
     // A leaver named by the IdP is never held, whatever the share.
     const leaver = await scim(stack.baseUrl, token, 'PATCH', `/scim/v2/${directory.id}/Users/${ids[0]}`, {
@@ -59,7 +59,7 @@ describe('the mass-change guard (issue 11)', function () {
       Operations: [{ op: 'replace', value: { active: false } }],
     });
     expect(leaver.status).to.equal(200);
-    await eventually(() => active() === 11, 30_000);
+    await eventually(async () => (await active()) === 11, 30_000);
 
     const nobody = writePolicy('nobody', { baseline: [], rules: [] });
     const dry = await runCliJson(['policy', 'set', '--directory', directory.id, '--file', nobody, '--dry-run'], env);
@@ -80,11 +80,11 @@ describe('the mass-change guard (issue 11)', function () {
       held.held.map((h: { id: string; kind: string; affected: number }) => [h.id, h.kind, h.affected]),
     ).to.deep.equal([[change, 'policy', 11]]);
     await delayed(500);
-    expect(active()).to.equal(11); // nothing moved meanwhile
+    expect(await active()).to.equal(11); // nothing moved meanwhile
 
     const approved = await runCliJson(['approve', '--change', change], env);
     expect(approved).to.deep.include({ change, kind: 'policy', approved: true, version: 2, signalled: 11, held: null });
-    await eventually(() => active() === 0, 60_000);
+    await eventually(async () => (await active()) === 0, 60_000);
     const again = await runCli(['approve', '--change', change], env);
     expect(again.code).to.equal(1);
     expect(again.stderr).to.match(new RegExp(`^scimflow: change ${change} was approved already, at `));
@@ -92,7 +92,7 @@ describe('the mass-change guard (issue 11)', function () {
 
     // Turned off for the app: the same kind of change goes through at once.
     await runCliJson(['policy', 'set', '--directory', directory.id, '--file', everyone], env);
-    await eventually(() => active() === 11, 60_000);
+    await eventually(async () => (await active()) === 11, 60_000);
     await runCliJson(['app', 'update', '--app', added.id, '--mass-change-guard', 'off'], env);
     expect((await runCliJson(['app', 'show', '--app', added.id], env)).massChangeGuard).to.equal('off');
     const direct = await runCliJson(['policy', 'set', '--directory', directory.id, '--file', nobody], env);
@@ -104,7 +104,7 @@ describe('the mass-change guard (issue 11)', function () {
   it("holds a reconcile's orphan disables past the guard, and carries them out once approved", async function () {
     const app = await startLimitedScimApp({});
     try {
-      const { directory, token } = stack.stores.directories.create({ name: 'guard-orphans', dialect: 'generic' });
+      const { directory, token } = await stack.stores.directories.create({ name: 'guard-orphans', dialect: 'generic' });
       const added = await runCliJson<{ id: string }>(
         [
           'app',

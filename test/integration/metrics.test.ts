@@ -6,6 +6,8 @@ import { ADMIN_TOKEN, wireWorld } from '../helpers/leaver-world';
 import type { Stack } from '../helpers/stack';
 import { eventually, startStack } from '../helpers/stack';
 import { identityQuery, identityWorkflowId } from '../../workflows/contracts';
+import { auditRecords } from '../../store';
+import type { AuditRecord } from '../../store/applied-state';
 
 describe('metrics (issue 14, first part)', function () {
   let stack: Stack;
@@ -39,7 +41,7 @@ describe('metrics (issue 14, first part)', function () {
 
   it('counts SCIM requests by route pattern, app calls by outcome, and times a leaver’s revocation', async function () {
     const id = await world.createUser('metered@acme.test');
-    await eventually(() => world.applied(id, 'crm')?.state === 'active');
+    await eventually(async () => (await world.applied(id, 'crm'))?.state === 'active');
     await world.deactivate(id);
     await eventually(() => world.revocationsRecorded([id]));
     const { text } = await scrape(ADMIN_TOKEN);
@@ -77,14 +79,14 @@ describe('metrics (issue 14, first part)', function () {
     expect(res.status).to.equal(201);
     expect(res.headers.get('x-request-id')).to.equal(requestId);
     const { id } = (await res.json()) as { id: string };
-    await eventually(() => world.applied(id, 'crm')?.state === 'active');
-    const [recorded] = stack.stores.events.list(world.directoryId, { identityId: id });
+    await eventually(async () => (await world.applied(id, 'crm'))?.state === 'active');
+    const [recorded] = await stack.stores.events.list(world.directoryId, { identityId: id });
     expect(recorded?.detail).to.include({ requestId });
     const view = await stack.client.workflow.getHandle(identityWorkflowId(world.directoryId, id)).query(identityQuery);
     expect(view.lastRequestId).to.equal(requestId);
-    const created = [...stack.stores.applied.auditRange(world.directoryId, { identityId: id })].filter(
-      (a) => a.appId !== undefined,
-    );
+    const created: AuditRecord[] = [];
+    for await (const a of auditRecords(stack.stores, world.directoryId, { identityId: id }))
+      if (a.appId !== undefined) created.push(a);
     expect(created).to.not.be.empty;
     for (const entry of created) expect(entry.requestId, entry.action).to.equal(requestId);
     // A request without a sane id gets one of ours, answered and recorded the same way.

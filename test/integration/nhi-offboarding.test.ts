@@ -32,15 +32,15 @@ describe('non-human identities and offboarding evidence (issue 13)', function ()
 
   const cli = (...args: string[]) => runCliJson(args, env);
   const dir = () => ['--directory', world.directoryId];
-  const account = (name: string) => world.localAccount('wiki', name);
+  const account = async (name: string) => world.localAccount('wiki', name);
   const person = async (userName: string, manager?: string) => {
     const id = await world.createUser(userName, manager ? { [ENTERPRISE]: { manager: { value: manager } } } : {});
-    await eventually(() => account(userName)?.active === true);
+    await eventually(async () => (await account(userName))?.active === true);
     return id;
   };
-  const nhiVerifiedRevoked = (nhiId: string) =>
-    stack.stores.applied.revocationsOf(world.directoryId, nhiId).length > 0 &&
-    account(stack.stores.nhis.get(world.directoryId, nhiId)!.name)?.active === false;
+  const nhiVerifiedRevoked = async (nhiId: string) =>
+    (await stack.stores.applied.revocationsOf(world.directoryId, nhiId)).length > 0 &&
+    (await account((await stack.stores.nhis.get(world.directoryId, nhiId))!.name))?.active === false;
 
   it('transfers a leaver’s NHI to their manager; the report shows every account revoked and verified', async function () {
     const boss = await person('boss@nhi.test');
@@ -60,16 +60,18 @@ describe('non-human identities and offboarding evidence (issue 13)', function ()
     );
     expect(nhi).to.include({ name: 'deploy-bot', ownerId: owner, status: 'active', kind: 'service-account' });
     await eventually(
-      () => account('deploy-bot')?.active === true && account('deploy-bot')!.entitlements.includes('reader'),
+      async () =>
+        (await account('deploy-bot'))?.active === true &&
+        (await account('deploy-bot'))!.entitlements.includes('reader'),
     );
 
     const term = await cli('hr', 'terminate', ...dir(), '--user', 'Owner@NHI.test', '--reason', 'resigned');
     expect(Object.keys(term).sort()).to.deep.equal(['effectiveAt', 'id', 'identityId', 'status']);
     expect(term).to.include({ identityId: owner, status: 'applied' });
-    await eventually(() => stack.stores.nhis.get(world.directoryId, nhi.id)?.ownerId === boss);
-    await eventually(() => stack.stores.applied.revocationsOf(world.directoryId, owner).length > 0);
-    expect(account('owner@nhi.test')?.active).to.equal(false);
-    expect(account('deploy-bot')?.active).to.equal(true); // transferred, not revoked
+    await eventually(async () => (await stack.stores.nhis.get(world.directoryId, nhi.id))?.ownerId === boss);
+    await eventually(async () => (await stack.stores.applied.revocationsOf(world.directoryId, owner)).length > 0);
+    expect((await account('owner@nhi.test'))?.active).to.equal(false);
+    expect((await account('deploy-bot'))?.active).to.equal(true); // transferred, not revoked
 
     const report = await cli('report', 'offboarding', ...dir(), '--user', 'owner@nhi.test');
     expect(report.identity).to.include({ id: owner, status: 'inactive', hold: 'terminated' });
@@ -121,10 +123,10 @@ describe('non-human identities and offboarding evidence (issue 13)', function ()
       '--credential',
       'vendor-api-key',
     );
-    await eventually(() => account('etl-agent')?.active === true);
+    await eventually(async () => (await account('etl-agent'))?.active === true);
     const term = await cli('hr', 'terminate', ...dir(), '--user', 'solo@nhi.test');
     await eventually(() => nhiVerifiedRevoked(nhi.id), 30_000);
-    const record = stack.stores.applied.revocationsOf(world.directoryId, nhi.id)[0]!;
+    const record = (await stack.stores.applied.revocationsOf(world.directoryId, nhi.id))[0]!;
     expect(record.requestedAt).to.equal(term.effectiveAt); // time to revoke counts from the owner's departure
 
     let report = await cli('report', 'offboarding', ...dir(), '--user', 'solo@nhi.test');
@@ -140,9 +142,9 @@ describe('non-human identities and offboarding evidence (issue 13)', function ()
   it('holds an exception, never a silent keep, when there is no manager to transfer to', async function () {
     const owner = await person('nomgr@nhi.test');
     const nhi = await cli('nhi', 'add', ...dir(), '--name', 'orphan-bot', '--owner', owner, '--app', 'wiki');
-    await eventually(() => account('orphan-bot')?.active === true);
+    await eventually(async () => (await account('orphan-bot'))?.active === true);
     await cli('hr', 'terminate', ...dir(), '--user', 'nomgr@nhi.test');
-    await eventually(() => stack.stores.nhis.get(world.directoryId, nhi.id)?.exception);
+    await eventually(async () => (await stack.stores.nhis.get(world.directoryId, nhi.id))?.exception);
     const report = await cli('report', 'offboarding', ...dir(), '--user', owner);
     expect(report.nhis[0].outcome).to.equal('exception');
     expect(report.open.join('\n')).to.match(/orphan-bot .* no active manager/);
@@ -180,10 +182,10 @@ describe('non-human identities and offboarding evidence (issue 13)', function ()
       '--rotate-by',
       inMs(1_000),
     );
-    await eventually(() => account('temp-key')?.active === true);
+    await eventually(async () => (await account('temp-key'))?.active === true);
     expect(new Date().toISOString() < expiring.expiresAt).to.equal(true); // provisioned before it expired
     await eventually(() => nhiVerifiedRevoked(expiring.id), 30_000);
-    expect(stack.stores.applied.revocationsOf(world.directoryId, expiring.id)[0]!.requestedAt).to.equal(
+    expect((await stack.stores.applied.revocationsOf(world.directoryId, expiring.id))[0]!.requestedAt).to.equal(
       expiring.expiresAt,
     );
     const listed = await cli('nhi', 'list', ...dir(), '--owner', 'keeper@nhi.test');

@@ -64,7 +64,7 @@ describe('OAuth 2.0 client credentials for a downstream app (issue 10)', functio
   });
 
   async function wire(name: string, tokenUrl: string, secret: string) {
-    const { directory, token } = stack.stores.directories.create({ name, dialect: 'generic' });
+    const { directory, token } = await stack.stores.directories.create({ name, dialect: 'generic' });
     const added = await runCliJson(
       [
         'app',
@@ -89,7 +89,7 @@ describe('OAuth 2.0 client credentials for a downstream app (issue 10)', functio
     const createUser = async (userName: string) =>
       (await scim(stack.baseUrl, token, 'POST', `/scim/v2/${directory.id}/Users`, { schemas: [USER], userName })).body
         .id as string;
-    const state = (id: string) => stack.stores.applied.get(directory.id, id, added.id)?.state;
+    const state = async (id: string) => (await stack.stores.applied.get(directory.id, id, added.id))?.state;
     return { directoryId: directory.id, appId: added.id as string, createUser, state };
   }
 
@@ -98,13 +98,13 @@ describe('OAuth 2.0 client credentials for a downstream app (issue 10)', functio
     closers.push(tokens.close);
     const world = await wire('oauth', tokens.url, 's3cret-value');
     const first = await world.createUser('o1@acme.test');
-    await eventually(() => world.state(first) === 'active', 20_000);
+    await eventually(async () => (await world.state(first)) === 'active', 20_000);
     // Several requests to the app (searches, the create), one token.
     expect(tokens.seen).to.deep.equal([{ grantType: 'client_credentials', ok: true }]);
 
     await delay(1_200); // the token (1 s) is past its refresh time
     const second = await world.createUser('o2@acme.test');
-    await eventually(() => world.state(second) === 'active', 20_000);
+    await eventually(async () => (await world.state(second)) === 'active', 20_000);
     expect(tokens.seen.length).to.equal(2);
 
     const shown = await runCliJson(['app', 'show', '--app', world.appId], env);
@@ -119,10 +119,10 @@ describe('OAuth 2.0 client credentials for a downstream app (issue 10)', functio
     const world = await wire('oauth-401', tokens.url, 'x');
     app.clearRequests();
     const id = await world.createUser('o3@acme.test');
-    await eventually(() => world.state(id) === 'active', 20_000);
+    await eventually(async () => (await world.state(id)) === 'active', 20_000);
     expect(tokens.seen.filter((s) => s.ok)).to.have.length(2);
     expect(app.requests[0]?.status).to.equal(401);
-    expect(stack.stores.applied.exceptions(world.directoryId)).to.deep.equal([]);
+    expect(await stack.stores.applied.exceptions(world.directoryId)).to.deep.equal([]);
   });
 
   it('holds a refused client secret as an exception naming the token endpoint, fixed by app update and retry', async function () {
@@ -130,7 +130,7 @@ describe('OAuth 2.0 client credentials for a downstream app (issue 10)', functio
     closers.push(tokens.close);
     const world = await wire('oauth-wrong', tokens.url, 'wrong-secret');
     const id = await world.createUser('o4@acme.test');
-    const held = await eventually(() => stack.stores.applied.exceptions(world.directoryId)[0], 20_000);
+    const held = await eventually(async () => (await stack.stores.applied.exceptions(world.directoryId))[0], 20_000);
     expect(held.apps[0]).to.deep.include({ kind: 'exception' });
     expect(held.apps[0]!.reason).to.include('token endpoint refused the client credentials: HTTP 401 (invalid_client)');
     expect(JSON.stringify(held)).to.not.include('wrong-secret');
@@ -151,6 +151,6 @@ describe('OAuth 2.0 client credentials for a downstream app (issue 10)', functio
       env,
     );
     await runCliJson(['retry', '--directory', world.directoryId, '--all'], env);
-    await eventually(() => world.state(id) === 'active', 20_000);
+    await eventually(async () => (await world.state(id)) === 'active', 20_000);
   });
 });

@@ -28,8 +28,8 @@ describe('policy changes converge (issue 10)', function () {
   };
 
   it('dry-runs the impact, then records one event per affected identity and converges them', async function () {
-    const { directory, token } = stack.stores.directories.create({ name: 'policy', dialect: 'generic' });
-    const wiki = stack.stores.directories.addApp({
+    const { directory, token } = await stack.stores.directories.create({ name: 'policy', dialect: 'generic' });
+    const wiki = await stack.stores.directories.addApp({
       directoryId: directory.id,
       name: 'wiki',
       type: 'local',
@@ -59,10 +59,13 @@ describe('policy changes converge (issue 10)', function () {
       });
       ids[userName] = res.body.id as string;
     }
-    const entitlementsOf = (userName: string) =>
-      stack.stores.localAccounts.list(wiki.id).find((a) => a.userName === userName)?.entitlements ?? null;
-    await eventually(() => entitlementsOf('bob@acme.test')?.length === 1 && entitlementsOf('cid@acme.test') !== null);
-    const seqBefore = stack.stores.events.latestSeq(directory.id);
+    const entitlementsOf = async (userName: string) =>
+      (await stack.stores.localAccounts.list(wiki.id)).find((a) => a.userName === userName)?.entitlements ?? null;
+    await eventually(
+      async () =>
+        (await entitlementsOf('bob@acme.test'))?.length === 1 && (await entitlementsOf('cid@acme.test')) !== null,
+    );
+    const seqBefore = await stack.stores.events.latestSeq(directory.id);
 
     // Sales moves from reader to editor; engineering gets admin.
     const second = writePolicy('v2', {
@@ -89,8 +92,8 @@ describe('policy changes converge (issue 10)', function () {
       'bob@acme.test',
       'cid@acme.test',
     ]);
-    expect(stack.stores.policies.latest(directory.id)?.version, 'a dry run stores nothing').to.equal(1);
-    expect(stack.stores.events.latestSeq(directory.id), 'a dry run records nothing').to.equal(seqBefore);
+    expect((await stack.stores.policies.latest(directory.id))?.version, 'a dry run stores nothing').to.equal(1);
+    expect(await stack.stores.events.latestSeq(directory.id), 'a dry run records nothing').to.equal(seqBefore);
 
     const applied = await runCliJson(['policy', 'set', '--directory', directory.id, '--file', second], env);
     expect(applied).to.deep.include({ dryRun: false, version: 2, identitiesAffected: 3, signalled: 3 });
@@ -104,10 +107,10 @@ describe('policy changes converge (issue 10)', function () {
         .sort(),
     );
     await eventually(
-      () =>
-        JSON.stringify(entitlementsOf('ann@acme.test')) === '["editor"]' &&
-        JSON.stringify(entitlementsOf('bob@acme.test')) === '["editor"]' &&
-        JSON.stringify(entitlementsOf('cid@acme.test')) === '["admin"]',
+      async () =>
+        JSON.stringify(await entitlementsOf('ann@acme.test')) === '["editor"]' &&
+        JSON.stringify(await entitlementsOf('bob@acme.test')) === '["editor"]' &&
+        JSON.stringify(await entitlementsOf('cid@acme.test')) === '["admin"]',
       30_000,
     );
     await eventually(

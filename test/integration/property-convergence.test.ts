@@ -171,16 +171,17 @@ describe('convergence under random IdP traffic (property, real Temporal)', funct
     await waitForConvergence(stack, dir, [slot]);
 
     const stats: CheckStats = { activeAccounts: 0, disabledAccounts: 0, entitlements: 0, revoked: 0 };
-    expect(checkConvergence(stack, dir, apps, await readFinalState(stack, dir, [slot]), stats)).to.deep.equal([]);
+    expect(await checkConvergence(stack, dir, apps, await readFinalState(stack, dir, [slot]), stats)).to.deep.equal([]);
     expect(stats.activeAccounts).to.equal(2); // alpha (baseline) and beta (Engineering)
     const alpha = apps.find((a) => a.name === 'alpha')!.id;
-    const at = (identityId: string, ...actions: string[]) =>
-      stack.stores.applied.auditTrail(dir.id, identityId).find((a) => a.appId === alpha && actions.includes(a.action))
-        ?.id;
+    const at = async (identityId: string, ...actions: string[]) =>
+      (await stack.stores.applied.auditTrail(dir.id, identityId)).find(
+        (a) => a.appId === alpha && actions.includes(a.action),
+      )?.id;
     // The old account was disabled (and verified) under the first identity; the rehire takes it over by userName (the
     // app keeps userNames unique) or, in an app that deleted it, creates a new one: only after the revocation either way.
-    const revoked = at(first.body.id, 'revocation.verified');
-    const provisioned = at(second.body.id, 'account.created', 'account.adopted');
+    const revoked = await at(first.body.id, 'revocation.verified');
+    const provisioned = await at(second.body.id, 'account.created', 'account.adopted');
     expect(revoked).to.be.a('number');
     expect(provisioned).to.be.a('number');
     expect(revoked!).to.be.below(provisioned!);

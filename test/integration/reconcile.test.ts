@@ -57,7 +57,7 @@ describe('reconcile: read the apps, repair drift (issue 11)', function () {
   it('finds and repairs what was changed by hand in the app; a dry run first changes nothing', async function () {
     world = await wireWorld(stack, { limited: [{ name: 'crm', groups: true }] });
     const { app, id: appId } = world.limited('crm');
-    stack.stores.policies.put(world.directoryId, {
+    await stack.stores.policies.put(world.directoryId, {
       baseline: [],
       rules: [
         { name: 'everyone', grant: [{ app: 'crm', entitlements: ['staff'] }] },
@@ -68,11 +68,12 @@ describe('reconcile: read the apps, repair drift (issue 11)', function () {
     const bob = await userWith('bob@acme.test', 'Sales');
     const carol = await userWith('carol@acme.test', 'Sales');
     const dave = await userWith('dave@acme.test', 'Sales');
-    await eventually(
-      () => [alice, bob, carol, dave].every((id) => world!.applied(id, 'crm')?.state === 'active'),
-      60_000,
-    );
-    await eventually(() => world!.applied(alice, 'crm')?.entitlements.length === 2, 30_000);
+    await eventually(async () => {
+      for (const id of [alice, bob, carol, dave])
+        if ((await world!.applied(id, 'crm'))?.state !== 'active') return false;
+      return true;
+    }, 60_000);
+    await eventually(async () => (await world!.applied(alice, 'crm'))?.entitlements.length === 2, 30_000);
     await world.deactivate(bob);
     await eventually(() => world!.revocationsRecorded([bob]), 30_000);
 
@@ -98,7 +99,7 @@ describe('reconcile: read the apps, repair drift (issue 11)', function () {
     await patchGroup('staff', { op: 'remove', path: `members[value eq "${remote('alice@acme.test').id}"]` });
     await patchGroup('admins', { op: 'add', path: 'members', value: [{ value: remote('dave@acme.test').id }] });
     const ghost = app.seedUser({ userName: 'ghost@acme.test', active: true });
-    const auditBefore = stack.stores.applied.auditTrail(world.directoryId).length;
+    const auditBefore = (await stack.stores.applied.auditTrail(world.directoryId)).length;
     const requestsBefore = app.requests.filter((r) => r.method !== 'GET').length;
 
     const dry = await runCliJson<Report>(['reconcile', '--app', appId, '--dry-run'], env);
@@ -122,9 +123,9 @@ describe('reconcile: read the apps, repair drift (issue 11)', function () {
     expect(dry.orphans).to.deep.equal([{ userName: 'ghost@acme.test', remoteId: ghost.id, action: 'reported' }]);
     expect(dry.errors).to.deep.equal([]);
     // Nothing written anywhere: not in scimflow, not in the app.
-    expect(stack.stores.applied.auditTrail(world.directoryId).length).to.equal(auditBefore);
+    expect((await stack.stores.applied.auditTrail(world.directoryId)).length).to.equal(auditBefore);
     expect(app.requests.filter((r) => r.method !== 'GET').length).to.equal(requestsBefore);
-    expect(stack.stores.drift.runs(world.directoryId)).to.deep.equal([]);
+    expect(await stack.stores.drift.runs(world.directoryId)).to.deep.equal([]);
     expect(remote('bob@acme.test').active).to.equal(true);
 
     const fixed = await runCliJson<Report>(['reconcile', '--app', appId], env);
@@ -193,7 +194,7 @@ describe('reconcile: read the apps, repair drift (issue 11)', function () {
   it('reconciles a real third-party SCIM server (scim2-server): a re-enabled leaver is disabled again', async function () {
     const downstream = await startScim2Server();
     try {
-      const { directory, token } = stack.stores.directories.create({ name: 'scim2', dialect: 'generic' });
+      const { directory, token } = await stack.stores.directories.create({ name: 'scim2', dialect: 'generic' });
       const added = await runCliJson<{ id: string }>(
         [
           'app',
@@ -223,7 +224,10 @@ describe('reconcile: read the apps, repair drift (issue 11)', function () {
         schemas: [PATCH_URN],
         Operations: [{ op: 'replace', path: 'active', value: false }],
       });
-      await eventually(() => stack.stores.applied.revocations(directory.id).some((r) => r.identityId === id), 60_000);
+      await eventually(
+        async () => (await stack.stores.applied.revocations(directory.id)).some((r) => r.identityId === id),
+        60_000,
+      );
       const account = (await accountNamed(crm, 'zoe@acme.test'))!;
       await crm.updateAccount(
         account.id,
@@ -251,7 +255,7 @@ describe('reconcile: read the apps, repair drift (issue 11)', function () {
     expect(updated.reconcileEvery).to.equal('1h');
     expect(updated.schedule).to.deep.equal({ scheduleId: `scimflow-reconcile-${appId}`, every: '1h' });
     const leaver = await world.createUser('yan@acme.test');
-    await eventually(() => world!.applied(leaver, 'crm')?.state === 'active', 30_000);
+    await eventually(async () => (await world!.applied(leaver, 'crm'))?.state === 'active', 30_000);
     await world.deactivate(leaver);
     await eventually(() => world!.revocationsRecorded([leaver]), 30_000);
     app.editUser(app.findUser('yan@acme.test')!.id, { active: true });

@@ -19,8 +19,13 @@ describe('outbox relay', function () {
   after(async () => stack?.stop());
 
   it('accepts SCIM writes while Temporal is unreachable and delivers them once it is back', async function () {
-    const { directory, token } = stack.stores.directories.create({ name: 'relay', dialect: 'generic' });
-    const app = stack.stores.directories.addApp({ directoryId: directory.id, name: 'demo', type: 'local', config: {} });
+    const { directory, token } = await stack.stores.directories.create({ name: 'relay', dialect: 'generic' });
+    const app = await stack.stores.directories.addApp({
+      directoryId: directory.id,
+      name: 'demo',
+      type: 'local',
+      config: {},
+    });
 
     // An API whose Temporal address answers nothing: the IdP still gets its 201s, the events stay undelivered.
     const deadConnection = Connection.lazy({
@@ -45,8 +50,8 @@ describe('outbox relay', function () {
       ids.push(res.body.id as string);
     }
     await new Promise((r) => setTimeout(r, 1500));
-    expect(stack.stores.events.list(directory.id).filter((e) => e.deliveredAt !== null)).to.have.length(0);
-    expect(stack.stores.localAccounts.list(app.id)).to.have.length(0);
+    expect((await stack.stores.events.list(directory.id)).filter((e) => e.deliveredAt !== null)).to.have.length(0);
+    expect(await stack.stores.localAccounts.list(app.id)).to.have.length(0);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await deadPoker.stop(100);
     await deadConnection.close().catch(() => undefined);
@@ -59,11 +64,11 @@ describe('outbox relay', function () {
     });
     relay.startRelay();
     try {
-      await eventually(() => stack.stores.localAccounts.list(app.id).length === 3);
-      await eventually(() => stack.stores.events.list(directory.id).every((e) => e.deliveredAt !== null));
+      await eventually(async () => (await stack.stores.localAccounts.list(app.id)).length === 3);
+      await eventually(async () => (await stack.stores.events.list(directory.id)).every((e) => e.deliveredAt !== null));
       for (const id of ids)
-        await eventually(() => stack.stores.applied.progress(directory.id, id)?.lifecycle === 'active');
-      expect(stack.stores.applied.lag(directory.id)).to.include({ unprocessedEvents: 0, identitiesBehind: 0 });
+        await eventually(async () => (await stack.stores.applied.progress(directory.id, id))?.lifecycle === 'active');
+      expect(await stack.stores.applied.lag(directory.id)).to.include({ unprocessedEvents: 0, identitiesBehind: 0 });
     } finally {
       await relay.stop();
     }

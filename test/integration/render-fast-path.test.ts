@@ -12,7 +12,7 @@ import { parseFilter } from '../../domain/scim/filter/parse';
 import type { JsonObject } from '../../domain/scim/json';
 import { defaultProjectionKeepsStored } from '../../domain/scim/projection';
 import { URN } from '../../domain/scim/schemas/urns';
-import type { Stores } from '../../store';
+import type { SqliteStores as Stores } from '../../store';
 import { openTempStores, removeTempStores } from '../helpers/temp-stores';
 import type { StoredResource } from '../../store/resources';
 
@@ -77,8 +77,8 @@ describe('JSON fast paths answer what the general renderer answers', function ()
     removeTempStores({ dir, stores });
   });
 
-  const newDirectory = (returned: 'default' | 'request' | 'never'): DirectoryContext => {
-    const { directory } = stores.directories.create({
+  const newDirectory = async (returned: 'default' | 'request' | 'never'): Promise<DirectoryContext> => {
+    const { directory } = await stores.directories.create({
       name: `render-${returned}-${Math.random()}`,
       dialect: 'generic',
       config: { userExtensions: [customExtension(returned)] },
@@ -86,40 +86,46 @@ describe('JSON fast paths answer what the general renderer answers', function ()
     return directoryContext(directory, ORIGIN);
   };
 
-  const bothRenderings = (dctx: DirectoryContext, resource: StoredResource) => {
-    const fast = renderResourceJson(stores, dctx, resource);
-    const general = JSON.stringify(renderResource(stores, dctx.registry, dctx.baseUrl, resource));
+  const bothRenderings = async (dctx: DirectoryContext, resource: StoredResource) => {
+    const fast = await renderResourceJson(stores, dctx, resource);
+    const general = JSON.stringify(await renderResource(stores, dctx.registry, dctx.baseUrl, resource));
     return { fast, general };
   };
 
   for (const returned of ['default', 'request', 'never'] as const) {
-    it(`renders created, replaced and patched users and their groups identically (custom attribute returned: ${returned})`, function () {
-      const dctx = newDirectory(returned);
+    it(`renders created, replaced and patched users and their groups identically (custom attribute returned: ${returned})`, async function () {
+      const dctx = await newDirectory(returned);
       expect(defaultProjectionKeepsStored({ registry: dctx.registry, resourceType: 'User' })).to.equal(
         returned === 'default',
       );
-      const group = service.create(dctx, 'Group', { schemas: [URN.Group], displayName: 'Everyone "quoted" \u2028' });
+      const group = await service.create(dctx, 'Group', {
+        schemas: [URN.Group],
+        displayName: 'Everyone "quoted" \u2028',
+      });
       let n = 0;
-      fc.assert(
-        fc.property(fc.integer({ min: 0, max: 1_000_000 }), (seed) => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: 1_000_000 }), async (seed) => {
           n += 1;
           const body = fc.sample(userBody(n), { numRuns: 1, seed })[0]!;
-          const created = service.create(dctx, 'User', body).resource;
+          const created = (await service.create(dctx, 'User', body)).resource;
           if (n % 2 === 0)
-            service.patch(dctx, 'Group', group.resource.id, {
+            await service.patch(dctx, 'Group', group.resource.id, {
               schemas: [URN.PatchOp],
               Operations: [{ op: 'add', path: 'members', value: [{ value: created.id }] }],
             });
-          const replaced = service.replace(dctx, 'User', created.id, { ...body, displayName: `r${n}` }).resource;
-          const patched = service.patch(dctx, 'User', created.id, {
-            schemas: [URN.PatchOp],
-            Operations: [
-              { op: 'Remove', path: 'name.givenName' },
-              { op: 'add', value: { title: `t${n}` } },
-            ],
-          }).resource;
-          for (const resource of [created, replaced, patched, service.get(dctx, 'User', created.id)]) {
-            const { fast, general } = bothRenderings(dctx, resource);
+          const replaced = (await service.replace(dctx, 'User', created.id, { ...body, displayName: `r${n}` }))
+            .resource;
+          const patched = (
+            await service.patch(dctx, 'User', created.id, {
+              schemas: [URN.PatchOp],
+              Operations: [
+                { op: 'Remove', path: 'name.givenName' },
+                { op: 'add', value: { title: `t${n}` } },
+              ],
+            })
+          ).resource;
+          for (const resource of [created, replaced, patched, await service.get(dctx, 'User', created.id)]) {
+            const { fast, general } = await bothRenderings(dctx, resource);
             expect(fast).to.equal(general);
             expect(JSON.parse(fast)).to.not.have.property('password');
             if (returned !== 'default') expect(JSON.parse(fast)[CUSTOM] ?? {}).to.not.have.property('clearance');
@@ -127,46 +133,46 @@ describe('JSON fast paths answer what the general renderer answers', function ()
         }),
         { numRuns: 60 },
       );
-      const { fast, general } = bothRenderings(dctx, service.get(dctx, 'Group', group.resource.id));
+      const { fast, general } = await bothRenderings(dctx, await service.get(dctx, 'Group', group.resource.id));
       expect(fast).to.equal(general);
       expect((JSON.parse(fast) as { members: unknown[] }).members).to.have.length(30);
     });
   }
 
-  it('stops splicing for a directory whose extension schemas were narrowed, so dropped attributes stay hidden', function () {
-    const created = stores.directories.create({
+  it('stops splicing for a directory whose extension schemas were narrowed, so dropped attributes stay hidden', async function () {
+    const created = await stores.directories.create({
       name: `render-narrowed-${Math.random()}`,
       dialect: 'generic',
       config: { userExtensions: [customExtension('default')] },
     });
     const before = directoryContext(created.directory, ORIGIN);
-    const { resource } = service.create(before, 'User', {
+    const { resource } = await service.create(before, 'User', {
       schemas: [URN.User, CUSTOM],
       userName: 'narrowed@x.example',
       [CUSTOM]: { badge: 'B-7', clearance: 'top' },
     });
-    expect(JSON.parse(renderResourceJson(stores, before, resource))[CUSTOM]).to.deep.equal({
+    expect(JSON.parse(await renderResourceJson(stores, before, resource))[CUSTOM]).to.deep.equal({
       badge: 'B-7',
       clearance: 'top',
     });
     // What `scimflow directory set-extensions` stores when an attribute is dropped (see cli/directory-commands.ts).
     const narrowed = { ...customExtension('default'), attributes: [{ name: 'badge', type: 'string' }] };
-    stores.directories.updateConfig(created.directory.id, {
+    await stores.directories.updateConfig(created.directory.id, {
       userExtensions: [narrowed],
       schemaNarrowedAt: new Date().toISOString(),
     });
-    const after = directoryContext(stores.directories.get(created.directory.id)!, ORIGIN);
+    const after = directoryContext((await stores.directories.get(created.directory.id))!, ORIGIN);
     expect(after.storedUnderCurrentSchemas).to.equal(false);
-    const stored = service.get(after, 'User', resource.id);
-    const { fast, general } = bothRenderings(after, stored);
+    const stored = await service.get(after, 'User', resource.id);
+    const { fast, general } = await bothRenderings(after, stored);
     expect(fast).to.equal(general);
     expect(JSON.parse(fast)[CUSTOM]).to.deep.equal({ badge: 'B-7' });
   });
 
-  it('renders an empty group with its empty member list, like the general renderer', function () {
-    const dctx = newDirectory('default');
-    const { resource } = service.create(dctx, 'Group', { schemas: [URN.Group], displayName: 'Nobody' });
-    const { fast, general } = bothRenderings(dctx, resource);
+  it('renders an empty group with its empty member list, like the general renderer', async function () {
+    const dctx = await newDirectory('default');
+    const { resource } = await service.create(dctx, 'Group', { schemas: [URN.Group], displayName: 'Nobody' });
+    const { fast, general } = await bothRenderings(dctx, resource);
     expect(fast).to.equal(general);
     expect(JSON.parse(fast)).to.include({ displayName: 'Nobody' }).and.to.have.deep.property('members', []);
   });
@@ -183,18 +189,21 @@ describe('JSON fast paths answer what the general renderer answers', function ()
       ).to.equal(JSON.stringify(listResponse(resources, 7, 3)));
   });
 
-  it('answers an exact indexed equality exactly as evaluating the filter over every resource does', function () {
-    const dctx = newDirectory('default');
+  it('answers an exact indexed equality exactly as evaluating the filter over every resource does', async function () {
+    const dctx = await newDirectory('default');
     const names = ['Mixed.Case@x.example', 'İstanbul@x.example', 'straße@x.example', 'plain@x.example'];
-    const users = names.map((userName, i) =>
-      service.create(dctx, 'User', {
-        schemas: [URN.User],
-        userName,
-        externalId: `Ext-${i}`,
-        displayName: `Person ${i % 2}`,
-      }),
-    );
-    const all = users.map((u) => u.resource);
+    const all: StoredResource[] = [];
+    for (const [i, userName] of names.entries())
+      all.push(
+        (
+          await service.create(dctx, 'User', {
+            schemas: [URN.User],
+            userName,
+            externalId: `Ext-${i}`,
+            displayName: `Person ${i % 2}`,
+          })
+        ).resource,
+      );
     const filters = [
       ...names.flatMap((name) => [name, name.toLowerCase(), name.toUpperCase()].map((v) => `userName eq "${v}"`)),
       'externalId eq "Ext-1"',
@@ -210,7 +219,7 @@ describe('JSON fast paths answer what the general renderer answers', function ()
         .filter((r) => matchesFilter({ ...(r.doc as JsonObject), id: r.id }, parsed, ctx))
         .map((r) => r.id)
         .sort();
-      const listed = JSON.parse(listResources(stores, dctx, 'User', { filter }, 100)) as {
+      const listed = JSON.parse(await listResources(stores, dctx, 'User', { filter }, 100)) as {
         Resources: { id: string }[];
       };
       expect(listed.Resources.map((r) => r.id).sort(), filter).to.deep.equal(expected);

@@ -32,13 +32,18 @@ describe('webhook apps in SCIM SET format (issue 15)', function () {
    * at a receiver that knows only the issuer, the audience, the bearer token and our JWKS URL.
    */
   async function wire() {
-    const { directory, token } = stack.stores.directories.create({ name: 'set', dialect: 'generic' });
+    const { directory, token } = await stack.stores.directories.create({ name: 'set', dialect: 'generic' });
     const made = webhookConfig(
       { url: 'http://127.0.0.1:9/placeholder', format: 'scim-set', token: 'rcv-token', deadLetterAfter: '24h' },
       stack.baseUrl,
     );
     const config = { deprovision: 'disable', ...made.config };
-    const app = stack.stores.directories.addApp({ directoryId: directory.id, name: 'sets', type: 'webhook', config });
+    const app = await stack.stores.directories.addApp({
+      directoryId: directory.id,
+      name: 'sets',
+      type: 'webhook',
+      config,
+    });
     receiver = await startSetReceiver({
       jwks: `${stack.baseUrl}/apps/${app.id}/jwks.json`,
       issuer: stack.baseUrl,
@@ -46,14 +51,14 @@ describe('webhook apps in SCIM SET format (issue 15)', function () {
       bearerToken: 'rcv-token',
     });
     const set = { ...(made.config as { set: Record<string, unknown> }).set, audience: 'https://receiver.example/set' };
-    stack.stores.directories.updateAppConfig(app.id, { ...config, url: receiver.url, set });
-    stack.stores.policies.put(directory.id, {
+    await stack.stores.directories.updateAppConfig(app.id, { ...config, url: receiver.url, set });
+    await stack.stores.policies.put(directory.id, {
       baseline: 'all',
       rules: [{ name: 'all', grant: [{ app: 'sets', entitlements: ['reader'] }] }],
     });
     const { create, patch, createGroup, patchGroup, deleteGroup } = scimUsers(stack, directory.id, token);
     const applied = (id: string) => stack.stores.applied.get(directory.id, id, app.id);
-    const user = (id: string) => receiver!.users.get(`/Users/${applied(id)?.remoteId ?? ''}`);
+    const user = async (id: string) => receiver!.users.get(`/Users/${(await applied(id))?.remoteId ?? ''}`);
     const setsOf = (id: string) =>
       receiver!.received.filter(
         (r) => r.status === 202 && !r.duplicate && (r.claims?.scimflow as { identityId?: string })?.identityId === id,
@@ -68,14 +73,17 @@ describe('webhook apps in SCIM SET format (issue 15)', function () {
     this.timeout(60_000);
     const w = await wire();
     const id = await w.create('ada@acme.test');
-    await eventually(() => (w.user(id)?.resource.entitlements as unknown[] | undefined)?.length === 1, 20_000);
+    await eventually(
+      async () => ((await w.user(id))?.resource.entitlements as unknown[] | undefined)?.length === 1,
+      20_000,
+    );
     await w.patch(id, 'displayName', 'Ada Lovelace');
-    await eventually(() => w.user(id)?.resource.displayName === 'Ada Lovelace', 20_000);
+    await eventually(async () => (await w.user(id))?.resource.displayName === 'Ada Lovelace', 20_000);
     // put:full is a whole representation: the entitlement granted before stays with it.
-    expect(w.user(id)!.resource.entitlements).to.deep.equal([{ value: 'reader' }]);
+    expect((await w.user(id))!.resource.entitlements).to.deep.equal([{ value: 'reader' }]);
     await w.patch(id, 'active', false);
-    await eventually(() => w.applied(id)?.revocationVerified === true, 20_000);
-    await eventually(() => w.applied(id)?.entitlements.length === 0, 20_000);
+    await eventually(async () => (await w.applied(id))?.revocationVerified === true, 20_000);
+    await eventually(async () => (await w.applied(id))?.entitlements.length === 0, 20_000);
 
     expect(receiver!.violations).to.deep.equal([]);
     const sets = w.setsOf(id);
@@ -86,7 +94,7 @@ describe('webhook apps in SCIM SET format (issue 15)', function () {
       [`${PROV}:deactivate`],
       [`${PROV}:patch:full`],
     ]);
-    const remoteId = w.applied(id)!.remoteId!;
+    const remoteId = (await w.applied(id))!.remoteId!;
     for (const s of sets) {
       expect(s.claims).to.include({ iss: stack.baseUrl, aud: 'https://receiver.example/set' });
       expect(s.claims!.sub_id).to.deep.include({ format: 'scim', uri: `/Users/${remoteId}` });
@@ -94,12 +102,16 @@ describe('webhook apps in SCIM SET format (issue 15)', function () {
       expect(s.claims!.scimflow).to.deep.include({ identityId: id, source: 'idp' });
     }
     expect(sets.map((s) => (s.claims!.scimflow as { sequence: number }).sequence)).to.deep.equal([1, 2, 3, 4, 5]);
-    const user = w.user(id)!;
+    const user = (await w.user(id))!;
     expect(user).to.include({ active: false, deleted: false });
     expect(user.resource).to.include({ id: remoteId, userName: 'ada@acme.test', displayName: 'Ada Lovelace' });
     expect(user.resource.entitlements ?? []).to.deep.equal([]);
-    expect(stack.stores.applied.revocations(w.directoryId).some((r) => r.identityId === id)).to.equal(true);
-    const deliveries = stack.stores.webhooks.list(w.appId);
+    // The time-to-revoke record is written once every app verified, a step after the applied state says so.
+    await eventually(
+      async () => (await stack.stores.applied.revocations(w.directoryId)).some((r) => r.identityId === id),
+      20_000,
+    );
+    const deliveries = await stack.stores.webhooks.list(w.appId);
     expect(deliveries.every((d) => d.deliveredAt !== null && d.lastStatus === 202)).to.equal(true);
   });
 
@@ -112,7 +124,7 @@ describe('webhook apps in SCIM SET format (issue 15)', function () {
     await Promise.all(ids.map((id) => w.patch(id, 'displayName', 'Back')));
     expect(receiver!.applied).to.deep.equal([]);
     receiver!.setMode('ok');
-    for (const id of ids) await eventually(() => w.user(id)?.resource.displayName === 'Back', 30_000);
+    for (const id of ids) await eventually(async () => (await w.user(id))?.resource.displayName === 'Back', 30_000);
     for (const id of ids) {
       const sequences = w.setsOf(id).map((s) => (s.claims!.scimflow as { sequence: number }).sequence);
       expect(sequences, 'first arrivals in sequence order').to.deep.equal([...sequences].sort((a, b) => a - b));
@@ -123,17 +135,17 @@ describe('webhook apps in SCIM SET format (issue 15)', function () {
 
     receiver!.setMode({ status: 400, err: 'invalid_request' });
     const refused = await w.create('refused@acme.test');
-    await eventually(() => stack.stores.webhooks.list(w.appId, { dead: true }).length > 0, 30_000);
-    const dead = stack.stores.webhooks.list(w.appId, { dead: true })[0]!;
+    await eventually(async () => (await stack.stores.webhooks.list(w.appId, { dead: true })).length > 0, 30_000);
+    const dead = (await stack.stores.webhooks.list(w.appId, { dead: true }))[0]!;
     expect(dead.lastStatus).to.equal(400);
     expect(dead.lastError).to.include('invalid_request');
-    expect(w.user(refused)).to.equal(undefined);
+    expect(await w.user(refused)).to.equal(undefined);
   });
 
   it('adds a scim-set app from the CLI, publishes its public keys, and rotates them with an overlap', async function () {
     this.timeout(60_000);
     const env = cliEnv(stack);
-    const { directory } = stack.stores.directories.create({ name: 'cli-set', dialect: 'generic' });
+    const { directory } = await stack.stores.directories.create({ name: 'cli-set', dialect: 'generic' });
     const base = ['app', 'add', '--directory', directory.id, '--type', 'webhook', '--reconcile-every', 'off'];
     const url = 'http://127.0.0.1:9/set';
     for (const args of [
@@ -153,7 +165,7 @@ describe('webhook apps in SCIM SET format (issue 15)', function () {
     expect(added).to.not.have.property('secret');
     expect(added).to.include({ audience: url });
     expect(added.jwksUrl).to.match(new RegExp(`/apps/${added.id}/jwks\\.json$`));
-    const stored = stack.stores.directories.getApp(added.id)!.config as { set: { kid: string }; token: string };
+    const stored = (await stack.stores.directories.getApp(added.id))!.config as { set: { kid: string }; token: string };
     expect(stored.token).to.equal('tk');
 
     const shown = await runCliJson(['app', 'show', '--app', added.id], env);
@@ -192,14 +204,14 @@ describe('webhook apps in SCIM SET format (issue 15)', function () {
     const gid = await w.createGroup('Engineering', [ada, bob]);
     await w.patchGroup(gid, [{ op: 'remove', path: `members[value eq "${bob}"]` }]);
     await w.patchGroup(gid, [{ op: 'replace', path: 'displayName', value: 'Eng' }]);
-    await eventually(() => w.applied(ada)?.remoteId && w.applied(bob)?.remoteId, 20_000);
+    await eventually(async () => (await w.applied(ada))?.remoteId && (await w.applied(bob))?.remoteId, 20_000);
     const uri = `/Groups/${gid}`;
     await eventually(() => (receiver!.users.get(uri)?.resource.members as unknown[] | undefined)?.length === 1, 20_000);
     const group = receiver!.users.get(uri)!;
     await eventually(() => receiver!.users.get(uri)?.resource.displayName === 'Eng', 20_000);
     expect(group.resource).to.include({ id: gid, displayName: 'Eng' });
     expect((group.resource.members as { value: string }[]).map((m) => m.value)).to.deep.equal([
-      w.applied(ada)!.remoteId,
+      (await w.applied(ada))!.remoteId,
     ]);
     await w.deleteGroup(gid);
     await eventually(() => receiver!.users.get(uri)?.deleted === true, 20_000);
@@ -228,6 +240,6 @@ describe('webhook apps in SCIM SET format (issue 15)', function () {
     await eventually(() => w.setsOf(id).length >= 3, 20_000);
     const [created, granted, policyGrant] = w.setsOf(id).map((s) => s.claims!.scimflow as { source: string });
     expect([created!.source, granted!.source, policyGrant!.source]).to.deep.equal(['idp', 'idp', 'policy']);
-    expect(w.user(id)!.resource.entitlements).to.deep.equal([{ value: 'reader' }, { value: 'writer' }]);
+    expect((await w.user(id))!.resource.entitlements).to.deep.equal([{ value: 'reader' }, { value: 'writer' }]);
   });
 });

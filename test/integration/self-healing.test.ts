@@ -42,16 +42,16 @@ describe('self-healing when an app throttles or goes down (issue 10)', function 
     // Without Retry-After the fast test timing (100 ms doubling to 1 s) would ask about ten times in 5 s.
     expect(whileThrottled.length, JSON.stringify(whileThrottled)).to.be.within(2, 4);
     expect(whileThrottled.every((r) => r.status === 429)).to.equal(true);
-    await eventually(() => world!.applied(id, 'crm')?.state === 'active', 20_000);
+    await eventually(async () => (await world!.applied(id, 'crm'))?.state === 'active', 20_000);
     // Visible while it waited (kind grant), cleared once through; never an exception for a human.
-    await eventually(() => world!.exceptionOf(id) === undefined, 10_000);
-    const audit = stack.stores.applied.auditTrail(world.directoryId, id).map((a) => a.action);
+    await eventually(async () => (await world!.exceptionOf(id)) === undefined, 10_000);
+    const audit = (await stack.stores.applied.auditTrail(world.directoryId, id)).map((a) => a.action);
     expect(audit).to.include.members(['grant.blocked', 'block.cleared']);
     expect(audit).to.not.include('grant.exception');
     expect(app.findUser('throttled@acme.test')?.active).to.equal(true);
 
     await world.deactivate(id);
-    await eventually(() => world!.applied(id, 'crm')?.revocationVerified === true, 20_000);
+    await eventually(async () => (await world!.applied(id, 'crm'))?.revocationVerified === true, 20_000);
     expect(app.findUser('throttled@acme.test')?.active).to.equal(false);
   });
 
@@ -63,13 +63,17 @@ describe('self-healing when an app throttles or goes down (issue 10)', function 
     const id = await world.createUser('outage-joiner@acme.test');
 
     // A round is 4 attempts (≈1.5 s with the test timing); after it the app's lane shows as blocked, kind grant.
-    await eventually(() => world!.exceptionOf(id)?.apps.some((a) => a.appId === crmId && a.kind === 'grant'), 15_000);
-    const blocked = world.exceptionOf(id)!;
+    await eventually(
+      async () => (await world!.exceptionOf(id))?.apps.some((a) => a.appId === crmId && a.kind === 'grant'),
+      15_000,
+    );
+    const blocked = (await world.exceptionOf(id))!;
     expect(blocked.exception, 'no identity-level exception').to.equal(null);
     expect(blocked.apps[0]!.reason).to.match(/provisionAccount keeps failing/);
-    expect(world.localAccount('wiki', 'outage-joiner@acme.test')?.active, 'other apps converge meanwhile').to.equal(
-      true,
-    );
+    expect(
+      (await world.localAccount('wiki', 'outage-joiner@acme.test'))?.active,
+      'other apps converge meanwhile',
+    ).to.equal(true);
     await eventually(async () => (await searchAttribute(id, SEARCH_ATTRIBUTES.blockedSince.name)) !== undefined);
     const exceptionFlag = await searchAttribute(id, SEARCH_ATTRIBUTES.exception.name);
     expect(exceptionFlag?.data ? Buffer.from(exceptionFlag.data).toString() : undefined).to.equal('false');
@@ -77,10 +81,10 @@ describe('self-healing when an app throttles or goes down (issue 10)', function 
     await delay(4_000); // several more rounds
     expect(app.users()).to.deep.equal([]);
     app.setFaults({ outage: false });
-    await eventually(() => world!.applied(id, 'crm')?.state === 'active', 20_000);
-    await eventually(() => world!.exceptionOf(id) === undefined, 10_000);
+    await eventually(async () => (await world!.applied(id, 'crm'))?.state === 'active', 20_000);
+    await eventually(async () => (await world!.exceptionOf(id)) === undefined, 10_000);
     expect(app.findUser('outage-joiner@acme.test')?.active).to.equal(true);
-    const audit = stack.stores.applied.auditTrail(world.directoryId, id).map((a) => a.action);
+    const audit = (await stack.stores.applied.auditTrail(world.directoryId, id)).map((a) => a.action);
     expect(audit).to.include.members(['grant.blocked', 'account.created']);
     expect(audit).to.not.include('grant.exception');
   });
@@ -92,13 +96,13 @@ describe('self-healing when an app throttles or goes down (issue 10)', function 
     this.timeout(60_000);
     world = await wireWorld(stack, { limited: [{ name: 'crm', groups: true }] });
     const { app } = world.limited('crm');
-    stack.stores.policies.put(world.directoryId, {
+    await stack.stores.policies.put(world.directoryId, {
       baseline: 'all',
       rules: [{ name: 'ops', when: { department: 'Ops' }, grant: [{ app: 'crm', entitlements: ['operators'] }] }],
     });
     const id = await world.createUser('grant-outage@acme.test');
-    await eventually(() => world!.applied(id, 'crm')?.state === 'active', 20_000);
-    const remoteId = world.applied(id, 'crm')!.remoteId!;
+    await eventually(async () => (await world!.applied(id, 'crm'))?.state === 'active', 20_000);
+    const remoteId = (await world.applied(id, 'crm'))!.remoteId!;
     const patch = async (path: string, value: string) => {
       const url = `/scim/v2/${world!.directoryId}/Users/${id}`;
       const body = { schemas: [PATCH_URN], Operations: [{ op: 'replace', path, value }] };
@@ -109,28 +113,31 @@ describe('self-healing when an app throttles or goes down (issue 10)', function 
     app.setFaults({ outage: { how: 'unavailable' } });
     await patch('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', 'Ops');
     // The grant was attempted (recorded before its call) and failed; it is not confirmed.
-    await eventually(() => world!.applied(id, 'crm')?.unconfirmedEntitlements.includes('operators'), 20_000);
-    expect(world.applied(id, 'crm')!.entitlements).to.include('operators');
+    await eventually(
+      async () => (await world!.applied(id, 'crm'))?.unconfirmedEntitlements.includes('operators'),
+      20_000,
+    );
+    expect((await world.applied(id, 'crm'))!.entitlements).to.include('operators');
     await patch('displayName', 'Grace Hopper'); // a newer change: the workflow plans again from the record
     await delay(1_000);
     app.setFaults({ outage: false });
 
     await eventually(() => inGroup(app, 'operators', remoteId), 20_000);
-    await eventually(() => world!.applied(id, 'crm')?.unconfirmedEntitlements.length === 0, 10_000);
-    expect(world.applied(id, 'crm')!.entitlements).to.deep.equal(['operators']);
+    await eventually(async () => (await world!.applied(id, 'crm'))?.unconfirmedEntitlements.length === 0, 10_000);
+    expect((await world.applied(id, 'crm'))!.entitlements).to.deep.equal(['operators']);
     expect(app.users().find((u) => u.id === remoteId)?.displayName).to.equal('Grace Hopper');
   });
 
   it('reads grants back: a grant the app acknowledges but drops is retried, visible, and never counted as held', async function () {
     this.timeout(60_000);
-    const { directory, token } = stack.stores.directories.create({ name: 'read-back', dialect: 'generic' });
-    const vault = stack.stores.directories.addApp({
+    const { directory, token } = await stack.stores.directories.create({ name: 'read-back', dialect: 'generic' });
+    const vault = await stack.stores.directories.addApp({
       directoryId: directory.id,
       name: 'vault',
       type: 'local',
       config: { chaos: { dropGrants: ['admin'] } },
     });
-    stack.stores.policies.put(directory.id, {
+    await stack.stores.policies.put(directory.id, {
       baseline: 'all',
       rules: [{ name: 'all', grant: [{ app: 'vault', entitlements: ['admin'] }] }],
     });
@@ -139,24 +146,26 @@ describe('self-healing when an app throttles or goes down (issue 10)', function 
       userName: 'dropped@acme.test',
     });
     const id = res.body.id as string;
-    const entry = () => stack.stores.applied.exceptions(directory.id).find((e) => e.identityId === id);
+    const entry = async () => (await stack.stores.applied.exceptions(directory.id)).find((e) => e.identityId === id);
     await eventually(
-      () => entry()?.apps.some((a) => a.kind === 'grant' && /does not show admin/.test(a.reason)),
+      async () => (await entry())?.apps.some((a) => a.kind === 'grant' && /does not show admin/.test(a.reason)),
       20_000,
     );
-    expect(entry()!.exception).to.equal(null);
+    expect((await entry())!.exception).to.equal(null);
     // A grant is recorded just before each attempt's call and un-recorded when the read-back misses it: between
     // attempts the record says not held.
-    await eventually(() => stack.stores.applied.get(directory.id, id, vault.id)?.entitlements.length === 0);
-    expect(stack.stores.localAccounts.list(vault.id)[0]?.entitlements).to.deep.equal([]);
-
-    stack.stores.directories.updateAppConfig(vault.id, {}); // the app is fixed
     await eventually(
-      () => stack.stores.applied.get(directory.id, id, vault.id)?.entitlements.includes('admin'),
+      async () => (await stack.stores.applied.get(directory.id, id, vault.id))?.entitlements.length === 0,
+    );
+    expect((await stack.stores.localAccounts.list(vault.id))[0]?.entitlements).to.deep.equal([]);
+
+    await stack.stores.directories.updateAppConfig(vault.id, {}); // the app is fixed
+    await eventually(
+      async () => (await stack.stores.applied.get(directory.id, id, vault.id))?.entitlements.includes('admin'),
       20_000,
     );
-    await eventually(() => entry() === undefined, 10_000);
-    expect(stack.stores.localAccounts.list(vault.id)[0]?.entitlements).to.deep.equal(['admin']);
-    expect(stack.stores.applied.auditTrail(directory.id, id).map((a) => a.action)).to.include('grant.verified');
+    await eventually(async () => (await entry()) === undefined, 10_000);
+    expect((await stack.stores.localAccounts.list(vault.id))[0]?.entitlements).to.deep.equal(['admin']);
+    expect((await stack.stores.applied.auditTrail(directory.id, id)).map((a) => a.action)).to.include('grant.verified');
   });
 });

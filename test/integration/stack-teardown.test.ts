@@ -11,14 +11,14 @@ describe('test stack teardown', function () {
   it("terminates the stopped stack's identity workflows, even those still retrying against a dead app", async function () {
     this.timeout(60_000);
     const stack = await startStack();
-    const { directory, token } = stack.stores.directories.create({ name: 'teardown', dialect: 'generic' });
-    stack.stores.directories.addApp({
+    const { directory, token } = await stack.stores.directories.create({ name: 'teardown', dialect: 'generic' });
+    await stack.stores.directories.addApp({
       directoryId: directory.id,
       name: 'dead',
       type: 'webhook',
       config: { url: 'http://127.0.0.1:9/never', webhook: { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } },
     });
-    stack.stores.policies.put(directory.id, { baseline: 'all', rules: [] });
+    await stack.stores.policies.put(directory.id, { baseline: 'all', rules: [] });
     await scimUsers(stack, directory.id, token).create('stuck@acme.test');
     const temporal = getTestTemporal();
     const connection = await Connection.connect({ address: temporal.address });

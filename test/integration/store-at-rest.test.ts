@@ -20,7 +20,7 @@ describe('scimflow data at rest (issue 12)', function () {
     const file = path.join(root, 'data', 'scimflow.sqlite');
     const db = await openDatabase({ file, synchronous: 'NORMAL' });
     const stores = createStores(db, undefined);
-    stores.directories.create({ name: 'perms', dialect: 'generic' });
+    await stores.directories.create({ name: 'perms', dialect: 'generic' });
     expect(mode(path.dirname(file))).to.equal(0o700);
     for (const name of ['scimflow.sqlite', 'scimflow.sqlite-wal', 'secret.key'])
       expect(mode(path.join(root, 'data', name)), name).to.equal(0o600);
@@ -40,15 +40,15 @@ describe('scimflow data at rest (issue 12)', function () {
     const file = path.join(root, 'scimflow.sqlite');
     const db = await openDatabase({ file, synchronous: 'NORMAL' });
     const stores = createStores(db, undefined);
-    const { directory } = stores.directories.create({ name: 'sealed', dialect: 'generic' });
+    const { directory } = await stores.directories.create({ name: 'sealed', dialect: 'generic' });
     const config = {
       url: 'https://crm.test/scim/v2',
       token: 'plain-bearer-token-123',
       oauth: { tokenUrl: 'https://crm.test/token', clientId: 'cid', clientSecret: 'plain-client-secret-456' },
     };
-    const app = stores.directories.addApp({ directoryId: directory.id, name: 'crm', type: 'scim', config });
-    expect(stores.directories.getApp(app.id)!.config).to.deep.equal(config);
-    stores.directories.updateAppConfig(app.id, { ...config, token: 'rotated-token-789' });
+    const app = await stores.directories.addApp({ directoryId: directory.id, name: 'crm', type: 'scim', config });
+    expect((await stores.directories.getApp(app.id))!.config).to.deep.equal(config);
+    await stores.directories.updateAppConfig(app.id, { ...config, token: 'rotated-token-789' });
 
     // Another connection, as a thief with the file would have: no secret in clear.
     const raw = new Database(file, { readonly: true });
@@ -64,7 +64,7 @@ describe('scimflow data at rest (issue 12)', function () {
     db.close();
     const again = await openDatabase({ file, synchronous: 'NORMAL' });
     const reopened = createStores(again, undefined);
-    expect(reopened.directories.getApp(app.id)!.config).to.deep.equal(config);
+    expect((await reopened.directories.getApp(app.id))!.config).to.deep.equal(config);
     const sealed = again.prepare('SELECT config_json FROM apps WHERE id = ?').get(app.id) as { config_json: string };
     expect(sealed.config_json).not.to.include('plain-bearer-token-123').and.not.include('plain-client-secret-456');
     again.close();
@@ -75,18 +75,18 @@ describe('scimflow data at rest (issue 12)', function () {
     const [oldKey, newKey] = [Buffer.alloc(32, 1).toString('base64'), Buffer.alloc(32, 2).toString('base64')];
     const db = await openDatabase({ file, synchronous: 'NORMAL' });
     const stores = createStores(db, oldKey);
-    const { directory } = stores.directories.create({ name: 'hr', dialect: 'generic' });
-    const { secret } = stores.hr.newSecret(directory.id, 0);
+    const { directory } = await stores.directories.create({ name: 'hr', dialect: 'generic' });
+    const { secret } = await stores.hr.newSecret(directory.id, 0);
     const stored = () =>
       (db.prepare('SELECT secret_sealed FROM hr_secrets').get() as { secret_sealed: string }).secret_sealed;
     expect(stored()).not.to.include(secret.slice(6));
     db.close();
     // Rotation: the new key first, the old one still listed; one start seals everything again.
     const rotated = await openDatabase({ file, synchronous: 'NORMAL' });
-    expect(createStores(rotated, `${newKey},${oldKey}`).hr.secrets(directory.id)).to.deep.equal([secret]);
+    expect(await createStores(rotated, `${newKey},${oldKey}`).hr.secrets(directory.id)).to.deep.equal([secret]);
     rotated.close();
     const onlyNew = await openDatabase({ file, synchronous: 'NORMAL' });
-    expect(createStores(onlyNew, newKey).hr.secrets(directory.id)).to.deep.equal([secret]);
+    expect(await createStores(onlyNew, newKey).hr.secrets(directory.id)).to.deep.equal([secret]);
     onlyNew.close();
   });
 });

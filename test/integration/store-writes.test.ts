@@ -6,7 +6,7 @@ import type { DirectoryContext } from '../../api/directory-context';
 import { ResourceService } from '../../api/resource-service';
 import { URN } from '../../domain/scim/schemas/urns';
 import { createStores } from '../../store';
-import type { Stores } from '../../store';
+import type { SqliteStores as Stores } from '../../store';
 import { BACKSTOP_PAGES, startCheckpointer } from '../../store/checkpointer';
 import { openDatabase } from '../../store/db';
 import { openTempStores, removeTempStores } from '../helpers/temp-stores';
@@ -21,7 +21,7 @@ describe('store writes', function () {
   beforeEach(async function () {
     ({ dir, file, stores } = await openTempStores('scimflow-writes-'));
     service = new ResourceService(stores, () => undefined);
-    const { directory } = stores.directories.create({ name: 'writes', dialect: 'generic' });
+    const { directory } = await stores.directories.create({ name: 'writes', dialect: 'generic' });
     dctx = directoryContext(directory, 'http://scim.test');
   });
 
@@ -29,8 +29,8 @@ describe('store writes', function () {
     removeTempStores({ dir, stores });
   });
 
-  const ids = (attribute: 'userName' | 'externalId' | 'displayName', value: string) =>
-    stores.resources.findBy(dctx.directory.id, 'User', attribute, value).map((r) => r.id);
+  const ids = async (attribute: 'userName' | 'externalId' | 'displayName', value: string) =>
+    (await stores.resources.findBy(dctx.directory.id, 'User', attribute, value)).map((r) => r.id);
 
   it('opens the file in WAL mode with the configured read map and page cache', async function () {
     expect(stores.db.pragma('journal_mode', { simple: true })).to.equal('wal');
@@ -46,8 +46,8 @@ describe('store writes', function () {
     }
   });
 
-  it('keeps every index in step when a write changes some indexed attributes and leaves others alone', function () {
-    const { resource } = service.create(dctx, 'User', {
+  it('keeps every index in step when a write changes some indexed attributes and leaves others alone', async function () {
+    const { resource } = await service.create(dctx, 'User', {
       schemas: [URN.User],
       userName: 'Ada@x.example',
       externalId: 'ext-1',
@@ -56,24 +56,26 @@ describe('store writes', function () {
     const patch = (ops: unknown[]) =>
       service.patch(dctx, 'User', resource.id, { schemas: [URN.PatchOp], Operations: ops });
 
-    patch([{ op: 'replace', path: 'displayName', value: 'Ada L.' }]);
-    expect(ids('displayName', 'ada l.')).to.deep.equal([resource.id]);
-    expect(ids('displayName', 'Ada')).to.deep.equal([]);
-    expect(ids('userName', 'ada@x.example')).to.deep.equal([resource.id]);
-    expect(ids('externalId', 'ext-1')).to.deep.equal([resource.id]);
+    await patch([{ op: 'replace', path: 'displayName', value: 'Ada L.' }]);
+    expect(await ids('displayName', 'ada l.')).to.deep.equal([resource.id]);
+    expect(await ids('displayName', 'Ada')).to.deep.equal([]);
+    expect(await ids('userName', 'ada@x.example')).to.deep.equal([resource.id]);
+    expect(await ids('externalId', 'ext-1')).to.deep.equal([resource.id]);
 
-    patch([{ op: 'replace', path: 'userName', value: 'ada.l@x.example' }]);
-    expect(ids('userName', 'ADA.L@X.EXAMPLE')).to.deep.equal([resource.id]);
-    expect(ids('userName', 'ada@x.example')).to.deep.equal([]);
-    expect(ids('displayName', 'ada l.')).to.deep.equal([resource.id]);
+    await patch([{ op: 'replace', path: 'userName', value: 'ada.l@x.example' }]);
+    expect(await ids('userName', 'ADA.L@X.EXAMPLE')).to.deep.equal([resource.id]);
+    expect(await ids('userName', 'ada@x.example')).to.deep.equal([]);
+    expect(await ids('displayName', 'ada l.')).to.deep.equal([resource.id]);
 
     // The old userName is free again (unique index entry really replaced), and a PUT that drops externalId clears it.
-    service.create(dctx, 'User', { schemas: [URN.User], userName: 'ada@x.example' });
-    service.replace(dctx, 'User', resource.id, { schemas: [URN.User], userName: 'ada.l@x.example' });
-    expect(ids('externalId', 'ext-1')).to.deep.equal([]);
-    expect(ids('displayName', 'ada l.')).to.deep.equal([]);
-    expect(ids('userName', 'ada.l@x.example')).to.deep.equal([resource.id]);
-    expect(() => patch([{ op: 'replace', path: 'userName', value: 'ADA@x.example' }])).to.throw(/already taken/);
+    await service.create(dctx, 'User', { schemas: [URN.User], userName: 'ada@x.example' });
+    await service.replace(dctx, 'User', resource.id, { schemas: [URN.User], userName: 'ada.l@x.example' });
+    expect(await ids('externalId', 'ext-1')).to.deep.equal([]);
+    expect(await ids('displayName', 'ada l.')).to.deep.equal([]);
+    expect(await ids('userName', 'ada.l@x.example')).to.deep.equal([resource.id]);
+    await expect(patch([{ op: 'replace', path: 'userName', value: 'ADA@x.example' }])).to.be.rejectedWith(
+      /already taken/,
+    );
   });
 
   it('reports a checkpoint thread that cannot start, and still stops (restoring SQLite’s own checkpoints)', async function () {
@@ -121,8 +123,8 @@ describe('store writes', function () {
     stores.db.close();
     const reopened = createStores(await openDatabase({ file, synchronous: 'NORMAL' }));
     try {
-      expect(reopened.resources.count(dctx.directory.id, 'User')).to.equal(300);
-      expect(reopened.events.list(dctx.directory.id, { limit: 1000 })).to.have.length(300);
+      expect(await reopened.resources.count(dctx.directory.id, 'User')).to.equal(300);
+      expect(await reopened.events.list(dctx.directory.id, { limit: 1000 })).to.have.length(300);
     } finally {
       reopened.db.close();
     }

@@ -56,14 +56,14 @@ describe('webhook ordering window', function () {
       'entitlement.granted',
       'account.updated',
     ]);
-    const built = temp.stores.webhooks.list(app.id, { remoteId: account.id });
+    const built = await temp.stores.webhooks.list(app.id, { remoteId: account.id });
     expect(built.map((d) => d.changeSeq).sort()).to.deep.equal([0, 4, 4]);
     // The store answers a retry of an event it already built with that event, whatever came after it.
     const first = built.find((d) => d.type === 'account.created')!;
-    const again = temp.stores.webhooks.prepare({ ...first, changeSeq: 1 }, () => 'never built');
+    const again = await temp.stores.webhooks.prepare({ ...first, changeSeq: 1 }, () => 'never built');
     expect(again.body).to.equal(first.body);
-    expect(() => temp.stores.webhooks.prepare({ ...first, eventId: 'msg_other', changeSeq: 1 }, () => '{}')).to.throw(
-      StaleWebhookEventError,
-    );
+    await expect(
+      temp.stores.webhooks.prepare({ ...first, eventId: 'msg_other', changeSeq: 1 }, () => '{}'),
+    ).to.be.rejectedWith(StaleWebhookEventError);
   });
 });

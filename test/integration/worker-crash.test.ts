@@ -6,18 +6,13 @@ import { expect } from 'chai';
 import type { Stack } from '../helpers/stack';
 import { eventually, scim, startStack } from '../helpers/stack';
 import { startScim2Server } from '../helpers/scim2-server';
-import { getTestTemporal } from '../helpers/temporal';
+import { cliEnv } from '../helpers/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 
 function spawnWorker(stack: Stack): ChildProcess {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/scimflow.js'), 'worker'], {
-    env: {
-      ...process.env,
-      SQLITE_FILE: path.join(stack.dataDir, 'scimflow.sqlite'),
-      TEMPORAL_ADDRESS: getTestTemporal().address,
-      TEMPORAL_NAMESPACE: getTestTemporal().namespace,
-    },
+    env: { ...process.env, ...cliEnv(stack) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr?.on('data', () => undefined);
@@ -42,16 +37,16 @@ describe('a worker killed mid-provisioning', function () {
   });
 
   it('finishes after a restart with exactly one account in each app', async function () {
-    const { directory, token } = stack.stores.directories.create({ name: 'crashy', dialect: 'generic' });
+    const { directory, token } = await stack.stores.directories.create({ name: 'crashy', dialect: 'generic' });
     // Every app call lingers 3 s after the app answered: the kill lands after the write, before the activity completes.
     const chaos = { delayAfterMs: 3000 };
-    const local = stack.stores.directories.addApp({
+    const local = await stack.stores.directories.addApp({
       directoryId: directory.id,
       name: 'demo',
       type: 'local',
       config: { chaos },
     });
-    stack.stores.directories.addApp({
+    await stack.stores.directories.addApp({
       directoryId: directory.id,
       name: 'crm',
       type: 'scim',
@@ -63,18 +58,18 @@ describe('a worker killed mid-provisioning', function () {
       userName: 'crash.test@acme.test',
     });
     expect(res.status).to.equal(201);
-    await eventually(() => stack.stores.localAccounts.list(local.id).length === 1, 60_000, 20);
+    await eventually(async () => (await stack.stores.localAccounts.list(local.id)).length === 1, 60_000, 20);
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
-    expect(stack.stores.applied.progress(directory.id, res.body.id)).to.equal(undefined);
+    expect(await stack.stores.applied.progress(directory.id, res.body.id)).to.equal(undefined);
 
     child = spawnWorker(stack);
     await eventually(
-      () => stack.stores.applied.progress(directory.id, res.body.id)?.lifecycle === 'active',
+      async () => (await stack.stores.applied.progress(directory.id, res.body.id))?.lifecycle === 'active',
       90_000,
       200,
     );
-    expect(stack.stores.localAccounts.list(local.id)).to.have.length(1);
+    expect(await stack.stores.localAccounts.list(local.id)).to.have.length(1);
     const remote = await fetch(
       `${downstream.baseUrl}/Users?filter=${encodeURIComponent('userName eq "crash.test@acme.test"')}`,
       {

@@ -6,7 +6,8 @@ import { startCheckpointer } from '../../store/checkpointer';
 import { DatabaseBusyError } from '../../store/errors';
 import { transactor } from '../../store/transact';
 import { WriteBatcher } from '../../store/write-batch';
-import type { Stores } from '../../store';
+import { ConnectionGate } from '../../store/connection-gate';
+import type { SqliteStores as Stores } from '../../store';
 import { openTempStores, removeTempStores } from '../helpers/temp-stores';
 
 describe('group commit (store/write-batch.ts) and nested transactions (store/transact.ts)', function () {
@@ -33,9 +34,9 @@ describe('group commit (store/write-batch.ts) and nested transactions (store/tra
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   it('commits writes queued in one event-loop turn in one transaction, each settling only after COMMIT', async function () {
-    const batch = new WriteBatcher(stores.db);
+    const batch = new WriteBatcher(stores.db, new ConnectionGate());
     let committedWhenSettled = -1;
-    const writes = Array.from({ length: 50 }, (_, i) => batch.run(() => insert(`k${i}`).changes));
+    const writes = Array.from({ length: 50 }, (_, i) => batch.run(async () => insert(`k${i}`).changes));
     void writes[0]!.then(() => {
       committedWhenSettled = (other.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
     });
@@ -46,14 +47,14 @@ describe('group commit (store/write-batch.ts) and nested transactions (store/tra
   });
 
   it('a failing write rejects alone; the rest of its group commits', async function () {
-    const batch = new WriteBatcher(stores.db);
+    const batch = new WriteBatcher(stores.db, new ConnectionGate());
     const results = await Promise.allSettled([
-      batch.run(() => insert('a')),
-      batch.run(() => {
+      batch.run(async () => insert('a')),
+      batch.run(async () => {
         insert('b');
         insert('a'); // duplicate key: this write and its own 'b' roll back
       }),
-      batch.run(() => insert('c')),
+      batch.run(async () => insert('c')),
     ]);
     expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
     expect(stores.db.prepare('SELECT k FROM t ORDER BY k').pluck().all()).to.deep.equal(['a', 'c']);
@@ -61,12 +62,12 @@ describe('group commit (store/write-batch.ts) and nested transactions (store/tra
   });
 
   it('waits for another connection’s write lock on a timer, never blocking the event loop, then commits', async function () {
-    const batch = new WriteBatcher(stores.db);
+    const batch = new WriteBatcher(stores.db, new ConnectionGate());
     other.exec('BEGIN IMMEDIATE');
     other.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run('theirs', 1);
     let ticks = 0;
     const ticker = setInterval(() => (ticks += 1), 5);
-    const write = batch.run(() => insert('ours'));
+    const write = batch.run(async () => insert('ours'));
     await sleep(100);
     const ticksWhileLocked = ticks;
     expect(batch.stats.lockWaits).to.be.greaterThan(0);
@@ -79,11 +80,11 @@ describe('group commit (store/write-batch.ts) and nested transactions (store/tra
   });
 
   it('runs each write inside the transaction, so a read-modify-write sees what another process committed', async function () {
-    const batch = new WriteBatcher(stores.db);
+    const batch = new WriteBatcher(stores.db, new ConnectionGate());
     insert('n', 0);
     other.exec('BEGIN IMMEDIATE');
     const increment = () =>
-      batch.run(() => {
+      batch.run(async () => {
         const { v } = stores.db.prepare('SELECT v FROM t WHERE k = ?').get('n') as { v: number };
         stores.db.prepare('UPDATE t SET v = ? WHERE k = ?').run(v + 1, 'n');
       });
@@ -95,10 +96,10 @@ describe('group commit (store/write-batch.ts) and nested transactions (store/tra
   });
 
   it('fails writes that waited past the busy timeout with DatabaseBusyError, a 503 for the IdP', async function () {
-    const batch = new WriteBatcher(stores.db, { busyTimeoutMs: 50 });
+    const batch = new WriteBatcher(stores.db, new ConnectionGate(), { busyTimeoutMs: 50 });
     other.exec('BEGIN IMMEDIATE');
     const outcome = await batch
-      .run(() => insert('late'))
+      .run(async () => insert('late'))
       .then(
         () => undefined,
         (err: unknown) => err,
@@ -109,37 +110,37 @@ describe('group commit (store/write-batch.ts) and nested transactions (store/tra
     expect(scim.status).to.equal(503);
     expect(scim.message).to.match(/retry/);
     // The connection is usable afterwards and its own busy timeout is back.
-    await batch.run(() => insert('after'));
+    await batch.run(async () => insert('after'));
     expect(stores.db.pragma('busy_timeout', { simple: true })).to.equal(5000);
     expect(count()).to.equal(1);
   });
 
   it('rejects every queued write when the transaction cannot begin for another reason', async function () {
     const connection = new Database(file);
-    const batch = new WriteBatcher(connection);
-    const writes = [batch.run(() => 1), batch.run(() => 2)];
+    const batch = new WriteBatcher(connection, new ConnectionGate());
+    const writes = [batch.run(async () => 1), batch.run(async () => 2)];
     connection.close(); // before the turn ends: BEGIN fails with something other than a busy lock
     const results = await Promise.allSettled(writes);
     expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
   });
 
   it('when the group transaction is rolled back under it, no later write of the group commits on its own', async function () {
-    const batch = new WriteBatcher(stores.db);
+    const batch = new WriteBatcher(stores.db, new ConnectionGate());
     const tx = transactor(stores.db);
     const results = await Promise.allSettled([
-      batch.run(() => insert('before')),
-      batch.run(() => {
+      batch.run(async () => insert('before')),
+      batch.run(async () => {
         insert('doomed');
         stores.db.exec('ROLLBACK'); // what SQLite does by itself on an I/O error or a full disk
         tx.run(() => insert('nested-after')); // must not BEGIN a transaction of its own
       }),
-      batch.run(() => insert('after')),
+      batch.run(async () => insert('after')),
     ]);
     expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
     expect(String((results[1] as PromiseRejectedResult).reason)).to.match(/group transaction was rolled back/);
     expect(count()).to.equal(0);
     expect(stores.db.inTransaction).to.equal(false);
-    await batch.run(() => insert('next group'));
+    await batch.run(async () => insert('next group'));
     expect(count()).to.equal(1);
   });
 
@@ -171,11 +172,11 @@ describe('group commit (store/write-batch.ts) and nested transactions (store/tra
   it('the checkpoint thread makes the WAL start over under sustained writes (RESTART, not the backstop)', async function () {
     const errors: Error[] = [];
     const checkpointer = startCheckpointer(stores.db, (err) => errors.push(err), { intervalMs: 5, restartFrames: 50 });
-    const batch = new WriteBatcher(stores.db);
+    const batch = new WriteBatcher(stores.db, new ConnectionGate());
     const walFrames = () => (stores.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
     let stats = await checkpointer.stats();
     for (let round = 0; stats.restarts === 0 && round < 400; round++) {
-      await Promise.all(Array.from({ length: 20 }, (_, i) => batch.run(() => insert(`r${round}-${i}`, round))));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => batch.run(async () => insert(`r${round}-${i}`, round))));
       await sleep(2);
       stats = await checkpointer.stats();
     }
@@ -183,7 +184,7 @@ describe('group commit (store/write-batch.ts) and nested transactions (store/tra
     expect(errors).to.deep.equal([]);
     expect(stats.errors).to.equal(0);
     expect(stats.restarts).to.be.greaterThan(0);
-    await batch.run(() => insert('after-restart'));
+    await batch.run(async () => insert('after-restart'));
     expect(walFrames()).to.be.below(1000); // the WAL started over instead of growing to the backstop
   });
 });

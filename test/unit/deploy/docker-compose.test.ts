@@ -49,15 +49,26 @@ describe('docker-compose.yml', function () {
       expect(argv.slice(0, 2)).to.deep.equal(['node', 'bin/scimflow.js']);
       expect(commands).to.include(argv[2]);
       expect(service.environment?.TEMPORAL_ADDRESS).to.equal('temporal:7233');
-      expect(service.volumes).to.include('scimflow-data:/data');
+      // scimflow's own PostgreSQL, not Temporal's, and the keys every replica needs to open sealed secrets.
+      expect(service.environment?.DATABASE_URL).to.match(
+        /^postgres:\/\/scimflow:\$\{SCIMFLOW_DB_PASSWORD\}@scimflow-db:5432\/scimflow$/,
+      );
+      expect(service.environment?.SCIMFLOW_SECRET_KEYS).to.match(/^\$\{SCIMFLOW_SECRET_KEYS:\?/);
+      expect(service.depends_on).to.have.property('scimflow-db');
     }
+    expect(compose.services['scimflow-db']?.image).to.match(/^postgres:/);
+    expect(compose.services['scimflow-db']?.environment?.POSTGRES_DB).to.equal('scimflow');
     expect(fs.existsSync(path.join(ROOT, 'Dockerfile'))).to.equal(true);
   });
 
-  it('runs workers as replicas and one API service (its processes scale inside it, with one SQLite writer)', function () {
+  it('runs workers and API services as replicas (on PostgreSQL every API process writes)', function () {
     expect(compose.services.worker?.deploy?.replicas).to.be.at.least(2);
-    expect(compose.services.api?.deploy?.replicas ?? 1).to.equal(1);
+    expect(compose.services.api?.deploy?.replicas).to.be.at.least(2);
     expect(compose.services.api?.environment?.API_PROCESSES).to.equal('auto');
+    // Each replica publishes the container port on a host port of its own range.
+    const [published] = compose.services.api!.ports![0]!.split(':');
+    const [first, last] = published!.split('-').map(Number);
+    expect(last! - first! + 1).to.equal(compose.services.api!.deploy!.replicas);
   });
 
   it('declares every named volume it mounts, and every file it mounts exists', function () {

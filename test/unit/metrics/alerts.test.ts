@@ -14,7 +14,7 @@ const ROOT = path.join(__dirname, '../../..');
 /** Every exported metric name, with the suffixes Prometheus derives from histograms. */
 function exportedNames(): Set<string> {
   const stores = {
-    applied: { newestRevocationRowId: () => 0 },
+    applied: { newestRevocationRowId: () => Promise.resolve(0) },
   } as unknown as Stores; // only read when scraped; names are known at registration
   const storeMetrics = new Registry();
   registerStoreMetrics(storeMetrics, stores);

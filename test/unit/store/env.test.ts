@@ -33,14 +33,20 @@ describe('database configuration', () => {
       .and.matches(/SQLITE_SYNCHRONOUS/);
   });
 
-  it('refuses DATABASE_URL (PostgreSQL is not available yet) rather than silently using SQLite, password redacted', () => {
-    expect(() => loadDatabaseConfig({ DATABASE_URL: 'postgres://scim:hunter2@db.internal:5432/scimflow' }))
+  it('takes a postgres:// or postgresql:// DATABASE_URL; refuses any other, password redacted', () => {
+    expect(loadDatabaseConfig({ DATABASE_URL: 'postgres://scim:hunter2@db.internal:5432/scimflow' }).url).to.equal(
+      'postgres://scim:hunter2@db.internal:5432/scimflow',
+    );
+    expect(loadDatabaseConfig({ DATABASE_URL: 'postgresql://db/scimflow' }).url).to.equal('postgresql://db/scimflow');
+    expect(() => loadDatabaseConfig({ DATABASE_URL: 'mysql://scim:hunter2@db.internal/scimflow' }))
       .to.throw(ConfigError)
       .with.property('message')
       .that.equals(
-        "DATABASE_URL=postgres://scim:redacted@db.internal:5432/scimflow: scimflow's store on PostgreSQL is not available yet (docs/deploy.md); unset DATABASE_URL to use SQLite in DATA_DIR",
+        'DATABASE_URL=mysql://scim:redacted@db.internal/scimflow: expected a postgres:// or postgresql:// URL (unset DATABASE_URL to use SQLite in DATA_DIR)',
       );
     expect(() => loadDatabaseConfig({ DATABASE_URL: 'not a url' })).to.throw(/DATABASE_URL=\(not a URL\)/);
-    expect(loadDatabaseConfig({ DATABASE_URL: '' }).file).to.match(/scimflow\.sqlite$/); // empty counts as unset
+    const unset = loadDatabaseConfig({ DATABASE_URL: '' }); // empty counts as unset
+    expect(unset.file).to.match(/scimflow\.sqlite$/);
+    expect(unset.url).to.equal(undefined);
   });
 });
