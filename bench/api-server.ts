@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     };
     if (ctx.query.reset === '1') loop.reset();
   });
-  const { directory, token } = stores.directories.create({ name: 'bench', dialect: 'generic' });
+  const { directory, token } = await stores.directories.create({ name: 'bench', dialect: 'generic' });
   const server = app.listen(0, '127.0.0.1', () => {
     const port = (server.address() as { port: number }).port;
     process.stdout.write(

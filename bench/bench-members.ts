@@ -33,7 +33,8 @@ export interface BenchServer {
  * Prints `ready <port>` once serving and `stats <json>` on SIGTERM (bench/server-process.ts reads both). With
  * `processes` > 1 this process is the primary: it forks `entry` that many times through the same cluster module the
  * API uses, and its stats are the members' stats summed. `start(member)`: as in production (cli/api-server.ts),
- * member 0 is the writer and runs the process-wide jobs (the checkpoint thread); the others relay writes to it.
+ * member 0 runs the process-wide jobs (the checkpoint thread) and, on SQLite, is the writer the others relay writes to
+ * (on PostgreSQL every member writes itself).
  */
 export async function serveBench(
   entry: string,

@@ -151,9 +151,9 @@ async function runOne(kind: ServerKind, o: Options, cliPath: string): Promise<Se
     const file = path.join(dataDir, 'scimflow.sqlite');
     const seedDb = await openDatabase({ file, synchronous: 'NORMAL' });
     const stores = createStores(seedDb);
-    const { directory, token } = stores.directories.create({ name: 'bench', dialect: 'generic' });
+    const { directory, token } = await stores.directories.create({ name: 'bench', dialect: 'generic' });
     for (const a of apps.apps)
-      stores.directories.addApp({
+      await stores.directories.addApp({
         directoryId: directory.id,
         name: a.name,
         type: a.type,

@@ -116,14 +116,14 @@ async function seedHr(stack: Stack): Promise<string> {
   const db = await openDatabase({ file: stack.db.name, synchronous: 'NORMAL' });
   try {
     const stores = createStores(db);
-    stores.policies.put(
+    await stores.policies.put(
       stack.target.directoryId,
       parsePolicy({
         baseline: 'all',
         rules: [{ name: 'everyone', grant: [{ app: APP, entitlements: [ENTITLEMENT] }] }],
       }),
     );
-    return stores.hr.newSecret(stack.target.directoryId, 0).secret;
+    return (await stores.hr.newSecret(stack.target.directoryId, 0)).secret;
   } finally {
     db.close();
   }

@@ -71,21 +71,25 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const file = path.join(dataDir, 'scimflow.sqlite');
     const seedDb = await openDatabase({ file, synchronous: 'NORMAL' });
     const stores = createStores(seedDb);
-    const seed = (name: string, apps: AppSpec[]) => {
-      const { directory, token } = stores.directories.create({ name, dialect: 'generic' });
-      const appIds = apps.map(
-        (a) =>
-          stores.directories.addApp({
-            directoryId: directory.id,
-            name: a.name,
-            type: a.type,
-            config: { deprovision: 'disable', ...a.config },
-          }).id,
-      );
+    const seed = async (name: string, apps: AppSpec[]) => {
+      const { directory, token } = await stores.directories.create({ name, dialect: 'generic' });
+      const appIds: string[] = [];
+      for (const a of apps)
+        appIds.push(
+          (
+            await stores.directories.addApp({
+              directoryId: directory.id,
+              name: a.name,
+              type: a.type,
+              config: { deprovision: 'disable', ...a.config },
+            })
+          ).id,
+        );
       return { directoryId: directory.id, token, appIds };
     };
-    const { directoryId, token, appIds } = seed('bench', opts.apps);
-    const tenants = (opts.tenants ?? []).map((t) => seed(t.name, t.apps));
+    const { directoryId, token, appIds } = await seed('bench', opts.apps);
+    const tenants = [];
+    for (const t of opts.tenants ?? []) tenants.push(await seed(t.name, t.apps));
     seedDb.close();
 
     const cliPath = await ensureTemporalCli({ log: opts.log });

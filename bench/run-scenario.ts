@@ -1,4 +1,5 @@
-// bench/run-scenario.ts: one scenario end to end: fresh database copy, server child, serial check, warm-up, measured load.
+// bench/run-scenario.ts: one scenario end to end: fresh database copy (SQLite file or PostgreSQL database), server
+// child, serial check, warm-up, measured load.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -11,6 +12,22 @@ import { machineBusySeconds, startServer } from './server-process';
 
 export const SERIAL_REQUESTS = 20;
 
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** One run's own copy of the seeded dataset, and the server arguments that open it. */
+export interface DatasetCopy {
+  store: StoreKind;
+  /** Either server's arguments naming the copy: `--db <file>` or `--url <database>`. */
+  args: string[];
+  /** The SCIM server's further arguments (SQLite: --synchronous; PostgreSQL: the directory of the key file). */
+  scimArgs: string[];
+  countEvents(): Promise<number>;
+  remove(): Promise<void>;
+}
+
+/** Makes a fresh copy named after the scenario (one at a time: the last one is removed before the next is made). */
+export type DatasetCopier = (name: string) => Promise<DatasetCopy>;
+
 export interface RunOptions {
   duration: number;
   warmup: number;
@@ -18,7 +35,7 @@ export interface RunOptions {
   /** Server processes sharing the port (the ceiling's too). */
   processes: number;
   synchronous: 'NORMAL' | 'FULL';
-  /** Experiment switch: planner statistics on each copy, as `PRAGMA optimize` would gather them in production. */
+  /** Experiment switch: planner statistics on each SQLite copy, as `PRAGMA optimize` would gather them in production. */
   analyze: boolean;
   profileDir?: string;
 }
@@ -41,8 +58,34 @@ function withDb<T>(file: string, readonly: boolean, fn: (db: Database.Database) 
 export const countEvents = (file: string) =>
   withDb(file, true, (db) => db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM events').get()!.n);
 
+/** SQLite copies: the seed file copied into `workDir` (a fresh copy per scenario: no run sees another's writes). */
+export function sqliteCopies(
+  seed: SeedMeta,
+  workDir: string,
+  opts: Pick<RunOptions, 'analyze' | 'synchronous'>,
+): DatasetCopier {
+  return (name) => {
+    const file = path.join(workDir, `${name}.sqlite`);
+    fs.copyFileSync(seed.file, file);
+    if (opts.analyze) withDb(file, false, (db) => db.exec('ANALYZE'));
+    return Promise.resolve({
+      store: 'sqlite',
+      args: ['--db', file],
+      scimArgs: ['--synchronous', opts.synchronous],
+      countEvents: () => Promise.resolve(countEvents(file)),
+      remove: () => {
+        for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
+        return Promise.resolve();
+      },
+    });
+  };
+}
+
 export interface ScenarioReport {
   name: string;
+  store: StoreKind;
+  /** API (or ceiling) processes sharing the port. */
+  processes: number;
   what: string;
   target?: string;
   verdict: string;
@@ -95,19 +138,32 @@ export async function runScenario(
   s: Scenario,
   seed: SeedMeta,
   opts: RunOptions,
-  workDir: string,
+  copies: DatasetCopier,
   baseEvents: number,
   profileName = s.name,
 ): Promise<ScenarioReport> {
-  const file = path.join(workDir, `${s.name}.sqlite`);
-  fs.copyFileSync(seed.file, file); // a fresh copy per scenario: no run sees another's writes
-  if (opts.analyze) withDb(file, false, (db) => db.exec('ANALYZE'));
+  const copy = await copies(s.name);
+  try {
+    return await runOnCopy(s, seed, opts, copy, baseEvents, profileName);
+  } finally {
+    await copy.remove();
+  }
+}
+
+async function runOnCopy(
+  s: Scenario,
+  seed: SeedMeta,
+  opts: RunOptions,
+  copy: DatasetCopy,
+  baseEvents: number,
+  profileName: string,
+): Promise<ScenarioReport> {
   const args = [
-    ...(s.server === 'ceiling' ? ['--directory', seed.directoryId] : ['--synchronous', opts.synchronous]),
+    ...(s.server === 'ceiling' ? ['--directory', seed.directoryId] : copy.scimArgs),
     ...['--processes', String(opts.processes)],
   ];
   const profile = opts.profileDir ? { dir: opts.profileDir, name: profileName } : undefined;
-  const server = await startServer(`${s.server}-server.ts`, ['--db', file, ...args], profile);
+  const server = await startServer(`${s.server}-server.ts`, [...copy.args, ...args], profile);
   const notes: string[] = [];
   let result: LoadResult;
   let serialMedianMs: number;
@@ -141,13 +197,15 @@ export async function runScenario(
   } finally {
     childStats = await server.stop();
   }
-  if (s.writes) notes.push(`+${countEvents(file) - baseEvents} events, ${childStats.pokedEvents ?? '?'} poked`);
+  if (s.writes)
+    notes.push(`+${(await copy.countEvents()) - baseEvents} events, ${childStats.pokedEvents ?? '?'} poked`);
   if (childStats.serverErrors) notes.push(`${childStats.serverErrors} server errors`);
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
   const profileFile = profile && path.join(profile.dir, `${profile.name}.cpuprofile`);
   const verdict = verdictOf(s, result);
   return {
     name: s.name,
+    store: copy.store,
+    processes: opts.processes,
     what: s.what,
     target: s.target?.label,
     verdict,

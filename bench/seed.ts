@@ -134,19 +134,19 @@ export async function ensureSeed(users: number, pool: number, log: (msg: string)
   const db = await openDatabase({ file: tmp, synchronous: 'NORMAL' });
   const stores = createStores(db);
   const ctx = { registry: new SchemaRegistry(), resourceType: 'User' as const, dialect: 'generic' as const };
-  const { directory, token } = stores.directories.create({ name: 'bench', dialect: 'generic' });
+  const { directory, token } = await stores.directories.create({ name: 'bench', dialect: 'generic' });
   let groupId = '';
   // One transaction for everything: the store's own per-write transactions nest as savepoints.
-  db.transaction(() => {
-    const insertUser = (prefix: string, i: number) =>
-      stores.resources.insert(directory.id, 'User', normalizeResource(userBody(prefix, i), ctx)).resource.id;
+  await stores.atomically(async () => {
+    const insertUser = async (prefix: string, i: number) =>
+      (await stores.resources.insert(directory.id, 'User', normalizeResource(userBody(prefix, i), ctx))).resource.id;
     const members: { value: string }[] = [];
-    for (let i = 0; i < users; i++) members.push({ value: insertUser('user', i) });
-    for (let i = 0; i < pool; i++) insertUser('pool', i);
+    for (let i = 0; i < users; i++) members.push({ value: await insertUser('user', i) });
+    for (let i = 0; i < pool; i++) await insertUser('pool', i);
     const group = { schemas: [URN.Group], displayName: 'All Employees', externalId: 'all-employees' };
-    groupId = stores.resources.insert(directory.id, 'Group', group).resource.id;
-    stores.members.add(directory.id, groupId, members);
-  })();
+    groupId = (await stores.resources.insert(directory.id, 'Group', group)).resource.id;
+    await stores.members.add(directory.id, groupId, members);
+  });
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
   const seedSeconds = (Date.now() - started) / 1000;

@@ -14,6 +14,14 @@ export interface ServerProcess {
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
+/** Servers started and not yet stopped, for a bench interrupted mid-scenario (its database server stops after them). */
+const running = new Set<ServerProcess>();
+
+/** Stops every server still running (Ctrl-C, a failure): their connections must not hold a database server open. */
+export async function stopAllServers(): Promise<void> {
+  await Promise.all([...running].map((server) => server.stop()));
+}
+
 /** utime + stime (seconds) and parent pid of one process from /proc/<pid>/stat. */
 function procStat(pid: string): { ppid: number; cpu: number } | undefined {
   try {
@@ -81,15 +89,20 @@ export async function startServer(
       } else if (word === 'stats') stats = JSON.parse(rest) as Record<string, unknown>;
     });
   });
-  return {
+  let stopping: Promise<Record<string, unknown>> | undefined;
+  const server: ServerProcess = {
     port,
     cpuSeconds: () => procCpuSeconds(child.pid),
-    stop: async () => {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(killer);
-      return stats;
-    },
+    stop: () =>
+      (stopping ??= (async () => {
+        child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(killer);
+        running.delete(server);
+        return stats;
+      })()),
   };
+  running.add(server);
+  return server;
 }
