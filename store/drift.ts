@@ -79,22 +79,7 @@ export class DriftStore {
          ORDER BY f.found_at DESC, f.id`,
       )
       .all(directoryId, directoryId);
-    return rows.map((r) => {
-      const detail = r.detail_json ? (JSON.parse(r.detail_json) as Partial<Finding>) : {};
-      return {
-        runId: r.run_id,
-        appId: r.app_id,
-        kind: r.kind,
-        userName: r.user_name,
-        remoteId: r.remote_id,
-        ...(r.identity_id ? { identityId: r.identity_id } : {}),
-        action: r.action,
-        ...(detail.entitlements ? { entitlements: detail.entitlements } : {}),
-        ...(detail.attributes ? { attributes: detail.attributes } : {}),
-        foundAt: r.found_at,
-        ageSeconds: Math.max(0, Math.round((now - Date.parse(r.found_at)) / 1000)),
-      };
-    });
+    return rows.map((r) => toDriftRow(r, now));
   }
 
   /** The finished runs of a directory, newest first (their summaries). */
@@ -150,4 +135,22 @@ export class DriftStore {
       .all(directoryId, externalId)
       .map((r) => r.id);
   }
+}
+
+/** A stored finding as `latest` returns it, with its age at `now` (both implementations). */
+export function toDriftRow(r: RawFinding, now: number): DriftRow {
+  const detail = r.detail_json ? (JSON.parse(r.detail_json) as Partial<Finding>) : {};
+  return {
+    runId: r.run_id,
+    appId: r.app_id,
+    kind: r.kind,
+    userName: r.user_name,
+    remoteId: r.remote_id,
+    ...(r.identity_id ? { identityId: r.identity_id } : {}),
+    action: r.action,
+    ...(detail.entitlements ? { entitlements: detail.entitlements } : {}),
+    ...(detail.attributes ? { attributes: detail.attributes } : {}),
+    foundAt: r.found_at,
+    ageSeconds: Math.max(0, Math.round((now - Date.parse(r.found_at)) / 1000)),
+  };
 }

@@ -104,6 +104,20 @@ export const credentialFromRaw = (r: RawCredential): NhiCredential => ({
   confirmedBy: r.confirmed_by,
 });
 
+/** A non-human identity to record (`id` given when an IdP pushed it as a user). */
+export interface NewNhi {
+  directoryId: string;
+  name: string;
+  kind: NhiKind;
+  ownerId: string | null;
+  expiresAt: string | null;
+  rotateBy: string | null;
+  apps: Record<string, string[]>;
+  source: Nhi['source'];
+  id?: string;
+  at: string;
+}
+
 export class NhiStore {
   /** Read on every identity load: prepared once. */
   private readonly byId;
@@ -116,18 +130,7 @@ export class NhiStore {
     );
   }
 
-  add(input: {
-    directoryId: string;
-    name: string;
-    kind: NhiKind;
-    ownerId: string | null;
-    expiresAt: string | null;
-    rotateBy: string | null;
-    apps: Record<string, string[]>;
-    source: Nhi['source'];
-    id?: string;
-    at: string;
-  }): Nhi {
+  add(input: NewNhi): Nhi {
     const id = input.id ?? `nhi-${crypto.randomUUID()}`;
     this.db
       .prepare(

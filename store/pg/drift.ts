@@ -4,25 +4,8 @@ import type { Finding } from '../../domain/reconcile/diff';
 import type { Async } from '../connection-gate';
 import { nowIso } from '../db';
 import type { AppliedByRemote, DriftRow, DriftStore, RawFinding } from '../drift';
+import { toDriftRow } from '../drift';
 import type { PgSession } from './session';
-
-/** A stored finding as `latest` returns it (the SQLite store builds the same object inline). */
-function toDriftRow(r: RawFinding, now: number): DriftRow {
-  const detail = r.detail_json ? (JSON.parse(r.detail_json) as Partial<Finding>) : {};
-  return {
-    runId: r.run_id,
-    appId: r.app_id,
-    kind: r.kind,
-    userName: r.user_name,
-    remoteId: r.remote_id,
-    ...(r.identity_id ? { identityId: r.identity_id } : {}),
-    action: r.action,
-    ...(detail.entitlements ? { entitlements: detail.entitlements } : {}),
-    ...(detail.attributes ? { attributes: detail.attributes } : {}),
-    foundAt: r.found_at,
-    ageSeconds: Math.max(0, Math.round((now - Date.parse(r.found_at)) / 1000)),
-  };
-}
 
 export class PgDriftStore implements Async<DriftStore> {
   constructor(private readonly session: PgSession) {}

@@ -2,25 +2,14 @@
 // PostgreSQL.
 import crypto from 'node:crypto';
 import type { Async } from '../connection-gate';
-import type { Nhi, NhiCredential, NhiKind, NhiStore, Raw, RawCredential } from '../nhis';
+import type { NewNhi, Nhi, NhiCredential, NhiStore, Raw, RawCredential } from '../nhis';
 import { credentialFromRaw, fromRaw } from '../nhis';
 import type { PgSession } from './session';
 
 export class PgNhiStore implements Async<NhiStore> {
   constructor(private readonly session: PgSession) {}
 
-  async add(input: {
-    directoryId: string;
-    name: string;
-    kind: NhiKind;
-    ownerId: string | null;
-    expiresAt: string | null;
-    rotateBy: string | null;
-    apps: Record<string, string[]>;
-    source: Nhi['source'];
-    id?: string;
-    at: string;
-  }): Promise<Nhi> {
+  async add(input: NewNhi): Promise<Nhi> {
     const id = input.id ?? `nhi-${crypto.randomUUID()}`;
     // RETURNING: the row as written, with no second read (another process may change it right after).
     const row = await this.session.one<Raw>(
