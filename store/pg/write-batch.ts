@@ -20,6 +20,8 @@ interface Queued {
 export class PgWriteBatcher {
   private queue: Queued[] = [];
   private scheduled = false;
+  /** A flush is running: it goes on until the queue is empty (a second one would run a group beside it). */
+  private flushing = false;
   readonly stats = { commits: 0, lockWaits: 0 };
 
   constructor(
@@ -39,8 +41,14 @@ export class PgWriteBatcher {
 
   private async flush(): Promise<void> {
     this.scheduled = false;
-    // Groups of one process run one after another, so that two of them never wait on each other's row locks.
-    while (this.queue.length > 0) await this.runGroup(this.queue.splice(0, this.maxBatch));
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      // Groups of one process run one after another, so that two of them never wait on each other's row locks.
+      while (this.queue.length > 0) await this.runGroup(this.queue.splice(0, this.maxBatch));
+    } finally {
+      this.flushing = false;
+    }
   }
 
   private async runGroup(group: Queued[]): Promise<void> {
