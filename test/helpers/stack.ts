@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import { bundleWorkflowCode, GracefulShutdownPeriodExpiredError, NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { Poker } from '../../api/poke';
 import type { Stores } from '../../store';
@@ -64,6 +64,7 @@ export async function startStack(
     historyBudget?: number;
   } = {},
 ): Promise<Stack> {
+  const openedBy = callerOutsideThisFile();
   const temporal = getTestTemporal();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scimflow-test-'));
   const opened = await openStores(TEST_STORE_KIND, path.join(dataDir, 'scimflow.sqlite'));
@@ -109,15 +110,22 @@ export async function startStack(
         connection: nativeConnection,
         namespace: temporal.namespace,
         workflowBundle: await workflowBundle(),
+        shutdownForceTimeMs: WORKER_SHUTDOWN_FORCE_MS,
       });
       running = worker.run();
     },
     async stopWorker() {
       worker?.shutdown();
-      await running;
+      await running?.catch((err: unknown) => {
+        if (!(err instanceof GracefulShutdownPeriodExpiredError)) throw err;
+        // The SDK's known wait (docs/testing.md, known open): forced as `scimflow worker` forces it.
+        process.stderr.write(`[stack] worker shutdown forced after ${WORKER_SHUTDOWN_FORCE_MS} ms (${openedBy})\n`);
+      });
+      running = undefined;
       worker = undefined;
     },
     async stop() {
+      openStacks.delete(stack);
       await terminateOwnWorkflows(client, stores);
       await stack.stopWorker();
       await poker.stop();
@@ -127,8 +135,34 @@ export async function startStack(
       await opened.close();
     },
   };
+  openStacks.set(stack, openedBy);
   if (opts.worker !== false) await stack.startWorker();
   return stack;
+}
+
+/** A stack's worker that will not stop within this is forced to (as `scimflow worker` does after 30 s). */
+const WORKER_SHUTDOWN_FORCE_MS = 15_000;
+
+/** Stacks started and not stopped, with the test file line that started each. */
+const openStacks = new Map<Stack, string>();
+
+/**
+ * Stops what a test left running (root afterAll): a left worker polls a stopped server for ever and keeps mocha's
+ * process alive (a CI run once hung so until its time limit). Says which test file left it; bounded per stack.
+ */
+export async function stopLeftStacks(): Promise<void> {
+  for (const [stack, openedBy] of [...openStacks]) {
+    process.stderr.write(`[stack] a stack started at ${openedBy} was not stopped by its test; stopping it\n`);
+    await Promise.race([stack.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 20_000))]);
+    openStacks.delete(stack);
+  }
+}
+
+/** The first stack frame outside this file: the test that started a stack. */
+function callerOutsideThisFile(): string {
+  const frames = (new Error().stack ?? '').split('\n').slice(1);
+  const outside = frames.find((f) => !f.includes('helpers/stack.ts'));
+  return outside?.trim().replace(/^at /, '') ?? 'unknown caller';
 }
 
 /**
