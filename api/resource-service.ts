@@ -52,7 +52,7 @@ export class ResourceService {
       members.map((m) => m.value),
     );
     const dir = dctx.directory.id;
-    return this.stores.atomically(async () => {
+    return this.stores.joinTransaction(async () => {
       const created = await this.stores.resources.insert(dir, 'Group', group);
       const groupId = created.resource.id;
       const added = await this.stores.members.add(dir, groupId, members); // members' versions: group_members triggers
@@ -112,7 +112,7 @@ export class ResourceService {
     const current = await this.get(dctx, type, id);
     checkIfMatch(ifMatch, current);
     const dir = dctx.directory.id;
-    return this.stores.atomically(async () => {
+    return this.stores.joinTransaction(async () => {
       let extraEvents: NewEvent[] = [];
       if (type === 'Group') {
         extraEvents = await this.membershipEvents(dctx, id, [], await this.stores.members.memberIds(dir, id));
@@ -140,7 +140,7 @@ export class ResourceService {
       toAdd.map((m) => m.value),
     );
     // Member deltas are computed and applied inside the write transaction so concurrent PATCHes cannot interleave.
-    return this.stores.atomically(async () => {
+    return this.stores.joinTransaction(async () => {
       const removeIds = await this.removalIds(dctx, groupId, delta, toAdd);
       const removed = await this.stores.members.remove(dir, groupId, removeIds);
       const added = await this.stores.members.add(dir, groupId, toAdd); // members' versions: the triggers
@@ -221,6 +221,14 @@ export class ResourceService {
         'invalidValue',
         `members reference unknown resources: ${unknown.slice(0, 10).join(', ')}`,
       );
+  }
+
+  /**
+   * One of several writes inside one `record` call (a Bulk operation): if it fails, its own changes are undone and the
+   * others' kept (a savepoint). The store's writes do not isolate themselves inside a caller's transaction.
+   */
+  alone<T>(fn: () => Promise<T>): Promise<T> {
+    return this.stores.atomically(fn);
   }
 
   /**

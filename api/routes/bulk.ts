@@ -24,6 +24,7 @@ const BulkOperationSchema = z.object({
   path: z.string().min(1),
   data: z.unknown().optional(),
 });
+type BulkOperation = z.infer<typeof BulkOperationSchema>;
 const BulkRequestSchema = z.object({
   schemas: z.array(z.string()).optional(),
   failOnErrors: z.number().int().min(1).optional(),
@@ -79,36 +80,10 @@ export function mountBulkRoute(router: Routes, service: ResourceService, limits:
           try {
             if (!parsed.success) throw toScimError(parsed.error);
             const op = parsed.data;
-            const where = target(op.path, ids);
-            const data = resolveBulkIds(op.data, ids);
-            if (op.method === 'POST') {
-              if (where.id) throw new ScimError(400, 'invalidPath', 'POST must target /Users or /Groups');
-              if (!op.bulkId) throw new ScimError(400, 'invalidValue', 'POST operations need a bulkId');
-              const { resource, events: created } = await service.create(dctx, where.type, data);
-              events.push(...created);
-              ids.set(op.bulkId, resource.id);
-              results.push({
-                method,
-                bulkId: op.bulkId,
-                location: `${dctx.baseUrl}/${where.endpoint}/${resource.id}`,
-                version: etagOf(resource),
-                status: '201',
-              });
-              continue;
-            }
-            if (!where.id) throw new ScimError(400, 'invalidPath', `${op.method} needs /<endpoint>/<id>`);
-            const location = `${dctx.baseUrl}/${where.endpoint}/${where.id}`;
-            if (op.method === 'DELETE') {
-              events.push(...(await service.remove(dctx, where.type, where.id, op.version)));
-              results.push({ method, ...(bulkId ? { bulkId } : {}), location, status: '204' });
-              continue;
-            }
-            const { resource, events: changed } =
-              op.method === 'PUT'
-                ? await service.replace(dctx, where.type, where.id, data, op.version)
-                : await service.patch(dctx, where.type, where.id, data, op.version);
-            events.push(...changed);
-            results.push({ method, ...(bulkId ? { bulkId } : {}), location, version: etagOf(resource), status: '200' });
+            // Each operation on its own: a failing one undoes its own changes only (a savepoint), never its neighbours'.
+            const done = await service.alone(() => runOperation(service, dctx, op, ids));
+            events.push(...done.events);
+            results.push({ method, ...done.result });
           } catch (err) {
             const error = toScimError(err);
             if (error.status >= 500) ctx.app.emit('error', err, ctx);
@@ -127,4 +102,35 @@ export function mountBulkRoute(router: Routes, service: ResourceService, limits:
     );
     ctx.body = { schemas: [URN.BulkResponse], Operations: results };
   });
+}
+
+/** One Bulk operation's write: what the response lists for it, and the events it recorded. */
+async function runOperation(
+  service: ResourceService,
+  dctx: DirectoryContext,
+  op: BulkOperation,
+  ids: Map<string, string>,
+): Promise<{ result: JsonObject; events: EventRow[] }> {
+  const bulkId = op.bulkId;
+  const where = target(op.path, ids);
+  const data = resolveBulkIds(op.data, ids);
+  if (op.method === 'POST') {
+    if (where.id) throw new ScimError(400, 'invalidPath', 'POST must target /Users or /Groups');
+    if (!bulkId) throw new ScimError(400, 'invalidValue', 'POST operations need a bulkId');
+    const { resource, events } = await service.create(dctx, where.type, data);
+    ids.set(bulkId, resource.id);
+    const location = `${dctx.baseUrl}/${where.endpoint}/${resource.id}`;
+    return { result: { bulkId, location, version: etagOf(resource), status: '201' }, events };
+  }
+  if (!where.id) throw new ScimError(400, 'invalidPath', `${op.method} needs /<endpoint>/<id>`);
+  const location = `${dctx.baseUrl}/${where.endpoint}/${where.id}`;
+  if (op.method === 'DELETE') {
+    const events = await service.remove(dctx, where.type, where.id, op.version);
+    return { result: { ...(bulkId ? { bulkId } : {}), location, status: '204' }, events };
+  }
+  const { resource, events } =
+    op.method === 'PUT'
+      ? await service.replace(dctx, where.type, where.id, data, op.version)
+      : await service.patch(dctx, where.type, where.id, data, op.version);
+  return { result: { ...(bulkId ? { bulkId } : {}), location, version: etagOf(resource), status: '200' }, events };
 }

@@ -13,52 +13,56 @@ export class PgEventLog implements Async<EventLog> {
   constructor(private readonly session: PgSession) {}
 
   /**
-   * Appends events with consecutive sequence numbers. The directory's `next_seq` row is the per-directory counter:
-   * `UPDATE … RETURNING` takes its row lock until the transaction ends, so concurrent writers of one directory (in any
-   * process) get disjoint ranges in commit order, and a rollback gives the range back with the rows: no gaps. The bump
-   * and the rows run in one transaction of their own, or a savepoint of the caller's.
+   * Appends events with consecutive sequence numbers, in one statement. The directory's `next_seq` row is the
+   * per-directory counter: `UPDATE … RETURNING` takes its row lock until the transaction ends, so concurrent writers of
+   * one directory (in any process) get disjoint ranges in commit order, and a rollback gives the range back with the
+   * rows: no gaps. Runs in the caller's transaction (no savepoint of its own), else in one of its own.
    */
   async append(directoryId: string, events: NewEvent[], at: string): Promise<EventRow[]> {
     if (events.length === 0) return [];
     // The SCIM or HR request that made this write (X-Request-Id): the workflow, its logs and the audit export carry it.
     const requestId = currentRequestId();
-    return this.session.atomically(async () => {
-      const bumped = await this.session.one<{ next_seq: number }>(
-        'UPDATE directories SET next_seq = next_seq + $1 WHERE id = $2 RETURNING next_seq',
-        [events.length, directoryId],
-      );
-      if (!bumped) throw new Error(`directory ${directoryId} does not exist`);
-      const first = bumped.next_seq - events.length + 1;
-      const rows: EventRow[] = events.map((e, i) => ({
-        directoryId,
-        seq: first + i,
-        identityId: e.identityId,
-        resourceType: e.resourceType,
-        kind: e.kind,
-        detail: requestId === undefined ? (e.detail ?? {}) : { ...e.detail, requestId },
-        createdAt: at,
-        // Group events have no workflow of their own (members get 'membership' events), so nothing is left to deliver.
-        deliveredAt: e.resourceType === 'Group' ? at : null,
-      }));
-      // One statement for the whole batch (a group PATCH of 1,000 members appends 1,000 events).
-      await this.session.run(
-        `INSERT INTO events (directory_id, seq, identity_id, resource_type, kind, detail_json, created_at, delivered_at)
-         SELECT $1, e.seq, e.identity_id, e.resource_type, e.kind, e.detail_json, $2, e.delivered_at
-         FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-           AS e(seq, identity_id, resource_type, kind, detail_json, delivered_at)`,
+    const detail = (e: NewEvent) => (requestId === undefined ? (e.detail ?? {}) : { ...e.detail, requestId });
+    // Group events have no workflow of their own (members get 'membership' events), so nothing is left to deliver.
+    const deliveredAt = (e: NewEvent) => (e.resourceType === 'Group' ? at : null);
+    // The bump and the rows in one round trip: the counter row stays locked for as short a time as this write allows.
+    // One statement for the whole batch too (a group PATCH of 1,000 members appends 1,000 events).
+    const inserted = await this.session.join(() =>
+      this.session.query<{ first: number }>(
+        `WITH bumped AS (
+           UPDATE directories SET next_seq = next_seq + $2 WHERE id = $1 RETURNING next_seq - $2 AS base
+         ), inserted AS (
+           INSERT INTO events (directory_id, seq, identity_id, resource_type, kind, detail_json, created_at, delivered_at)
+           SELECT $1, bumped.base + e.n, e.identity_id, e.resource_type, e.kind, e.detail_json, $3, e.delivered_at
+           FROM bumped, unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+             WITH ORDINALITY AS e(identity_id, resource_type, kind, detail_json, delivered_at, n)
+           RETURNING seq
+         )
+         SELECT base + 1 AS first FROM bumped WHERE (SELECT count(*) FROM inserted) = $2`,
         [
           directoryId,
+          events.length,
           at,
-          rows.map((r) => r.seq),
-          rows.map((r) => r.identityId),
-          rows.map((r) => r.resourceType),
-          rows.map((r) => r.kind),
-          rows.map((r) => JSON.stringify(r.detail)),
-          rows.map((r) => r.deliveredAt),
+          events.map((e) => e.identityId),
+          events.map((e) => e.resourceType),
+          events.map((e) => e.kind),
+          events.map((e) => JSON.stringify(detail(e))),
+          events.map(deliveredAt),
         ],
-      );
-      return rows;
-    });
+      ),
+    );
+    const first = inserted[0]?.first;
+    if (first === undefined) throw new Error(`directory ${directoryId} does not exist`);
+    return events.map((e, i) => ({
+      directoryId,
+      seq: first + i,
+      identityId: e.identityId,
+      resourceType: e.resourceType,
+      kind: e.kind,
+      detail: detail(e),
+      createdAt: at,
+      deliveredAt: deliveredAt(e),
+    }));
   }
 
   /** Marks every event of an identity up to `seq` as delivered to its workflow. */

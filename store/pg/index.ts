@@ -56,6 +56,7 @@ export async function openPgStores(url: string, options: PgStoreOptions = {}): P
     session,
     close: () => session.close(),
     atomically: (fn) => session.atomically(fn),
+    joinTransaction: (fn) => session.join(fn),
     readConsistently: (fn) => session.readConsistently(fn),
     ping: async () => void (await session.query('SELECT 1')),
     // PostgreSQL checkpoints and vacuums by itself: the API process has nothing to run for it.

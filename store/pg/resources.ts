@@ -72,13 +72,14 @@ export class PgResourceStore implements Async<ResourceStore> {
   }
 
   /**
-   * Runs `fn` in one transaction (a savepoint of the caller's: a failure undoes only this write, its events and its
-   * seq range); unique-index violations become UniqueViolationError. Between two concurrent inserts of one userName
-   * the unique index decides: the second waits for the first to commit, then fails.
+   * Runs `fn` in the caller's transaction (no savepoint: a failing write fails the caller's transaction, which the
+   * group commit and the Bulk route isolate), or in one of its own; unique-index violations become
+   * UniqueViolationError. Between two concurrent inserts of one userName the unique index decides: the second waits for
+   * the first to commit, then fails.
    */
   private async transaction<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await this.session.atomically(fn);
+      return await this.session.join(fn);
     } catch (err) {
       if (isPgUniqueViolation(err))
         throw new UniqueViolationError('a resource with that unique attribute already exists');

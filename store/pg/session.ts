@@ -6,7 +6,17 @@ import type pg from 'pg';
 interface Scope {
   client: pg.PoolClient;
   savepoints: number;
+  /** Statements that may have changed rows, and statements that failed (either leaves the transaction unclean). */
+  marks: TransactionMarks;
 }
+
+export interface TransactionMarks {
+  writes: number;
+  errors: number;
+}
+
+/** A statement that may change rows; anything but a plain SELECT counts (a CTE may write). */
+const MAY_WRITE = /^\s*(?!SELECT\b)/i;
 
 /** SQLSTATEs after which a transaction that only touched the database may simply run again. */
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
@@ -19,7 +29,7 @@ export class PgSession {
 
   /** Rows of one statement (`$1`, `$2`… placeholders), on the caller's transaction if it has one. */
   async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
-    const res = await (this.scopes.getStore()?.client ?? this.pool).query(text, params.map(encodeParam));
+    const res = await this.send(text, params);
     for (const row of res.rows as Record<string, unknown>[])
       for (const key in row) if (typeof row[key] === 'string') row[key] = decodeText(row[key]);
     return res.rows as R[];
@@ -31,12 +41,39 @@ export class PgSession {
 
   /** The number of rows a write touched. */
   async run(text: string, params: readonly unknown[] = []): Promise<number> {
-    const res = await (this.scopes.getStore()?.client ?? this.pool).query(text, params.map(encodeParam));
-    return res.rowCount ?? 0;
+    return (await this.send(text, params)).rowCount ?? 0;
+  }
+
+  private async send(text: string, params: readonly unknown[]): Promise<pg.QueryResult> {
+    const scope = this.scopes.getStore();
+    if (!scope) return this.pool.query(text, params.map(encodeParam));
+    if (MAY_WRITE.test(text)) scope.marks.writes += 1;
+    try {
+      return await scope.client.query(text, params.map(encodeParam));
+    } catch (err) {
+      scope.marks.errors += 1;
+      throw err;
+    }
   }
 
   inTransaction(): boolean {
     return this.scopes.getStore() !== undefined;
+  }
+
+  /** What the current transaction has done so far (a copy), for a caller deciding whether a failure left it clean. */
+  marks(): TransactionMarks | undefined {
+    const scope = this.scopes.getStore();
+    return scope && { ...scope.marks };
+  }
+
+  /**
+   * `fn` in the caller's transaction, or in one of its own when there is none. Unlike `atomically`, no savepoint: a
+   * failure inside a caller's transaction is the caller's (it rolls back, or undoes a savepoint of its own). The
+   * store's own multi-statement writes use this: a savepoint costs two round trips, each while the directory's
+   * counter row is locked, and the group commit isolates a failing write without one (write-batch.ts).
+   */
+  join<T>(fn: () => Promise<T>): Promise<T> {
+    return this.scopes.getStore() ? fn() : this.atomically(fn);
   }
 
   /**
@@ -67,7 +104,7 @@ export class PgSession {
     let broken: Error | undefined;
     try {
       await client.query(begin);
-      const value = await this.scopes.run({ client, savepoints: 0 }, fn);
+      const value = await this.scopes.run({ client, savepoints: 0, marks: { writes: 0, errors: 0 } }, fn);
       await client.query('COMMIT');
       return value;
     } catch (err) {
