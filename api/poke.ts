@@ -1,7 +1,8 @@
 // api/poke.ts: after commit, signal-with-start each touched identity's workflow; the relay re-delivers what failed.
 import type { Client } from '@temporalio/client';
 import type { Stores } from '../store';
-import type { EventRow } from '../store/event-log';
+import type { EventRow, IdentitySeq } from '../store/event-log';
+import { HANDED_OVER } from '../store/event-log';
 import type { PendingSignal } from './pending-signals';
 import { PendingSignals, priorityOf } from './pending-signals';
 import { groupFeedsOf, pokeGroupFeed } from '../runtime/group-feed-client';
@@ -14,6 +15,8 @@ export interface PokerOptions {
   /** Events older than this and still undelivered are re-poked by the relay. */
   relayAfterMs?: number;
   relayIntervalMs?: number;
+  /** How long a relay's claim keeps other relays (other hosts) off the events it took. */
+  relayLeaseMs?: number;
   workflowInput?: SignalIdentity['workflowInput'];
   log?: (msg: string) => void;
 }
@@ -25,10 +28,16 @@ export interface PokerOptions {
  */
 export class Poker {
   private readonly pending = new PendingSignals();
-  private readonly inFlight = new Set<string>();
+  private readonly inFlight = new Map<string, PendingSignal>();
   private readonly delivered: PendingSignal[] = [];
+  /** Identities the relay claimed (their seq), as opposed to this process's own writes. */
+  private readonly claimed = new Map<string, number>();
+  /** Events whose poke failed, waiting to be given to the relays: at once (a write's own), or later (a relay's). */
+  private readonly toRelay: { item: IdentitySeq; from: string }[] = [];
   private relayTimer?: NodeJS.Timeout;
   private flushTimer?: NodeJS.Timeout;
+  private handOverTimer?: NodeJS.Timeout;
+  private stopWaking?: Promise<() => void>;
   private failures = 0;
   private stopped = false;
 
@@ -74,12 +83,18 @@ export class Poker {
     this.pump();
   }
 
+  private claim(p: PendingSignal): void {
+    const key = keyOf(p);
+    this.claimed.set(key, Math.max(p.seq, this.claimed.get(key) ?? 0));
+    this.enqueue(p);
+  }
+
   private pump(): void {
     const limit = this.options.concurrency ?? 32;
     while (this.inFlight.size < limit) {
       const next = this.pending.take((key) => this.inFlight.has(key));
       if (!next) return;
-      this.inFlight.add(next.key);
+      this.inFlight.set(next.key, next.signal);
       void this.send(next.signal).finally(() => {
         this.inFlight.delete(next.key);
         this.pump();
@@ -88,14 +103,52 @@ export class Poker {
   }
 
   private async send(p: PendingSignal): Promise<void> {
+    const key = keyOf(p);
+    const fromRelay = (this.claimed.get(key) ?? -1) >= p.seq;
+    if (fromRelay) this.claimed.delete(key);
     try {
       await signalIdentity(this.client, { ...p, workflowInput: this.options.workflowInput });
       this.delivered.push(p);
       this.flushTimer ??= setTimeout(() => void this.flushDelivered(), 50);
     } catch (err) {
-      // The event stays undelivered in the log; the relay retries it, so the IdP's write is never lost.
+      // The event stays undelivered in the log; a relay retries it, so the IdP's write is never lost. A write's own
+      // failed poke goes to the relays at once (another host may reach Temporal); a relay's own failure is retried
+      // after a relay interval, so that an outage does not have every relay retrying in a loop.
       this.failures += 1;
       this.options.log?.(`poke failed for ${p.identityId} (seq ${p.seq}): ${(err as Error).message}`);
+      const from = fromRelay ? new Date(Date.now() + this.relayIntervalMs).toISOString() : HANDED_OVER;
+      this.handOver([p], from);
+    }
+  }
+
+  private get relayIntervalMs(): number {
+    return this.options.relayIntervalMs ?? 5_000;
+  }
+
+  /**
+   * Gives events to the relays (`from`: when they may claim them) in batches, through the group commit, and wakes
+   * the relays of every process (PostgreSQL: NOTIFY) when some are theirs at once. A failed batch is tried again.
+   */
+  private handOver(items: IdentitySeq[], from: string): void {
+    for (const item of items) this.toRelay.push({ item, from });
+    this.handOverTimer ??= setTimeout(() => void this.flushHandOver(), 50);
+  }
+
+  private async flushHandOver(): Promise<void> {
+    this.handOverTimer = undefined;
+    const batch = this.toRelay.splice(0);
+    if (batch.length === 0) return;
+    const byFrom = new Map<string, IdentitySeq[]>();
+    for (const { item, from } of batch) byFrom.set(from, [...(byFrom.get(from) ?? []), item]);
+    try {
+      await this.stores.batch.run(async () => {
+        for (const [from, items] of byFrom) await this.stores.events.relayFrom(items, from);
+      });
+      if (byFrom.has(HANDED_OVER)) await this.stores.events.wakeRelays();
+    } catch (err) {
+      this.options.log?.(`handing ${batch.length} events to the relay failed, will retry: ${(err as Error).message}`);
+      this.toRelay.push(...batch);
+      if (!this.stopped) this.handOverTimer ??= setTimeout(() => void this.flushHandOver(), 1_000);
     }
   }
 
@@ -120,32 +173,70 @@ export class Poker {
       });
   }
 
-  /** Starts the relay: undelivered events (Temporal was down, the process died before poking) are re-poked. */
+  /**
+   * Starts the relay: undelivered events (Temporal was down, the process died before poking, a writer handed them over)
+   * are claimed and poked again. It runs every relay interval and whenever a writer of any process hands events over.
+   * A claim holds its events for `relayLeaseMs`, so relays on several hosts (PostgreSQL) do not poke them twice; a
+   * relay that dies with claimed events leaves them to the others when the lease ends.
+   */
   startRelay(): void {
-    const every = this.options.relayIntervalMs ?? 5_000;
     const after = this.options.relayAfterMs ?? 10_000;
-    const tick = async () => {
-      const before = new Date(Date.now() - after).toISOString();
-      for (const e of await this.stores.events.undelivered(before, 1000))
-        if (e.resourceType === 'User') this.enqueue(pendingOf(e));
+    const lease = this.options.relayLeaseMs ?? 30_000;
+    let running: Promise<void> | undefined;
+    let again = false;
+    const claimOnce = async () => {
+      const now = Date.now();
+      const iso = (ms: number) => new Date(ms).toISOString();
+      const claim = { before: iso(now - after), now: iso(now), until: iso(now + lease), limit: 1000 };
+      const claimed = await this.stores.batch.run(() => this.stores.events.claimUndelivered(claim));
+      for (const e of claimed) if (e.resourceType === 'User') this.claim(pendingOf(e));
     };
-    this.relayTimer = setInterval(() => {
-      tick().catch((err: unknown) => this.options.log?.(`relay tick failed: ${(err as Error).message}`));
-    }, every);
+    const tick = () => {
+      if (this.stopped) return;
+      if (running) {
+        again = true; // a wake-up during a claim: claim once more after it
+        return;
+      }
+      running = claimOnce()
+        .catch((err: unknown) => this.options.log?.(`relay tick failed: ${(err as Error).message}`))
+        .finally(() => {
+          running = undefined;
+          if (again) {
+            again = false;
+            tick();
+          }
+        });
+    };
+    this.relayTimer = setInterval(tick, this.relayIntervalMs);
     this.relayTimer.unref();
+    this.stopWaking = this.stores.events.onRelayWake(tick);
+    this.stopWaking.catch((err: unknown) =>
+      this.options.log?.(`relay wake-ups not received (it still runs every interval): ${(err as Error).message}`),
+    );
   }
 
-  /** Stops the relay and waits (bounded) for in-flight signals, then records what was delivered. */
+  /**
+   * Stops the relay and waits (bounded) for in-flight signals, then records what was delivered and hands what is
+   * left (queued or still in flight) to the relays of other processes, at once.
+   */
   async stop(timeoutMs = 5_000): Promise<void> {
     if (this.relayTimer) clearInterval(this.relayTimer);
     this.stopped = true;
+    void this.stopWaking?.then((unsubscribe) => unsubscribe()).catch(() => undefined);
     const deadline = Date.now() + timeoutMs;
     while ((this.inFlight.size > 0 || this.pending.size > 0) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.flushDelivered();
+    const left: IdentitySeq[] = [...this.inFlight.values()];
+    for (let next = this.pending.take(() => false); next; next = this.pending.take(() => false)) left.push(next.signal);
+    if (left.length > 0) this.toRelay.push(...left.map((item) => ({ item, from: HANDED_OVER })));
+    if (this.handOverTimer) clearTimeout(this.handOverTimer);
+    await this.flushHandOver();
   }
 }
+
+const keyOf = (p: IdentitySeq) => `${p.directoryId}/${p.identityId}`;
 
 const pendingOf = (e: EventRow): PendingSignal => ({
   directoryId: e.directoryId,

@@ -1,4 +1,5 @@
 // store/event-log.ts: the per-directory gapless event log (append inside the write transaction, read, mark delivered).
+import { EventEmitter } from 'node:events';
 import type { Db } from './db';
 import { currentRequestId } from './request-context';
 
@@ -67,6 +68,70 @@ export const toEvent = (r: RawEvent): EventRow => ({
   createdAt: r.created_at,
   deliveredAt: r.delivered_at,
 });
+
+/** An identity's place in the log: its events up to `seq`. */
+export interface IdentitySeq {
+  directoryId: string;
+  identityId: string;
+  seq: number;
+}
+
+/** The relay's claim: events older than `before` (or handed over) whose claim ended before `now`, held to `until`. */
+export interface RelayClaim {
+  before: string;
+  now: string;
+  until: string;
+  limit: number;
+}
+
+/** The time from which a handed-over event is the relay's at once: earlier than any lease. */
+export const HANDED_OVER = '1970-01-01T00:00:00.000Z';
+
+/** Claimed event rows, in claim order. */
+export type ClaimedRow = Pick<
+  RawEvent,
+  'directory_id' | 'identity_id' | 'seq' | 'resource_type' | 'kind' | 'created_at'
+>;
+
+/**
+ * One row per identity from claimed events: the newest seq (what the relay pokes), the type and kind of the identity's
+ * oldest claimed event and its time (as `undelivered` answers), identities in the order their oldest event was claimed.
+ */
+export function claimedIdentities(rows: ClaimedRow[]): EventRow[] {
+  const byIdentity = new Map<string, EventRow>();
+  const ordered = [...rows].sort((a, b) =>
+    a.created_at === b.created_at ? a.seq - b.seq : a.created_at < b.created_at ? -1 : 1,
+  );
+  for (const r of ordered) {
+    const key = `${r.directory_id}\u0000${r.identity_id}`;
+    const seen = byIdentity.get(key);
+    if (seen) seen.seq = Math.max(seen.seq, r.seq);
+    else
+      byIdentity.set(key, {
+        directoryId: r.directory_id,
+        identityId: r.identity_id,
+        seq: r.seq,
+        resourceType: r.resource_type,
+        kind: r.kind,
+        detail: {},
+        createdAt: r.created_at,
+        deliveredAt: null,
+      });
+  }
+  return [...byIdentity.values()];
+}
+
+/** Which events a relay may claim (both stores' WHERE clause, with each dialect's placeholders for before and now). */
+export const claimable = (before: string, now: string) =>
+  `delivered_at IS NULL AND (created_at < ${before} OR relay_until IS NOT NULL)
+   AND (relay_until IS NULL OR relay_until < ${now})`;
+
+const wakersByDb = new WeakMap<Db, EventEmitter>();
+function wakersOf(db: Db): EventEmitter {
+  let wakers = wakersByDb.get(db);
+  if (!wakers) wakersByDb.set(db, (wakers = new EventEmitter()));
+  return wakers;
+}
 
 export class EventLog {
   private readonly bumpSeq;
@@ -167,6 +232,49 @@ export class EventLog {
           .get(directoryId)?.seq ?? null,
     }));
     return read();
+  }
+
+  /**
+   * Claims undelivered events for the relay until `claim.until`: those older than `claim.before` that no claim holds,
+   * and those a writer handed over (`relayFrom`). One relay per database file on SQLite, so a claim only sets the
+   * lease; on PostgreSQL it keeps relays of other hosts off the same events.
+   */
+  claimUndelivered(claim: RelayClaim): EventRow[] {
+    const rows = this.db
+      .prepare<[RelayClaim], ClaimedRow>(
+        `UPDATE events SET relay_until = @until
+         WHERE (directory_id, seq) IN (
+           SELECT directory_id, seq FROM events
+           WHERE ${claimable('@before', '@now')}
+           ORDER BY created_at, directory_id, seq LIMIT @limit)
+         RETURNING directory_id, identity_id, seq, resource_type, kind, created_at`,
+      )
+      .all(claim);
+    return claimedIdentities(rows);
+  }
+
+  /**
+   * Makes the undelivered events of these identities (up to each seq) the relay's to claim from `from`: at once when a
+   * writer hands them over (`HANDED_OVER`: its poke failed, or it is stopping), later when a relay's own poke failed.
+   */
+  relayFrom(items: IdentitySeq[], from: string): void {
+    const mark = this.db.prepare(
+      `UPDATE events SET relay_until = ?
+       WHERE directory_id = ? AND identity_id = ? AND seq <= ? AND delivered_at IS NULL`,
+    );
+    for (const i of items) mark.run(from, i.directoryId, i.identityId, i.seq);
+  }
+
+  /** Wakes the relays (on SQLite: the process's own; one relay per database file). */
+  wakeRelays(): void {
+    wakersOf(this.db).emit('wake');
+  }
+
+  /** Calls `onWake` whenever a writer hands events over (`wakeRelays`). Returns the unsubscribe. */
+  onRelayWake(onWake: () => void): () => void {
+    const wakers = wakersOf(this.db);
+    wakers.on('wake', onWake);
+    return () => void wakers.off('wake', onWake);
   }
 
   /** The newest undelivered event per identity older than `before` (the relay re-pokes these). */

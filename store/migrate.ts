@@ -17,6 +17,7 @@ import * as webhookDeliveries from './migrations/20261209000000_webhook-deliveri
 import * as webhookChangeSeq from './migrations/20261210000000_webhook-change-seq';
 import * as postgresColumnTypes from './migrations/20261211000000_postgres-column-types';
 import * as postgresSqliteParity from './migrations/20261212000000_postgres-sqlite-parity';
+import * as relayClaims from './migrations/20261213000000_relay-claims';
 import { isPostgresUrl } from './env';
 
 export { isPostgresUrl };
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261210000000_webhook-change-seq': webhookChangeSeq,
   '20261211000000_postgres-column-types': postgresColumnTypes,
   '20261212000000_postgres-sqlite-parity': postgresSqliteParity,
+  '20261213000000_relay-claims': relayClaims,
 };
 
 /** Static migration source: no filesystem globbing, so it works the same under tsx, compiled JS and bundlers. */

@@ -1,13 +1,25 @@
 // store/pg/event-log.ts: the per-directory gapless event log on PostgreSQL (append inside the write transaction,
 // read, mark delivered).
 import type { Async } from '../connection-gate';
-import type { EventKind, EventLog, EventRow, NewEvent, RawEvent } from '../event-log';
-import { toEvent } from '../event-log';
+import type {
+  ClaimedRow,
+  EventKind,
+  EventLog,
+  EventRow,
+  IdentitySeq,
+  NewEvent,
+  RawEvent,
+  RelayClaim,
+} from '../event-log';
+import { claimable, claimedIdentities, toEvent } from '../event-log';
 import { currentRequestId } from '../request-context';
 import type { PgSession } from './session';
 
 /** A page row: the event's columns (all null when the page is empty) beside the directory's newest and oldest seq. */
 type PageRow = { [K in keyof RawEvent]: RawEvent[K] | null } & { latest_seq: number | null; oldest_seq: number | null };
+
+/** The NOTIFY channel on which writers wake the relays of other processes. */
+const RELAY_CHANNEL = 'scimflow_relay';
 
 export class PgEventLog implements Async<EventLog> {
   constructor(private readonly session: PgSession) {}
@@ -127,6 +139,45 @@ export class PgEventLog implements Async<EventLog> {
       latestSeq: head?.latest_seq ?? 0,
       oldestSeq: head?.oldest_seq ?? null,
     };
+  }
+
+  /**
+   * Claims undelivered events for the relay until `claim.until` (see the SQLite store). `FOR UPDATE SKIP LOCKED`: two
+   * relays claiming at the same moment (other hosts) take different events instead of waiting for each other, and a
+   * committed claim keeps the others off them until its lease ends.
+   */
+  async claimUndelivered(claim: RelayClaim): Promise<EventRow[]> {
+    const rows = await this.session.query<ClaimedRow>(
+      `UPDATE events e SET relay_until = $3
+       FROM (SELECT directory_id, seq FROM events WHERE ${claimable('$1', '$2')}
+             ORDER BY created_at, directory_id, seq LIMIT $4 FOR UPDATE SKIP LOCKED) due
+       WHERE e.directory_id = due.directory_id AND e.seq = due.seq
+       RETURNING e.directory_id, e.identity_id, e.seq, e.resource_type, e.kind, e.created_at`,
+      [claim.before, claim.now, claim.until, claim.limit],
+    );
+    return claimedIdentities(rows);
+  }
+
+  /** See the SQLite store: these identities' undelivered events become the relay's to claim from `from`. */
+  async relayFrom(items: IdentitySeq[], from: string): Promise<void> {
+    if (items.length === 0) return;
+    await this.session.run(
+      `UPDATE events e SET relay_until = $1
+       FROM unnest($2::text[], $3::text[], $4::int[]) AS i(directory_id, identity_id, seq)
+       WHERE e.directory_id = i.directory_id AND e.identity_id = i.identity_id AND e.seq <= i.seq
+         AND e.delivered_at IS NULL`,
+      [from, items.map((i) => i.directoryId), items.map((i) => i.identityId), items.map((i) => i.seq)],
+    );
+  }
+
+  /** Wakes the relays of every process on this database (NOTIFY). */
+  async wakeRelays(): Promise<void> {
+    await this.session.notify(RELAY_CHANNEL);
+  }
+
+  /** Calls `onWake` on every `wakeRelays`, from any process (LISTEN). Returns the unsubscribe. */
+  async onRelayWake(onWake: () => void): Promise<() => void> {
+    return this.session.listen(RELAY_CHANNEL, onWake);
   }
 
   /**

@@ -1,7 +1,7 @@
 // store/pg/session.ts: the PostgreSQL store's connections: one pool per process; a transaction's client follows the
 // async context that opened it, so every store call inside `atomically` runs on it, however deep.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type pg from 'pg';
+import pg from 'pg';
 
 interface Scope {
   client: pg.PoolClient;
@@ -128,6 +128,44 @@ export class PgSession {
       await scope.client.query(`RELEASE SAVEPOINT ${name}`);
       throw err;
     }
+  }
+
+  /**
+   * Calls `onNotify` on every NOTIFY on `channel`, from any process, on a connection of its own (outside the pool:
+   * it stays open while listening). A lost connection is opened again after a second, and `onNotify` is called once
+   * then: a notification sent in between is not lost to the listener, only late. Returns the unsubscribe.
+   */
+  listen(channel: string, onNotify: () => void): () => void {
+    let client: pg.Client | undefined;
+    let stopped = false;
+    const connect = async () => {
+      if (stopped) return;
+      const next = new pg.Client(this.pool.options);
+      next.on('notification', () => onNotify());
+      next.on('error', () => undefined); // followed by 'end'
+      next.once('end', () => {
+        if (client === next && !stopped) setTimeout(() => void connect().then(onNotify), 1_000).unref();
+      });
+      try {
+        await next.connect();
+        await next.query(`LISTEN ${channel}`);
+        client = next;
+        if (stopped) await next.end();
+      } catch {
+        await next.end().catch(() => undefined);
+        if (!stopped) setTimeout(() => void connect().then(onNotify), 1_000).unref();
+      }
+    };
+    void connect();
+    return () => {
+      stopped = true;
+      void client?.end().catch(() => undefined);
+    };
+  }
+
+  /** Wakes every listener of `channel`, in every process. */
+  async notify(channel: string): Promise<void> {
+    await this.query("SELECT pg_notify($1, '')", [channel]);
   }
 
   close(): Promise<void> {

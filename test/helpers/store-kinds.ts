@@ -109,3 +109,18 @@ export async function deleteRowsBehindTheStore(
   const sql = `DELETE FROM "${table}" WHERE ${columns.map((c, i) => `"${c}" = $${i + 1}`).join(' AND ')}`;
   return (stores as PgStores).session.run(sql, values);
 }
+
+/** A second, independent store over the same database: what another scimflow process sees and writes. */
+export async function openOther(stores: Stores, target: string): Promise<{ stores: Stores; close(): Promise<void> }> {
+  if (stores.kind === 'postgres') {
+    const other = await openPgStores(target, { secretKeys: TEST_SECRET_KEYS });
+    return { stores: other, close: () => other.close() };
+  }
+  const other = createStores(await openDatabase({ file: target, synchronous: 'NORMAL' }), TEST_SECRET_KEYS);
+  return {
+    stores: other,
+    close: async () => {
+      other.db.close();
+    },
+  };
+}

@@ -6,8 +6,10 @@ import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor }
 import { createApp } from '../../api/app';
 import { Poker } from '../../api/poke';
 import { findFreePort } from '../../runtime/ports';
+import { identityWorkflowId } from '../../workflows/contracts';
 import type { Stack } from '../helpers/stack';
 import { eventually, FAST_RETRY, scim, startStack } from '../helpers/stack';
+import { openOther } from '../helpers/store-kinds';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
@@ -71,6 +73,53 @@ describe('outbox relay', function () {
       expect(await stack.stores.applied.lag(directory.id)).to.include({ unprocessedEvents: 0, identitiesBehind: 0 });
     } finally {
       await relay.stop();
+    }
+  });
+
+  it('hands a write whose poke failed to a relay at once, waking it (another process, on PostgreSQL)', async function () {
+    const { directory, token } = await stack.stores.directories.create({ name: 'handover', dialect: 'generic' });
+    // On PostgreSQL the relay is another process's (its own connections; woken by NOTIFY). On SQLite the relay of a
+    // database file runs in its writer's process, so it shares the writer's store.
+    const other = stack.stores.kind === 'postgres' ? await openOther(stack.stores, stack.databaseTarget) : undefined;
+    // Neither its interval nor the events' age would make this relay look within the test: only a wake-up can.
+    const relay = new Poker(stack.client, other?.stores ?? stack.stores, {
+      relayAfterMs: 600_000,
+      relayIntervalMs: 600_000,
+      workflowInput: { retry: FAST_RETRY },
+    });
+    relay.startRelay();
+    const deadConnection = Connection.lazy({
+      address: `127.0.0.1:${await findFreePort()}`,
+      connectTimeout: '1s',
+      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
+    });
+    const deadPoker = new Poker(new Client({ connection: deadConnection }), stack.stores, { concurrency: 4 });
+    const koa = createApp({
+      stores: stack.stores,
+      poke: deadPoker.poke,
+      limits: { maxBodyBytes: 1_048_576, bulkMaxOperations: 1000, maxPageSize: 1000 },
+    });
+    const server: Server = await new Promise((resolve) => {
+      const s = koa.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const res = await scim(base, token, 'POST', `/scim/v2/${directory.id}/Users`, {
+        schemas: [USER],
+        userName: 'handed@acme.test',
+      });
+      expect(res.status).to.equal(201);
+      await eventually(async () => (await stack.stores.events.list(directory.id)).every((e) => e.deliveredAt !== null));
+      expect(deadPoker.stats.failures).to.be.greaterThan(0);
+      // Delivered means signalled: the identity's workflow exists.
+      const handle = stack.client.workflow.getHandle(identityWorkflowId(directory.id, res.body.id as string));
+      expect((await handle.describe()).workflowId).to.equal(handle.workflowId);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deadPoker.stop(100);
+      await deadConnection.close().catch(() => undefined);
+      await relay.stop();
+      await other?.close();
     }
   });
 });

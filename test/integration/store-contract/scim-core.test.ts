@@ -3,16 +3,13 @@
 // gapless log under concurrent writes, tombstones, triggers that keep `groups` in step, and group names never stale.
 import { expect } from 'chai';
 import type { Stores } from '../../../store';
-import { createStores } from '../../../store';
-import { openDatabase } from '../../../store/db';
 import { ResourceGoneError, UniqueViolationError } from '../../../store/errors';
 import type { EventRow, NewEvent } from '../../../store/event-log';
 import { FOREIGN_WRITE_CHECK_MS } from '../../../store/group-names';
-import { openPgStores } from '../../../store/pg';
 import { withRequestId } from '../../../store/request-context';
 import type { Doc, StoredResource } from '../../../store/resources';
 import { withText } from '../../../store/resources';
-import { describeEachStore, TEST_SECRET_KEYS } from '../../helpers/store-kinds';
+import { describeEachStore, openOther } from '../../helpers/store-kinds';
 
 const AT = '2026-12-01T10:00:00.000Z';
 const LATER = '2026-12-01T11:00:00.000Z';
@@ -51,21 +48,6 @@ const rejection = async (p: Promise<unknown>): Promise<unknown> => {
 };
 const seqs = (events: EventRow[]) => events.map((e) => e.seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-/** A second, independent store over the same database: what another scimflow process sees and writes. */
-async function openOther(stores: Stores, target: string): Promise<{ stores: Stores; close(): Promise<void> }> {
-  if (stores.kind === 'postgres') {
-    const other = await openPgStores(target, { secretKeys: TEST_SECRET_KEYS });
-    return { stores: other, close: () => other.close() };
-  }
-  const other = createStores(await openDatabase({ file: target, synchronous: 'NORMAL' }), TEST_SECRET_KEYS);
-  return {
-    stores: other,
-    close: async () => {
-      other.db.close();
-    },
-  };
-}
 
 describeEachStore('scim core: resources', (ctx) => {
   const resources = () => ctx.stores.resources;
