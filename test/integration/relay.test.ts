@@ -1,4 +1,5 @@
 // test/integration/relay.test.ts: the outbox relay: SCIM writes keep landing while Temporal is unreachable, and converge later.
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { expect } from 'chai';
@@ -118,6 +119,55 @@ describe('outbox relay', function () {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deadPoker.stop(100);
       await deadConnection.close().catch(() => undefined);
+      await relay.stop();
+      await other?.close();
+    }
+  });
+
+  it('hands what a stopping API had queued or in flight to a relay, at once', async function () {
+    const { directory, token } = await stack.stores.directories.create({ name: 'stopping', dialect: 'generic' });
+    const other = stack.stores.kind === 'postgres' ? await openOther(stack.stores, stack.databaseTarget) : undefined;
+    const relay = new Poker(stack.client, other?.stores ?? stack.stores, {
+      relayAfterMs: 600_000,
+      relayIntervalMs: 600_000,
+      workflowInput: { retry: FAST_RETRY },
+    });
+    relay.startRelay();
+    // A Temporal that accepts connections and never answers: the stopping API's signals stay in flight or queued.
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentConnection = Connection.lazy({
+      address: `127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      connectTimeout: '5m',
+      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
+    });
+    const stuck = new Poker(new Client({ connection: silentConnection }), stack.stores, { concurrency: 1 });
+    const koa = createApp({
+      stores: stack.stores,
+      poke: stuck.poke,
+      limits: { maxBodyBytes: 1_048_576, bulkMaxOperations: 1000, maxPageSize: 1000 },
+    });
+    const server: Server = await new Promise((resolve) => {
+      const s = koa.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (const userName of ['s1@acme.test', 's2@acme.test', 's3@acme.test']) {
+        const res = await scim(base, token, 'POST', `/scim/v2/${directory.id}/Users`, { schemas: [USER], userName });
+        expect(res.status).to.equal(201);
+      }
+      expect(stuck.stats.inFlight + stuck.stats.pending).to.equal(3); // one in flight, two queued; none failed
+      await stuck.stop(100);
+      await eventually(async () => (await stack.stores.events.list(directory.id)).every((e) => e.deliveredAt !== null));
+      expect(stuck.stats.failures).to.equal(0);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The stopped API's call still in flight ends when its connection is cut, before the connection is closed.
+      silent.close();
+      for (const socket of sockets) socket.destroy();
+      await eventually(() => stuck.stats.inFlight === 0);
+      await silentConnection.close().catch(() => undefined);
       await relay.stop();
       await other?.close();
     }
