@@ -13,7 +13,13 @@ import { startDevServer } from '../runtime/dev-server';
 import { findFreePort } from '../runtime/ports';
 import { ensureTemporalCli } from '../runtime/temporal-cli';
 import { openDatabase } from '../store/db';
+import type { Stores } from '../store';
 import { createStores } from '../store';
+import { openPgStores } from '../store/pg';
+import { startPostgres } from '../testkit/postgres-server';
+import type { BenchReader } from './bench-reader';
+import { pgReader, sqliteReader } from './bench-reader';
+import { BENCH_PG_SETTINGS } from './postgres-store';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/contracts';
 import { startTemporalCluster, TEMPORAL_SERVER_VERSION } from './cluster-temporal';
 import { startDownstreamApps } from './lifecycle-apps';
@@ -25,6 +31,7 @@ import { describeMachine } from './lifecycle-setup';
 
 const ROOT = path.join(__dirname, '..');
 type ServerKind = 'dev' | 'cluster';
+type StoreKind = 'sqlite' | 'postgres';
 
 interface Options {
   users: number;
@@ -33,6 +40,7 @@ interface Options {
   workers: number;
   concurrency: number;
   servers: ServerKind[];
+  store: StoreKind;
   log: (line: string) => void;
 }
 
@@ -40,6 +48,7 @@ type Role = 'temporal' | 'postgres' | 'api' | 'workers' | 'app' | 'driver';
 
 interface ServerRun {
   server: ServerKind;
+  store: StoreKind;
   temporal: string;
   sync: SyncResult;
   burst: BurstResult;
@@ -148,9 +157,9 @@ async function runOne(kind: ServerKind, o: Options, cliPath: string): Promise<Se
     cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
     const apps = await startDownstreamApps('limited', { latencyMs: 0, groups: true }, log);
     cleanups.push(() => apps.stop());
-    const file = path.join(dataDir, 'scimflow.sqlite');
-    const seedDb = await openDatabase({ file, synchronous: 'NORMAL' });
-    const stores = createStores(seedDb);
+    const store = await openBenchStore(o.store, dataDir, log);
+    cleanups.push(() => store.stop());
+    const { stores } = store;
     const { directory, token } = await stores.directories.create({ name: 'bench', dialect: 'generic' });
     for (const a of apps.apps)
       await stores.directories.addApp({
@@ -159,14 +168,14 @@ async function runOne(kind: ServerKind, o: Options, cliPath: string): Promise<Se
         type: a.type,
         config: { deprovision: 'disable', ...a.config },
       });
-    seedDb.close();
+    await store.closeSeed();
 
     const temporal = await startTemporal(kind, dataDir, cliPath, log);
     cleanups.push(() => temporal.stop());
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
     const apiPort = await findFreePort();
-    const env = { DATA_DIR: dataDir, TEMPORAL_ADDRESS: temporal.address, LOG_FORMAT: 'json' };
+    const env = { DATA_DIR: dataDir, TEMPORAL_ADDRESS: temporal.address, LOG_FORMAT: 'json', ...store.env };
     const mark = crypto.randomUUID();
     const child = async (args: string[], extra: Record<string, string>, ready: RegExp, tag: string) => {
       const c: NodeChild = await startNodeChild({
@@ -192,14 +201,10 @@ async function runOne(kind: ServerKind, o: Options, cliPath: string): Promise<Se
       /API listening/,
       'api',
     );
-    const db = new Database(file, { fileMustExist: true });
-    db.pragma('query_only = ON');
-    cleanups.push(async () => {
-      db.close();
-    });
+    const read = await store.reader();
     const ctx: PhaseContext = {
       client: new Client({ connection }),
-      db,
+      read,
       target: { baseUrl: `http://127.0.0.1:${apiPort}`, directoryId: directory.id, token },
       concurrency: o.concurrency,
       log,
@@ -225,6 +230,7 @@ async function runOne(kind: ServerKind, o: Options, cliPath: string): Promise<Se
     log(`[${kind}] burst: last verified revocation after ${burst.seconds} s, p99 ${burst.p99Ms} ms`);
     return {
       server: kind,
+      store: o.store,
       temporal:
         kind === 'cluster'
           ? `temporal server ${TEMPORAL_SERVER_VERSION}, PostgreSQL 15, 8 history shards`
@@ -241,7 +247,7 @@ async function runOne(kind: ServerKind, o: Options, cliPath: string): Promise<Se
 
 function table(runs: ServerRun[]): string {
   const rows = [
-    ['', ...runs.map((r) => r.server)],
+    ['', ...runs.map((r) => `${r.server} (${r.store})`)],
     ['POST req/s (initial sync)', ...runs.map((r) => String(r.sync.post.perSecond))],
     ['identities converged/s', ...runs.map((r) => String(r.sync.convergedPerSecond))],
     ['initial sync converged (s)', ...runs.map((r) => String(r.sync.seconds))],
@@ -271,6 +277,7 @@ async function main(): Promise<void> {
       workers: { type: 'string', default: '2' },
       concurrency: { type: 'string', default: '32' },
       servers: { type: 'string', default: 'dev,cluster' },
+      store: { type: 'string', default: 'sqlite' },
     },
   });
   const int = (v: string | undefined, name: string) => {
@@ -280,6 +287,8 @@ async function main(): Promise<void> {
   };
   const servers = String(values.servers).split(',') as ServerKind[];
   if (servers.some((s) => s !== 'dev' && s !== 'cluster')) throw new Error('--servers: dev, cluster or both');
+  const store = String(values.store);
+  if (store !== 'sqlite' && store !== 'postgres') throw new Error('--store: sqlite or postgres');
   const o: Options = {
     users: int(values.users, 'users'),
     leavers: int(values.leavers, 'leavers'),
@@ -287,6 +296,7 @@ async function main(): Promise<void> {
     workers: int(values.workers, 'workers'),
     concurrency: int(values.concurrency, 'concurrency'),
     servers,
+    store,
     log: (line) => console.log(line),
   };
   if (o.leavers > o.users) throw new Error('--leavers cannot exceed --users');
@@ -303,7 +313,10 @@ async function main(): Promise<void> {
       apiProcesses: o.apiProcesses,
       workers: o.workers,
       loadGenerator: `1 process, ${o.concurrency} requests in flight`,
-      store: 'SQLite (one file, WAL), shared by the API and worker processes on this host',
+      store:
+        o.store === 'sqlite'
+          ? 'SQLite (one file, WAL), shared by the API and worker processes on this host'
+          : 'PostgreSQL 15 of its own on this host (DATABASE_URL), every API process writing',
       users: o.users,
       leavers: o.leavers,
     },
@@ -315,6 +328,53 @@ async function main(): Promise<void> {
   const json = `${JSON.stringify(result, null, 2)}\n`;
   fs.writeFileSync(path.join(dir, `cluster-${startedAt.replace(/[:.]/g, '-')}.json`), json);
   fs.writeFileSync(path.join(dir, 'latest-cluster.json'), json);
+}
+
+interface BenchStore {
+  stores: Stores;
+  /** What the scimflow processes need to open the same store. */
+  env: Record<string, string>;
+  /** Closes the seeding connection (the processes open their own). */
+  closeSeed(): Promise<void>;
+  /** A read-only view for the phases' polls. */
+  reader(): Promise<BenchReader>;
+  stop(): Promise<void>;
+}
+
+/** The store the run's scimflow processes share: a SQLite file in `dataDir`, or a PostgreSQL server of its own. */
+async function openBenchStore(kind: StoreKind, dataDir: string, log: (l: string) => void): Promise<BenchStore> {
+  if (kind === 'sqlite') {
+    const file = path.join(dataDir, 'scimflow.sqlite');
+    const seedDb = await openDatabase({ file, synchronous: 'NORMAL' });
+    let db: Database.Database | undefined;
+    return {
+      stores: createStores(seedDb),
+      env: {},
+      closeSeed: async () => void seedDb.close(),
+      reader: async () => {
+        db = new Database(file, { fileMustExist: true });
+        db.pragma('query_only = ON');
+        return sqliteReader(db);
+      },
+      stop: async () => void db?.close(),
+    };
+  }
+  const server = await startPostgres({ port: await findFreePort(), settings: BENCH_PG_SETTINGS });
+  const url = await server.createDatabase('scimflow');
+  log(`scimflow's store: PostgreSQL 15 at ${url}`);
+  const secretKeys = crypto.randomBytes(32).toString('base64');
+  const stores = await openPgStores(url, { secretKeys });
+  let reader: Awaited<ReturnType<typeof pgReader>> | undefined;
+  return {
+    stores,
+    env: { DATABASE_URL: url, SCIMFLOW_SECRET_KEYS: secretKeys },
+    closeSeed: () => stores.close(),
+    reader: async () => (reader = await pgReader(url)),
+    stop: async () => {
+      await reader?.close();
+      await server.stop();
+    },
+  };
 }
 
 main().catch((err: unknown) => {

@@ -13,9 +13,11 @@ async function timeJoiners(
   count: number,
   opts: { gapMs: number; timeoutMs: number },
 ): Promise<LatencySummary> {
-  const q = ctx.db.prepare<[string, string], { updated_at: string }>(
-    "SELECT updated_at FROM identity_progress WHERE directory_id = ? AND identity_id = ? AND lifecycle = 'active'",
-  );
+  const q = (id: string) =>
+    ctx.read.get<{ updated_at: string }>(
+      "SELECT updated_at FROM identity_progress WHERE directory_id = ? AND identity_id = ? AND lifecycle = 'active'",
+      [target.directoryId, id],
+    );
   const latencies: number[] = [];
   for (let i = first; i < first + count; i++) {
     await sleep(opts.gapMs);
@@ -23,7 +25,7 @@ async function timeJoiners(
     const body = await scimCall(target, 'POST', '/Users', userBody(i), 201);
     let row: { updated_at: string } | undefined;
     const id = String(body.id);
-    if (await pollUntil(() => (row = q.get(target.directoryId, id)) !== undefined, t0 + opts.timeoutMs, 5))
+    if (await pollUntil(async () => (row = await q(id)) !== undefined, t0 + opts.timeoutMs, 5))
       latencies.push(Date.parse(row!.updated_at) - t0);
   }
   ctx.log(`    joiner latencies ms: ${latencies.join(' ')}`);
@@ -126,16 +128,19 @@ export async function runLeaversDuringSync(
   const dir = ctx.target.directoryId;
   const syncIds: string[] = [];
   const since = new Date().toISOString();
-  const convergedQ = ctx.db.prepare<[string, string], { identity_id: string }>(
-    "SELECT identity_id FROM identity_progress WHERE directory_id = ? AND lifecycle = 'active' AND updated_at >= ?",
-  );
-  const syncConverged = () => {
+  const syncConverged = async () => {
     const mine = new Set(syncIds);
-    return convergedQ.all(dir, since).filter((r) => mine.has(r.identity_id)).length;
+    const rows = await ctx.read.all<{ identity_id: string }>(
+      "SELECT identity_id FROM identity_progress WHERE directory_id = ? AND lifecycle = 'active' AND updated_at >= ?",
+      [dir, since],
+    );
+    return rows.filter((r) => mine.has(r.identity_id)).length;
   };
-  const revokedQ = ctx.db.prepare<[string, string], { latency_ms: number }>(
-    'SELECT latency_ms FROM revocations WHERE directory_id = ? AND identity_id = ?',
-  );
+  const revokedQ = (id: string) =>
+    ctx.read.get<{ latency_ms: number }>(
+      'SELECT latency_ms FROM revocations WHERE directory_id = ? AND identity_id = ?',
+      [dir, id],
+    );
   const t0 = Date.now();
   const posting = runBounded(opts.syncUsers, ctx.concurrency, async (i) => {
     const body = await scimCall(ctx.target, 'POST', '/Users', userBody(opts.firstIndex + i), 201);
@@ -150,16 +155,16 @@ export async function runLeaversDuringSync(
       const sent = Date.now();
       await scimCall(ctx.target, 'PATCH', `/Users/${id}`, DEACTIVATE, 200);
       let row: { latency_ms: number } | undefined;
-      await pollUntil(() => (row = revokedQ.get(dir, id)) !== undefined, sent + opts.timeoutMs, 10);
-      perLeaver.push({ identityId: id, latencyMs: row?.latency_ms ?? null, syncConverged: syncConverged() });
+      await pollUntil(async () => (row = await revokedQ(id)) !== undefined, sent + opts.timeoutMs, 10);
+      perLeaver.push({ identityId: id, latencyMs: row?.latency_ms ?? null, syncConverged: await syncConverged() });
     }),
   );
-  const syncConvergedAtLastLeaver = syncConverged();
+  const syncConvergedAtLastLeaver = await syncConverged();
   ctx.log(
     `    leavers done after ${secondsSince(t0)} s with ${syncConvergedAtLastLeaver}/${opts.syncUsers} sync users converged`,
   );
   const post = await posting;
-  await pollUntil(() => syncConverged() >= opts.syncUsers - post.failures, t0 + opts.timeoutMs * 10, 500);
+  await pollUntil(async () => (await syncConverged()) >= opts.syncUsers - post.failures, t0 + opts.timeoutMs * 10, 500);
   const latencies = perLeaver.flatMap((l) => (l.latencyMs === null ? [] : [l.latencyMs]));
   return {
     leavers: opts.leaverIds.length,
@@ -167,7 +172,7 @@ export async function runLeaversDuringSync(
     post,
     ...summarise(latencies, opts.leaverIds.length),
     syncConvergedAtLastLeaver,
-    syncConvergedAtEnd: syncConverged(),
+    syncConvergedAtEnd: await syncConverged(),
     syncSeconds: secondsSince(t0),
     perLeaver,
   };

@@ -1,6 +1,6 @@
 // bench/lifecycle-phases.ts: the measured scimflow phases: initial sync, leavers one at a time, a leaver burst.
 import type { Client } from '@temporalio/client';
-import type Database from 'better-sqlite3';
+import type { BenchReader } from './bench-reader';
 import type { RunStats, ScimTarget } from './lifecycle-driver';
 import {
   DEACTIVATE,
@@ -16,7 +16,8 @@ import {
 
 export interface PhaseContext {
   client: Client;
-  db: Database.Database;
+  /** scimflow's store, read-only (SQLite or PostgreSQL). */
+  read: BenchReader;
   target: ScimTarget;
   concurrency: number;
   log: (line: string) => void;
@@ -46,19 +47,21 @@ export async function runInitialSync(
   timeoutMs: number,
 ): Promise<{ ids: string[]; result: SyncResult }> {
   const dir = ctx.target.directoryId;
-  const convergedQ = ctx.db.prepare<[string], { n: number; last: string | null }>(
-    "SELECT COUNT(*) AS n, MAX(updated_at) AS last FROM identity_progress WHERE directory_id = ? AND lifecycle = 'active'",
-  );
+  const convergedQ = async () =>
+    (await ctx.read.get<{ n: number; last: string | null }>(
+      "SELECT COUNT(*) AS n, MAX(updated_at) AS last FROM identity_progress WHERE directory_id = ? AND lifecycle = 'active'",
+      [dir],
+    ))!;
   const ids: string[] = [];
   const timeline: SyncResult['timeline'] = [];
   let posted = 0;
   const t0 = Date.now();
-  const sample = () => {
-    const point = { s: secondsSince(t0), posted, converged: convergedQ.get(dir)!.n };
+  const sample = async () => {
+    const point = { s: secondsSince(t0), posted, converged: (await convergedQ()).n };
     timeline.push(point);
     ctx.log(`  t=${point.s}s posted ${posted}/${users}, converged ${point.converged}`);
   };
-  const stopSampling = every(5_000, sample);
+  const stopSampling = every(5_000, () => void sample());
   const post = await ctx.measured('initialSync.post', () =>
     runBounded(users, ctx.concurrency, async (i) => {
       const body = await scimCall(ctx.target, 'POST', '/Users', userBody(i), 201);
@@ -70,19 +73,14 @@ export async function runInitialSync(
     `  POST phase: ${post.perSecond} req/s, p99 ${post.p99Ms} ms, ${post.failures} failed${post.firstFailure ? ` (${post.firstFailure})` : ''}`,
   );
   const finished = await ctx.measured('initialSync.afterPost', () =>
-    pollUntil(() => convergedQ.get(dir)!.n >= users - post.failures, t0 + timeoutMs, 250),
+    pollUntil(async () => (await convergedQ()).n >= users - post.failures, t0 + timeoutMs, 250),
   );
   stopSampling();
-  sample();
-  const row = convergedQ.get(dir)!;
+  await sample();
+  const row = await convergedQ();
   const seconds = secondsSince(t0, finished && row.last ? Date.parse(row.last) : Date.now());
-  const byApp = (sql: string) =>
-    Object.fromEntries(
-      ctx.db
-        .prepare<[string], { app: string; n: number }>(sql)
-        .all(dir)
-        .map((r) => [r.app, r.n]),
-    );
+  const byApp = async (sql: string) =>
+    Object.fromEntries((await ctx.read.all<{ app: string; n: number }>(sql, [dir])).map((r) => [r.app, r.n]));
   return {
     ids: ids.filter((id) => id !== undefined),
     result: {
@@ -92,15 +90,14 @@ export async function runInitialSync(
       seconds,
       convergedPerSecond: round(row.n / seconds, 1),
       finished,
-      exceptions: ctx.db
-        .prepare<[string], { n: number }>(
-          'SELECT COUNT(*) AS n FROM identity_progress WHERE directory_id = ? AND exception IS NOT NULL',
-        )
-        .get(dir)!.n,
-      appliedActiveByApp: byApp(
+      exceptions: (await ctx.read.get<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM identity_progress WHERE directory_id = ? AND exception IS NOT NULL',
+        [dir],
+      ))!.n,
+      appliedActiveByApp: await byApp(
         "SELECT a.name AS app, COUNT(*) AS n FROM applied_accounts x JOIN apps a ON a.id = x.app_id WHERE x.directory_id = ? AND x.state = 'active' GROUP BY a.name",
       ),
-      localAccountsByApp: byApp(
+      localAccountsByApp: await byApp(
         'SELECT a.name AS app, SUM(l.active) AS n FROM local_accounts l JOIN apps a ON a.id = l.app_id WHERE a.directory_id = ? GROUP BY a.name',
       ),
       timeline,
@@ -140,9 +137,11 @@ export async function runIdleLeavers(
   opts: { gapMs: number; timeoutMs: number },
 ): Promise<IdleLeaverResult> {
   const dir = ctx.target.directoryId;
-  const q = ctx.db.prepare<[string, string], { latency_ms: number }>(
-    'SELECT latency_ms FROM revocations WHERE directory_id = ? AND identity_id = ?',
-  );
+  const q = (id: string) =>
+    ctx.read.get<{ latency_ms: number }>(
+      'SELECT latency_ms FROM revocations WHERE directory_id = ? AND identity_id = ?',
+      [dir, id],
+    );
   const perUser: IdleLeaverResult['perUser'] = [];
   for (const id of ids) {
     await sleep(opts.gapMs);
@@ -150,7 +149,7 @@ export async function runIdleLeavers(
     await scimCall(ctx.target, 'PATCH', `/Users/${id}`, DEACTIVATE, 200);
     const patchMs = Date.now() - t0;
     let row: { latency_ms: number } | undefined;
-    await pollUntil(() => (row = q.get(dir, id)) !== undefined, t0 + opts.timeoutMs, 5);
+    await pollUntil(async () => (row = await q(id)) !== undefined, t0 + opts.timeoutMs, 5);
     perUser.push({ identityId: id, latencyMs: row?.latency_ms ?? null, observedMs: Date.now() - t0, patchMs });
     ctx.log(
       `  leaver ${perUser.length}/${ids.length}: latency_ms ${row?.latency_ms ?? 'none'} (seen after ${Date.now() - t0} ms)`,
@@ -182,17 +181,20 @@ export interface BurstResult extends LatencySummary {
 export async function runBurst(ctx: PhaseContext, ids: string[], timeoutMs: number): Promise<BurstResult> {
   const dir = ctx.target.directoryId;
   const wanted = new Set(ids);
-  const rowsQ = ctx.db.prepare<[string], { identity_id: string; latency_ms: number; verified_at: string }>(
-    'SELECT identity_id, latency_ms, verified_at FROM revocations WHERE directory_id = ?',
-  );
-  const revoked = () => rowsQ.all(dir).filter((r) => wanted.has(r.identity_id));
+  const revoked = async () =>
+    (
+      await ctx.read.all<{ identity_id: string; latency_ms: number; verified_at: string }>(
+        'SELECT identity_id, latency_ms, verified_at FROM revocations WHERE directory_id = ?',
+        [dir],
+      )
+    ).filter((r) => wanted.has(r.identity_id));
   const timeline: BurstResult['timeline'] = [];
   const t0 = Date.now();
-  const sample = () => {
-    timeline.push({ s: secondsSince(t0), revoked: revoked().length });
+  const sample = async () => {
+    timeline.push({ s: secondsSince(t0), revoked: (await revoked()).length });
     ctx.log(`  t=${timeline[timeline.length - 1]!.s}s revoked ${timeline[timeline.length - 1]!.revoked}/${ids.length}`);
   };
-  const stopSampling = every(2_000, sample);
+  const stopSampling = every(2_000, () => void sample());
   const patch = await ctx.measured('burst.patch', () =>
     runBounded(ids.length, ctx.concurrency, async (i) => {
       await scimCall(ctx.target, 'PATCH', `/Users/${ids[i]}`, DEACTIVATE, 200);
@@ -200,11 +202,11 @@ export async function runBurst(ctx: PhaseContext, ids: string[], timeoutMs: numb
   );
   ctx.log(`  PATCH phase: ${patch.perSecond} req/s in ${patch.seconds} s, ${patch.failures} failed`);
   const finished = await ctx.measured('burst.afterPatch', () =>
-    pollUntil(() => revoked().length >= ids.length - patch.failures, t0 + timeoutMs, 100),
+    pollUntil(async () => (await revoked()).length >= ids.length - patch.failures, t0 + timeoutMs, 100),
   );
   stopSampling();
-  sample();
-  const rows = revoked();
+  await sample();
+  const rows = await revoked();
   const last = Math.max(...rows.map((r) => Date.parse(r.verified_at)));
   return {
     leavers: ids.length,

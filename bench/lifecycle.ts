@@ -8,6 +8,7 @@ import { findMetricsUrl } from './lifecycle-server-metrics';
 import { identityBreakdowns, spread } from './lifecycle-breakdowns';
 import type { CeilingResult } from './lifecycle-ceiling';
 import { CEILING_TASK_QUEUE, ceilingShapes, runCeiling } from './lifecycle-ceiling';
+import { sqliteReader } from './bench-reader';
 import type { BurstResult, IdleLeaverResult, PhaseContext, SyncResult } from './lifecycle-phases';
 import { runBurst, runIdleLeavers, runInitialSync } from './lifecycle-phases';
 import type { Row } from './lifecycle-report';
@@ -166,7 +167,7 @@ export async function runLifecycleBench(opts: LifecycleOptions): Promise<Lifecyc
   Object.assign(pids, downstream.pids);
   const ctx: PhaseContext = {
     client: stack.client,
-    db: stack.db,
+    read: sqliteReader(stack.db),
     target: stack.target,
     concurrency: o.concurrency,
     log,
