@@ -139,7 +139,11 @@ export class Poker {
     const batch = this.toRelay.splice(0);
     if (batch.length === 0) return;
     const byFrom = new Map<string, IdentitySeq[]>();
-    for (const { item, from } of batch) byFrom.set(from, [...(byFrom.get(from) ?? []), item]);
+    for (const { item, from } of batch) {
+      const items = byFrom.get(from);
+      if (items) items.push(item);
+      else byFrom.set(from, [item]);
+    }
     try {
       await this.stores.batch.run(async () => {
         for (const [from, items] of byFrom) await this.stores.events.relayFrom(items, from);
