@@ -21,6 +21,56 @@ describe('outbox relay', function () {
   });
   after(async () => stack?.stop());
 
+  /** An API on a port of its own whose writes are poked by `poker`; `close` stops listening. */
+  async function apiPokingWith(poker: Poker): Promise<{ base: string; close: () => Promise<void> }> {
+    const koa = createApp({
+      stores: stack.stores,
+      poke: poker.poke,
+      limits: { maxBodyBytes: 1_048_576, bulkMaxOperations: 1000, maxPageSize: 1000 },
+    });
+    const server: Server = await new Promise((resolve) => {
+      const s = koa.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    return {
+      base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  /** A poker whose Temporal address answers nothing: each signal fails after one try. */
+  async function pokerOfADeadTemporal(): Promise<{ deadPoker: Poker; deadConnection: Connection }> {
+    const deadConnection = Connection.lazy({
+      address: `127.0.0.1:${await findFreePort()}`,
+      connectTimeout: '1s',
+      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
+    });
+    return {
+      deadConnection,
+      deadPoker: new Poker(new Client({ connection: deadConnection }), stack.stores, { concurrency: 4 }),
+    };
+  }
+
+  /**
+   * A relay that neither its interval nor the events' age would make look within a test: only a wake-up can. On
+   * PostgreSQL it is another process's (its own connections; woken by NOTIFY); on SQLite the relay of a database file
+   * runs in its writer's process, so it shares the writer's store.
+   */
+  async function relayOnlyAWakeUpStarts(): Promise<{ stop(): Promise<void> }> {
+    const other = stack.stores.kind === 'postgres' ? await openOther(stack.stores, stack.databaseTarget) : undefined;
+    const relay = new Poker(stack.client, other?.stores ?? stack.stores, {
+      relayAfterMs: 600_000,
+      relayIntervalMs: 600_000,
+      workflowInput: { retry: FAST_RETRY },
+    });
+    relay.startRelay();
+    return {
+      stop: async () => {
+        await relay.stop();
+        await other?.close();
+      },
+    };
+  }
+
   it('accepts SCIM writes while Temporal is unreachable and delivers them once it is back', async function () {
     const { directory, token } = await stack.stores.directories.create({ name: 'relay', dialect: 'generic' });
     const app = await stack.stores.directories.addApp({
@@ -31,21 +81,8 @@ describe('outbox relay', function () {
     });
 
     // An API whose Temporal address answers nothing: the IdP still gets its 201s, the events stay undelivered.
-    const deadConnection = Connection.lazy({
-      address: `127.0.0.1:${await findFreePort()}`,
-      connectTimeout: '1s',
-      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
-    });
-    const deadPoker = new Poker(new Client({ connection: deadConnection }), stack.stores, { concurrency: 4 });
-    const koa = createApp({
-      stores: stack.stores,
-      poke: deadPoker.poke,
-      limits: { maxBodyBytes: 1_048_576, bulkMaxOperations: 1000, maxPageSize: 1000 },
-    });
-    const server: Server = await new Promise((resolve) => {
-      const s = koa.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { deadPoker, deadConnection } = await pokerOfADeadTemporal();
+    const { base, close } = await apiPokingWith(deadPoker);
     const ids: string[] = [];
     for (const userName of ['r1@acme.test', 'r2@acme.test', 'r3@acme.test']) {
       const res = await scim(base, token, 'POST', `/scim/v2/${directory.id}/Users`, { schemas: [USER], userName });
@@ -55,7 +92,7 @@ describe('outbox relay', function () {
     await new Promise((r) => setTimeout(r, 1500));
     expect((await stack.stores.events.list(directory.id)).filter((e) => e.deliveredAt !== null)).to.have.length(0);
     expect(await stack.stores.localAccounts.list(app.id)).to.have.length(0);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await close();
     await deadPoker.stop(100);
     await deadConnection.close().catch(() => undefined);
 
@@ -79,32 +116,10 @@ describe('outbox relay', function () {
 
   it('hands a write whose poke failed to a relay at once, waking it (another process, on PostgreSQL)', async function () {
     const { directory, token } = await stack.stores.directories.create({ name: 'handover', dialect: 'generic' });
-    // On PostgreSQL the relay is another process's (its own connections; woken by NOTIFY). On SQLite the relay of a
-    // database file runs in its writer's process, so it shares the writer's store.
-    const other = stack.stores.kind === 'postgres' ? await openOther(stack.stores, stack.databaseTarget) : undefined;
-    // Neither its interval nor the events' age would make this relay look within the test: only a wake-up can.
-    const relay = new Poker(stack.client, other?.stores ?? stack.stores, {
-      relayAfterMs: 600_000,
-      relayIntervalMs: 600_000,
-      workflowInput: { retry: FAST_RETRY },
-    });
-    relay.startRelay();
-    const deadConnection = Connection.lazy({
-      address: `127.0.0.1:${await findFreePort()}`,
-      connectTimeout: '1s',
-      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
-    });
-    const deadPoker = new Poker(new Client({ connection: deadConnection }), stack.stores, { concurrency: 4 });
-    const koa = createApp({
-      stores: stack.stores,
-      poke: deadPoker.poke,
-      limits: { maxBodyBytes: 1_048_576, bulkMaxOperations: 1000, maxPageSize: 1000 },
-    });
-    const server: Server = await new Promise((resolve) => {
-      const s = koa.listen(0, '127.0.0.1', () => resolve(s));
-    });
+    const relay = await relayOnlyAWakeUpStarts();
+    const { deadPoker, deadConnection } = await pokerOfADeadTemporal();
+    const { base, close } = await apiPokingWith(deadPoker);
     try {
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const res = await scim(base, token, 'POST', `/scim/v2/${directory.id}/Users`, {
         schemas: [USER],
         userName: 'handed@acme.test',
@@ -116,23 +131,16 @@ describe('outbox relay', function () {
       const handle = stack.client.workflow.getHandle(identityWorkflowId(directory.id, res.body.id as string));
       expect((await handle.describe()).workflowId).to.equal(handle.workflowId);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
       await deadPoker.stop(100);
       await deadConnection.close().catch(() => undefined);
       await relay.stop();
-      await other?.close();
     }
   });
 
   it('hands what a stopping API had queued or in flight to a relay, at once', async function () {
     const { directory, token } = await stack.stores.directories.create({ name: 'stopping', dialect: 'generic' });
-    const other = stack.stores.kind === 'postgres' ? await openOther(stack.stores, stack.databaseTarget) : undefined;
-    const relay = new Poker(stack.client, other?.stores ?? stack.stores, {
-      relayAfterMs: 600_000,
-      relayIntervalMs: 600_000,
-      workflowInput: { retry: FAST_RETRY },
-    });
-    relay.startRelay();
+    const relay = await relayOnlyAWakeUpStarts();
     // A Temporal that accepts connections and never answers: the stopping API's signals stay in flight or queued.
     const sockets = new Set<net.Socket>();
     const silent = net.createServer((socket) => sockets.add(socket));
@@ -143,16 +151,8 @@ describe('outbox relay', function () {
       interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
     });
     const stuck = new Poker(new Client({ connection: silentConnection }), stack.stores, { concurrency: 1 });
-    const koa = createApp({
-      stores: stack.stores,
-      poke: stuck.poke,
-      limits: { maxBodyBytes: 1_048_576, bulkMaxOperations: 1000, maxPageSize: 1000 },
-    });
-    const server: Server = await new Promise((resolve) => {
-      const s = koa.listen(0, '127.0.0.1', () => resolve(s));
-    });
+    const { base, close } = await apiPokingWith(stuck);
     try {
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       for (const userName of ['s1@acme.test', 's2@acme.test', 's3@acme.test']) {
         const res = await scim(base, token, 'POST', `/scim/v2/${directory.id}/Users`, { schemas: [USER], userName });
         expect(res.status).to.equal(201);
@@ -162,14 +162,13 @@ describe('outbox relay', function () {
       await eventually(async () => (await stack.stores.events.list(directory.id)).every((e) => e.deliveredAt !== null));
       expect(stuck.stats.failures).to.equal(0);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
       // The stopped API's call still in flight ends when its connection is cut, before the connection is closed.
       silent.close();
       for (const socket of sockets) socket.destroy();
       await eventually(() => stuck.stats.inFlight === 0);
       await silentConnection.close().catch(() => undefined);
       await relay.stop();
-      await other?.close();
     }
   });
 });
